@@ -1,0 +1,306 @@
+//! `kasse bench checkout`: complete sales through engine + store on a real
+//! file, side by side with the floor — a bare rusqlite transaction inserting
+//! the same rows with the same pragmas — and the engine alone.
+
+use crate::data::Data;
+use crate::domain::receipt::{Payment, TenderKind};
+use crate::domain::{
+    Campaign, Catalog, Line, Member, Money, Pricing, Product, Sale, Settings, VatRate,
+};
+use crate::store::{CompletedSale, Store};
+use anyhow::{Context, Result};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rusqlite::{Connection, params};
+use std::fmt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Figures of one benchmark run.
+pub struct CheckoutReport {
+    pub sales: usize,
+    pub engine_per_sec: f64,
+    pub store: Latency,
+    pub floor: Latency,
+}
+
+pub struct Latency {
+    pub per_sec: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+}
+
+impl Latency {
+    fn from(mut samples: Vec<Duration>, wall: Duration) -> Latency {
+        samples.sort_unstable();
+        let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+        Latency {
+            per_sec: samples.len() as f64 / wall.as_secs_f64(),
+            p50: at(0.50),
+            p99: at(0.99),
+            max: samples.last().copied().unwrap_or_default(),
+        }
+    }
+}
+
+impl fmt::Display for CheckoutReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        writeln!(
+            f,
+            "kasse bench checkout: {} sales each, WAL + synchronous=FULL on a real file",
+            self.sales
+        )?;
+        writeln!(
+            f,
+            "{:<34} {:>10} {:>9} {:>9} {:>9}",
+            "", "sales/s", "p50 ms", "p99 ms", "max ms"
+        )?;
+        for (name, l) in [
+            ("floor (bare rusqlite, same rows)", &self.floor),
+            ("kasse store (engine + commit)", &self.store),
+        ] {
+            writeln!(
+                f,
+                "{name:<34} {:>10.0} {:>9.3} {:>9.3} {:>9.3}",
+                l.per_sec,
+                ms(l.p50),
+                ms(l.p99),
+                ms(l.max)
+            )?;
+        }
+        writeln!(
+            f,
+            "store p99 / floor p99: {:.2} (goal ≤ 2.00)",
+            ms(self.store.p99) / ms(self.floor.p99)
+        )?;
+        writeln!(
+            f,
+            "engine alone (pricing, bonus, VAT, receipt): {:.0} sales/s on one core (goal ≥ 200000)",
+            self.engine_per_sec
+        )
+    }
+}
+
+fn money(ore: i64) -> Money {
+    Money::from_ore(ore)
+}
+
+fn bench_catalog() -> Catalog {
+    let vat15 = VatRate::new(15).unwrap_or_else(|| unreachable!("15 is a Norwegian rate"));
+    let vat25 = VatRate::new(25).unwrap_or_else(|| unreachable!("25 is a Norwegian rate"));
+    let unit = |sku: &str, price: i64, vat, coffee| Product {
+        sku: sku.into(),
+        name: sku.into(),
+        pricing: Pricing::Unit {
+            price: money(price),
+        },
+        vat,
+        coffee,
+        barcodes: vec![],
+    };
+    let products = vec![
+        unit("KAFFE", 2500, vat15, true),
+        unit("LATTE", 4200, vat15, true),
+        unit("BOLLE", 2900, vat15, false),
+        unit("SJOKOLADE", 2490, vat25, false),
+        Product {
+            sku: "VEKT".into(),
+            name: "Middag etter vekt".into(),
+            pricing: Pricing::Weighed {
+                price_per_kg: money(18900),
+                tare_g: 25,
+            },
+            vat: vat15,
+            coffee: false,
+            barcodes: vec![],
+        },
+    ];
+    let from = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
+    let until = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default();
+    let campaigns = vec![Campaign {
+        skus: vec!["BOLLE".into()],
+        rate: rust_decimal::Decimal::new(5, 2),
+        from,
+        until,
+    }];
+    Catalog::new(products, campaigns, Settings::default())
+}
+
+/// One believable canteen sale: coffee, a bun, dinner by weight, a clip-free
+/// coupon-free basket paid partly with bonus.
+fn build_sale(catalog: &Catalog, i: usize, today: NaiveDate) -> (Sale, Payment, Money) {
+    let p = |sku: &str| {
+        catalog
+            .product(sku)
+            .unwrap_or_else(|| unreachable!("bench catalog has {sku}"))
+    };
+    let mut sale = Sale {
+        member: Some(format!("M-{}", i % 50)),
+        ..Sale::default()
+    };
+    sale.add_line(Line::unit(p(if i % 2 == 0 { "KAFFE" } else { "LATTE" }), 1));
+    sale.add_line(Line::unit(p("BOLLE"), 1 + (i % 3) as u32));
+    sale.add_line(Line::weighed(p("VEKT"), 300 + (i % 250) as u32));
+    sale.add_line(Line::unit(p("SJOKOLADE"), 1));
+    let earned = sale.bonus_earned(catalog, today);
+    let payment = Payment::plan(sale.total(), money(100 + (i % 7) as i64), TenderKind::Card);
+    (sale, payment, earned)
+}
+
+pub fn checkout(sales: usize, dir: Option<&Path>) -> Result<CheckoutReport> {
+    let sales = sales.max(100);
+    let tmp = tempfile::tempdir().context("creating a temporary folder")?;
+    let dir = dir.unwrap_or(tmp.path());
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let catalog = bench_catalog();
+    let now: DateTime<FixedOffset> =
+        DateTime::parse_from_rfc3339("2026-11-23T11:30:00+01:00").context("bench clock")?;
+    let today = now.date_naive();
+
+    // Engine alone: pricing, bonus, VAT, receipt; no store.
+    let engine_n = sales * 50;
+    let start = Instant::now();
+    let mut check = 0u64;
+    for i in 0..engine_n {
+        let (sale, payment, earned) = build_sale(&catalog, i, today);
+        let receipt = sale.receipt(i as u64, &payment, earned, Some(earned));
+        check = check.wrapping_add(receipt.vat.len() as u64 + receipt.lines.len() as u64);
+    }
+    let engine_per_sec = engine_n as f64 / start.elapsed().as_secs_f64();
+    std::hint::black_box(check);
+
+    // The floor and the store, interleaved in blocks so that both see the
+    // same disk weather.
+    let floor_db = dir.join("floor.sqlite");
+    let store_db = dir.join("store.sqlite");
+    for p in [&floor_db, &store_db] {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+        }
+    }
+    let mut floor = Floor::open(&floor_db)?;
+    let mut store = Store::open(&store_db, "bench").context("opening the bench store")?;
+    let members = (0..50)
+        .map(|i| Member {
+            id: format!("M-{i}"),
+            name: format!("Student {i}"),
+            student: true,
+            student_until: NaiveDate::from_ymd_opt(2027, 2, 1),
+            bonus: money(50_000),
+        })
+        .collect();
+    store.seed(&Data {
+        catalog: catalog.clone(),
+        members,
+        coupons: vec![],
+        cards: vec![],
+    })?;
+
+    let (mut floor_t, mut store_t) = (Vec::with_capacity(sales), Vec::with_capacity(sales));
+    let (mut floor_wall, mut store_wall) = (Duration::ZERO, Duration::ZERO);
+    let block = 100;
+    let mut i = 0;
+    while i < sales {
+        let end = (i + block).min(sales);
+        let t0 = Instant::now();
+        for k in i..end {
+            let (sale, payment, earned) = build_sale(&catalog, k, today);
+            let receipt = sale.receipt(k as u64 + 1, &payment, earned, Some(earned));
+            let s = Instant::now();
+            floor.insert(k, &receipt)?;
+            floor_t.push(s.elapsed());
+        }
+        floor_wall += t0.elapsed();
+        let t0 = Instant::now();
+        for k in i..end {
+            let s = Instant::now();
+            let (sale, payment, earned) = build_sale(&catalog, k, today);
+            let done = CompletedSale {
+                id: uuid::Uuid::now_v7().to_string(),
+                at: now,
+                mode: "self",
+                offline: false,
+                operator: None,
+                sale: &sale,
+                payment: &payment,
+                bonus_earned: earned,
+                bonus_balance: Some(earned),
+            };
+            store.commit_sale(&done)?;
+            store_t.push(s.elapsed());
+        }
+        store_wall += t0.elapsed();
+        i = end;
+    }
+    Ok(CheckoutReport {
+        sales,
+        engine_per_sec,
+        store: Latency::from(store_t, store_wall),
+        floor: Latency::from(floor_t, floor_wall),
+    })
+}
+
+/// The same rows as a kasse sale, in plain tables: no triggers, no checks.
+struct Floor {
+    conn: Connection,
+}
+
+impl Floor {
+    fn open(path: &Path) -> Result<Floor> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(
+            "CREATE TABLE sale (id TEXT PRIMARY KEY, number INTEGER, seq INTEGER, at TEXT, till TEXT, mode TEXT, member TEXT,
+                 total TEXT, rounding TEXT, bonus_used TEXT, bonus_earned TEXT, offline INTEGER);
+             CREATE TABLE sale_line (sale_id TEXT, line_no INTEGER, sku TEXT, name TEXT, qty INTEGER, grams INTEGER,
+                 unit_price TEXT, discount TEXT, discount_kind TEXT, discount_ref TEXT, amount TEXT, vat INTEGER,
+                 PRIMARY KEY (sale_id, line_no));
+             CREATE TABLE tender (sale_id TEXT, pos INTEGER, kind TEXT, amount TEXT, reference TEXT, PRIMARY KEY (sale_id, pos));
+             CREATE TABLE journal (id INTEGER PRIMARY KEY, at TEXT, till TEXT, operator TEXT, code INTEGER, kind TEXT, sale_id TEXT, detail TEXT);
+             CREATE TABLE outbox (seq INTEGER PRIMARY KEY, id TEXT, kind TEXT, at TEXT, offline INTEGER, body TEXT);",
+        )?;
+        Ok(Floor { conn })
+    }
+
+    fn insert(&mut self, k: usize, receipt: &crate::domain::Receipt) -> Result<()> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let body = serde_json::to_string(receipt)?;
+        let tx = self.conn.transaction()?;
+        tx.prepare_cached("INSERT INTO sale VALUES (?1, ?2, ?3, '2026-11-23T11:30:00+01:00', 'bench', 'self', ?4, ?5, '0.00', '1.00', ?6, 0)")?
+            .execute(params![id, k as i64 + 1, k as i64 + 1, receipt.member, receipt.total.to_string(), receipt.bonus_earned.to_string()])?;
+        for (n, l) in receipt.lines.iter().enumerate() {
+            tx.prepare_cached("INSERT INTO sale_line VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, ?9, ?10)")?.execute(params![
+                id,
+                n as i64 + 1,
+                l.sku,
+                l.name,
+                l.qty,
+                l.grams,
+                l.unit_price.to_string(),
+                l.discount.to_string(),
+                l.amount.to_string(),
+                l.vat.percent()
+            ])?;
+        }
+        for (n, t) in receipt.tenders.iter().enumerate() {
+            tx.prepare_cached("INSERT INTO tender VALUES (?1, ?2, ?3, ?4, NULL)")?
+                .execute(params![
+                    id,
+                    n as i64 + 1,
+                    t.kind.code(),
+                    t.amount.to_string()
+                ])?;
+        }
+        tx.prepare_cached(
+            "INSERT INTO outbox VALUES (?1, ?2, 'sale', '2026-11-23T11:30:00+01:00', 0, ?3)",
+        )?
+        .execute(params![k as i64 + 1, id, body])?;
+        tx.prepare_cached("INSERT INTO journal (at, till, code, kind, sale_id, detail) VALUES ('2026-11-23T11:30:00+01:00', 'bench', 13012, 'sale', ?1, '{}')")?
+            .execute(params![id])?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,20 @@
+//! The pure core of the till: checkout rules with no I/O and no clock.
+//!
+//! Everything here takes time and facts as arguments and returns decisions,
+//! so the kiosk, replay and the benchmarks exercise exactly the same rules.
+
+pub mod appcode;
+pub mod catalog;
+pub mod money;
+pub mod reason;
+pub mod receipt;
+pub mod sale;
+
+pub use appcode::{AppCode, CodeError};
+pub use catalog::{
+    Campaign, Catalog, CoffeeCard, Coupon, Member, Pricing, Product, Settings, VatRate,
+};
+pub use money::Money;
+pub use reason::Reason;
+pub use receipt::{Receipt, ReceiptLine, TenderKind, TenderRow, VatRow};
+pub use sale::{Discount, DiscountKind, Line, Sale};

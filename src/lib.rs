@@ -1,0 +1,14 @@
+//! kasse: the checkout till for student canteens and cafés.
+//!
+//! `domain` is the pure core; `store`, `scanner` and `qrgen` are adapters;
+//! `till` drives one open sale and is shared by the kiosk and `kasse replay`.
+
+pub mod bench;
+pub mod data;
+pub mod domain;
+pub mod input;
+pub mod qrgen;
+pub mod replay;
+pub mod scanner;
+pub mod store;
+pub mod till;

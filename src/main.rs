@@ -1,0 +1,203 @@
+//! The `kasse` command line: thin, calls into the library.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use kasse::domain::appcode::{self, AppCode};
+use kasse::replay::{self, ReplayError, ReplayOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "kasse",
+    version,
+    about = "Checkout till for student canteens and cafés"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay a scripted checkout and print its JSON (spec/replay.md).
+    Replay {
+        scenario: PathBuf,
+        /// Data file to use instead of the scenario's `data`.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Keep the till's SQLite database here (default: a fresh temporary one).
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Make signed app QR codes (fixtures and tests only).
+    Qr {
+        #[command(subcommand)]
+        command: QrCommand,
+    },
+    /// Measure the till.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum QrCommand {
+    /// Sign one app code; prints its text and optionally writes a PNG.
+    Sign {
+        /// Signing key file: the 32-byte Ed25519 seed as 64 hex digits.
+        #[arg(long)]
+        key: PathBuf,
+        /// member, coupon or card.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        member: String,
+        /// Coupon id (kind coupon).
+        #[arg(long)]
+        coupon: Option<String>,
+        /// Product the coupon makes free (kind coupon).
+        #[arg(long)]
+        sku: Option<String>,
+        /// Coffee card id (kind card).
+        #[arg(long)]
+        card: Option<String>,
+        /// Expiry, Unix seconds.
+        #[arg(long)]
+        exp: u64,
+        /// Write the code as a PNG here.
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
+    /// Render a manifest of codes (fixtures/qr/codes.toml) to images.
+    Render {
+        manifest: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Complete sales through engine + store, beside a bare rusqlite floor.
+    Checkout {
+        /// Number of sales per measurement.
+        #[arg(long, default_value_t = 2000)]
+        sales: usize,
+        /// Where to put the benchmark databases (default: a temporary folder).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Replay { scenario, data, db } => {
+            let opts = ReplayOptions {
+                data: data.as_deref(),
+                db: db.as_deref(),
+            };
+            match replay::run_file(&scenario, &opts) {
+                Ok(doc) => match serde_json::to_string_pretty(&doc) {
+                    Ok(text) => {
+                        println!("{text}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("kasse replay: cannot write the JSON: {e}");
+                        ExitCode::from(1)
+                    }
+                },
+                Err(ReplayError::Input(e)) => {
+                    eprintln!("{e}");
+                    ExitCode::from(2)
+                }
+                Err(ReplayError::Till(e)) => {
+                    eprintln!("kasse replay: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Qr { command } => report(qr(command)),
+        Command::Bench { command } => report(match command {
+            BenchCommand::Checkout { sales, dir } => {
+                kasse::bench::checkout(sales, dir.as_deref()).map(|r| print!("{r}"))
+            }
+        }),
+    }
+}
+
+fn report(result: Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kasse: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn qr(command: QrCommand) -> Result<()> {
+    match command {
+        QrCommand::Sign {
+            key,
+            kind,
+            member,
+            coupon,
+            sku,
+            card,
+            exp,
+            png,
+        } => {
+            let seed = std::fs::read_to_string(&key)
+                .with_context(|| format!("reading key file {}", key.display()))?;
+            let signing = appcode::parse_seed_hex(&seed)
+                .with_context(|| format!("key file {}", key.display()))?;
+            let need = |v: Option<String>, flag: &str| {
+                v.with_context(|| format!("--kind {kind} needs --{flag}"))
+            };
+            let code = match kind.as_str() {
+                "member" => AppCode::Member { member, exp },
+                "coupon" => AppCode::Coupon {
+                    member,
+                    coupon: need(coupon, "coupon")?,
+                    sku: need(sku, "sku")?,
+                    exp,
+                },
+                "card" => AppCode::Card {
+                    member,
+                    card: need(card, "card")?,
+                    exp,
+                },
+                other => bail!("--kind `{other}`: use member, coupon or card"),
+            };
+            for field in code.payload().split('.').skip(2) {
+                if !kasse::data::valid_id(field) {
+                    bail!("`{field}` is not 1–32 characters of A–Z, a–z, 0–9 and -");
+                }
+            }
+            let text = code.sign(&signing);
+            println!("{text}");
+            if let Some(path) = png {
+                let img = kasse::qrgen::render(&text, 8)?;
+                img.save(&path)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+        QrCommand::Render { manifest, out } => {
+            let text = std::fs::read_to_string(&manifest)
+                .with_context(|| format!("reading {}", manifest.display()))?;
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let files = kasse::qrgen::render_fixture_set(&text, &out)
+                .with_context(|| format!("{}", manifest.display()))?;
+            for f in files {
+                println!("{}", f.display());
+            }
+            Ok(())
+        }
+    }
+}

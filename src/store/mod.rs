@@ -1,0 +1,601 @@
+//! The till's local SQLite database: cache of the ledger, completed sales,
+//! the append-only journal and the outbox. Opened in one place.
+
+mod schema;
+
+pub use schema::SCHEMA_VERSION;
+
+use crate::data::Data;
+use crate::domain::receipt::{Payment, Receipt};
+use crate::domain::{
+    Campaign, Catalog, CoffeeCard, Coupon, Member, Money, Pricing, Product, Sale, Settings, VatRate,
+};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "{path}: the database was written by a newer kasse (schema {found}, this one knows up to {supported}); upgrade kasse instead of opening it"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("{path}: cannot open the database: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("the disk is full: nothing was saved ({0})")]
+    DiskFull(rusqlite::Error),
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("the database holds a value it cannot read: {0}")]
+    Corrupt(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull(e),
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A journal entry: what happened, with its SAF-T PredefinedBasicID-13 code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub at: DateTime<FixedOffset>,
+    pub operator: Option<String>,
+    pub code: u32,
+    pub kind: &'static str,
+    pub sale_id: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+/// SAF-T PredefinedBasicID-13 codes the till writes.
+pub mod codes {
+    pub const SALES_RECEIPT: u32 = 13012;
+    pub const VOID: u32 = 13028;
+    pub const OTHER: u32 = 13999;
+}
+
+/// A sale that has been paid, ready to be written.
+pub struct CompletedSale<'a> {
+    pub id: String,
+    pub at: DateTime<FixedOffset>,
+    pub mode: &'static str,
+    pub offline: bool,
+    pub operator: Option<String>,
+    pub sale: &'a Sale,
+    pub payment: &'a Payment,
+    pub bonus_earned: Money,
+    pub bonus_balance: Option<Money>,
+}
+
+#[derive(Serialize)]
+struct ClipCount<'a> {
+    card: &'a str,
+    n: u32,
+}
+
+/// The ledger's `sale` event body: the receipt plus its effects.
+#[derive(Serialize)]
+struct SaleBody<'a> {
+    #[serde(flatten)]
+    receipt: &'a Receipt,
+    coupons: Vec<&'a str>,
+    clips: Vec<ClipCount<'a>>,
+    bonus_used: Money,
+}
+
+pub struct Store {
+    conn: Connection,
+    till: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`: WAL,
+    /// `synchronous=FULL`, foreign keys on, migrations applied.
+    pub fn open(path: &Path, till: &str) -> Result<Store> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
+        // Pragmas outside the migration transaction: they do not work inside one.
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        migrate(&mut conn, path)?;
+        Ok(Store {
+            conn,
+            till: till.to_string(),
+        })
+    }
+
+    pub fn till(&self) -> &str {
+        &self.till
+    }
+
+    /// For tests that need to reach under the store (fault injection, checks).
+    #[doc(hidden)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Replaces the cache with a data file's contents in one transaction.
+    pub fn seed(&mut self, data: &Data) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for table in [
+            "barcode", "product", "campaign", "member", "coupon", "card", "setting",
+        ] {
+            tx.execute(&format!("DELETE FROM {table}"), [])?;
+        }
+        for p in data.catalog.products() {
+            let (price, ppk, tare) = match p.pricing {
+                Pricing::Unit { price } => (Some(price.to_string()), None, 0),
+                Pricing::Weighed {
+                    price_per_kg,
+                    tare_g,
+                } => (None, Some(price_per_kg.to_string()), tare_g),
+            };
+            tx.execute(
+                "INSERT INTO product (sku, name, price, price_per_kg, vat, coffee, tare_g) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![p.sku, p.name, price, ppk, p.vat.percent(), p.coffee, tare],
+            )?;
+            for code in &p.barcodes {
+                tx.execute(
+                    "INSERT INTO barcode (code, sku) VALUES (?1, ?2)",
+                    params![code, p.sku],
+                )?;
+            }
+        }
+        for c in &data.catalog.campaigns {
+            let skus =
+                serde_json::to_string(&c.skus).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO campaign (skus, rate, from_date, until_date) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    skus,
+                    c.rate.to_string(),
+                    c.from.to_string(),
+                    c.until.to_string()
+                ],
+            )?;
+        }
+        for m in &data.members {
+            tx.execute(
+                "INSERT INTO member (id, name, student, student_until, bonus) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![m.id, m.name, m.student, m.student_until.map(|d| d.to_string()), m.bonus.to_string()],
+            )?;
+        }
+        for c in &data.coupons {
+            tx.execute(
+                "INSERT INTO coupon (id, member, sku, valid_until, used) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![c.id, c.member, c.sku, c.valid_until.map(|d| d.to_string()), c.used],
+            )?;
+        }
+        for c in &data.cards {
+            tx.execute(
+                "INSERT INTO card (id, member, clips) VALUES (?1, ?2, ?3)",
+                params![c.id, c.member, c.clips],
+            )?;
+        }
+        let s = &data.catalog.settings;
+        let keys = serde_json::to_string(&s.trusted_keys)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        for (k, v) in [
+            ("bonus_rate", s.bonus_rate.to_string()),
+            ("coffee_default_sku", s.coffee_default_sku.clone()),
+            ("min_grams", s.min_grams.to_string()),
+            ("trusted_keys", keys),
+        ] {
+            tx.execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Products, campaigns and settings from the cache.
+    pub fn catalog(&self) -> Result<Catalog> {
+        let mut barcodes: std::collections::HashMap<String, Vec<String>> = Default::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT code, sku FROM barcode ORDER BY code")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (code, sku) = row?;
+            barcodes.entry(sku).or_default().push(code);
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sku, name, price, price_per_kg, vat, coffee, tare_g FROM product ORDER BY rowid")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, u8>(4)?,
+                r.get::<_, bool>(5)?,
+                r.get::<_, u32>(6)?,
+            ))
+        })?;
+        let mut products = Vec::new();
+        for row in rows {
+            let (sku, name, price, ppk, vat, coffee, tare_g) = row?;
+            let pricing = match (price, ppk) {
+                (Some(p), _) => Pricing::Unit { price: money(&p)? },
+                (None, Some(p)) => Pricing::Weighed {
+                    price_per_kg: money(&p)?,
+                    tare_g,
+                },
+                (None, None) => {
+                    return Err(StoreError::Corrupt(format!("product {sku} has no price")));
+                }
+            };
+            let vat = VatRate::new(vat)
+                .ok_or_else(|| StoreError::Corrupt(format!("product {sku}: VAT {vat}")))?;
+            let barcodes = barcodes.remove(&sku).unwrap_or_default();
+            products.push(Product {
+                sku,
+                name,
+                pricing,
+                vat,
+                coffee,
+                barcodes,
+            });
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT skus, rate, from_date, until_date FROM campaign ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut campaigns = Vec::new();
+        for row in rows {
+            let (skus, rate, from, until) = row?;
+            campaigns.push(Campaign {
+                skus: serde_json::from_str(&skus)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                rate: decimal(&rate)?,
+                from: date(&from)?,
+                until: date(&until)?,
+            });
+        }
+        let mut settings = Settings::default();
+        let mut stmt = self.conn.prepare("SELECT key, value FROM setting")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (k, v) = row?;
+            match k.as_str() {
+                "bonus_rate" => settings.bonus_rate = decimal(&v)?,
+                "coffee_default_sku" => settings.coffee_default_sku = v,
+                "min_grams" => {
+                    settings.min_grams = v
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt(format!("min_grams {v}")))?
+                }
+                "trusted_keys" => {
+                    settings.trusted_keys =
+                        serde_json::from_str(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?
+                }
+                _ => {}
+            }
+        }
+        Ok(Catalog::new(products, campaigns, settings))
+    }
+
+    fn acked_through(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT acked_through FROM sync_state WHERE id = 1")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// A member as this till sees them: the cached balance plus the effects of
+    /// its own sales the ledger has not acknowledged yet.
+    pub fn member(&self, id: &str) -> Result<Option<Member>> {
+        let row = self
+            .conn
+            .prepare_cached("SELECT name, student, student_until, bonus FROM member WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .optional()?;
+        let Some((name, student, until, bonus)) = row else {
+            return Ok(None);
+        };
+        let mut balance = money(&bonus)?;
+        let acked = self.acked_through()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT bonus_used, bonus_earned FROM sale WHERE member = ?1 AND seq > ?2",
+        )?;
+        for row in stmt.query_map(params![id, acked], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (used, earned) = row?;
+            balance = balance - money(&used)? + money(&earned)?;
+        }
+        Ok(Some(Member {
+            id: id.to_string(),
+            name,
+            student,
+            student_until: until.as_deref().map(date).transpose()?,
+            bonus: balance,
+        }))
+    }
+
+    /// A coupon from the cache (its `used` flag as the ledger last said).
+    pub fn coupon(&self, id: &str) -> Result<Option<Coupon>> {
+        let row = self
+            .conn
+            .prepare_cached("SELECT member, sku, valid_until, used FROM coupon WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, bool>(3)?,
+                ))
+            })
+            .optional()?;
+        let Some((member, sku, valid_until, used)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Coupon {
+            id: id.to_string(),
+            member,
+            sku,
+            valid_until: valid_until.as_deref().map(date).transpose()?,
+            used,
+        }))
+    }
+
+    /// Whether this till has redeemed `coupon` in a completed sale.
+    pub fn coupon_redeemed_here(&self, coupon: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM coupon_use WHERE coupon = ?1")?
+            .query_row([coupon], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// A coffee card with the clips left as this till sees them.
+    pub fn card(&self, id: &str) -> Result<Option<CoffeeCard>> {
+        let row = self
+            .conn
+            .prepare_cached("SELECT member, clips FROM card WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))
+            .optional()?;
+        let Some((member, clips)) = row else {
+            return Ok(None);
+        };
+        let used: u32 = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(c.n), 0) FROM clip_use c JOIN sale s ON s.id = c.sale_id
+                 WHERE c.card = ?1 AND s.seq > ?2",
+            )?
+            .query_row(params![id, self.acked_through()?], |r| r.get(0))?;
+        Ok(Some(CoffeeCard {
+            id: id.to_string(),
+            member,
+            clips: clips.saturating_sub(used),
+        }))
+    }
+
+    /// Writes a completed sale — receipt, lines, tenders, coupon and clip use,
+    /// journal row and outbox event — in one transaction, and returns its receipt.
+    pub fn commit_sale(&mut self, done: &CompletedSale<'_>) -> Result<Receipt> {
+        let tx = self.conn.transaction()?;
+        let receipt = write_sale(&tx, &self.till, done)?;
+        tx.commit()?;
+        Ok(receipt)
+    }
+
+    /// Appends one journal entry (its own transaction).
+    pub fn journal(&mut self, entry: &JournalEntry) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        insert_journal(&tx, &self.till, entry)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Number of journal rows (for status screens and tests).
+    pub fn journal_len(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))?;
+        Ok(n.unsigned_abs())
+    }
+
+    /// Outbox events after `seq`, oldest first: `(seq, kind, body)`.
+    pub fn outbox_after(&self, seq: i64, limit: u32) -> Result<Vec<(i64, String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, kind, body FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![seq, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    for sql in &schema::MIGRATIONS[found as usize..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn write_sale(tx: &Transaction<'_>, till: &str, done: &CompletedSale<'_>) -> Result<Receipt> {
+    let number: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(number), 0) + 1 FROM sale")?
+        .query_row([], |r| r.get(0))?;
+    let seq: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox")?
+        .query_row([], |r| r.get(0))?;
+    let receipt = done.sale.receipt(
+        number.unsigned_abs(),
+        done.payment,
+        done.bonus_earned,
+        done.bonus_balance,
+    );
+    let at = done.at.to_rfc3339();
+    tx.prepare_cached(
+        "INSERT INTO sale (id, number, seq, at, till, mode, member, total, rounding, bonus_used, bonus_earned, offline)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        done.id,
+        number,
+        seq,
+        at,
+        till,
+        done.mode,
+        receipt.member,
+        receipt.total.to_string(),
+        receipt.rounding.to_string(),
+        done.payment.bonus_used.to_string(),
+        receipt.bonus_earned.to_string(),
+        done.offline,
+    ])?;
+    {
+        let mut line_stmt = tx.prepare_cached(
+            "INSERT INTO sale_line (sale_id, line_no, sku, name, qty, grams, unit_price, discount, discount_kind, discount_ref, amount, vat)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        for (i, l) in receipt.lines.iter().enumerate() {
+            line_stmt.execute(params![
+                done.id,
+                i as i64 + 1,
+                l.sku,
+                l.name,
+                l.qty,
+                l.grams,
+                l.unit_price.to_string(),
+                l.discount.to_string(),
+                l.discount_kind,
+                l.discount_ref,
+                l.amount.to_string(),
+                l.vat.percent(),
+            ])?;
+        }
+        let mut tender_stmt =
+            tx.prepare_cached("INSERT INTO tender (sale_id, pos, kind, amount, reference) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        for (i, t) in receipt.tenders.iter().enumerate() {
+            tender_stmt.execute(params![
+                done.id,
+                i as i64 + 1,
+                t.kind.code(),
+                t.amount.to_string(),
+                t.reference
+            ])?;
+        }
+        let mut coupon_stmt =
+            tx.prepare_cached("INSERT INTO coupon_use (coupon, sale_id) VALUES (?1, ?2)")?;
+        for c in done.sale.coupons() {
+            coupon_stmt.execute(params![c, done.id])?;
+        }
+    }
+    let mut clips: Vec<ClipCount<'_>> = Vec::new();
+    for card in done.sale.clips() {
+        match clips.iter_mut().find(|c| c.card == card) {
+            Some(c) => c.n += 1,
+            None => clips.push(ClipCount { card, n: 1 }),
+        }
+    }
+    {
+        let mut clip_stmt =
+            tx.prepare_cached("INSERT INTO clip_use (sale_id, card, n) VALUES (?1, ?2, ?3)")?;
+        for c in &clips {
+            clip_stmt.execute(params![done.id, c.card, c.n])?;
+        }
+    }
+    let body = SaleBody {
+        receipt: &receipt,
+        coupons: done.sale.coupons().collect(),
+        clips,
+        bonus_used: done.payment.bonus_used,
+    };
+    let body = serde_json::to_string(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.prepare_cached(
+        "INSERT INTO outbox (seq, id, kind, at, offline, body) VALUES (?1, ?2, 'sale', ?3, ?4, ?5)",
+    )?
+    .execute(params![seq, done.id, at, done.offline, body])?;
+    insert_journal(
+        tx,
+        till,
+        &JournalEntry {
+            at: done.at,
+            operator: done.operator.clone(),
+            code: codes::SALES_RECEIPT,
+            kind: "sale",
+            sale_id: Some(done.id.clone()),
+            detail: serde_json::json!({"number": number, "total": receipt.total, "seq": seq}),
+        },
+    )?;
+    Ok(receipt)
+}
+
+fn insert_journal(tx: &Transaction<'_>, till: &str, e: &JournalEntry) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO journal (at, till, operator, code, kind, sale_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![e.at.to_rfc3339(), till, e.operator, e.code, e.kind, e.sale_id, e.detail.to_string()])?;
+    Ok(())
+}
+
+fn money(s: &str) -> Result<Money> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("amount `{s}`")))
+}
+
+fn decimal(s: &str) -> Result<rust_decimal::Decimal> {
+    rust_decimal::Decimal::from_str(s).map_err(|_| StoreError::Corrupt(format!("number `{s}`")))
+}
+
+fn date(s: &str) -> Result<NaiveDate> {
+    NaiveDate::from_str(s).map_err(|_| StoreError::Corrupt(format!("date `{s}`")))
+}

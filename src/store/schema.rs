@@ -1,0 +1,159 @@
+//! Migrations, keyed by `PRAGMA user_version`. Each entry moves the schema
+//! from version `i` to `i + 1`; all pending ones run in one transaction.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: cache, sales, journal, outbox.
+    r#"
+    CREATE TABLE product (
+        sku          TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        price        TEXT,            -- per unit, incl. VAT (exact decimal text)
+        price_per_kg TEXT,            -- or per kg for food by weight
+        vat          INTEGER NOT NULL,
+        coffee       INTEGER NOT NULL DEFAULT 0,
+        tare_g       INTEGER NOT NULL DEFAULT 0,
+        CHECK ((price IS NULL) <> (price_per_kg IS NULL))
+    ) STRICT;
+    CREATE TABLE barcode (
+        code TEXT PRIMARY KEY,
+        sku  TEXT NOT NULL REFERENCES product(sku) ON DELETE CASCADE
+    ) STRICT;
+    CREATE TABLE campaign (
+        id         INTEGER PRIMARY KEY,
+        skus       TEXT NOT NULL,     -- JSON array
+        rate       TEXT NOT NULL,
+        from_date  TEXT NOT NULL,
+        until_date TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE member (
+        id            TEXT PRIMARY KEY,
+        name          TEXT NOT NULL,
+        student       INTEGER NOT NULL,
+        student_until TEXT,
+        bonus         TEXT NOT NULL   -- ledger balance, before this till's unacked sales
+    ) STRICT;
+    CREATE TABLE coupon (
+        id          TEXT PRIMARY KEY,
+        member      TEXT NOT NULL,
+        sku         TEXT NOT NULL,
+        valid_until TEXT,
+        used        INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE card (
+        id     TEXT PRIMARY KEY,
+        member TEXT NOT NULL,
+        clips  INTEGER NOT NULL CHECK (clips >= 0)
+    ) STRICT;
+    CREATE TABLE setting (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE sync_state (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        acked_through INTEGER NOT NULL DEFAULT 0,  -- outbox seq the ledger has applied
+        cursor        INTEGER NOT NULL DEFAULT 0,  -- change feed position
+        last_sync     TEXT
+    ) STRICT;
+    INSERT INTO sync_state (id) VALUES (1);
+
+    CREATE TABLE sale (
+        id           TEXT PRIMARY KEY,            -- uuid v7
+        number       INTEGER NOT NULL UNIQUE,     -- receipt number
+        seq          INTEGER NOT NULL UNIQUE REFERENCES outbox(seq) DEFERRABLE INITIALLY DEFERRED,
+        at           TEXT NOT NULL,
+        till         TEXT NOT NULL,
+        mode         TEXT NOT NULL,
+        member       TEXT,
+        total        TEXT NOT NULL,
+        rounding     TEXT NOT NULL,
+        bonus_used   TEXT NOT NULL,
+        bonus_earned TEXT NOT NULL,
+        offline      INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX sale_member ON sale(member, seq);
+    CREATE TABLE sale_line (
+        sale_id       TEXT NOT NULL REFERENCES sale(id),
+        line_no       INTEGER NOT NULL,
+        sku           TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        qty           INTEGER NOT NULL,
+        grams         INTEGER,
+        unit_price    TEXT NOT NULL,
+        discount      TEXT NOT NULL,
+        discount_kind TEXT,
+        discount_ref  TEXT,
+        amount        TEXT NOT NULL,
+        vat           INTEGER NOT NULL,
+        PRIMARY KEY (sale_id, line_no)
+    ) STRICT;
+    CREATE TABLE tender (
+        sale_id   TEXT NOT NULL REFERENCES sale(id),
+        pos       INTEGER NOT NULL,
+        kind      TEXT NOT NULL,
+        amount    TEXT NOT NULL,
+        reference TEXT,
+        PRIMARY KEY (sale_id, pos)
+    ) STRICT;
+    -- A coupon is redeemed at most once on this till: the key enforces it.
+    CREATE TABLE coupon_use (
+        coupon  TEXT PRIMARY KEY,
+        sale_id TEXT NOT NULL REFERENCES sale(id)
+    ) STRICT;
+    CREATE TABLE clip_use (
+        sale_id TEXT NOT NULL REFERENCES sale(id),
+        card    TEXT NOT NULL,
+        n       INTEGER NOT NULL CHECK (n > 0),
+        PRIMARY KEY (sale_id, card)
+    ) STRICT;
+    CREATE INDEX clip_use_card ON clip_use(card);
+
+    CREATE TABLE journal (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at       TEXT NOT NULL,
+        till     TEXT NOT NULL,
+        operator TEXT,
+        code     INTEGER NOT NULL,   -- SAF-T PredefinedBasicID-13
+        kind     TEXT NOT NULL,
+        sale_id  TEXT,
+        detail   TEXT NOT NULL       -- JSON
+    ) STRICT;
+
+    -- Transactional outbox for the ledger; seq is gap-free, allocated in the
+    -- sale's own transaction.
+    CREATE TABLE outbox (
+        seq     INTEGER PRIMARY KEY,
+        id      TEXT NOT NULL UNIQUE,
+        kind    TEXT NOT NULL,
+        at      TEXT NOT NULL,
+        offline INTEGER NOT NULL,
+        body    TEXT NOT NULL
+    ) STRICT;
+    CREATE TRIGGER outbox_gap_free BEFORE INSERT ON outbox
+    WHEN NEW.seq <> (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox)
+    BEGIN SELECT RAISE(ABORT, 'outbox seq must follow the last one without a gap'); END;
+
+    -- What happened cannot be changed (kassasystemforskrifta § 2-6).
+    CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+    CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+    CREATE TRIGGER sale_no_update BEFORE UPDATE ON sale
+    BEGIN SELECT RAISE(ABORT, 'a completed sale cannot be changed'); END;
+    CREATE TRIGGER sale_no_delete BEFORE DELETE ON sale
+    BEGIN SELECT RAISE(ABORT, 'a completed sale cannot be deleted'); END;
+    CREATE TRIGGER sale_line_no_update BEFORE UPDATE ON sale_line
+    BEGIN SELECT RAISE(ABORT, 'a completed sale cannot be changed'); END;
+    CREATE TRIGGER sale_line_no_delete BEFORE DELETE ON sale_line
+    BEGIN SELECT RAISE(ABORT, 'a completed sale cannot be deleted'); END;
+    CREATE TRIGGER tender_no_update BEFORE UPDATE ON tender
+    BEGIN SELECT RAISE(ABORT, 'a completed sale cannot be changed'); END;
+    CREATE TRIGGER tender_no_delete BEFORE DELETE ON tender
+    BEGIN SELECT RAISE(ABORT, 'a completed sale cannot be deleted'); END;
+    CREATE TRIGGER outbox_no_update BEFORE UPDATE ON outbox
+    BEGIN SELECT RAISE(ABORT, 'outbox events cannot be changed'); END;
+    CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox
+    BEGIN SELECT RAISE(ABORT, 'outbox events cannot be deleted'); END;
+    "#,
+];
+
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

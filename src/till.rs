@@ -1,0 +1,485 @@
+//! The till service: one open sale, the rules of `domain`, the cache and
+//! journal of `store`. The kiosk and `kasse replay` drive this same type.
+
+use crate::domain::appcode::{self, AppCode, CodeError};
+use crate::domain::receipt::{Payment, Receipt, TenderKind};
+use crate::domain::sale::{self, CardCheck, Connection, CouponCheck, OfflineLimits};
+use crate::domain::{Catalog, Line, Member, Money, Reason, Sale};
+use crate::store::{CompletedSale, JournalEntry, Store, StoreError, codes};
+use chrono::{DateTime, FixedOffset};
+use ed25519_dalek::VerifyingKey;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Students serve themselves: bonus is offered before payment, no cash.
+    SelfService,
+    /// A cashier operates the till: cash and voids allowed.
+    Cashier,
+}
+
+impl Mode {
+    pub fn code(self) -> &'static str {
+        match self {
+            Mode::SelfService => "self",
+            Mode::Cashier => "cashier",
+        }
+    }
+}
+
+/// What one action at the till led to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Member {
+        member: String,
+    },
+    Line {
+        line: usize,
+        sku: String,
+        qty: u32,
+        grams: Option<u32>,
+        amount: Money,
+    },
+    Coupon {
+        coupon: String,
+        line: usize,
+    },
+    Clip {
+        card: String,
+        line: usize,
+        clips_left: u32,
+    },
+    WeightRefused(Reason),
+    BonusOffered {
+        balance: Money,
+        amount: Money,
+    },
+    BonusUsed {
+        amount: Money,
+    },
+    BonusDeclined,
+    Paid {
+        receipt: Box<Receipt>,
+        tender: Option<TenderKind>,
+        amount: Money,
+        change: Option<Money>,
+    },
+    Declined {
+        tender: TenderKind,
+    },
+    Voided {
+        line: usize,
+        sku: String,
+    },
+    Cancelled,
+    Refused(Reason),
+}
+
+/// How the payment step went at the terminal (or the cash drawer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PayRequest {
+    pub tender: TenderKind,
+    /// Cash handed over; `None` means exactly the amount due.
+    pub cash_given: Option<Money>,
+    /// The terminal or Vipps approved the payment.
+    pub approved: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TillError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("trusted QR key: {0}")]
+    Key(#[from] appcode::KeyError),
+}
+
+/// Whether the ledger answers, as far as the offline limits care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub online: bool,
+    pub last_sync: DateTime<FixedOffset>,
+}
+
+pub struct Till {
+    store: Store,
+    catalog: Catalog,
+    keys: Vec<VerifyingKey>,
+    mode: Mode,
+    sale: Sale,
+    link: Link,
+    limits: OfflineLimits,
+    operator: Option<String>,
+}
+
+impl Till {
+    /// A till on `store`, with its cached catalog loaded.
+    pub fn new(
+        store: Store,
+        mode: Mode,
+        link: Link,
+        limits: OfflineLimits,
+    ) -> Result<Till, TillError> {
+        let catalog = store.catalog()?;
+        let keys = catalog
+            .settings
+            .trusted_keys
+            .iter()
+            .map(|k| appcode::parse_public_key(k))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Till {
+            store,
+            catalog,
+            keys,
+            mode,
+            sale: Sale::default(),
+            link,
+            limits,
+            operator: None,
+        })
+    }
+
+    pub fn sale(&self) -> &Sale {
+        &self.sale
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn set_link(&mut self, link: Link) {
+        self.link = link;
+    }
+
+    fn connection(&self, now: DateTime<FixedOffset>) -> Connection {
+        if self.link.online {
+            return Connection::Online;
+        }
+        let max = chrono::Duration::hours(i64::from(self.limits.max_hours));
+        Connection::Offline {
+            too_long: now - self.link.last_sync > max,
+        }
+    }
+
+    /// A code read by the camera or the barcode scanner.
+    pub fn present_code(
+        &mut self,
+        text: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Outcome, TillError> {
+        if !appcode::is_app_code(text) {
+            return Ok(match self.catalog.product_by_barcode(text) {
+                // Food by weight is put on the scale, not scanned.
+                Some(p) if p.is_weighed() => Outcome::Refused(Reason::BelowMinWeight),
+                Some(p) => {
+                    let line = Line::unit(p, 1);
+                    self.add(line)
+                }
+                None => Outcome::Refused(Reason::UnknownCode),
+            });
+        }
+        let code = match appcode::read(text, &self.keys, now.timestamp()) {
+            Ok(code) => code,
+            Err(e) => {
+                return Ok(Outcome::Refused(match e {
+                    CodeError::Malformed => Reason::Malformed,
+                    CodeError::BadSignature => Reason::BadSignature,
+                    CodeError::Expired => Reason::Expired,
+                }));
+            }
+        };
+        let today = now.date_naive();
+        let connection = self.connection(now);
+        match code {
+            AppCode::Member { member, .. } => Ok(match self.sale.attach_member(&member) {
+                Ok(()) => Outcome::Member { member },
+                Err(reason) => Outcome::Refused(reason),
+            }),
+            AppCode::Coupon {
+                member,
+                coupon,
+                sku,
+                ..
+            } => {
+                let facts = self.store.member(&member)?;
+                let cached = self.store.coupon(&coupon)?;
+                let check = CouponCheck {
+                    code_member: &member,
+                    coupon: &coupon,
+                    member: facts.as_ref(),
+                    cached: cached.as_ref(),
+                    used_here: self.store.coupon_redeemed_here(&coupon)?,
+                    today,
+                    connection,
+                };
+                if let Err(reason) = sale::check_coupon(&self.sale, &check) {
+                    return Ok(Outcome::Refused(reason));
+                }
+                let Some(product) = self.catalog.product(&sku) else {
+                    return Ok(Outcome::Refused(Reason::UnknownSku));
+                };
+                Ok(match self.sale.apply_coupon(&coupon, product) {
+                    Ok(line) => {
+                        self.sale.member = Some(member);
+                        Outcome::Coupon { coupon, line }
+                    }
+                    Err(reason) => Outcome::Refused(reason),
+                })
+            }
+            AppCode::Card { member, card, .. } => {
+                let facts = self.store.member(&member)?;
+                let cached = self.store.card(&card)?;
+                let check = CardCheck {
+                    code_member: &member,
+                    card: &card,
+                    member: facts.as_ref(),
+                    cached: cached.as_ref(),
+                    today,
+                    connection,
+                };
+                let clips_left = match sale::check_card(&self.sale, &check) {
+                    Ok(left) => left,
+                    Err(reason) => return Ok(Outcome::Refused(reason)),
+                };
+                let default = self
+                    .catalog
+                    .product(&self.catalog.settings.coffee_default_sku);
+                Ok(match self.sale.apply_clip(&card, default) {
+                    Ok(line) => {
+                        self.sale.member = Some(member);
+                        Outcome::Clip {
+                            card,
+                            line,
+                            clips_left,
+                        }
+                    }
+                    Err(reason) => Outcome::Refused(reason),
+                })
+            }
+        }
+    }
+
+    /// A product button, `qty` units.
+    pub fn tap(&mut self, sku: &str, qty: u32) -> Outcome {
+        match self.catalog.product(sku) {
+            None => Outcome::Refused(Reason::UnknownSku),
+            Some(p) if p.is_weighed() => Outcome::Refused(Reason::BelowMinWeight),
+            Some(p) => {
+                let line = Line::unit(p, qty.max(1));
+                self.add(line)
+            }
+        }
+    }
+
+    /// Food on the scale for a product sold by weight; `grams` is gross.
+    pub fn weigh(&mut self, sku: &str, grams: u32, stable: bool) -> Outcome {
+        let Some(p) = self.catalog.product(sku) else {
+            return Outcome::Refused(Reason::UnknownSku);
+        };
+        let crate::domain::Pricing::Weighed { tare_g, .. } = p.pricing else {
+            return Outcome::Refused(Reason::UnknownSku);
+        };
+        // A moving weight is never added.
+        if !stable {
+            return Outcome::WeightRefused(Reason::UnstableWeight);
+        }
+        let net = grams.saturating_sub(tare_g);
+        if net < self.catalog.settings.min_grams {
+            return Outcome::WeightRefused(Reason::BelowMinWeight);
+        }
+        let line = Line::weighed(p, net);
+        self.add(line)
+    }
+
+    fn add(&mut self, line: Line) -> Outcome {
+        let (sku, qty, grams, amount) = (line.sku.clone(), line.qty, line.grams, line.amount());
+        let line = self.sale.add_line(line);
+        Outcome::Line {
+            line,
+            sku,
+            qty,
+            grams,
+            amount,
+        }
+    }
+
+    fn member_facts(&self) -> Result<Option<Member>, TillError> {
+        Ok(match &self.sale.member {
+            Some(id) => self.store.member(id)?,
+            None => None,
+        })
+    }
+
+    /// The customer's answer to "use your bonus?".
+    pub fn answer_bonus(
+        &mut self,
+        accept: bool,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Outcome, TillError> {
+        if self.sale.is_empty() {
+            return Ok(Outcome::Refused(Reason::NoOpenSale));
+        }
+        let member = self.member_facts()?;
+        let offer = sale::bonus_offer(
+            &self.sale,
+            member.as_ref(),
+            now.date_naive(),
+            self.connection(now),
+            &self.limits,
+        );
+        Ok(match offer {
+            Err(reason) => Outcome::Refused(reason),
+            Ok(amount) if accept => {
+                self.sale.bonus_answer = Some(true);
+                Outcome::BonusUsed { amount }
+            }
+            Ok(_) => {
+                self.sale.bonus_answer = Some(false);
+                Outcome::BonusDeclined
+            }
+        })
+    }
+
+    /// Pays the open sale; on success it is written with its receipt, journal
+    /// row and outbox event in one transaction before this returns.
+    pub fn pay(
+        &mut self,
+        req: PayRequest,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Outcome, TillError> {
+        if self.sale.lines.is_empty() {
+            return Ok(Outcome::Refused(Reason::NoOpenSale));
+        }
+        let allowed = match req.tender {
+            TenderKind::Bonus => false,
+            TenderKind::Cash => self.mode == Mode::Cashier,
+            TenderKind::Card | TenderKind::Vipps => true,
+        };
+        if !allowed {
+            return Ok(Outcome::Refused(Reason::NotAllowedInMode));
+        }
+        let today = now.date_naive();
+        let connection = self.connection(now);
+        let member = self.member_facts()?;
+        if self.mode == Mode::SelfService && self.sale.bonus_answer.is_none() {
+            if let Ok(amount) =
+                sale::bonus_offer(&self.sale, member.as_ref(), today, connection, &self.limits)
+            {
+                let balance = member.as_ref().map_or(Money::ZERO, |m| m.bonus);
+                return Ok(Outcome::BonusOffered { balance, amount });
+            }
+        }
+        let student = member.as_ref().is_some_and(|m| m.is_student_on(today));
+        let balance = member.as_ref().map_or(Money::ZERO, |m| m.bonus);
+        let total = self.sale.total();
+        let bonus_used = match self.sale.bonus_answer {
+            Some(true)
+                if student && !matches!(connection, Connection::Offline { too_long: true }) =>
+            {
+                sale::bonus_usable(balance, total, connection, &self.limits)
+            }
+            _ => Money::ZERO,
+        };
+        let payment = Payment::plan(total, bonus_used, req.tender);
+        let due = payment.due_now();
+        let mut change = None;
+        if payment.tender.is_some() {
+            if !req.approved {
+                return Ok(Outcome::Declined { tender: req.tender });
+            }
+            if req.tender == TenderKind::Cash {
+                let given = req.cash_given.unwrap_or(due);
+                if given < due {
+                    return Ok(Outcome::Declined { tender: req.tender });
+                }
+                change = Some(given - due);
+            }
+        }
+        let bonus_earned = if student {
+            self.sale.bonus_earned(&self.catalog, today)
+        } else {
+            Money::ZERO
+        };
+        let bonus_balance = self
+            .sale
+            .member
+            .as_ref()
+            .map(|_| balance - bonus_used + bonus_earned);
+        let done = CompletedSale {
+            id: uuid::Uuid::now_v7().to_string(),
+            at: now,
+            mode: self.mode.code(),
+            offline: connection.is_offline(),
+            operator: self.operator.clone(),
+            sale: &self.sale,
+            payment: &payment,
+            bonus_earned,
+            bonus_balance,
+        };
+        let receipt = self.store.commit_sale(&done)?;
+        self.sale = Sale::default();
+        Ok(Outcome::Paid {
+            receipt: Box::new(receipt),
+            tender: payment.tender.as_ref().map(|t| t.kind),
+            amount: due,
+            change,
+        })
+    }
+
+    /// Cashier: removes line `number` (1-based); later lines move up.
+    pub fn void(
+        &mut self,
+        number: usize,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Outcome, TillError> {
+        if self.mode != Mode::Cashier {
+            return Ok(Outcome::Refused(Reason::NotAllowedInMode));
+        }
+        if self.sale.lines.is_empty() {
+            return Ok(Outcome::Refused(Reason::NoOpenSale));
+        }
+        let line = match self.sale.void(number) {
+            Ok(line) => line,
+            Err(reason) => return Ok(Outcome::Refused(reason)),
+        };
+        self.store.journal(&JournalEntry {
+            at: now,
+            operator: self.operator.clone(),
+            code: codes::OTHER,
+            kind: "line_correction",
+            sale_id: None,
+            detail: serde_json::json!({"line": number, "sku": line.sku, "qty": line.qty, "amount": line.amount()}),
+        })?;
+        Ok(Outcome::Voided {
+            line: number,
+            sku: line.sku,
+        })
+    }
+
+    /// Abandons the open sale; the journal keeps what it held.
+    pub fn cancel(&mut self, now: DateTime<FixedOffset>) -> Result<Outcome, TillError> {
+        if self.sale.is_empty() {
+            return Ok(Outcome::Refused(Reason::NoOpenSale));
+        }
+        self.store.journal(&JournalEntry {
+            at: now,
+            operator: self.operator.clone(),
+            code: codes::VOID,
+            kind: "sale_cancelled",
+            sale_id: None,
+            detail: serde_json::json!({
+                "member": self.sale.member,
+                "lines": self.sale.lines.len(),
+                "total": self.sale.total(),
+            }),
+        })?;
+        self.sale = Sale::default();
+        Ok(Outcome::Cancelled)
+    }
+}
