@@ -397,23 +397,23 @@ bonus = "12.40"
     #[test]
     fn bad_files_name_line_and_key() {
         let table: [(String, usize, &str); 7] = [
-            (OK.replace("price = \"25.00\"", "price = 25.0"), 7, "price"),
+            (OK.replace("price = \"25.00\"", "price = 25.0"), 8, "price"),
             (OK.replace("vat = 15", "vat = 10"), 17, "vat"),
             (
                 OK.replace(
                     "price_per_kg = \"189.00\"",
                     "price = \"1\"\nprice_per_kg = \"189.00\"",
                 ),
-                16,
+                17,
                 "price_per_kg",
             ),
-            (OK.replace("sku = \"VEKT\"", "sku = \"KAFFE\""), 13, "sku"),
+            (OK.replace("sku = \"VEKT\"", "sku = \"KAFFE\""), 14, "sku"),
             (
                 OK.replace("student_until = 2027-02-01", "student_until = \"1. feb\""),
-                25,
+                24,
                 "student_until",
             ),
-            (OK.replace("coffee = true", "cofee = true"), 9, "cofee"),
+            (OK.replace("coffee = true", "cofee = true"), 10, "cofee"),
             (
                 OK.replace("bonus_rate = \"0.03\"", "bonus_rate = \"3%\""),
                 3,

@@ -282,7 +282,11 @@ fn step(src: &Source<'_>, dir: &Path, n: usize, s: &RawStep) -> Result<Step, Inp
             "accept" => Step::Bonus { accept: true },
             "decline" => Step::Bonus { accept: false },
             other => {
-                return Err(src.error(span, "bonus", format!("`{other}` is not accept or decline")));
+                return Err(src.error(
+                    span,
+                    "bonus",
+                    format!("`{other}` is not accept or decline"),
+                ));
             }
         },
         "pay" => {

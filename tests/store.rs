@@ -1,0 +1,298 @@
+//! The store on real SQLite files: one transaction per sale, an append-only
+//! journal, data kept across reopening, newer schemas refused.
+
+use chrono::{DateTime, FixedOffset};
+use kasse::data::Data;
+use kasse::domain::receipt::TenderKind;
+use kasse::domain::sale::OfflineLimits;
+use kasse::store::{SCHEMA_VERSION, Store, StoreError};
+use kasse::till::{Link, Mode, Outcome, PayRequest, Till, TillError};
+use std::path::{Path, PathBuf};
+
+fn now() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-11-23T11:30:00+01:00").expect("time")
+}
+
+fn demo() -> Data {
+    Data::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/data/demo.toml"))
+        .expect("demo data")
+}
+
+fn till_at(path: &Path, seed: bool) -> Till {
+    let mut store = Store::open(path, "t1").expect("open");
+    if seed {
+        store.seed(&demo()).expect("seed");
+    }
+    Till::new(
+        store,
+        Mode::Cashier,
+        Link {
+            online: true,
+            last_sync: now(),
+        },
+        OfflineLimits::default(),
+    )
+    .expect("till")
+}
+
+fn count(store: &Store, table: &str) -> i64 {
+    store
+        .connection()
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .expect("count")
+}
+
+const SALE_TABLES: [&str; 7] = [
+    "sale",
+    "sale_line",
+    "tender",
+    "coupon_use",
+    "clip_use",
+    "journal",
+    "outbox",
+];
+
+fn card() -> PayRequest {
+    PayRequest {
+        tender: TenderKind::Card,
+        cash_given: None,
+        approved: true,
+    }
+}
+
+fn db(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("till.sqlite")
+}
+
+#[test]
+fn pragmas_are_wal_full_and_foreign_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&db(&dir), "t1").expect("open");
+    let c = store.connection();
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("pragma");
+    let sync: i64 = c
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .expect("pragma");
+    let fk: i64 = c
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .expect("pragma");
+    let version: u32 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("pragma");
+    assert_eq!(
+        (mode.as_str(), sync, fk, version),
+        ("wal", 2, 1, SCHEMA_VERSION)
+    );
+}
+
+#[test]
+fn a_sale_is_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut till = till_at(&db(&dir), true);
+    assert!(matches!(till.tap("KAFFE", 2), Outcome::Line { .. }));
+    // Fail the last write of the sale's transaction (the journal row comes
+    // after sale, lines, tenders and outbox): nothing of the sale may remain.
+    till.store()
+        .connection()
+        .execute_batch(
+            "CREATE TEMP TRIGGER fail_journal BEFORE INSERT ON journal
+             BEGIN SELECT RAISE(ABORT, 'simulated failure inside the sale transaction'); END;",
+        )
+        .expect("trigger");
+    let err = till.pay(card(), now()).expect_err("the commit fails");
+    assert!(
+        matches!(err, TillError::Store(StoreError::Sqlite(_))),
+        "{err}"
+    );
+    for table in SALE_TABLES {
+        assert_eq!(count(till.store(), table), 0, "{table} after a failed sale");
+    }
+    // The sale is still open and completes once the fault is gone.
+    assert_eq!(till.sale().lines.len(), 1);
+    till.store()
+        .connection()
+        .execute_batch("DROP TRIGGER temp.fail_journal")
+        .expect("drop");
+    let Outcome::Paid { receipt, .. } = till.pay(card(), now()).expect("pay") else {
+        panic!("not paid")
+    };
+    assert_eq!(receipt.number, 1);
+    for table in ["sale", "sale_line", "tender", "journal", "outbox"] {
+        assert_eq!(count(till.store(), table), 1, "{table} after the sale");
+    }
+}
+
+#[test]
+fn journal_and_sales_refuse_update_and_delete() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut till = till_at(&db(&dir), true);
+    till.tap("KAFFE", 1);
+    till.pay(card(), now()).expect("pay");
+    let c = till.store().connection();
+    for sql in [
+        "UPDATE journal SET kind = 'x'",
+        "DELETE FROM journal",
+        "UPDATE sale SET total = '0.00'",
+        "DELETE FROM sale",
+        "UPDATE sale_line SET amount = '0.00'",
+        "DELETE FROM sale_line",
+        "UPDATE tender SET amount = '0.00'",
+        "DELETE FROM tender",
+        "UPDATE outbox SET body = '{}'",
+        "DELETE FROM outbox",
+    ] {
+        let err = c.execute(sql, []).expect_err(sql);
+        let text = err.to_string();
+        assert!(
+            text.contains("append-only") || text.contains("cannot be"),
+            "{sql}: {text}"
+        );
+    }
+    assert_eq!(count(till.store(), "journal"), 1);
+}
+
+#[test]
+fn outbox_seq_is_gap_free() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut till = till_at(&db(&dir), true);
+    for _ in 0..5 {
+        till.tap("KAFFE", 1);
+        till.pay(card(), now()).expect("pay");
+    }
+    let events = till.store().outbox_after(0, 100).expect("outbox");
+    let seqs: Vec<i64> = events.iter().map(|e| e.0).collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    let body: serde_json::Value = serde_json::from_str(&events[0].2).expect("json body");
+    for key in [
+        "number",
+        "lines",
+        "total",
+        "tenders",
+        "vat",
+        "coupons",
+        "clips",
+        "bonus_used",
+    ] {
+        assert!(body.get(key).is_some(), "sale body has {key}: {body}");
+    }
+    // A seq that skips one is refused by the database itself.
+    let err = till
+        .store()
+        .connection()
+        .execute("INSERT INTO outbox (seq, id, kind, at, offline, body) VALUES (7, 'x', 'journal', 'now', 0, '{}')", [])
+        .expect_err("gap");
+    assert!(err.to_string().contains("gap"), "{err}");
+}
+
+#[test]
+fn reopening_keeps_sales_and_balances() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db(&dir);
+    let member = "M-100001";
+    let before = {
+        let till = till_at(&path, true);
+        till.store()
+            .member(member)
+            .expect("member")
+            .expect("known")
+            .bonus
+    };
+    {
+        let mut till = till_at(&path, false);
+        let text = signed_member(member);
+        assert!(matches!(
+            till.present_code(&text, now()).expect("scan"),
+            Outcome::Member { .. }
+        ));
+        assert!(matches!(
+            till.weigh("VEKT", 500, true),
+            Outcome::Line { .. }
+        ));
+        let Outcome::Paid { receipt, .. } = till.pay(card(), now()).expect("pay") else {
+            panic!("not paid")
+        };
+        assert!(receipt.bonus_earned.is_positive());
+    }
+    let till = till_at(&path, false);
+    assert_eq!(count(till.store(), "sale"), 1);
+    let after = till
+        .store()
+        .member(member)
+        .expect("member")
+        .expect("known")
+        .bonus;
+    assert!(
+        after > before,
+        "bonus earned survives reopening: {before} → {after}"
+    );
+}
+
+#[test]
+fn a_newer_schema_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db(&dir);
+    drop(Store::open(&path, "t1").expect("open"));
+    {
+        let c = rusqlite::Connection::open(&path).expect("raw open");
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .expect("bump");
+    }
+    let err = match Store::open(&path, "t1") {
+        Err(e) => e,
+        Ok(_) => panic!("a newer schema must be refused"),
+    };
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::NewerSchema { .. }), "{text}");
+    assert!(
+        text.contains("newer kasse") && text.contains("till.sqlite"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_coupon_redeemed_here_stays_used_after_reopening() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db(&dir);
+    let coupon = signed_coupon("M-100001", "CP-T1", "KAFFE");
+    {
+        let mut till = till_at(&path, true);
+        assert!(matches!(
+            till.present_code(&coupon, now()).expect("scan"),
+            Outcome::Coupon { .. }
+        ));
+        till.pay(card(), now()).expect("pay");
+    }
+    let mut till = till_at(&path, false);
+    assert_eq!(
+        till.present_code(&coupon, now()).expect("scan"),
+        Outcome::Refused(kasse::domain::Reason::CouponUsed)
+    );
+}
+
+fn demo_key() -> ed25519_dalek::SigningKey {
+    let seed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/keys/demo.seed"),
+    )
+    .expect("demo seed");
+    kasse::domain::appcode::parse_seed_hex(&seed).expect("seed")
+}
+
+fn signed_member(member: &str) -> String {
+    kasse::domain::AppCode::Member {
+        member: member.into(),
+        exp: 1_830_297_600,
+    }
+    .sign(&demo_key())
+}
+
+fn signed_coupon(member: &str, coupon: &str, sku: &str) -> String {
+    kasse::domain::AppCode::Coupon {
+        member: member.into(),
+        coupon: coupon.into(),
+        sku: sku.into(),
+        exp: 1_830_297_600,
+    }
+    .sign(&demo_key())
+}
