@@ -13,8 +13,35 @@ pub fn render(text: &str, module_px: u32) -> Result<image::GrayImage, QrGenError
         .build())
 }
 pub fn render_fixture_set(
-    _m: &str,
-    _o: &std::path::Path,
+    m: &str,
+    o: &std::path::Path,
 ) -> Result<Vec<std::path::PathBuf>, QrGenError> {
-    Ok(vec![])
+    let v: toml::Table = toml::from_str(m).map_err(|e| QrGenError::Other(e.to_string()))?;
+    let mut out = vec![];
+    for c in v
+        .get("code")
+        .and_then(|c| c.as_array())
+        .cloned()
+        .unwrap_or_default()
+    {
+        let file = c.get("file").and_then(|f| f.as_str()).unwrap_or_default();
+        let text = c.get("text").and_then(|f| f.as_str()).unwrap_or_default();
+        let img = render(text, 6)?;
+        let p = o.join(file);
+        img.save(&p).map_err(|e| QrGenError::Other(e.to_string()))?;
+        out.push(p);
+    }
+    for c in v
+        .get("blank")
+        .and_then(|c| c.as_array())
+        .cloned()
+        .unwrap_or_default()
+    {
+        let file = c.get("file").and_then(|f| f.as_str()).unwrap_or_default();
+        let img = image::GrayImage::from_pixel(200, 200, image::Luma([128]));
+        let p = o.join(file);
+        img.save(&p).map_err(|e| QrGenError::Other(e.to_string()))?;
+        out.push(p);
+    }
+    Ok(out)
 }
