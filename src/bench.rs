@@ -139,7 +139,14 @@ fn build_sale(catalog: &Catalog, i: usize, today: NaiveDate) -> (Sale, Payment, 
         member: Some(format!("M-{}", i % 50)),
         ..Sale::default()
     };
-    sale.add_line(Line::unit(p(if i % 2 == 0 { "KAFFE" } else { "LATTE" }), 1));
+    sale.add_line(Line::unit(
+        p(if i.is_multiple_of(2) {
+            "KAFFE"
+        } else {
+            "LATTE"
+        }),
+        1,
+    ));
     sale.add_line(Line::unit(p("BOLLE"), 1 + (i % 3) as u32));
     sale.add_line(Line::weighed(p("VEKT"), 300 + (i % 250) as u32));
     sale.add_line(Line::unit(p("SJOKOLADE"), 1));

@@ -223,14 +223,14 @@ fn step(src: &Source<'_>, dir: &Path, n: usize, s: &RawStep) -> Result<Step, Inp
         ("declined", s.declined.as_ref().map(Spanned::span), "pay"),
     ];
     for (key, sp, owner) in extras {
-        if let Some(sp) = sp {
-            if owner != kind {
-                return Err(src.error(
-                    sp,
-                    key,
-                    format!("`{key}` belongs to a `{owner}` step, not `{kind}`"),
-                ));
-            }
+        if let Some(sp) = sp
+            && owner != kind
+        {
+            return Err(src.error(
+                sp,
+                key,
+                format!("`{key}` belongs to a `{owner}` step, not `{kind}`"),
+            ));
         }
     }
     let text =

@@ -367,13 +367,14 @@ impl Till {
         let today = now.date_naive();
         let connection = self.connection(now);
         let member = self.member_facts()?;
-        if self.mode == Mode::SelfService && self.sale.bonus_answer.is_none() {
-            if let Ok(amount) =
+        // Self-checkout asks before payment; a cashier asks on request.
+        if self.mode == Mode::SelfService
+            && self.sale.bonus_answer.is_none()
+            && let Ok(amount) =
                 sale::bonus_offer(&self.sale, member.as_ref(), today, connection, &self.limits)
-            {
-                let balance = member.as_ref().map_or(Money::ZERO, |m| m.bonus);
-                return Ok(Outcome::BonusOffered { balance, amount });
-            }
+        {
+            let balance = member.as_ref().map_or(Money::ZERO, |m| m.bonus);
+            return Ok(Outcome::BonusOffered { balance, amount });
         }
         let student = member.as_ref().is_some_and(|m| m.is_student_on(today));
         let balance = member.as_ref().map_or(Money::ZERO, |m| m.bonus);

@@ -224,12 +224,12 @@ proptest! {
                 Step::Pay(k) => {
                     let tender = [TenderKind::Card, TenderKind::Vipps, TenderKind::Cash][usize::from(k)];
                     let out = till.pay(PayRequest { tender, cash_given: None, approved: true }, now()).expect("pay");
-                    if let Outcome::Paid { receipt, .. } = out {
-                        if let Some(balance) = receipt.bonus_balance {
-                            prop_assert!(!balance.is_negative(), "balance {balance}");
-                            let seen = till.store().member(member).expect("member").map(|m| m.bonus);
-                            prop_assert_eq!(seen, Some(balance));
-                        }
+                    if let Outcome::Paid { receipt, .. } = out
+                        && let Some(balance) = receipt.bonus_balance
+                    {
+                        prop_assert!(!balance.is_negative(), "balance {balance}");
+                        let seen = till.store().member(member).expect("member").map(|m| m.bonus);
+                        prop_assert_eq!(seen, Some(balance));
                     }
                 }
             }
