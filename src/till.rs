@@ -2,6 +2,7 @@
 //! journal of `store`. The kiosk and `kasse replay` drive this same type.
 
 use crate::domain::appcode::{self, AppCode, CodeError};
+use crate::domain::barcode::{self, Barcode};
 use crate::domain::receipt::{Payment, Receipt, TenderKind};
 use crate::domain::sale::{self, CardCheck, Connection, CouponCheck, OfflineLimits};
 use crate::domain::{Catalog, Line, Member, Money, Reason, Sale};
@@ -174,15 +175,7 @@ impl Till {
         now: DateTime<FixedOffset>,
     ) -> Result<Outcome, TillError> {
         if !appcode::is_app_code(text) {
-            return Ok(match self.catalog.product_by_barcode(text) {
-                // Food by weight is put on the scale, not scanned.
-                Some(p) if p.is_weighed() => Outcome::Refused(Reason::BelowMinWeight),
-                Some(p) => {
-                    let line = Line::unit(p, 1);
-                    self.add(line)
-                }
-                None => Outcome::Refused(Reason::UnknownCode),
-            });
+            return Ok(self.product_code(text));
         }
         let code = match appcode::read(text, &self.keys, now.timestamp()) {
             Ok(code) => code,
@@ -263,6 +256,46 @@ impl Till {
                 })
             }
         }
+    }
+
+    /// A product barcode: GTIN (check digit verified), UPC-A, in-store
+    /// price/weight code, or any other label text.
+    fn product_code(&mut self, text: &str) -> Outcome {
+        let code = match barcode::classify(text) {
+            Ok(code) => code,
+            Err(barcode::BarcodeError::BadCheckDigit) => {
+                return Outcome::Refused(Reason::Malformed);
+            }
+        };
+        let line = match code {
+            Barcode::Plain(text) => {
+                // UPC-A is an EAN-13 with a leading zero.
+                let found = self.catalog.product_by_barcode(&text).or_else(|| {
+                    (text.len() == 12)
+                        .then(|| self.catalog.product_by_barcode(&format!("0{text}")))
+                        .flatten()
+                });
+                match found {
+                    // Food by weight is put on the scale, not scanned.
+                    Some(p) if p.is_weighed() => return Outcome::Refused(Reason::BelowMinWeight),
+                    Some(p) => Line::unit(p, 1),
+                    None => return Outcome::Refused(Reason::UnknownCode),
+                }
+            }
+            Barcode::InStore { item, value } => {
+                let found = self
+                    .catalog
+                    .product_by_barcode(text)
+                    .or_else(|| self.catalog.product_by_barcode(&item));
+                match found {
+                    // Weighed and labelled at a service scale: the code carries net grams.
+                    Some(p) if p.is_weighed() => Line::weighed(p, value),
+                    Some(p) => Line::priced(p, Money::from_ore(i64::from(value))),
+                    None => return Outcome::Refused(Reason::UnknownCode),
+                }
+            }
+        };
+        self.add(line)
     }
 
     /// A product button, `qty` units.

@@ -4,6 +4,7 @@
 //! so the kiosk, replay and the benchmarks exercise exactly the same rules.
 
 pub mod appcode;
+pub mod barcode;
 pub mod catalog;
 pub mod money;
 pub mod reason;

@@ -63,6 +63,15 @@ impl Line {
         }
     }
 
+    /// One unit at a price the barcode carries (GS1 in-store price code).
+    pub fn priced(product: &Product, price: Money) -> Line {
+        Line {
+            unit_price: price,
+            gross: price,
+            ..Line::unit(product, 1)
+        }
+    }
+
     /// A weighed line: `amount = round2(net_grams / 1000 × price_per_kg)`.
     pub fn weighed(product: &Product, net_grams: u32) -> Line {
         let price_per_kg = product.unit_price();
