@@ -4,7 +4,9 @@
 //! `till` drives one open sale and is shared by the kiosk and `kasse replay`.
 
 pub mod bench;
+pub mod config;
 pub mod data;
+pub mod devices;
 pub mod domain;
 pub mod input;
 pub mod qrgen;

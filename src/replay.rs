@@ -461,6 +461,7 @@ pub fn run(scenario: &Scenario, store: Store) -> Result<Json, ReplayError> {
                     tender: *tender,
                     cash_given: *cash_given,
                     approved: !declined,
+                    reference: None,
                 };
                 till.pay(req, now)?
             }

@@ -76,13 +76,15 @@ pub enum Outcome {
 }
 
 /// How the payment step went at the terminal (or the cash drawer).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PayRequest {
     pub tender: TenderKind,
     /// Cash handed over; `None` means exactly the amount due.
     pub cash_given: Option<Money>,
     /// The terminal or Vipps approved the payment.
     pub approved: bool,
+    /// The terminal's or Vipps' transaction id, printed on the receipt.
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -420,7 +422,10 @@ impl Till {
             }
             _ => Money::ZERO,
         };
-        let payment = Payment::plan(total, bonus_used, req.tender);
+        let mut payment = Payment::plan(total, bonus_used, req.tender);
+        if let Some(t) = payment.tender.as_mut() {
+            t.reference = req.reference.clone();
+        }
         let due = payment.due_now();
         let mut change = None;
         if payment.tender.is_some() {

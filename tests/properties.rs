@@ -223,7 +223,7 @@ proptest! {
                 }
                 Step::Pay(k) => {
                     let tender = [TenderKind::Card, TenderKind::Vipps, TenderKind::Cash][usize::from(k)];
-                    let out = till.pay(PayRequest { tender, cash_given: None, approved: true }, now()).expect("pay");
+                    let out = till.pay(PayRequest { tender, cash_given: None, approved: true, reference: None }, now()).expect("pay");
                     if let Outcome::Paid { receipt, .. } = out
                         && let Some(balance) = receipt.bonus_balance
                     {

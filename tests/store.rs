@@ -57,6 +57,7 @@ fn card() -> PayRequest {
         tender: TenderKind::Card,
         cash_given: None,
         approved: true,
+        reference: None,
     }
 }
 
@@ -295,4 +296,79 @@ fn signed_coupon(member: &str, coupon: &str, sku: &str) -> String {
         exp: 1_830_297_600,
     }
     .sign(&demo_key())
+}
+
+#[test]
+fn the_terminal_transaction_id_reaches_receipt_and_store() {
+    use kasse::devices::payment::{PaymentTerminal, PaymentUpdate, Simulator, wait_final};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut till = till_at(&db(&dir), true);
+    till.tap("LATTE", 1);
+    let config = kasse::config::PaymentConfig {
+        delay_ms: 10,
+        decline_permille: 0,
+        timeout_ms: 5000,
+    };
+    let mut terminal = Simulator::new(TenderKind::Card, config);
+    let rx = terminal.start(till.sale().total(), "sale-1");
+    let PaymentUpdate::Approved { transaction_id } =
+        wait_final(&rx, std::time::Duration::from_secs(10), |_| {})
+    else {
+        panic!("the simulator approves")
+    };
+    let req = PayRequest {
+        tender: TenderKind::Card,
+        cash_given: None,
+        approved: true,
+        reference: Some(transaction_id.clone()),
+    };
+    let Outcome::Paid { receipt, .. } = till.pay(req, now()).expect("pay") else {
+        panic!("not paid")
+    };
+    assert_eq!(
+        receipt.tenders[0].reference.as_deref(),
+        Some(transaction_id.as_str())
+    );
+    let stored: String = till
+        .store()
+        .connection()
+        .query_row("SELECT reference FROM tender", [], |r| r.get(0))
+        .expect("tender row");
+    assert_eq!(stored, transaction_id);
+    let text = kasse::domain::print::to_text(&kasse::domain::print::rows(
+        &receipt,
+        &kasse::domain::print::Header {
+            company: "Kafé",
+            org_no: "999999999",
+            till: "t1",
+            at: "23.11.2026 11:30",
+            marking: kasse::domain::print::Marking::Sale,
+        },
+        &|sku| sku.to_string(),
+    ));
+    assert!(text.contains(&transaction_id), "{text}");
+}
+
+#[test]
+fn a_declined_card_leaves_the_sale_open_and_unchanged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut till = till_at(&db(&dir), true);
+    till.tap("LATTE", 1);
+    let before = till.sale().clone();
+    let req = PayRequest {
+        tender: TenderKind::Card,
+        cash_given: None,
+        approved: false,
+        reference: None,
+    };
+    assert_eq!(
+        till.pay(req, now()).expect("pay"),
+        Outcome::Declined {
+            tender: TenderKind::Card
+        }
+    );
+    assert_eq!(till.sale(), &before);
+    for table in SALE_TABLES {
+        assert_eq!(count(till.store(), table), 0, "{table}");
+    }
 }

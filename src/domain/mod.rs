@@ -7,6 +7,7 @@ pub mod appcode;
 pub mod barcode;
 pub mod catalog;
 pub mod money;
+pub mod print;
 pub mod reason;
 pub mod receipt;
 pub mod sale;

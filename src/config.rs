@@ -1,0 +1,397 @@
+//! `config.toml`: the till's settings. A malformed file is refused with the
+//! file, line and key, never half-read.
+
+use crate::domain::Money;
+use crate::domain::sale::OfflineLimits;
+use crate::input::{InputError, Source};
+use crate::till::Mode;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use toml::{Spanned, Value};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub till_id: String,
+    pub mode: Mode,
+    pub store_path: PathBuf,
+    pub seed: Option<PathBuf>,
+    pub trusted_keys: Vec<String>,
+    pub offline: OfflineLimits,
+    pub company: Company,
+    pub scale: ScaleConfig,
+    pub barcode: BarcodeConfig,
+    pub payment: PaymentConfig,
+    pub printer: PrinterTarget,
+}
+
+/// Who the receipts are from (kassasystemforskrifta: name and org. number).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Company {
+    pub name: String,
+    pub org_no: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScaleConfig {
+    /// A serial port path, or `simulated`.
+    pub port: String,
+    pub protocol: String,
+    pub poll_ms: u64,
+    pub stable_ms: u64,
+    pub stable_tolerance_g: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BarcodeConfig {
+    pub max_gap_ms: u64,
+    /// A serial (USB CDC) scanner, read line by line; None for a keyboard wedge.
+    pub port: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentConfig {
+    /// Only the simulator exists today.
+    pub delay_ms: u64,
+    /// Share of payments the simulator declines, in per mille.
+    pub decline_permille: u32,
+    pub timeout_ms: u64,
+}
+
+/// Where receipts are printed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrinterTarget {
+    /// Shown on screen only.
+    Screen,
+    /// Appended to a file (ESC/POS bytes), for the demo and tests.
+    File(PathBuf),
+    /// A USB printer device file such as /dev/usb/lp0.
+    Device(PathBuf),
+    /// A serial port at a baud rate.
+    Serial { port: String, baud: u32 },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    till: RawTill,
+    store: Option<RawStore>,
+    data: Option<RawData>,
+    qr: Option<RawQr>,
+    offline: Option<RawOffline>,
+    company: Option<RawCompany>,
+    scale: Option<RawScale>,
+    barcode: Option<RawBarcode>,
+    payment: Option<RawPayment>,
+    printer: Option<RawPrinter>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTill {
+    id: Spanned<String>,
+    mode: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    path: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawData {
+    seed: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQr {
+    trusted_keys: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOffline {
+    max_hours: Option<u32>,
+    max_bonus_per_sale: Option<Spanned<Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCompany {
+    name: String,
+    org_no: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScale {
+    port: Option<String>,
+    protocol: Option<Spanned<String>>,
+    poll_ms: Option<u64>,
+    stable_ms: Option<u64>,
+    stable_tolerance_g: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBarcode {
+    max_gap_ms: Option<u64>,
+    port: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPayment {
+    delay_ms: Option<u64>,
+    decline_permille: Option<Spanned<u32>>,
+    timeout_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrinter {
+    target: Spanned<String>,
+    baud: Option<u32>,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, InputError> {
+        let text = Source::read(path)?;
+        Config::parse(path, &text)
+    }
+
+    /// Relative paths in the file are relative to the file's folder.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, InputError> {
+        let src = Source { file: path, text };
+        let raw: Raw = src.parse()?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let id = raw.till.id.get_ref();
+        let id_ok = (1..=32).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !id_ok {
+            return Err(src.error(
+                raw.till.id.span(),
+                "id",
+                "a till id is 1–32 characters of a–z, 0–9 and -",
+            ));
+        }
+        let mode = match raw.till.mode.as_ref() {
+            None => Mode::SelfService,
+            Some(m) => match m.get_ref().as_str() {
+                "self" => Mode::SelfService,
+                "cashier" => Mode::Cashier,
+                other => {
+                    return Err(src.error(
+                        m.span(),
+                        "mode",
+                        format!("`{other}` is not self or cashier"),
+                    ));
+                }
+            },
+        };
+        let trusted_keys = match raw.qr {
+            Some(qr) => {
+                for k in &qr.trusted_keys {
+                    crate::domain::appcode::parse_public_key(k.get_ref())
+                        .map_err(|e| src.error(k.span(), "trusted_keys", e.to_string()))?;
+                }
+                qr.trusted_keys
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let mut offline = OfflineLimits::default();
+        if let Some(o) = raw.offline {
+            if let Some(h) = o.max_hours {
+                offline.max_hours = h;
+            }
+            if let Some(b) = &o.max_bonus_per_sale {
+                offline.max_bonus_per_sale = src.money(b, "max_bonus_per_sale")?;
+            }
+        }
+        let company = match raw.company {
+            Some(c) => {
+                let digits = c
+                    .org_no
+                    .get_ref()
+                    .chars()
+                    .filter(|ch| !ch.is_whitespace())
+                    .collect::<String>();
+                if digits.len() != 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(src.error(
+                        c.org_no.span(),
+                        "org_no",
+                        "an organisation number has 9 digits",
+                    ));
+                }
+                Company {
+                    name: c.name,
+                    org_no: digits,
+                }
+            }
+            None => Company {
+                name: "Studentkafeen".into(),
+                org_no: "999999999".into(),
+            },
+        };
+        let scale = {
+            let s = raw.scale;
+            let protocol = s.as_ref().and_then(|s| s.protocol.clone());
+            if let Some(p) = &protocol
+                && !["toledo8217", "mt-sics"].contains(&p.get_ref().as_str())
+            {
+                return Err(src.error(
+                    p.span(),
+                    "protocol",
+                    format!("`{}` is not toledo8217 or mt-sics", p.get_ref()),
+                ));
+            }
+            ScaleConfig {
+                port: s
+                    .as_ref()
+                    .and_then(|s| s.port.clone())
+                    .unwrap_or_else(|| "simulated".into()),
+                protocol: protocol.map_or_else(|| "toledo8217".into(), Spanned::into_inner),
+                poll_ms: s.as_ref().and_then(|s| s.poll_ms).unwrap_or(200),
+                stable_ms: s.as_ref().and_then(|s| s.stable_ms).unwrap_or(300),
+                stable_tolerance_g: s.as_ref().and_then(|s| s.stable_tolerance_g).unwrap_or(2),
+            }
+        };
+        let barcode = BarcodeConfig {
+            max_gap_ms: raw
+                .barcode
+                .as_ref()
+                .and_then(|b| b.max_gap_ms)
+                .unwrap_or(30),
+            port: raw.barcode.and_then(|b| b.port),
+        };
+        let payment = {
+            let p = raw.payment;
+            let decline = p.as_ref().and_then(|p| p.decline_permille.clone());
+            if let Some(d) = &decline
+                && *d.get_ref() > 1000
+            {
+                return Err(src.error(d.span(), "decline_permille", "per mille: 0 to 1000"));
+            }
+            PaymentConfig {
+                delay_ms: p.as_ref().and_then(|p| p.delay_ms).unwrap_or(1500),
+                decline_permille: decline.map_or(0, Spanned::into_inner),
+                timeout_ms: p.as_ref().and_then(|p| p.timeout_ms).unwrap_or(60_000),
+            }
+        };
+        let printer = match raw.printer {
+            None => PrinterTarget::Screen,
+            Some(p) => {
+                let t = p.target.get_ref();
+                if t == "screen" {
+                    PrinterTarget::Screen
+                } else if let Some(f) = t.strip_prefix("file:") {
+                    PrinterTarget::File(dir.join(f))
+                } else if let Some(port) = t.strip_prefix("serial:") {
+                    PrinterTarget::Serial {
+                        port: port.to_string(),
+                        baud: p.baud.unwrap_or(19_200),
+                    }
+                } else if t.starts_with("/dev/") {
+                    PrinterTarget::Device(PathBuf::from(t))
+                } else {
+                    return Err(src.error(
+                        p.target.span(),
+                        "target",
+                        format!("`{t}`: use screen, file:PATH, serial:PORT or a /dev/ device file"),
+                    ));
+                }
+            }
+        };
+        Ok(Config {
+            till_id: id.clone(),
+            mode,
+            store_path: dir.join(raw.store.map_or_else(|| "kasse.sqlite".into(), |s| s.path)),
+            seed: raw.data.and_then(|d| d.seed).map(|s| dir.join(s)),
+            trusted_keys,
+            offline,
+            company,
+            scale,
+            barcode,
+            payment,
+            printer,
+        })
+    }
+
+    /// The demo key must never be trusted by a production till: say so at start.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self
+            .trusted_keys
+            .iter()
+            .any(|k| k == crate::domain::appcode::DEMO_PUBLIC_KEY)
+        {
+            w.push(
+                "config trusts the DEMO QR key: fine for the demo, never in production".to_string(),
+            );
+        }
+        if self.offline.max_bonus_per_sale > Money::from_ore(100_000) {
+            w.push(format!(
+                "offline.max_bonus_per_sale is {}: unusually high",
+                self.offline.max_bonus_per_sale
+            ));
+        }
+        w
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "[till]\nid = \"kafe-1\"\nmode = \"cashier\"\n\n[qr]\ntrusted_keys = [\"ts52GlVUWWXP-szEDveSILg_nCW4SBbZqauxHo0uhLQ\"]\n\n[scale]\nport = \"/dev/ttyUSB0\"\nprotocol = \"mt-sics\"\n\n[printer]\ntarget = \"file:receipts.bin\"\n";
+
+    #[test]
+    fn reads_the_repo_config() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c.till_id, "kafe-1");
+        assert!(
+            !c.warnings().is_empty(),
+            "the repo config trusts the demo key and says so"
+        );
+    }
+
+    #[test]
+    fn good_file() {
+        let c = Config::parse(Path::new("/etc/kasse/config.toml"), GOOD).unwrap();
+        assert_eq!(c.mode, Mode::Cashier);
+        assert_eq!(c.scale.protocol, "mt-sics");
+        assert_eq!(c.scale.stable_ms, 300);
+        assert_eq!(
+            c.printer,
+            PrinterTarget::File(PathBuf::from("/etc/kasse/receipts.bin"))
+        );
+        assert_eq!(c.store_path, PathBuf::from("/etc/kasse/kasse.sqlite"));
+    }
+
+    #[test]
+    fn malformed_files_name_line_and_key() {
+        let table = [
+            (GOOD.replace("kafe-1", "Kafe 1"), 2, "id"),
+            (GOOD.replace("cashier", "robot"), 3, "mode"),
+            (GOOD.replace("ts52GlVUWWXP", "xx"), 6, "trusted_keys"),
+            (GOOD.replace("mt-sics", "morse"), 10, "protocol"),
+            (GOOD.replace("file:receipts.bin", "lpt1"), 13, "target"),
+            (GOOD.replace("port = ", "prot = "), 9, "prot"),
+            (GOOD.replace("[scale]", "[scael]"), 8, "scael"),
+            (GOOD.replace("mode = \"cashier\"", "mode = 3"), 3, "mode"),
+        ];
+        for (text, line, key) in table {
+            let e = Config::parse(Path::new("config.toml"), &text).unwrap_err();
+            assert_eq!((e.line, e.key.as_deref()), (Some(line), Some(key)), "{e}");
+            assert!(e.to_string().starts_with("config.toml:"), "{e}");
+        }
+    }
+}
