@@ -372,3 +372,44 @@ fn a_declined_card_leaves_the_sale_open_and_unchanged() {
         assert_eq!(count(till.store(), table), 0, "{table}");
     }
 }
+
+#[test]
+fn a_full_disk_refuses_the_sale_clearly_and_keeps_it_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut till = till_at(&db(&dir), true);
+    till.tap("KAFFE", 1);
+    till.pay(card(), now()).expect("first sale fits");
+    // SQLite reports SQLITE_FULL when the file may not grow: the same error as a full disk.
+    let pages: i64 = till
+        .store()
+        .connection()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .expect("pages");
+    till.store()
+        .connection()
+        .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .expect("limit");
+    let mut result = Ok(Outcome::Cancelled);
+    for _ in 0..200 {
+        till.tap("BAGUETTE", 3);
+        result = till.pay(card(), now());
+        if result.is_err() {
+            break;
+        }
+    }
+    let err = result.expect_err("the database fills up");
+    assert!(
+        matches!(err, TillError::Store(StoreError::DiskFull(_))),
+        "{err}"
+    );
+    assert!(err.to_string().contains("disk is full"), "{err}");
+    assert!(
+        !till.sale().lines.is_empty(),
+        "the sale stays open on screen"
+    );
+    let sales = count(till.store(), "sale");
+    assert_eq!(count(till.store(), "outbox"), sales, "no half-written sale");
+    assert_eq!(count(till.store(), "journal"), sales);
+}
