@@ -4,6 +4,7 @@
 //! `till` drives one open sale and is shared by the kiosk and `kasse replay`.
 
 pub mod bench;
+pub mod cli;
 pub mod config;
 pub mod data;
 pub mod devices;

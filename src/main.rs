@@ -35,6 +35,18 @@ enum Command {
         #[command(subcommand)]
         command: QrCommand,
     },
+    /// Device simulators (for the demo, tests and technicians).
+    Sim {
+        #[command(subcommand)]
+        command: SimCommand,
+    },
+    /// List serial ports and cameras and what the config selects; test a device.
+    Devices {
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+        #[command(subcommand)]
+        command: Option<DevicesCommand>,
+    },
     /// Measure the till.
     Bench {
         #[command(subcommand)]
@@ -75,6 +87,40 @@ enum QrCommand {
         manifest: PathBuf,
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SimCommand {
+    /// A scale that answers like the real one, from a script or from keys.
+    Scale {
+        /// toledo8217 or mt-sics.
+        #[arg(long, default_value = "toledo8217")]
+        protocol: String,
+        /// Make a pty pair (needs socat) and print the till's end.
+        #[arg(long, conflicts_with = "port")]
+        pty: bool,
+        /// Answer on this serial port instead.
+        #[arg(long)]
+        port: Option<PathBuf>,
+        /// Script steps, e.g. "load 412g for 2s; motion 300ms; overload; garbage; silence 2s".
+        #[arg(long, default_value = kasse::devices::setup::DEMO_SCRIPT)]
+        script: String,
+        /// Read new steps from stdin, one line each ("load 250g", "motion 1s", …; q quits).
+        #[arg(long)]
+        interactive: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevicesCommand {
+    /// Print live readings from a device.
+    Test {
+        /// Only `scale` for now.
+        device: String,
+        /// Stop after this many seconds.
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
     },
 }
 
@@ -121,6 +167,28 @@ fn main() -> ExitCode {
             }
         }
         Command::Qr { command } => report(qr(command)),
+        Command::Sim {
+            command:
+                SimCommand::Scale {
+                    protocol,
+                    pty,
+                    port,
+                    script,
+                    interactive,
+                },
+        } => report(kasse::cli::sim_scale(
+            &protocol,
+            pty,
+            port.as_deref(),
+            &script,
+            interactive,
+        )),
+        Command::Devices { config, command } => report(match command {
+            None => kasse::cli::devices(&config),
+            Some(DevicesCommand::Test { device, seconds }) => {
+                kasse::cli::devices_test(&config, &device, seconds)
+            }
+        }),
         Command::Bench { command } => report(match command {
             BenchCommand::Checkout { sales, dir } => {
                 kasse::bench::checkout(sales, dir.as_deref()).map(|r| print!("{r}"))

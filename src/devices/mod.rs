@@ -2,3 +2,6 @@
 
 pub mod payment;
 pub mod printer;
+pub mod scale;
+pub mod scale_sim;
+pub mod setup;

@@ -11,6 +11,7 @@ pub mod print;
 pub mod reason;
 pub mod receipt;
 pub mod sale;
+pub mod scale;
 
 pub use appcode::{AppCode, CodeError};
 pub use catalog::{

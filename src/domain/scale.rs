@@ -1,0 +1,1093 @@
+//! Scale frames and the stability rule: bytes in, readings out.
+//!
+//! Pure: no I/O and no clock. The serial adapter (`devices::scale`) feeds the
+//! bytes it reads to a [`FrameParser`] and passes the time, in milliseconds,
+//! to a [`StabilityFilter`]. Weights are whole grams parsed from the decimal
+//! text the scale sends; a value finer than 1 g is refused, never rounded.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The serial protocols a canteen scale may speak (spec/devices.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// Mettler-Toledo 8217 weight-only protocol: poll with `W`.
+    Toledo8217,
+    /// Mettler-Toledo Standard Interface Command Set, level 0: `SIR` streams.
+    MtSics,
+}
+
+impl Protocol {
+    /// The name used in `config.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Toledo8217 => "toledo8217",
+            Protocol::MtSics => "mt-sics",
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A `protocol` setting that names no protocol we speak.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scale protocol {0:?}: use \"toledo8217\" or \"mt-sics\"")]
+pub struct UnknownProtocol(pub String);
+
+impl FromStr for Protocol {
+    type Err = UnknownProtocol;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "toledo8217" => Ok(Protocol::Toledo8217),
+            "mt-sics" => Ok(Protocol::MtSics),
+            other => Err(UnknownProtocol(other.to_string())),
+        }
+    }
+}
+
+/// The bytes that ask for a weight: `W` (8217, once per poll) or `SIR`
+/// (MT-SICS, once: the scale then repeats by itself).
+pub fn poll_command(protocol: Protocol) -> &'static [u8] {
+    match protocol {
+        Protocol::Toledo8217 => b"W",
+        Protocol::MtSics => b"SIR\r\n",
+    }
+}
+
+/// The bytes that zero the scale.
+pub fn zero_command(protocol: Protocol) -> &'static [u8] {
+    match protocol {
+        Protocol::Toledo8217 => b"Z",
+        Protocol::MtSics => b"Z\r\n",
+    }
+}
+
+/// The bytes that tare the scale (what lies on it now becomes the tare).
+pub fn tare_command(protocol: Protocol) -> &'static [u8] {
+    match protocol {
+        Protocol::Toledo8217 => b"T",
+        Protocol::MtSics => b"T\r\n",
+    }
+}
+
+/// One answer from the scale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reading {
+    /// A weight in whole grams; `stable` is the scale's own judgement (an
+    /// 8217 weight reply, an MT-SICS `S S`), not yet the till's.
+    Weight { grams: i64, stable: bool },
+    /// In motion, no weight given (8217 status bit 0).
+    Motion,
+    /// Over capacity (8217 bit 1, MT-SICS `S +`).
+    Overload,
+    /// Under zero (8217 bit 2, MT-SICS `S -`).
+    UnderZero,
+    /// The scale answered but gave no weight: MT-SICS `S I`, or an 8217
+    /// status with no motion or error bit set.
+    Busy,
+    /// The scale did not understand the command (8217 bit 6, MT-SICS `ES`).
+    BadCommand,
+    /// The scale reports a fault that needs a person.
+    Error(Fault),
+}
+
+/// A fault reported by the scale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// 8217 bit 3: zero cannot be captured; empty the platter and zero it.
+    OutsideZeroRange,
+    /// MT-SICS `ET`: the scale received a garbled command (check the cable
+    /// and the serial settings).
+    Transmission,
+    /// MT-SICS `EL`: the scale cannot execute the command now.
+    Logical,
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Fault::OutsideZeroRange => {
+                "scale is outside its zero capture range: empty the platter and zero it"
+            }
+            Fault::Transmission => {
+                "scale reports a transmission error: check the cable and the serial settings"
+            }
+            Fault::Logical => "scale cannot execute the command now",
+        })
+    }
+}
+
+/// Bytes the parser threw away, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub bytes: usize,
+    pub reason: &'static str,
+}
+
+const STX: u8 = 0x02;
+const CR: u8 = b'\r';
+const LF: u8 = b'\n';
+
+/// Length of an 8217 weight frame: `STX d d . d d d CR`.
+const TOLEDO_WEIGHT_LEN: usize = 8;
+/// Length of an 8217 status frame: `STX ? s CR`.
+const TOLEDO_STATUS_LEN: usize = 4;
+/// Longest MT-SICS line we wait for (`S S` + 10-character value + unit is
+/// about 20 bytes); a longer line without `LF` is garbage.
+const SICS_MAX_LINE: usize = 64;
+
+/// Turns a byte stream from the scale into readings.
+///
+/// Bytes may arrive split across reads or several frames at once; the
+/// readings depend only on the bytes, not on how they were chunked. The
+/// parser holds at most one incomplete frame (at most 64 bytes), so a stream
+/// of garbage never grows memory.
+#[derive(Clone, Debug)]
+pub struct FrameParser {
+    protocol: Protocol,
+    buf: Vec<u8>,
+    /// MT-SICS: inside an over-long line, dropping bytes up to its `LF`.
+    discarding: bool,
+}
+
+impl FrameParser {
+    /// A parser for one scale's byte stream.
+    pub fn new(protocol: Protocol) -> FrameParser {
+        FrameParser {
+            protocol,
+            buf: Vec::with_capacity(SICS_MAX_LINE),
+            discarding: false,
+        }
+    }
+
+    /// The protocol this parser reads.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// Bytes held back as the start of a frame not yet complete.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Feed bytes as they come off the wire; returns every reading completed
+    /// by them, and every run of bytes refused, in stream order.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<Result<Reading, Skipped>> {
+        let mut out = Vec::new();
+        match self.protocol {
+            Protocol::Toledo8217 => {
+                // Decide byte by byte so the buffer never holds more than a
+                // frame, however large the chunk.
+                for &b in bytes {
+                    self.buf.push(b);
+                    self.toledo_drain(&mut out);
+                }
+            }
+            Protocol::MtSics => {
+                for &b in bytes {
+                    self.sics_byte(b, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    /// Forget any partial frame (after a reconnect, say).
+    pub fn reset(&mut self) {
+        self.buf.clear();
+        self.discarding = false;
+    }
+
+    fn toledo_drain(&mut self, out: &mut Vec<Result<Reading, Skipped>>) {
+        loop {
+            if self.buf.is_empty() {
+                return;
+            }
+            if self.buf[0] != STX {
+                let n = self
+                    .buf
+                    .iter()
+                    .position(|&b| b == STX)
+                    .unwrap_or(self.buf.len());
+                self.buf.drain(..n);
+                push_skip(out, n, "no STX: not the start of an 8217 frame");
+                continue;
+            }
+            match toledo_frame(&self.buf) {
+                Frame::Incomplete => return,
+                Frame::Done(len, reading) => {
+                    self.buf.drain(..len);
+                    out.push(Ok(reading));
+                }
+                Frame::Bad(reason) => {
+                    // Drop only the STX: a real frame may start inside.
+                    self.buf.drain(..1);
+                    push_skip(out, 1, reason);
+                }
+            }
+        }
+    }
+
+    fn sics_byte(&mut self, b: u8, out: &mut Vec<Result<Reading, Skipped>>) {
+        if self.discarding {
+            if b == LF {
+                self.discarding = false;
+            }
+            push_skip(out, 1, "MT-SICS line too long");
+            return;
+        }
+        self.buf.push(b);
+        if b == LF {
+            let bytes = self.buf.len();
+            out.push(sics_line(&self.buf).map_err(|reason| Skipped { bytes, reason }));
+            self.buf.clear();
+        } else if self.buf.len() > SICS_MAX_LINE {
+            let n = self.buf.len();
+            self.buf.clear();
+            self.discarding = true;
+            push_skip(out, n, "MT-SICS line too long");
+        }
+    }
+}
+
+/// Merge adjacent skips with the same reason, so a burst of garbage is one
+/// entry per push rather than one per byte.
+fn push_skip(out: &mut Vec<Result<Reading, Skipped>>, bytes: usize, reason: &'static str) {
+    if let Some(Err(last)) = out.last_mut()
+        && last.reason == reason
+    {
+        last.bytes += bytes;
+        return;
+    }
+    out.push(Err(Skipped { bytes, reason }));
+}
+
+enum Frame {
+    Incomplete,
+    Done(usize, Reading),
+    Bad(&'static str),
+}
+
+/// Judge the 8217 frame starting with the STX at `buf[0]`, rejecting as soon
+/// as a byte rules it out.
+fn toledo_frame(buf: &[u8]) -> Frame {
+    let Some(&kind) = buf.get(1) else {
+        return Frame::Incomplete;
+    };
+    if kind == b'?' {
+        // The status byte may be any value, even CR or STX: the frame has a
+        // fixed length, so take it by position.
+        let (Some(&status), Some(&end)) = (buf.get(2), buf.get(3)) else {
+            return Frame::Incomplete;
+        };
+        if end != CR {
+            return Frame::Bad("8217 status frame not ended by CR");
+        }
+        return Frame::Done(TOLEDO_STATUS_LEN, toledo_status(status));
+    }
+    // STX d d . d d d CR
+    const SHAPE: &[u8; TOLEDO_WEIGHT_LEN] = b"\x02dd.ddd\r";
+    for (i, &want) in SHAPE.iter().enumerate().skip(1) {
+        let Some(&got) = buf.get(i) else {
+            return Frame::Incomplete;
+        };
+        let fits = if want == b'd' {
+            got.is_ascii_digit()
+        } else {
+            got == want
+        };
+        if !fits {
+            return Frame::Bad(if i == 1 {
+                "STX not followed by a weight or a status"
+            } else {
+                "8217 weight is not dd.ddd kg followed by CR"
+            });
+        }
+    }
+    let d = |i: usize| i64::from(buf[i] - b'0');
+    let grams = (d(1) * 10 + d(2)) * 1000 + d(4) * 100 + d(5) * 10 + d(6);
+    Frame::Done(
+        TOLEDO_WEIGHT_LEN,
+        Reading::Weight {
+            grams,
+            stable: true,
+        },
+    )
+}
+
+/// 8217 status bits, most urgent first:
+/// bad command (6) — the scale did not answer our question at all;
+/// over capacity (1) and under zero (2) — no weight possible, someone must act;
+/// in motion (0) — transient, wait;
+/// outside zero capture range (3) — a fault that needs zeroing;
+/// centre of zero (4) and net (5) only inform, so a status with nothing else
+/// set is an answer without a weight: `Busy`.
+/// Bit 7 is the parity bit on a 7E1 line and is ignored.
+fn toledo_status(s: u8) -> Reading {
+    let bit = |n: u8| s & (1 << n) != 0;
+    if bit(6) {
+        Reading::BadCommand
+    } else if bit(1) {
+        Reading::Overload
+    } else if bit(2) {
+        Reading::UnderZero
+    } else if bit(0) {
+        Reading::Motion
+    } else if bit(3) {
+        Reading::Error(Fault::OutsideZeroRange)
+    } else {
+        Reading::Busy
+    }
+}
+
+/// One MT-SICS line, `LF` included.
+fn sics_line(line: &[u8]) -> Result<Reading, &'static str> {
+    let Some(body) = line.strip_suffix(b"\r\n") else {
+        return Err("MT-SICS line not ended by CR LF");
+    };
+    match body {
+        b"ES" => return Ok(Reading::BadCommand),
+        b"ET" => return Ok(Reading::Error(Fault::Transmission)),
+        b"EL" => return Ok(Reading::Error(Fault::Logical)),
+        b"S I" => return Ok(Reading::Busy),
+        b"S +" => return Ok(Reading::Overload),
+        b"S -" => return Ok(Reading::UnderZero),
+        _ => {}
+    }
+    let (stable, value) = if let Some(rest) = body.strip_prefix(b"S S ") {
+        (true, rest)
+    } else if let Some(rest) = body.strip_prefix(b"S D ") {
+        (false, rest)
+    } else if body.starts_with(b"S ") {
+        return Err("unknown MT-SICS S reply");
+    } else {
+        return Err("not an MT-SICS weight reply");
+    };
+    let grams = sics_value(value)?;
+    Ok(Reading::Weight { grams, stable })
+}
+
+/// `<value> <unit>`, the value right-aligned in its field: `     0.412 kg`.
+fn sics_value(text: &[u8]) -> Result<i64, &'static str> {
+    let text = std::str::from_utf8(text).map_err(|_| "MT-SICS weight is not ASCII")?;
+    let mut words = text.split(' ').filter(|w| !w.is_empty());
+    let (Some(value), Some(unit), None) = (words.next(), words.next(), words.next()) else {
+        return Err("MT-SICS weight is not <value> <unit>");
+    };
+    let decimals_per_gram = match unit {
+        "g" => 0,
+        "kg" => 3,
+        _ => return Err("MT-SICS unit is not g or kg"),
+    };
+    parse_grams(value, decimals_per_gram)
+}
+
+/// Parse `[-]digits[.digits]` exactly, scaling by `10^shift` (3 for kg).
+/// More decimals than `shift` would be finer than a gram: refused.
+fn parse_grams(value: &str, shift: usize) -> Result<i64, &'static str> {
+    let (negative, unsigned) = match value.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (unsigned, None),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
+        return Err("MT-SICS weight is not a decimal number");
+    }
+    let frac = frac.unwrap_or("");
+    if frac.len() > shift {
+        return Err("weight has a resolution finer than 1 g: set the scale to 1 g");
+    }
+    // Nine integer digits keep the product far inside i64.
+    if int.len() > 9 {
+        return Err("weight out of range");
+    }
+    let mut grams: i64 = 0;
+    for b in int.bytes().chain(frac.bytes()) {
+        grams = grams * 10 + i64::from(b - b'0');
+    }
+    for _ in frac.len()..shift {
+        grams *= 10;
+    }
+    Ok(if negative { -grams } else { grams })
+}
+
+/// What the till may make of the scale right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settling {
+    /// The scale said stable for `stable_ms`, every reading within tolerance
+    /// of the first: the only weight the till may add. `grams` is the latest
+    /// reading, so it matches what the scale displays.
+    Stable { grams: i64 },
+    /// A weight not yet stable: the scale says dynamic, or the window has not
+    /// run its course. Show it, never add it.
+    Unstable { grams: i64 },
+    /// No weight at all: motion, overload, under zero, busy, a fault.
+    NoWeight,
+}
+
+/// The till's own steadiness rule on top of the scale's.
+///
+/// A window opens at the first stable reading; it restarts when a stable
+/// reading strays more than `tolerance_g` from the window's first value, and
+/// closes on anything that is not a stable weight (a dynamic weight, motion,
+/// overload, ...). The weight is stable once the window is `stable_ms` old.
+/// Time is passed in; it is evidence-based, so stability is only declared
+/// when a reading arrives at or after the window's end.
+#[derive(Clone, Debug)]
+pub struct StabilityFilter {
+    stable_ms: u64,
+    tolerance_g: u32,
+    window: Option<Window>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    since_ms: u64,
+    first_g: i64,
+}
+
+impl StabilityFilter {
+    /// Stable after `stable_ms` within `tolerance_g` (config `stable_ms`,
+    /// `stable_tolerance_g`).
+    pub fn new(stable_ms: u64, tolerance_g: u32) -> StabilityFilter {
+        StabilityFilter {
+            stable_ms,
+            tolerance_g,
+            window: None,
+        }
+    }
+
+    /// Take one reading seen at `now_ms` (any monotonic millisecond count).
+    pub fn observe(&mut self, now_ms: u64, reading: &Reading) -> Settling {
+        let Reading::Weight { grams, stable } = *reading else {
+            self.window = None;
+            return Settling::NoWeight;
+        };
+        if !stable {
+            self.window = None;
+            return Settling::Unstable { grams };
+        }
+        let window = match self.window {
+            Some(w) if w.first_g.abs_diff(grams) <= u64::from(self.tolerance_g) => w,
+            _ => Window {
+                since_ms: now_ms,
+                first_g: grams,
+            },
+        };
+        self.window = Some(window);
+        if now_ms.saturating_sub(window.since_ms) >= self.stable_ms {
+            Settling::Stable { grams }
+        } else {
+            Settling::Unstable { grams }
+        }
+    }
+
+    /// Forget the window (the scale was lost or reconnected).
+    pub fn reset(&mut self) {
+        self.window = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(grams: i64, stable: bool) -> Reading {
+        Reading::Weight { grams, stable }
+    }
+
+    fn parse(protocol: Protocol, bytes: &[u8]) -> Vec<Result<Reading, Skipped>> {
+        FrameParser::new(protocol).push(bytes)
+    }
+
+    fn readings(out: &[Result<Reading, Skipped>]) -> Vec<Reading> {
+        out.iter().filter_map(|r| r.ok()).collect()
+    }
+
+    fn skipped(out: &[Result<Reading, Skipped>]) -> usize {
+        out.iter().filter_map(|r| r.err()).map(|s| s.bytes).sum()
+    }
+
+    #[track_caller]
+    fn check(protocol: Protocol, input: &[u8], expected: &[Reading], skipped_bytes: usize) {
+        let out = parse(protocol, input);
+        assert_eq!(
+            readings(&out),
+            expected,
+            "{:?}",
+            String::from_utf8_lossy(input)
+        );
+        assert_eq!(skipped(&out), skipped_bytes, "{out:?}");
+    }
+
+    #[test]
+    fn protocol_names() {
+        for p in [Protocol::Toledo8217, Protocol::MtSics] {
+            assert_eq!(p.as_str().parse::<Protocol>(), Ok(p));
+        }
+        assert!("toledo".parse::<Protocol>().is_err());
+    }
+
+    #[test]
+    fn commands() {
+        assert_eq!(poll_command(Protocol::Toledo8217), b"W");
+        assert_eq!(poll_command(Protocol::MtSics), b"SIR\r\n");
+        assert_eq!(zero_command(Protocol::Toledo8217), b"Z");
+        assert_eq!(zero_command(Protocol::MtSics), b"Z\r\n");
+        assert_eq!(tare_command(Protocol::Toledo8217), b"T");
+        assert_eq!(tare_command(Protocol::MtSics), b"T\r\n");
+    }
+
+    #[test]
+    fn toledo_weights() {
+        let t = Protocol::Toledo8217;
+        check(t, b"\x0200.412\r", &[w(412, true)], 0);
+        check(t, b"\x0200.000\r", &[w(0, true)], 0);
+        check(t, b"\x0212.345\r", &[w(12_345, true)], 0);
+        check(t, b"\x0299.999\r", &[w(99_999, true)], 0);
+        // Not the spec's shape: refused, not guessed at.
+        check(t, b"\x020.412\r", &[], 7);
+        check(t, b"\x0200.41\r", &[], 7);
+        check(t, b"\x0200.4120\r", &[], 9);
+        check(t, b"\x02 0.412\r", &[], 8);
+        check(t, b"\x0200,412\r", &[], 8);
+        check(t, b"\x0200.412\n", &[], 8);
+    }
+
+    #[test]
+    fn toledo_every_status_bit() {
+        let t = Protocol::Toledo8217;
+        let table: &[(u8, Reading)] = &[
+            (0b0000_0001, Reading::Motion),
+            (0b0000_0010, Reading::Overload),
+            (0b0000_0100, Reading::UnderZero),
+            (0b0000_1000, Reading::Error(Fault::OutsideZeroRange)),
+            (0b0001_0000, Reading::Busy), // centre of zero, no weight sent
+            (0b0010_0000, Reading::Busy), // net, no weight sent
+            (0b0100_0000, Reading::BadCommand),
+            (0b0000_0000, Reading::Busy),
+            (0b1000_0000, Reading::Busy), // parity bit ignored
+            (0b1000_0001, Reading::Motion),
+            // Priority: bad command > overload > under zero > motion > zero range.
+            (0b0111_1111, Reading::BadCommand),
+            (0b0011_1111, Reading::Overload),
+            (0b0011_1101, Reading::UnderZero),
+            (0b0011_1001, Reading::Motion),
+            (0b0011_1000, Reading::Error(Fault::OutsideZeroRange)),
+            (0b0011_0001, Reading::Motion), // moving net weight near zero
+        ];
+        for &(s, expected) in table {
+            check(t, &[STX, b'?', s, CR], &[expected], 0);
+        }
+        // Status bytes equal to CR or STX are taken by position.
+        check(t, &[STX, b'?', CR, CR], &[Reading::UnderZero], 0); // 0x0d: bits 0, 2, 3
+        check(t, &[STX, b'?', STX, CR], &[Reading::Overload], 0);
+        check(t, b"\x02?\x01X", &[], 4);
+    }
+
+    #[test]
+    fn toledo_garbage_split_and_joined() {
+        let t = Protocol::Toledo8217;
+        let frames: &[u8] = b"\x0200.412\r\x02?\x01\r\x0201.000\r";
+        let expected = [w(412, true), Reading::Motion, w(1000, true)];
+        check(t, frames, &expected, 0);
+        // Byte by byte.
+        let mut p = FrameParser::new(t);
+        let mut got = Vec::new();
+        for &b in frames {
+            got.extend(p.push(&[b]));
+        }
+        assert_eq!(readings(&got), expected);
+        assert_eq!(p.buffered(), 0);
+        // Garbage before, between, and a truncated frame cut by a new one.
+        check(
+            t,
+            b"junk\x0200.412\rxx\x0200.4\x0200.413\r",
+            &[w(412, true), w(413, true)],
+            11,
+        );
+        check(t, b"\x02\x02\x0200.412\r", &[w(412, true)], 2);
+        // Half a frame waits for the rest.
+        let mut p = FrameParser::new(t);
+        assert_eq!(p.push(b"\x0200.4"), vec![]);
+        assert_eq!(p.buffered(), 5);
+        assert_eq!(p.push(b"12\r"), vec![Ok(w(412, true))]);
+    }
+
+    #[test]
+    fn sics_lines() {
+        let s = Protocol::MtSics;
+        let table: &[(&[u8], Option<Reading>)] = &[
+            (b"S S      0.412 kg\r\n", Some(w(412, true))),
+            (b"S D      0.398 kg\r\n", Some(w(398, false))),
+            (b"S S        412 g\r\n", Some(w(412, true))),
+            (b"S S     -0.012 kg\r\n", Some(w(-12, true))),
+            (b"S D        -15 g\r\n", Some(w(-15, false))),
+            (b"S S      1.5 kg\r\n", Some(w(1500, true))),
+            (b"S S         12 kg\r\n", Some(w(12_000, true))),
+            (b"S S     +0.100 kg\r\n", None),
+            (b"S S     00.100 kg\r\n", Some(w(100, true))),
+            (b"S I\r\n", Some(Reading::Busy)),
+            (b"S +\r\n", Some(Reading::Overload)),
+            (b"S -\r\n", Some(Reading::UnderZero)),
+            (b"ES\r\n", Some(Reading::BadCommand)),
+            (b"ET\r\n", Some(Reading::Error(Fault::Transmission))),
+            (b"EL\r\n", Some(Reading::Error(Fault::Logical))),
+            // Finer than a gram: refused, never rounded.
+            (b"S S     0.4125 kg\r\n", None),
+            (b"S S      412.3 g\r\n", None),
+            (b"S S      412.0 g\r\n", None),
+            (b"S S      0.412 lb\r\n", None),
+            (b"S S      0.4.2 kg\r\n", None),
+            (b"S S          . kg\r\n", None),
+            (b"S S       -.5 kg\r\n", None),
+            (b"S S      0.412\r\n", None),
+            (b"S S 0.412 kg extra\r\n", None),
+            (b"S S 1234567890 g\r\n", None),
+            (b"S X      0.412 kg\r\n", None),
+            (b"S S      0.412 kg\n", None),
+            (b"Z A\r\n", None),
+            (b"\r\n", None),
+        ];
+        for &(line, expected) in table {
+            let skipped = if expected.is_some() { 0 } else { line.len() };
+            check(s, line, expected.as_slice(), skipped);
+        }
+    }
+
+    #[test]
+    fn sics_garbage_split_and_joined() {
+        let s = Protocol::MtSics;
+        let stream: &[u8] = b"S D      0.398 kg\r\nS S      0.412 kg\r\nS +\r\n";
+        let expected = [w(398, false), w(412, true), Reading::Overload];
+        check(s, stream, &expected, 0);
+        let mut p = FrameParser::new(s);
+        let mut got = Vec::new();
+        for &b in stream {
+            got.extend(p.push(&[b]));
+        }
+        assert_eq!(readings(&got), expected);
+        // Starting mid-line, garbage lines between.
+        check(
+            s,
+            b"412 kg\r\nS S      0.412 kg\r\n\xff\xfe#\nS S      0.413 kg\r\n",
+            &[w(412, true), w(413, true)],
+            8 + 4,
+        );
+        // An endless line is dropped up to its LF, the buffer stays bounded.
+        let mut p = FrameParser::new(s);
+        let junk = vec![b'x'; 10_000];
+        let out = p.push(&junk);
+        assert_eq!(readings(&out), vec![]);
+        assert!(p.buffered() <= SICS_MAX_LINE);
+        let out = p.push(b"S S      0.412 kg\r\nS S      0.412 kg\r\n");
+        assert_eq!(
+            readings(&out),
+            vec![w(412, true)],
+            "tail of the long line dropped"
+        );
+    }
+
+    #[test]
+    fn toledo_buffer_stays_bounded() {
+        let mut p = FrameParser::new(Protocol::Toledo8217);
+        let junk: Vec<u8> = (0..10_000u32)
+            .map(|i| b"\x0201.2?x"[i as usize % 7])
+            .collect();
+        p.push(&junk);
+        assert!(p.buffered() < TOLEDO_WEIGHT_LEN);
+    }
+
+    /// Feed `(ms, reading)` pairs and collect what the filter says.
+    fn run(filter: &mut StabilityFilter, steps: &[(u64, Reading)]) -> Vec<Settling> {
+        steps.iter().map(|(t, r)| filter.observe(*t, r)).collect()
+    }
+
+    use Settling::{NoWeight, Stable, Unstable};
+
+    #[test]
+    fn settles_only_after_stable_ms() {
+        let mut f = StabilityFilter::new(300, 2);
+        let got = run(
+            &mut f,
+            &[
+                (0, w(412, true)),
+                (100, w(412, true)),
+                (299, w(412, true)),
+                (300, w(412, true)),
+                (500, w(412, true)),
+            ],
+        );
+        assert_eq!(
+            got,
+            [
+                Unstable { grams: 412 },
+                Unstable { grams: 412 },
+                Unstable { grams: 412 },
+                Stable { grams: 412 },
+                Stable { grams: 412 },
+            ]
+        );
+    }
+
+    #[test]
+    fn sway_within_tolerance_stays_stable() {
+        let mut f = StabilityFilter::new(300, 2);
+        let got = run(
+            &mut f,
+            &[
+                (0, w(412, true)),
+                (200, w(414, true)),
+                (300, w(410, true)),
+                (400, w(413, true)),
+            ],
+        );
+        // The latest reading is delivered, as the scale displays it.
+        assert_eq!(
+            got,
+            [
+                Unstable { grams: 412 },
+                Unstable { grams: 414 },
+                Stable { grams: 410 },
+                Stable { grams: 413 },
+            ]
+        );
+    }
+
+    #[test]
+    fn beyond_tolerance_restarts_the_window() {
+        let mut f = StabilityFilter::new(300, 2);
+        let got = run(
+            &mut f,
+            &[
+                (0, w(412, true)),
+                (300, w(412, true)),
+                (400, w(415, true)),
+                (600, w(415, true)),
+                (700, w(416, true)),
+            ],
+        );
+        assert_eq!(
+            got,
+            [
+                Unstable { grams: 412 },
+                Stable { grams: 412 },
+                Unstable { grams: 415 },
+                Unstable { grams: 415 },
+                Stable { grams: 416 },
+            ]
+        );
+    }
+
+    #[test]
+    fn anything_but_a_stable_weight_resets() {
+        for interruption in [
+            w(412, false),
+            Reading::Motion,
+            Reading::Overload,
+            Reading::UnderZero,
+            Reading::Busy,
+            Reading::BadCommand,
+            Reading::Error(Fault::Logical),
+        ] {
+            let mut f = StabilityFilter::new(300, 2);
+            let got = run(
+                &mut f,
+                &[
+                    (0, w(412, true)),
+                    (300, w(412, true)),
+                    (350, interruption),
+                    (400, w(412, true)),
+                    (650, w(412, true)),
+                    (700, w(412, true)),
+                ],
+            );
+            let during = match interruption {
+                Reading::Weight { grams, .. } => Unstable { grams },
+                _ => NoWeight,
+            };
+            assert_eq!(
+                got,
+                [
+                    Unstable { grams: 412 },
+                    Stable { grams: 412 },
+                    during,
+                    Unstable { grams: 412 },
+                    Unstable { grams: 412 },
+                    Stable { grams: 412 },
+                ],
+                "{interruption:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reset_and_zero_stable_ms() {
+        let mut f = StabilityFilter::new(0, 0);
+        assert_eq!(f.observe(5, &w(7, true)), Stable { grams: 7 });
+        assert_eq!(f.observe(6, &w(8, true)), Stable { grams: 8 });
+        let mut f = StabilityFilter::new(300, 2);
+        f.observe(0, &w(412, true));
+        f.reset();
+        assert_eq!(f.observe(300, &w(412, true)), Unstable { grams: 412 });
+        // A clock that steps back does not settle early.
+        assert_eq!(f.observe(100, &w(412, true)), Unstable { grams: 412 });
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Bytes that make up frames of both protocols, so random bytes
+        /// between frames often look almost valid.
+        fn frame_byte() -> impl Strategy<Value = u8> {
+            prop_oneof![
+                4 => prop::sample::select(b"\x02\r\n0123456789.?-+ SDIEkgTZ".to_vec()),
+                1 => any::<u8>(),
+            ]
+        }
+
+        fn protocol() -> impl Strategy<Value = Protocol> {
+            prop_oneof![Just(Protocol::Toledo8217), Just(Protocol::MtSics)]
+        }
+
+        /// How the digits of `grams` (sign aside) can be written on the wire.
+        fn forms(grams: i64) -> Vec<String> {
+            let g = grams.unsigned_abs();
+            let (int, frac) = (g / 1000, g % 1000);
+            let mut forms = vec![format!("{g} g"), format!("{int}.{frac:03} kg")];
+            if frac % 10 == 0 {
+                forms.push(format!("{int}.{:02} kg", frac / 10));
+            }
+            if frac % 100 == 0 {
+                forms.push(format!("{int}.{} kg", frac / 100));
+            }
+            if frac == 0 {
+                forms.push(format!("{int} kg"));
+            }
+            forms
+        }
+
+        /// A frame as a scale would send it. 8217 weights are never negative
+        /// and always stable; MT-SICS values come in kg or in g.
+        fn frame(protocol: Protocol, grams: i64, stable: bool, in_g: bool) -> (Vec<u8>, Reading) {
+            match protocol {
+                Protocol::Toledo8217 => {
+                    let g = grams.unsigned_abs() % 100_000;
+                    let bytes = format!("\x02{:02}.{:03}\r", g / 1000, g % 1000).into_bytes();
+                    (bytes, w(g as i64, true))
+                }
+                Protocol::MtSics => {
+                    let tag = if stable { 'S' } else { 'D' };
+                    let sign = if grams < 0 { "-" } else { "" };
+                    let g = grams.unsigned_abs();
+                    let (value, unit) = if in_g {
+                        (format!("{sign}{g}"), "g")
+                    } else {
+                        (format!("{sign}{}.{:03}", g / 1000, g % 1000), "kg")
+                    };
+                    let bytes = format!("S {tag} {value:>10} {unit}\r\n").into_bytes();
+                    (bytes, w(grams, stable))
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        enum Piece {
+            Frame {
+                grams: i64,
+                stable: bool,
+                in_g: bool,
+            },
+            /// The first bytes of a frame, never all of it.
+            Truncated { grams: i64, keep: usize },
+            /// Bytes that cannot end or start a frame.
+            Junk(Vec<u8>),
+            /// Anything, delimiters included.
+            Noise(Vec<u8>),
+        }
+
+        fn piece(noise: bool) -> impl Strategy<Value = Piece> {
+            let junk = prop::collection::vec(
+                any::<u8>().prop_filter("no delimiters", |b| ![STX, CR, LF].contains(b)),
+                1..12,
+            );
+            let noise_weight = if noise { 1 } else { 0 };
+            prop_oneof![
+                4 => (-999i64..99_999, any::<bool>(), any::<bool>())
+                    .prop_map(|(grams, stable, in_g)| Piece::Frame { grams, stable, in_g }),
+                1 => (-999i64..99_999, 1usize..16).prop_map(|(grams, keep)| Piece::Truncated { grams, keep }),
+                1 => junk.prop_map(Piece::Junk),
+                noise_weight => prop::collection::vec(frame_byte(), 1..12).prop_map(Piece::Noise),
+            ]
+        }
+
+        /// The stream's bytes, and the readings of its whole frames.
+        fn render(p: Protocol, pieces: &[Piece]) -> (Vec<u8>, Vec<Reading>) {
+            let mut bytes = Vec::new();
+            let mut sent = Vec::new();
+            for piece in pieces {
+                match piece {
+                    Piece::Frame {
+                        grams,
+                        stable,
+                        in_g,
+                    } => {
+                        let (f, r) = frame(p, *grams, *stable, *in_g);
+                        bytes.extend(f);
+                        sent.push(r);
+                    }
+                    Piece::Truncated { grams, keep } => {
+                        let (f, _) = frame(p, *grams, true, false);
+                        bytes.extend(&f[..(*keep).min(f.len() - 1)]);
+                    }
+                    Piece::Junk(j) | Piece::Noise(j) => bytes.extend(j),
+                }
+            }
+            (bytes, sent)
+        }
+
+        fn chunked(
+            p: &mut FrameParser,
+            bytes: &[u8],
+            cuts: &[usize],
+        ) -> Vec<Result<Reading, Skipped>> {
+            let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+            cuts.sort_unstable();
+            let mut out = Vec::new();
+            let mut at = 0;
+            for c in cuts.into_iter().chain([bytes.len()]) {
+                out.extend(p.push(&bytes[at..c]));
+                at = c;
+            }
+            out
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            #[test]
+            fn never_panics_and_stays_bounded(p in protocol(), bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+                let mut parser = FrameParser::new(p);
+                let out = parser.push(&bytes);
+                prop_assert!(parser.buffered() <= SICS_MAX_LINE);
+                prop_assert!(skipped(&out) <= bytes.len());
+            }
+
+            /// Never a weight that is not written in the input.
+            #[test]
+            fn weights_come_from_the_input(
+                p in protocol(),
+                pieces in prop::collection::vec(piece(true), 0..40),
+            ) {
+                let (bytes, _) = render(p, &pieces);
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                // MT-SICS pads the value with spaces; compare with runs of
+                // spaces squeezed to one.
+                let squeezed = text.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+                for r in readings(&FrameParser::new(p).push(&bytes)) {
+                    if let Reading::Weight { grams, .. } = r {
+                        match p {
+                            Protocol::Toledo8217 => {
+                                let form = format!("\x02{:02}.{:03}\r", grams / 1000, grams % 1000);
+                                prop_assert!(text.contains(&form), "{grams} g not in {text:?}");
+                            }
+                            Protocol::MtSics => {
+                                // Leading zeros may pad the value: look for
+                                // the digits and the unit, and a minus sign.
+                                prop_assert!(
+                                    forms(grams).iter().any(|f| squeezed.contains(&format!("{f}\r\n"))),
+                                    "{grams} g not in {text:?}"
+                                );
+                                prop_assert!(grams >= 0 || text.contains('-'));
+                            }
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn chunking_does_not_matter(
+                p in protocol(),
+                pieces in prop::collection::vec(piece(true), 0..40),
+                cuts in prop::collection::vec(any::<usize>(), 0..40),
+            ) {
+                let (bytes, _) = render(p, &pieces);
+                let whole = FrameParser::new(p).push(&bytes);
+                let split = chunked(&mut FrameParser::new(p), &bytes, &cuts);
+                prop_assert_eq!(readings(&whole), readings(&split));
+                prop_assert_eq!(skipped(&whole), skipped(&split));
+                // Byte by byte, too.
+                let mut parser = FrameParser::new(p);
+                let single: Vec<_> = bytes.iter().flat_map(|b| parser.push(&[*b])).collect();
+                prop_assert_eq!(readings(&whole), readings(&single));
+            }
+
+            #[test]
+            fn frames_among_junk_are_found_and_nothing_else(
+                p in protocol(),
+                pieces in prop::collection::vec(piece(false), 0..40),
+                cuts in prop::collection::vec(any::<usize>(), 0..20),
+            ) {
+                let (bytes, sent) = render(p, &pieces);
+                let got = readings(&chunked(&mut FrameParser::new(p), &bytes, &cuts));
+                // Every reading was sent, in order; none invented.
+                let mut rest = sent.iter();
+                for r in &got {
+                    prop_assert!(rest.any(|s| s == r), "{r:?} not sent: {sent:?}");
+                }
+                // 8217 frames resync on STX, so junk never costs a frame;
+                // MT-SICS loses only the line junk or a cut frame ran into.
+                if p == Protocol::Toledo8217 {
+                    prop_assert_eq!(&got, &sent);
+                }
+            }
+
+            /// The filter never calls a weight stable unless the scale said
+            /// stable for the last `stable_ms`, within tolerance of the window's
+            /// first reading.
+            #[test]
+            fn stable_means_stable(
+                stable_ms in 0u64..500,
+                tol in 0u32..5,
+                steps in prop::collection::vec(
+                    (0u64..150, prop_oneof![
+                        6 => (400i64..410, any::<bool>()).prop_map(|(g, s)| w(g, s)),
+                        1 => Just(Reading::Motion),
+                        1 => Just(Reading::Overload),
+                    ]),
+                    0..80,
+                ),
+            ) {
+                let mut f = StabilityFilter::new(stable_ms, tol);
+                let mut now = 0u64;
+                let mut seen: Vec<(u64, Reading)> = Vec::new();
+                for (dt, r) in steps {
+                    now += dt;
+                    seen.push((now, r));
+                    if let Settling::Stable { grams } = f.observe(now, &r) {
+                        prop_assert_eq!(r, w(grams, true));
+                        // Some reading at least stable_ms ago starts a run of
+                        // stable readings up to now, all within tolerance of it.
+                        let ok = seen.iter().enumerate().any(|(i, &(t0, r0))| {
+                            let Reading::Weight { grams: g0, stable: true } = r0 else { return false };
+                            now - t0 >= stable_ms
+                                && seen[i..].iter().all(|&(_, r)| matches!(r,
+                                    Reading::Weight { grams, stable: true } if grams.abs_diff(g0) <= u64::from(tol)))
+                        });
+                        prop_assert!(ok, "stable {grams} g without evidence: {seen:?}");
+                    }
+                }
+            }
+        }
+    }
+}
