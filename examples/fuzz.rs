@@ -8,6 +8,7 @@
 
 use kasse::domain::appcode::{self, AppCode};
 use kasse::domain::barcode;
+use kasse::domain::scale::{FrameParser, Protocol, Reading};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
@@ -94,25 +95,51 @@ fn main() {
     .iter()
     .map(|s| s.as_bytes().to_vec())
     .collect();
+    let toledo_seeds: Vec<Vec<u8>> = [
+        &b"\x0200.412\r"[..],
+        b"\x02?\x01\r",
+        b"\x02?\x42\r",
+        b"\x0212.345\r\x0200.000\r",
+    ]
+    .iter()
+    .map(|s| s.to_vec())
+    .collect();
+    let sics_seeds: Vec<Vec<u8>> = [
+        &b"S S      0.412 kg\r\n"[..],
+        b"S D     -1.250 kg\r\n",
+        b"S +\r\nS -\r\nS I\r\n",
+        b"ES\r\nEL\r\nS S        412 g\r\n",
+    ]
+    .iter()
+    .map(|s| s.to_vec())
+    .collect();
     let mut rng = Rng(0x5EED);
     let mut crashes = 0u64;
-    let mut accepted = [0u64; 2];
+    let mut accepted = [0u64; 4];
     let start = Instant::now();
     std::panic::set_hook(Box::new(|_| {}));
     for i in 0..iterations {
-        let target = (i % 2) as usize;
-        let input = mutate(
-            &mut rng,
-            if target == 0 {
-                &qr_seeds
-            } else {
-                &barcode_seeds
-            },
-        );
-        let text = String::from_utf8_lossy(&input);
+        let target = (i % 4) as usize;
+        let seeds = [&qr_seeds, &barcode_seeds, &toledo_seeds, &sics_seeds][target];
+        let input = mutate(&mut rng, seeds);
+        let split = rng.below(input.len() + 1);
         let result = catch_unwind(AssertUnwindSafe(|| match target {
-            0 => appcode::read(&text, &keys, 1_800_000_000).is_ok(),
-            _ => barcode::classify(&text).is_ok(),
+            0 => appcode::read(&String::from_utf8_lossy(&input), &keys, 1_800_000_000).is_ok(),
+            1 => barcode::classify(&String::from_utf8_lossy(&input)).is_ok(),
+            _ => {
+                // Frames split across two reads at a random point.
+                let protocol = if target == 2 {
+                    Protocol::Toledo8217
+                } else {
+                    Protocol::MtSics
+                };
+                let mut p = FrameParser::new(protocol);
+                let mut readings = p.push(&input[..split]);
+                readings.extend(p.push(&input[split..]));
+                readings
+                    .iter()
+                    .any(|r| matches!(r, Ok(Reading::Weight { .. })))
+            }
         }));
         match result {
             Ok(true) => accepted[target] += 1,
@@ -127,10 +154,13 @@ fn main() {
     }
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "fuzz: {iterations} executions in {secs:.1} s ({:.0}/s): qr payload {} accepted, barcode {} accepted; {crashes} crashes",
+        "fuzz: {iterations} executions in {secs:.1} s ({:.0}/s): qr payload {} accepted, barcode {} accepted, \
+         toledo8217 {} with a weight, mt-sics {} with a weight; {crashes} crashes",
         iterations as f64 / secs,
         accepted[0],
-        accepted[1]
+        accepted[1],
+        accepted[2],
+        accepted[3]
     );
     if crashes > 0 {
         std::process::exit(1);
