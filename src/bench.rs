@@ -224,7 +224,9 @@ pub fn checkout(sales: usize, dir: Option<&Path>) -> Result<CheckoutReport> {
             let s = Instant::now();
             let (sale, payment, earned) = build_sale(&catalog, k, today);
             let done = CompletedSale {
-                id: uuid::Uuid::now_v7().to_string(),
+                id: uuid::Uuid::now_v7().simple().to_string(),
+                kind: crate::store::SaleKind::Sale,
+                original_sale: None,
                 at: now,
                 mode: "self",
                 offline: false,

@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod compliance;
 pub mod config;
 pub mod data;
 pub mod devices;

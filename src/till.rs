@@ -6,7 +6,7 @@ use crate::domain::barcode::{self, Barcode};
 use crate::domain::receipt::{Payment, Receipt, TenderKind};
 use crate::domain::sale::{self, CardCheck, Connection, CouponCheck, OfflineLimits};
 use crate::domain::{Catalog, Line, Member, Money, Reason, Sale};
-use crate::store::{CompletedSale, JournalEntry, Store, StoreError, codes};
+use crate::store::{CompletedSale, JournalEntry, SaleKind, Store, StoreError, codes};
 use chrono::{DateTime, FixedOffset};
 use ed25519_dalek::VerifyingKey;
 
@@ -111,6 +111,8 @@ pub struct Till {
     link: Link,
     limits: OfflineLimits,
     operator: Option<String>,
+    /// Training mode: receipts in their own series, no stored value used.
+    training: bool,
 }
 
 impl Till {
@@ -137,6 +139,7 @@ impl Till {
             link,
             limits,
             operator: None,
+            training: false,
         })
     }
 
@@ -191,6 +194,10 @@ impl Till {
         };
         let today = now.date_naive();
         let connection = self.connection(now);
+        if self.training && !matches!(code, AppCode::Member { .. }) {
+            // Training must not use a student's real coupons or clips.
+            return Ok(Outcome::Refused(Reason::NotAllowedInMode));
+        }
         match code {
             AppCode::Member { member, .. } => Ok(match self.sale.attach_member(&member) {
                 Ok(()) => Outcome::Member { member },
@@ -404,6 +411,7 @@ impl Till {
         let member = self.member_facts()?;
         // Self-checkout asks before payment; a cashier asks on request.
         if self.mode == Mode::SelfService
+            && !self.training
             && self.sale.bonus_answer.is_none()
             && let Ok(amount) =
                 sale::bonus_offer(&self.sale, member.as_ref(), today, connection, &self.limits)
@@ -411,7 +419,7 @@ impl Till {
             let balance = member.as_ref().map_or(Money::ZERO, |m| m.bonus);
             return Ok(Outcome::BonusOffered { balance, amount });
         }
-        let student = member.as_ref().is_some_and(|m| m.is_student_on(today));
+        let student = !self.training && member.as_ref().is_some_and(|m| m.is_student_on(today));
         let balance = member.as_ref().map_or(Money::ZERO, |m| m.bonus);
         let total = self.sale.total();
         let bonus_used = match self.sale.bonus_answer {
@@ -451,7 +459,13 @@ impl Till {
             .as_ref()
             .map(|_| balance - bonus_used + bonus_earned);
         let done = CompletedSale {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: uuid::Uuid::now_v7().simple().to_string(),
+            kind: if self.training {
+                SaleKind::Training
+            } else {
+                SaleKind::Sale
+            },
+            original_sale: None,
             at: now,
             mode: self.mode.code(),
             offline: connection.is_offline(),
@@ -469,6 +483,173 @@ impl Till {
             amount: due,
             change,
         })
+    }
+
+    fn journal(
+        &mut self,
+        now: DateTime<FixedOffset>,
+        code: u32,
+        kind: &'static str,
+        detail: serde_json::Value,
+    ) -> Result<(), TillError> {
+        self.store.journal(&JournalEntry {
+            at: now,
+            operator: self.operator.clone(),
+            code,
+            kind,
+            sale_id: None,
+            detail,
+        })?;
+        Ok(())
+    }
+
+    pub fn operator(&self) -> Option<&str> {
+        self.operator.as_deref()
+    }
+
+    pub fn is_training(&self) -> bool {
+        self.training
+    }
+
+    /// A cashier logs in (PIN checked by the caller); journaled.
+    pub fn login(&mut self, operator: &str, now: DateTime<FixedOffset>) -> Result<(), TillError> {
+        self.operator = Some(operator.to_string());
+        self.journal(
+            now,
+            codes::LOGIN,
+            "login",
+            serde_json::json!({"operator": operator}),
+        )
+    }
+
+    pub fn logout(&mut self, now: DateTime<FixedOffset>) -> Result<(), TillError> {
+        self.journal(now, codes::LOGOUT, "logout", serde_json::json!({}))?;
+        self.operator = None;
+        Ok(())
+    }
+
+    /// Training mode on or off; its receipts are marked and numbered apart.
+    pub fn set_training(&mut self, on: bool, now: DateTime<FixedOffset>) -> Result<(), TillError> {
+        if on == self.training {
+            return Ok(());
+        }
+        let (code, kind) = if on {
+            (codes::TRAINING_ON, "training_on")
+        } else {
+            (codes::TRAINING_OFF, "training_off")
+        };
+        self.journal(now, code, kind, serde_json::json!({}))?;
+        self.training = on;
+        Ok(())
+    }
+
+    /// The cash drawer opened without a sale.
+    pub fn open_drawer(&mut self, now: DateTime<FixedOffset>) -> Result<(), TillError> {
+        self.journal(
+            now,
+            codes::DRAWER_OPEN,
+            "drawer_open",
+            serde_json::json!({}),
+        )
+    }
+
+    /// A price look-up (journaled, as the regulation asks).
+    pub fn price_lookup(
+        &mut self,
+        sku: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Option<Money>, TillError> {
+        let price = self.catalog.product(sku).map(|p| p.unit_price());
+        self.journal(
+            now,
+            codes::PRICE_LOOKUP,
+            "price_lookup",
+            serde_json::json!({"sku": sku, "price": price}),
+        )?;
+        Ok(price)
+    }
+
+    /// The one allowed copy of a receipt (marked KOPI when printed).
+    pub fn copy_receipt(
+        &mut self,
+        kind: SaleKind,
+        number: u64,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Receipt, TillError> {
+        Ok(self
+            .store
+            .record_copy(kind, number, now, self.operator.clone())?)
+    }
+
+    /// Cashier: a return of lines of an earlier sale, as its own transaction
+    /// with negative amounts, paid back with `tender`.
+    pub fn refund(
+        &mut self,
+        original: u64,
+        lines: &[usize],
+        tender: TenderKind,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Receipt, TillError> {
+        let (original_id, receipt) = self.store.receipt(SaleKind::Sale, original)?;
+        let mut sale = Sale {
+            member: receipt.member.clone(),
+            ..Sale::default()
+        };
+        for &n in lines {
+            let l = receipt
+                .lines
+                .get(n.wrapping_sub(1))
+                .ok_or(StoreError::NoSuchReceipt {
+                    kind: "line on receipt",
+                    number: n as u64,
+                })?;
+            let vat = self.catalog.product(&l.sku).map_or(l.vat, |p| p.vat);
+            sale.add_line(Line {
+                sku: l.sku.clone(),
+                name: self
+                    .catalog
+                    .product(&l.sku)
+                    .map_or_else(|| l.sku.clone(), |p| p.name.clone()),
+                qty: l.qty,
+                grams: l.grams,
+                unit_price: l.unit_price,
+                vat,
+                coffee: false,
+                gross: -l.amount,
+                discount: None,
+            });
+        }
+        let total = sale.total();
+        let (amount, rounding) = if tender == TenderKind::Cash {
+            let cash = total.to_whole_krone();
+            (cash, cash - total)
+        } else {
+            (total, Money::ZERO)
+        };
+        let payment = Payment {
+            bonus_used: Money::ZERO,
+            remainder: total,
+            tender: (!amount.is_zero()).then_some(crate::domain::TenderRow {
+                kind: tender,
+                amount,
+                reference: None,
+            }),
+            rounding,
+        };
+        let done = CompletedSale {
+            id: uuid::Uuid::now_v7().simple().to_string(),
+            kind: SaleKind::Return,
+            original_sale: Some(original_id),
+            at: now,
+            mode: self.mode.code(),
+            offline: self.connection(now).is_offline(),
+            operator: self.operator.clone(),
+            sale: &sale,
+            payment: &payment,
+            bonus_earned: Money::ZERO,
+            bonus_balance: None,
+        };
+        Ok(self.store.commit_sale(&done)?)
     }
 
     /// Cashier: removes line `number` (1-based); later lines move up.

@@ -100,6 +100,69 @@ pub struct Receipt {
     pub bonus_balance: Option<Money>,
 }
 
+impl Receipt {
+    /// Reads back a receipt written by `Serialize` (names are not stored).
+    pub fn from_json(v: &serde_json::Value) -> Option<Receipt> {
+        let m = |v: &serde_json::Value| v.as_str()?.parse::<Money>().ok();
+        let lines = v["lines"]
+            .as_array()?
+            .iter()
+            .map(|l| {
+                Some(ReceiptLine {
+                    sku: l["sku"].as_str()?.to_string(),
+                    name: l["sku"].as_str()?.to_string(),
+                    qty: u32::try_from(l["qty"].as_u64()?).ok()?,
+                    grams: l["grams"].as_u64().and_then(|g| u32::try_from(g).ok()),
+                    unit_price: m(&l["unit_price"])?,
+                    discount: m(&l["discount"])?,
+                    discount_kind: match l["discount_kind"].as_str() {
+                        Some("coupon") => Some("coupon"),
+                        Some("clip") => Some("clip"),
+                        _ => None,
+                    },
+                    discount_ref: l["discount_ref"].as_str().map(str::to_string),
+                    amount: m(&l["amount"])?,
+                    vat: VatRate::new(0)?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let tenders = v["tenders"]
+            .as_array()?
+            .iter()
+            .map(|t| {
+                Some(TenderRow {
+                    kind: TenderKind::parse(t["kind"].as_str()?)?,
+                    amount: m(&t["amount"])?,
+                    reference: t["reference"].as_str().map(str::to_string),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let vat = v["vat"]
+            .as_array()?
+            .iter()
+            .map(|r| {
+                Some(VatRow {
+                    rate: r["rate"].as_str()?.to_string(),
+                    gross: m(&r["gross"])?,
+                    net: m(&r["net"])?,
+                    vat: m(&r["vat"])?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Receipt {
+            number: v["number"].as_u64()?,
+            member: v["member"].as_str().map(str::to_string),
+            lines,
+            total: m(&v["total"])?,
+            tenders,
+            rounding: m(&v["rounding"])?,
+            vat,
+            bonus_earned: m(&v["bonus_earned"])?,
+            bonus_balance: m(&v["bonus_balance"]),
+        })
+    }
+}
+
 /// VAT per rate on the summed line amounts, highest rate first, zero-gross
 /// rates left out: `vat = round2(gross × r / (100 + r))`, `net = gross − vat`.
 pub fn vat_rows(lines: &[Line]) -> Vec<VatRow> {

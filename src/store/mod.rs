@@ -37,6 +37,12 @@ pub enum StoreError {
     Sqlite(rusqlite::Error),
     #[error("the database holds a value it cannot read: {0}")]
     Corrupt(String),
+    #[error("signing the receipt failed: {0}")]
+    Sign(#[from] crate::compliance::sign::SignError),
+    #[error("receipt {0} has already been copied once: only one copy is allowed")]
+    CopyExists(u64),
+    #[error("there is no {kind} receipt number {number}")]
+    NoSuchReceipt { kind: &'static str, number: u64 },
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -63,14 +69,87 @@ pub struct JournalEntry {
 
 /// SAF-T PredefinedBasicID-13 codes the till writes.
 pub mod codes {
+    pub const LOGIN: u32 = 13003;
+    pub const LOGOUT: u32 = 13004;
+    pub const DRAWER_OPEN: u32 = 13005;
+    pub const X_REPORT: u32 = 13008;
+    pub const Z_REPORT: u32 = 13009;
     pub const SALES_RECEIPT: u32 = 13012;
+    pub const RETURN_RECEIPT: u32 = 13013;
+    pub const COPY_RECEIPT: u32 = 13014;
+    pub const TRAINING_RECEIPT: u32 = 13017;
+    pub const MASTER_DATA: u32 = 13021;
+    pub const PRICE_LOOKUP: u32 = 13022;
+    pub const TRAINING_ON: u32 = 13023;
+    pub const TRAINING_OFF: u32 = 13024;
     pub const VOID: u32 = 13028;
     pub const OTHER: u32 = 13999;
+}
+
+/// Which receipt series a transaction belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaleKind {
+    Sale,
+    Return,
+    Training,
+}
+
+impl SaleKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            SaleKind::Sale => "sale",
+            SaleKind::Return => "return",
+            SaleKind::Training => "training",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SaleKind> {
+        match s {
+            "sale" => Some(SaleKind::Sale),
+            "return" => Some(SaleKind::Return),
+            "training" => Some(SaleKind::Training),
+            _ => None,
+        }
+    }
+
+    fn journal_code(self) -> u32 {
+        match self {
+            SaleKind::Sale => codes::SALES_RECEIPT,
+            SaleKind::Return => codes::RETURN_RECEIPT,
+            SaleKind::Training => codes::TRAINING_RECEIPT,
+        }
+    }
+}
+
+/// The key that signs every receipt when it is committed, and its name.
+pub struct SigningKey {
+    pub signer: crate::compliance::sign::Signer,
+    pub version: String,
+}
+
+/// The demo signing key of the fixtures: used by replay, tests and the demo.
+/// A production till names its own key in config (`[compliance]`).
+pub const DEMO_SIGNING_KEY: &str = include_str!("../../fixtures/keys/saft-demo.pem");
+pub const DEMO_KEY_VERSION: &str = "demo-1";
+
+impl SigningKey {
+    pub fn demo() -> Result<SigningKey> {
+        Ok(SigningKey {
+            signer: crate::compliance::sign::Signer::from_pem(
+                DEMO_SIGNING_KEY,
+                "the built-in demo key",
+            )?,
+            version: DEMO_KEY_VERSION.to_string(),
+        })
+    }
 }
 
 /// A sale that has been paid, ready to be written.
 pub struct CompletedSale<'a> {
     pub id: String,
+    pub kind: SaleKind,
+    /// A return's original sale id.
+    pub original_sale: Option<String>,
     pub at: DateTime<FixedOffset>,
     pub mode: &'static str,
     pub offline: bool,
@@ -100,12 +179,19 @@ struct SaleBody<'a> {
 pub struct Store {
     conn: Connection,
     till: String,
+    key: SigningKey,
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path`: WAL,
     /// `synchronous=FULL`, foreign keys on, migrations applied.
+    /// Opens with the demo signing key (replay, tests, demo).
     pub fn open(path: &Path, till: &str) -> Result<Store> {
+        Store::open_with_key(path, till, SigningKey::demo()?)
+    }
+
+    /// Opens with the till's own signing key.
+    pub fn open_with_key(path: &Path, till: &str, key: SigningKey) -> Result<Store> {
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,
@@ -124,6 +210,7 @@ impl Store {
         Ok(Store {
             conn,
             till: till.to_string(),
+            key,
         })
     }
 
@@ -415,7 +502,7 @@ impl Store {
     /// journal row and outbox event — in one transaction, and returns its receipt.
     pub fn commit_sale(&mut self, done: &CompletedSale<'_>) -> Result<Receipt> {
         let tx = self.conn.transaction()?;
-        let receipt = write_sale(&tx, &self.till, done)?;
+        let receipt = write_sale(&tx, &self.till, &self.key, done)?;
         tx.commit()?;
         Ok(receipt)
     }
@@ -426,6 +513,56 @@ impl Store {
         insert_journal(&tx, &self.till, entry)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// A completed receipt of `kind` by its number: (sale id, receipt).
+    pub fn receipt(&self, kind: SaleKind, number: u64) -> Result<(String, Receipt)> {
+        let row: Option<(String, String)> = self
+            .conn
+            .prepare_cached("SELECT id, receipt FROM sale WHERE kind = ?1 AND number = ?2")?
+            .query_row(
+                params![kind.code(), i64::try_from(number).unwrap_or(i64::MAX)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (id, json) = row.ok_or(StoreError::NoSuchReceipt {
+            kind: kind.code(),
+            number,
+        })?;
+        let receipt = stored_receipt(&json)?;
+        Ok((id, receipt))
+    }
+
+    /// Records the one allowed copy of a receipt, with its journal entry.
+    pub fn record_copy(
+        &mut self,
+        kind: SaleKind,
+        number: u64,
+        at: DateTime<FixedOffset>,
+        operator: Option<String>,
+    ) -> Result<Receipt> {
+        let (id, receipt) = self.receipt(kind, number)?;
+        let tx = self.conn.transaction()?;
+        let inserted = tx
+            .prepare_cached("INSERT INTO receipt_copy (sale_id, at, operator) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?
+            .execute(params![id, at.to_rfc3339(), operator])?;
+        if inserted == 0 {
+            return Err(StoreError::CopyExists(number));
+        }
+        insert_journal(
+            &tx,
+            &self.till,
+            &JournalEntry {
+                at,
+                operator,
+                code: codes::COPY_RECEIPT,
+                kind: "copy_receipt",
+                sale_id: Some(id),
+                detail: serde_json::json!({"number": number, "kind": kind.code(), "total": receipt.total}),
+            },
+        )?;
+        tx.commit()?;
+        Ok(receipt)
     }
 
     /// Number of journal rows (for status screens and tests).
@@ -469,37 +606,75 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn write_sale(tx: &Transaction<'_>, till: &str, done: &CompletedSale<'_>) -> Result<Receipt> {
+fn write_sale(
+    tx: &Transaction<'_>,
+    till: &str,
+    key: &SigningKey,
+    done: &CompletedSale<'_>,
+) -> Result<Receipt> {
+    use crate::compliance::sign;
+    let (nr, prev_signature): (i64, String) = tx
+        .prepare_cached("SELECT nr + 1, signature FROM sale ORDER BY nr DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((1, sign::FIRST_PREV_SIGNATURE.to_string()));
     let number: i64 = tx
-        .prepare_cached("SELECT COALESCE(MAX(number), 0) + 1 FROM sale")?
-        .query_row([], |r| r.get(0))?;
-    let seq: i64 = tx
-        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox")?
-        .query_row([], |r| r.get(0))?;
+        .prepare_cached("SELECT COALESCE(MAX(number), 0) + 1 FROM sale WHERE kind = ?1")?
+        .query_row([done.kind.code()], |r| r.get(0))?;
+    let seq: Option<i64> = match done.kind {
+        SaleKind::Training => None,
+        _ => Some(
+            tx.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox")?
+                .query_row([], |r| r.get(0))?,
+        ),
+    };
     let receipt = done.sale.receipt(
         number.unsigned_abs(),
         done.payment,
         done.bonus_earned,
         done.bonus_balance,
     );
+    let vat: Money = receipt.vat.iter().map(|v| v.vat).sum();
+    let total_ex = receipt.total - vat;
+    // The signature chain: over the previous signature and this receipt's
+    // date, time, nr and totals, computed now, in the sale's own transaction.
+    let local = done.at.naive_local();
+    let text = sign::signed_text(
+        &prev_signature,
+        local.date(),
+        local.time(),
+        nr.unsigned_abs(),
+        &sign::amount_text(receipt.total.as_decimal()),
+        &sign::amount_text(total_ex.as_decimal()),
+    );
+    let signature = key.signer.sign(&text)?;
     let at = done.at.to_rfc3339();
     tx.prepare_cached(
-        "INSERT INTO sale (id, number, seq, at, till, mode, member, total, rounding, bonus_used, bonus_earned, offline)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO sale (id, nr, kind, number, seq, at, till, mode, operator, member, total, total_ex, rounding,
+                           bonus_used, bonus_earned, offline, original_sale, signature, key_version, receipt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         done.id,
+        nr,
+        done.kind.code(),
         number,
         seq,
         at,
         till,
         done.mode,
+        done.operator,
         receipt.member,
         receipt.total.to_string(),
+        total_ex.to_string(),
         receipt.rounding.to_string(),
         done.payment.bonus_used.to_string(),
         receipt.bonus_earned.to_string(),
         done.offline,
+        done.original_sale,
+        signature,
+        key.version,
+        serde_json::to_string(&receipt).map_err(|e| StoreError::Corrupt(e.to_string()))?,
     ])?;
     {
         let mut line_stmt = tx.prepare_cached(
@@ -540,7 +715,7 @@ fn write_sale(tx: &Transaction<'_>, till: &str, done: &CompletedSale<'_>) -> Res
         }
     }
     let mut clips: Vec<ClipCount<'_>> = Vec::new();
-    for card in done.sale.clips() {
+    for card in done.sale.clips().filter(|_| done.kind == SaleKind::Sale) {
         match clips.iter_mut().find(|c| c.card == card) {
             Some(c) => c.n += 1,
             None => clips.push(ClipCount { card, n: 1 }),
@@ -553,27 +728,40 @@ fn write_sale(tx: &Transaction<'_>, till: &str, done: &CompletedSale<'_>) -> Res
             clip_stmt.execute(params![done.id, c.card, c.n])?;
         }
     }
-    let body = SaleBody {
-        receipt: &receipt,
-        coupons: done.sale.coupons().collect(),
-        clips,
-        bonus_used: done.payment.bonus_used,
-    };
-    let body = serde_json::to_string(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    tx.prepare_cached(
-        "INSERT INTO outbox (seq, id, kind, at, offline, body) VALUES (?1, ?2, 'sale', ?3, ?4, ?5)",
-    )?
-    .execute(params![seq, done.id, at, done.offline, body])?;
+    if let Some(seq) = seq {
+        let body = SaleBody {
+            receipt: &receipt,
+            coupons: done
+                .sale
+                .coupons()
+                .filter(|_| done.kind == SaleKind::Sale)
+                .collect(),
+            clips,
+            bonus_used: done.payment.bonus_used,
+        };
+        let body = serde_json::to_string(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tx.prepare_cached(
+            "INSERT INTO outbox (seq, id, kind, at, offline, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            seq,
+            done.id,
+            done.kind.code(),
+            at,
+            done.offline,
+            body
+        ])?;
+    }
     insert_journal(
         tx,
         till,
         &JournalEntry {
             at: done.at,
             operator: done.operator.clone(),
-            code: codes::SALES_RECEIPT,
-            kind: "sale",
+            code: done.kind.journal_code(),
+            kind: done.kind.code(),
             sale_id: Some(done.id.clone()),
-            detail: serde_json::json!({"number": number, "total": receipt.total, "seq": seq}),
+            detail: serde_json::json!({"nr": nr, "number": number, "total": receipt.total, "seq": seq}),
         },
     )?;
     Ok(receipt)
@@ -585,6 +773,14 @@ fn insert_journal(tx: &Transaction<'_>, till: &str, e: &JournalEntry) -> Result<
     )?
     .execute(params![e.at.to_rfc3339(), till, e.operator, e.code, e.kind, e.sale_id, e.detail.to_string()])?;
     Ok(())
+}
+
+/// A receipt as stored for copies (the JSON the replay prints).
+fn stored_receipt(json: &str) -> Result<Receipt> {
+    let v: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    crate::domain::receipt::Receipt::from_json(&v)
+        .ok_or_else(|| StoreError::Corrupt("a stored receipt".into()))
 }
 
 fn money(s: &str) -> Result<Money> {

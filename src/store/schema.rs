@@ -56,19 +56,51 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     INSERT INTO sync_state (id) VALUES (1);
 
+    -- One row per receipt: sales, returns and training receipts. `nr` is the
+    -- SAF-T transaction number (gap-free per till, signed); `number` counts
+    -- within the kind's own receipt series.
     CREATE TABLE sale (
-        id           TEXT PRIMARY KEY,            -- uuid v7
-        number       INTEGER NOT NULL UNIQUE,     -- receipt number
-        seq          INTEGER NOT NULL UNIQUE REFERENCES outbox(seq) DEFERRABLE INITIALLY DEFERRED,
+        id            TEXT PRIMARY KEY,            -- uuid v7
+        nr            INTEGER NOT NULL UNIQUE,
+        kind          TEXT NOT NULL CHECK (kind IN ('sale', 'return', 'training')),
+        number        INTEGER NOT NULL,
+        seq           INTEGER UNIQUE REFERENCES outbox(seq) DEFERRABLE INITIALLY DEFERRED, -- NULL for training
+        at            TEXT NOT NULL,
+        till          TEXT NOT NULL,
+        mode          TEXT NOT NULL,
+        operator      TEXT,
+        member        TEXT,
+        total         TEXT NOT NULL,               -- incl. VAT, before cash rounding
+        total_ex      TEXT NOT NULL,               -- excl. VAT
+        rounding      TEXT NOT NULL,
+        bonus_used    TEXT NOT NULL,
+        bonus_earned  TEXT NOT NULL,
+        offline       INTEGER NOT NULL,
+        original_sale TEXT REFERENCES sale(id),    -- a return's sale
+        signature     TEXT NOT NULL,               -- RSA-SHA1 chain (norway-compliance.md)
+        key_version   TEXT NOT NULL,
+        receipt       TEXT NOT NULL,               -- the receipt as printed (JSON), for copies
+        UNIQUE (kind, number)
+    ) STRICT;
+    CREATE TRIGGER sale_nr_gap_free BEFORE INSERT ON sale
+    WHEN NEW.nr <> (SELECT COALESCE(MAX(nr), 0) + 1 FROM sale)
+    BEGIN SELECT RAISE(ABORT, 'sale nr must follow the last one without a gap'); END;
+    -- At most one copy of a receipt (kassasystemforskrifta).
+    CREATE TABLE receipt_copy (
+        sale_id  TEXT PRIMARY KEY REFERENCES sale(id),
+        at       TEXT NOT NULL,
+        operator TEXT
+    ) STRICT;
+    -- Z reports: numbered, once per till per day; each closes a period.
+    CREATE TABLE z_report (
+        number       INTEGER PRIMARY KEY,
+        day          TEXT NOT NULL UNIQUE,         -- local date
         at           TEXT NOT NULL,
-        till         TEXT NOT NULL,
-        mode         TEXT NOT NULL,
-        member       TEXT,
-        total        TEXT NOT NULL,
-        rounding     TEXT NOT NULL,
-        bonus_used   TEXT NOT NULL,
-        bonus_earned TEXT NOT NULL,
-        offline      INTEGER NOT NULL
+        last_nr      INTEGER NOT NULL,             -- last sale nr in the period
+        last_journal INTEGER NOT NULL,             -- last journal id in the period
+        grand_sales  TEXT NOT NULL,                -- grand totals since installation
+        grand_returns TEXT NOT NULL,
+        report       TEXT NOT NULL                 -- the whole report, JSON
     ) STRICT;
     CREATE INDEX sale_member ON sale(member, seq);
     CREATE TABLE sale_line (
@@ -149,6 +181,14 @@ pub const MIGRATIONS: &[&str] = &[
     BEGIN SELECT RAISE(ABORT, 'a completed sale cannot be changed'); END;
     CREATE TRIGGER tender_no_delete BEFORE DELETE ON tender
     BEGIN SELECT RAISE(ABORT, 'a completed sale cannot be deleted'); END;
+    CREATE TRIGGER receipt_copy_no_update BEFORE UPDATE ON receipt_copy
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+    CREATE TRIGGER receipt_copy_no_delete BEFORE DELETE ON receipt_copy
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+    CREATE TRIGGER z_report_no_update BEFORE UPDATE ON z_report
+    BEGIN SELECT RAISE(ABORT, 'a Z report cannot be changed'); END;
+    CREATE TRIGGER z_report_no_delete BEFORE DELETE ON z_report
+    BEGIN SELECT RAISE(ABORT, 'a Z report cannot be deleted'); END;
     CREATE TRIGGER outbox_no_update BEFORE UPDATE ON outbox
     BEGIN SELECT RAISE(ABORT, 'outbox events cannot be changed'); END;
     CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox

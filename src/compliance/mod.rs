@@ -1,0 +1,5 @@
+//! Norwegian cash-register compliance: signature chain, SAF-T export, verification.
+
+pub mod saft;
+pub mod sign;
+pub mod verify;
