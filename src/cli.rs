@@ -161,3 +161,108 @@ pub fn devices_test(config_path: &Path, device: &str, seconds: u64) -> Result<()
     }
     Ok(())
 }
+
+/// The till's own database, opened with its signing key; a new database is
+/// seeded from `[data] seed` (the demo).
+pub fn open_store(config: &Config) -> Result<crate::store::Store> {
+    use crate::compliance::sign::Signer;
+    use crate::store::{SigningKey, Store};
+    let signer = Signer::from_pem_file(&config.signing_key)?;
+    let key = SigningKey {
+        signer,
+        version: config.key_version.clone(),
+    };
+    let mut store = Store::open_with_key(&config.store_path, &config.till_id, key)?;
+    if store.catalog()?.products().is_empty()
+        && let Some(seed) = &config.seed
+    {
+        store.seed(&crate::data::Data::load(seed)?)?;
+    }
+    Ok(store)
+}
+
+/// `kasse report x|z`: prints the report and journals it.
+pub fn report(config_path: &Path, kind: &str) -> Result<()> {
+    let config = Config::load(config_path)?;
+    let mut store = open_store(&config)?;
+    let catalog = store.catalog()?;
+    let now = chrono::Local::now().fixed_offset();
+    let report = match kind {
+        "x" | "X" => crate::compliance::export::x_report(&mut store, &catalog, now, None)?,
+        "z" | "Z" => crate::compliance::export::z_report(&mut store, &catalog, now, None)?,
+        other => bail!("`{other}`: a report is x or z"),
+    };
+    print!("{}", crate::compliance::export::render(&report));
+    Ok(())
+}
+
+/// `kasse export saft`: the SAF-T file and, next to it, the public key.
+pub fn export_saft(
+    config_path: &Path,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    out: &Path,
+) -> Result<()> {
+    let config = Config::load(config_path)?;
+    let store = open_store(&config)?;
+    let catalog = store.catalog()?;
+    let settings = crate::compliance::export::ExportSettings {
+        company: &config.company,
+        till: &config.till_id,
+        from,
+        to,
+        created: chrono::Local::now().naive_local(),
+    };
+    let xml = crate::compliance::export::export(&store, &catalog, &settings)?;
+    std::fs::write(out, xml).with_context(|| format!("writing {}", out.display()))?;
+    let signer = crate::compliance::sign::Signer::from_pem_file(&config.signing_key)?;
+    let pem = out.with_extension(format!("{}.pub.pem", config.key_version));
+    std::fs::write(&pem, signer.public_pem())
+        .with_context(|| format!("writing {}", pem.display()))?;
+    println!(
+        "wrote {} and its public key {}",
+        out.display(),
+        pem.display()
+    );
+    Ok(())
+}
+
+/// `kasse verify saft`: checks the signature chain, names the first broken link.
+pub fn verify_saft(file: &Path, public_key: &Path) -> Result<()> {
+    let xml =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let pem = std::fs::read_to_string(public_key)
+        .with_context(|| format!("reading {}", public_key.display()))?;
+    match crate::compliance::verify::verify(&xml, &pem) {
+        Ok(n) => {
+            println!(
+                "{}: signature chain intact ({n} transactions)",
+                file.display()
+            );
+            Ok(())
+        }
+        Err(e) => bail!("{}: {e}", file.display()),
+    }
+}
+
+/// `kasse keygen`: a new 1024-bit RSA signing key (private PEM + public PEM).
+pub fn keygen(out: &Path) -> Result<()> {
+    if out.exists() {
+        bail!(
+            "{} exists: refusing to overwrite a signing key",
+            out.display()
+        );
+    }
+    let pem = crate::compliance::sign::generate_key(crate::compliance::sign::KEY_BITS as usize)?;
+    std::fs::write(out, &pem).with_context(|| format!("writing {}", out.display()))?;
+    let signer = crate::compliance::sign::Signer::from_pem(&pem, &out.display().to_string())?;
+    let public = out.with_extension("pub.pem");
+    std::fs::write(&public, signer.public_pem())
+        .with_context(|| format!("writing {}", public.display()))?;
+    println!(
+        "wrote {} (keep it secret) and {}",
+        out.display(),
+        public.display()
+    );
+    Ok(())
+}

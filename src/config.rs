@@ -22,6 +22,9 @@ pub struct Config {
     pub barcode: BarcodeConfig,
     pub payment: PaymentConfig,
     pub printer: PrinterTarget,
+    /// RSA key (1024-bit PEM) that signs every receipt, and its name.
+    pub signing_key: PathBuf,
+    pub key_version: String,
 }
 
 /// Who the receipts are from (kassasystemforskrifta: name and org. number).
@@ -83,6 +86,14 @@ struct Raw {
     barcode: Option<RawBarcode>,
     payment: Option<RawPayment>,
     printer: Option<RawPrinter>,
+    compliance: Option<RawCompliance>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCompliance {
+    signing_key: String,
+    key_version: String,
 }
 
 #[derive(Deserialize)]
@@ -321,6 +332,14 @@ impl Config {
             barcode,
             payment,
             printer,
+            signing_key: raw.compliance.as_ref().map_or_else(
+                || dir.join("fixtures/keys/saft-demo.pem"),
+                |c| dir.join(&c.signing_key),
+            ),
+            key_version: raw.compliance.map_or_else(
+                || crate::store::DEMO_KEY_VERSION.to_string(),
+                |c| c.key_version,
+            ),
         })
     }
 
@@ -335,6 +354,9 @@ impl Config {
             w.push(
                 "config trusts the DEMO QR key: fine for the demo, never in production".to_string(),
             );
+        }
+        if self.signing_key.ends_with("fixtures/keys/saft-demo.pem") {
+            w.push("receipts are signed with the DEMO key: a production till needs its own ([compliance] signing_key)".into());
         }
         if self.offline.max_bonus_per_sale > Money::from_ore(100_000) {
             w.push(format!(

@@ -47,6 +47,39 @@ enum Command {
         #[command(subcommand)]
         command: Option<DevicesCommand>,
     },
+    /// X (any time) or Z (once a day) report: printed and journaled.
+    Report {
+        /// x or z
+        kind: String,
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+    },
+    /// SAF-T Cash Register export for a period.
+    Export {
+        /// Only `saft`.
+        format: String,
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+    },
+    /// Check a SAF-T file's signature chain; names the first broken link.
+    Verify {
+        /// Only `saft`.
+        format: String,
+        file: PathBuf,
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Make a new RSA signing key for the receipts' signature chain.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Measure the till.
     Bench {
         #[command(subcommand)]
@@ -189,6 +222,28 @@ fn main() -> ExitCode {
                 kasse::cli::devices_test(&config, &device, seconds)
             }
         }),
+        Command::Report { kind, config } => report(kasse::cli::report(&config, &kind)),
+        Command::Export {
+            format,
+            from,
+            to,
+            out,
+            config,
+        } => report(if format == "saft" {
+            kasse::cli::export_saft(&config, from, to, &out)
+        } else {
+            Err(anyhow::anyhow!("`{format}`: only `saft` can be exported"))
+        }),
+        Command::Verify {
+            format,
+            file,
+            public_key,
+        } => report(if format == "saft" {
+            kasse::cli::verify_saft(&file, &public_key)
+        } else {
+            Err(anyhow::anyhow!("`{format}`: only `saft` can be verified"))
+        }),
+        Command::Keygen { out } => report(kasse::cli::keygen(&out)),
         Command::Bench { command } => report(match command {
             BenchCommand::Checkout { sales, dir } => {
                 kasse::bench::checkout(sales, dir.as_deref()).map(|r| print!("{r}"))

@@ -151,6 +151,11 @@ impl Till {
         &self.store
     }
 
+    /// For reports and exports run at the till.
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }

@@ -1,5 +1,6 @@
 //! Norwegian cash-register compliance: signature chain, SAF-T export, verification.
 
+pub mod export;
 pub mod saft;
 pub mod sign;
 pub mod verify;

@@ -1,7 +1,10 @@
 //! The till's local SQLite database: cache of the ledger, completed sales,
 //! the append-only journal and the outbox. Opened in one place.
 
+mod read;
 mod schema;
+
+pub use read::{JournalRow, LineRow, SaleRow, TenderRowRead, ZMark};
 
 pub use schema::SCHEMA_VERSION;
 

@@ -1,0 +1,578 @@
+//! From the till's store to the SAF-T model: X and Z reports and the export.
+//! Reports are recomputed from the immutable transactions and journal, so
+//! an export shows each report exactly as it was taken.
+
+use super::saft::{
+    self, Address, Article, ArticleGroup, AuditFile, CashRegister, CashTransaction, Company,
+    CtLine, Discount, Employee, EmployeeRole, Event, EventCode, GrandTotals, Header, LineType,
+    Location, Payment, PaymentCode, PriceLookUps, Report, ReportKind, Software, Tally, TallyInput,
+    TransType, VatCode, VatLine,
+};
+use crate::domain::{Catalog, Money};
+use crate::store::{JournalRow, SaleKind, SaleRow, Store, StoreError, ZMark, codes};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use std::collections::BTreeSet;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a Z report (number {0}) was already taken today: one per till per day")]
+    ZTaken(u64),
+    #[error(transparent)]
+    Saft(#[from] saft::SaftError),
+}
+
+/// The employee id for sales nobody logged in for: the self-service kiosk.
+pub const KIOSK: &str = "kiosk";
+
+fn group_of(catalog: &Catalog, sku: &str, vat: u8) -> ArticleGroup {
+    match catalog.product(sku) {
+        Some(p) if p.coffee => ArticleGroup::OtherDrinks,
+        Some(p) if p.is_weighed() => ArticleGroup::Food,
+        _ if vat == 25 || vat == 0 => ArticleGroup::OtherGoods,
+        _ => ArticleGroup::Food,
+    }
+}
+
+fn vat_line(gross: Decimal, percent: u8) -> VatLine {
+    let vat = crate::domain::VatRate::new(percent)
+        .map_or(Money::ZERO, |r| r.vat_of_gross(Money::from_decimal(gross)))
+        .as_decimal();
+    VatLine {
+        code: saft::standard_vat_code(percent).unwrap_or("5").to_string(),
+        rate: Decimal::from(percent),
+        amount: vat,
+        base: gross - vat,
+    }
+}
+
+fn payment_code(kind: &str) -> PaymentCode {
+    match kind {
+        "cash" => PaymentCode::Cash,
+        "card" => PaymentCode::DebitCard,
+        "vipps" => PaymentCode::MobileApp,
+        "bonus" => PaymentCode::Loyalty,
+        _ => PaymentCode::Other,
+    }
+}
+
+fn employee(op: &Option<String>) -> String {
+    op.clone().unwrap_or_else(|| KIOSK.to_string())
+}
+
+/// One stored receipt as a SAF-T cash transaction.
+pub fn transaction(row: &SaleRow, catalog: &Catalog) -> CashTransaction {
+    let local = row.at.naive_local();
+    let emp = employee(&row.operator);
+    let sign = if row.kind == SaleKind::Return {
+        Decimal::NEGATIVE_ONE
+    } else {
+        Decimal::ONE
+    };
+    let mut per_rate: std::collections::BTreeMap<u8, Decimal> = Default::default();
+    let lines = row
+        .lines
+        .iter()
+        .map(|l| {
+            let gross = l.amount.as_decimal();
+            *per_rate.entry(l.vat).or_default() += gross;
+            let v = vat_line(gross, l.vat);
+            let qty = match l.grams {
+                Some(g) => Decimal::new(i64::from(g), 3),
+                None => Decimal::from(l.qty),
+            } * sign;
+            CtLine {
+                line_id: l.line_no,
+                line_type: if row.kind == SaleKind::Return {
+                    LineType::Return
+                } else {
+                    LineType::Sale
+                },
+                group: group_of(catalog, &l.sku, l.vat),
+                article: Some(l.sku.clone()),
+                quantity: qty,
+                amount_in: gross,
+                amount_ex: v.base,
+                unit_price: Some(l.unit_price.as_decimal()),
+                employee: Some(emp.clone()),
+                description: Some(l.name.chars().take(200).collect()),
+                at: Some(local),
+                vat: Some(v),
+                discounts: match &l.discount_kind {
+                    Some(kind) if !l.discount.is_zero() => {
+                        vec![Discount {
+                            kind: kind.clone(),
+                            amount: l.discount.as_decimal(),
+                            employee: None,
+                        }]
+                    }
+                    _ => vec![],
+                },
+            }
+        })
+        .collect();
+    let vat = per_rate
+        .iter()
+        .rev()
+        .filter(|(_, g)| !g.is_zero())
+        .map(|(&r, &g)| vat_line(g, r))
+        .collect();
+    CashTransaction {
+        nr: row.nr,
+        trans_id: row.id.clone(),
+        trans_type: if row.kind == SaleKind::Return {
+            TransType::ReturnPayment
+        } else {
+            TransType::CashSale
+        },
+        amount_in: row.total.as_decimal(),
+        amount_ex: row.total_ex.as_decimal(),
+        employee: Some(emp.clone()),
+        period_number: None,
+        date: local.date(),
+        time: local.time(),
+        reference: row.original_sale.clone(),
+        description: Some(format!("{} {}", row.kind.code(), row.number)),
+        lines,
+        vat,
+        rounding: row.rounding.as_decimal(),
+        payments: row
+            .tenders
+            .iter()
+            .map(|t| Payment {
+                code: payment_code(&t.kind),
+                amount: t.amount.as_decimal(),
+                employee: Some(emp.clone()),
+                reference: t.reference.clone(),
+            })
+            .collect(),
+        signature: row.signature.clone(),
+        key_version: row.key_version.clone(),
+        receipts_issued: 1,
+        copies_printed: row.copies,
+        provisional_printed: 0,
+        delivery_printed: 0,
+        void: false,
+        training: row.kind == SaleKind::Training,
+    }
+}
+
+fn event_code(code: u32) -> EventCode {
+    EventCode::from_code(&code.to_string()).unwrap_or(EventCode::Other)
+}
+
+/// One journal row as a SAF-T event (reports attached by the caller).
+pub fn event(row: &JournalRow) -> Event {
+    let local = row.at.naive_local();
+    let text = match row.detail.as_object() {
+        Some(o) if !o.is_empty() => {
+            let t = format!("{}: {}", row.kind, row.detail);
+            Some(t.chars().take(1000).collect())
+        }
+        _ => Some(row.kind.clone()),
+    };
+    Event {
+        id: row.id,
+        code: event_code(row.code),
+        trans_id: row.sale_id.clone(),
+        employee: Some(employee(&row.operator)),
+        date: local.date(),
+        time: local.time(),
+        text,
+        report: None,
+    }
+}
+
+/// The period a report covers and where the last Z left the counters.
+struct Period {
+    after_nr: u64,
+    through_nr: u64,
+    after_journal: u64,
+    before_journal: u64,
+    z: ZMark,
+}
+
+fn tally_period(
+    store: &Store,
+    catalog: &Catalog,
+    id: String,
+    kind: ReportKind,
+    at: NaiveDateTime,
+    p: &Period,
+) -> Result<Report, ReportError> {
+    let rows = store.transactions(p.after_nr, p.through_nr)?;
+    let transactions: Vec<CashTransaction> = rows.iter().map(|r| transaction(r, catalog)).collect();
+    let journal = store.journal_between(p.after_journal, p.before_journal)?;
+    let events: Vec<Event> = journal.iter().map(event).collect();
+    let amount_of = |j: &JournalRow, key: &str| -> Decimal {
+        j.detail[key]
+            .as_str()
+            .and_then(|s| s.parse::<Decimal>().ok())
+            .unwrap_or_default()
+    };
+    let voided = journal
+        .iter()
+        .filter(|j| j.code == codes::VOID)
+        .fold(Tally::default(), |t, j| Tally {
+            count: t.count + 1,
+            amount: t.amount + amount_of(j, "total"),
+        });
+    let mut lookups: Vec<PriceLookUps> = Vec::new();
+    for j in journal.iter().filter(|j| j.code == codes::PRICE_LOOKUP) {
+        let sku = j.detail["sku"].as_str().unwrap_or_default();
+        let vat = catalog.product(sku).map_or(15, |p| p.vat.percent());
+        let group = group_of(catalog, sku, vat);
+        let price = amount_of(j, "price");
+        match lookups.iter_mut().find(|l| l.group == group) {
+            Some(l) => {
+                l.count += 1;
+                l.amount += price;
+            }
+            None => lookups.push(PriceLookUps {
+                group,
+                count: 1,
+                amount: price,
+            }),
+        }
+    }
+    let corrections: Vec<_> = journal
+        .iter()
+        .filter(|j| j.kind == "line_correction")
+        .collect();
+    let line_corrections = if corrections.is_empty() {
+        vec![]
+    } else {
+        vec![saft::Correction {
+            kind: "Slettet linje".into(),
+            count: corrections.len() as u64,
+            amount: corrections.iter().map(|j| amount_of(j, "amount")).sum(),
+        }]
+    };
+    let input = TallyInput {
+        id,
+        kind,
+        date: at.date(),
+        time: at.time(),
+        transactions: &transactions,
+        events: &events,
+        opening_float: Decimal::ZERO,
+        grand_totals_before: GrandTotals {
+            sales: p.z.grand_sales.as_decimal(),
+            returns: p.z.grand_returns.as_decimal(),
+            net: (p.z.grand_sales - p.z.grand_returns).as_decimal(),
+        },
+        voided,
+        price_look_ups: lookups,
+        line_corrections,
+        other_corrections: vec![],
+    };
+    Ok(saft::tally(&input))
+}
+
+/// An X report now: totals since the last Z; journaled whole.
+pub fn x_report(
+    store: &mut Store,
+    catalog: &Catalog,
+    at: DateTime<FixedOffset>,
+    operator: Option<String>,
+) -> Result<Report, ReportError> {
+    let z = store.z_mark_before(u64::MAX)?;
+    let through_nr = store.last_nr()?;
+    let before_journal = store.last_journal_id()? + 1;
+    let id = format!("X-{}-{}", z.number + 1, before_journal);
+    let p = Period {
+        after_nr: z.last_nr,
+        through_nr,
+        after_journal: z.last_journal,
+        before_journal,
+        z,
+    };
+    let report = tally_period(
+        store,
+        catalog,
+        id.clone(),
+        ReportKind::X,
+        at.naive_local(),
+        &p,
+    )?;
+    store.journal(&crate::store::JournalEntry {
+        at,
+        operator,
+        code: codes::X_REPORT,
+        kind: "x_report",
+        sale_id: None,
+        detail: serde_json::json!({"kind": "X", "id": id, "after_nr": p.after_nr, "through_nr": through_nr}),
+    })?;
+    Ok(report)
+}
+
+/// The Z report of the day: once per till per day, numbered; closes the period.
+pub fn z_report(
+    store: &mut Store,
+    catalog: &Catalog,
+    at: DateTime<FixedOffset>,
+    operator: Option<String>,
+) -> Result<Report, ReportError> {
+    let day = at.date_naive();
+    if let Some(n) = store.z_report_on(day)? {
+        return Err(ReportError::ZTaken(n));
+    }
+    let z = store.z_mark_before(u64::MAX)?;
+    let through_nr = store.last_nr()?;
+    let before_journal = store.last_journal_id()? + 1;
+    let number = z.number + 1;
+    let p = Period {
+        after_nr: z.last_nr,
+        through_nr,
+        after_journal: z.last_journal,
+        before_journal,
+        z,
+    };
+    let report = tally_period(
+        store,
+        catalog,
+        format!("Z-{number}"),
+        ReportKind::Z,
+        at.naive_local(),
+        &p,
+    )?;
+    let mark = ZMark {
+        number,
+        last_nr: through_nr,
+        last_journal: 0,
+        grand_sales: Money::from_decimal(report.grand_totals.sales),
+        grand_returns: Money::from_decimal(report.grand_totals.returns),
+    };
+    store.record_z(&mark, day, at, operator, &render(&report))?;
+    Ok(report)
+}
+
+/// The report as the till prints it.
+pub fn render(r: &Report) -> String {
+    let kr = |d: Decimal| Money::from_decimal(d).to_string();
+    let mut s = format!(
+        "{} {}  {} {}\n",
+        r.kind.text(),
+        r.id,
+        r.date,
+        r.time.format("%H:%M:%S")
+    );
+    s += &format!(
+        "Kontantsalg totalt           {:>12}\n",
+        kr(r.cash_sales_total)
+    );
+    s += "Salg per varegruppe:\n";
+    for g in &r.sales_per_group {
+        s += &format!(
+            "  {} {:<22} {:>12}\n",
+            g.group.code(),
+            g.group.description(),
+            kr(g.amount)
+        );
+    }
+    s += "Salg per betalingsmiddel:\n";
+    for p in &r.payments {
+        s += &format!(
+            "  {} {:<18} {:>4} {:>12}\n",
+            p.code.code(),
+            p.code.description(),
+            p.count,
+            kr(p.amount)
+        );
+    }
+    s += "MVA:\n";
+    for v in &r.vat {
+        s += &format!(
+            "  {:>3} %  grunnlag {:>12}  mva {:>10}\n",
+            v.rate,
+            kr(v.base),
+            kr(v.vat)
+        );
+    }
+    for (name, t) in [
+        ("Kopikvitteringer", r.copies),
+        ("Foreløpige kvitteringer", r.provisional),
+        ("Returer", r.returns),
+        ("Rabatter", r.discounts),
+        ("Annullerte salg", r.voided),
+        ("Utleveringskvitteringer", r.delivery),
+        ("Treningskvitteringer", r.training),
+    ] {
+        s += &format!("{name:<28} {:>4} {:>12}\n", t.count, kr(t.amount));
+    }
+    s += &format!("Antall kvitteringer          {:>4}\n", r.receipts);
+    s += &format!(
+        "Skuffåpninger uten salg      {:>4}\n",
+        r.drawer_openings_without_sale
+    );
+    let lc: u64 = r.line_corrections.iter().map(|c| c.count).sum();
+    let pl: u64 = r.price_look_ups.iter().map(|c| c.count).sum();
+    s += &format!("Linjekorrigeringer           {lc:>4}\nPrisforespørsler             {pl:>4}\n");
+    s += &format!(
+        "Grand total salg {:>12}  retur {:>12}  netto {:>12}\n",
+        kr(r.grand_totals.sales),
+        kr(r.grand_totals.returns),
+        kr(r.grand_totals.net)
+    );
+    s
+}
+
+/// What an export needs besides the store.
+pub struct ExportSettings<'a> {
+    pub company: &'a crate::config::Company,
+    pub till: &'a str,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub created: NaiveDateTime,
+}
+
+/// The SAF-T Cash Register file for the days `from..=to` (local dates).
+pub fn export(
+    store: &Store,
+    catalog: &Catalog,
+    s: &ExportSettings<'_>,
+) -> Result<String, ReportError> {
+    let in_period = |at: &DateTime<FixedOffset>| {
+        let d = at.date_naive();
+        s.from <= d && d <= s.to
+    };
+    let rows: Vec<SaleRow> = store
+        .transactions(0, u64::MAX)?
+        .into_iter()
+        .filter(|r| in_period(&r.at))
+        .collect();
+    let journal: Vec<JournalRow> = store.journal_between(0, u64::MAX)?;
+    let mut events = Vec::new();
+    for j in journal.iter().filter(|j| in_period(&j.at)) {
+        let mut e = event(j);
+        if j.code == codes::X_REPORT || j.code == codes::Z_REPORT {
+            e.report = Some(Box::new(report_at(store, catalog, j)?));
+        }
+        events.push(e);
+    }
+    let transactions: Vec<CashTransaction> = rows.iter().map(|r| transaction(r, catalog)).collect();
+    let mut skus: BTreeSet<(String, String, ArticleGroup)> = BTreeSet::new();
+    for t in &transactions {
+        for l in &t.lines {
+            if let Some(a) = &l.article {
+                skus.insert((
+                    a.clone(),
+                    l.description.clone().unwrap_or_default(),
+                    l.group,
+                ));
+            }
+        }
+    }
+    let mut employees: BTreeSet<String> = BTreeSet::new();
+    employees.insert(KIOSK.to_string());
+    for t in &transactions {
+        employees.extend(t.employee.clone());
+    }
+    for e in &events {
+        employees.extend(e.employee.clone());
+    }
+    let entry = s.from.and_hms_opt(0, 0, 0).unwrap_or(s.created);
+    let model = AuditFile {
+        header: Header {
+            fiscal_year: s.from.format("%Y").to_string().parse().unwrap_or(2026),
+            start_date: s.from,
+            end_date: s.to,
+            currency: "NOK".into(),
+            created: s.created,
+            software: Software {
+                name: "kasse".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                company_name: s.company.name.clone(),
+            },
+            comment: Some(format!("Till {} from {} to {}", s.till, s.from, s.to)),
+            user_id: None,
+        },
+        company: Company {
+            org_number: s.company.org_no.clone(),
+            name: s.company.name.clone(),
+            vat_registered: true,
+            street_address: None,
+            postal_address: Some(Address {
+                street: None,
+                number: None,
+                additional: None,
+                city: "Oslo".into(),
+                postal_code: "0000".into(),
+                region: None,
+                country: "NO".into(),
+            }),
+            vat_codes: [25u8, 15, 12, 0]
+                .iter()
+                .filter_map(|&r| VatCode::for_rate(r, s.from))
+                .collect(),
+            periods: vec![],
+            employees: employees
+                .into_iter()
+                .map(|id| Employee {
+                    surname: id.clone(),
+                    id,
+                    entered: entry,
+                    first_name: None,
+                    roles: vec![EmployeeRole {
+                        role: "Kasserar".into(),
+                        description: None,
+                    }],
+                })
+                .collect(),
+            articles: skus
+                .into_iter()
+                .map(|(id, name, group)| Article {
+                    id,
+                    date_of_entry: s.from,
+                    group,
+                    description: name,
+                })
+                .collect(),
+            basics: saft::standard_basics(),
+            locations: vec![Location {
+                name: Some(s.company.name.clone()),
+                street_address: None,
+                registers: vec![CashRegister {
+                    id: s.till.to_string(),
+                    description: None,
+                    events,
+                    transactions,
+                }],
+            }],
+        },
+    };
+    Ok(saft::write(&model)?)
+}
+
+/// Recomputes the report journaled as `j` from the period it closed or showed.
+fn report_at(store: &Store, catalog: &Catalog, j: &JournalRow) -> Result<Report, ReportError> {
+    let z = store.z_mark_before(j.id)?;
+    let through_nr = match j.detail["through_nr"]
+        .as_u64()
+        .or(j.detail["last_nr"].as_u64())
+    {
+        Some(n) => n,
+        None => store.last_nr()?,
+    };
+    let (kind, id) = if j.code == codes::Z_REPORT {
+        (
+            ReportKind::Z,
+            format!("Z-{}", j.detail["number"].as_u64().unwrap_or(z.number + 1)),
+        )
+    } else {
+        (
+            ReportKind::X,
+            j.detail["id"].as_str().unwrap_or("X").to_string(),
+        )
+    };
+    let p = Period {
+        after_nr: z.last_nr,
+        through_nr,
+        after_journal: z.last_journal,
+        before_journal: j.id,
+        z,
+    };
+    tally_period(store, catalog, id, kind, j.at.naive_local(), &p)
+}

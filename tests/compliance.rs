@@ -1,0 +1,313 @@
+//! Norwegian cash-register compliance on a real store: a day of sales,
+//! returns, voids, copies, training receipts and reports exported as SAF-T,
+//! validated by xmllint against the official XSD, and its signature chain
+//! verified and tampered with.
+
+use chrono::{DateTime, Duration, FixedOffset};
+use kasse::compliance::export::{self, ExportSettings};
+use kasse::compliance::verify;
+use kasse::config::Company;
+use kasse::data::Data;
+use kasse::domain::receipt::TenderKind;
+use kasse::domain::sale::OfflineLimits;
+use kasse::domain::{AppCode, Money};
+use kasse::store::{SaleKind, Store, StoreError};
+use kasse::till::{Link, Mode, Outcome, PayRequest, Till, TillError};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use std::path::Path;
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn start() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-11-23T10:00:00+01:00").expect("time")
+}
+
+fn till(dir: &Path) -> Till {
+    let mut store = Store::open(&dir.join("till.sqlite"), "kafe-1").expect("open");
+    store
+        .seed(&Data::load(&root().join("fixtures/data/demo.toml")).expect("demo"))
+        .expect("seed");
+    Till::new(
+        store,
+        Mode::Cashier,
+        Link {
+            online: true,
+            last_sync: start(),
+        },
+        OfflineLimits::default(),
+    )
+    .expect("till")
+}
+
+fn pay(till: &mut Till, tender: TenderKind, now: DateTime<FixedOffset>) -> u64 {
+    let req = PayRequest {
+        tender,
+        cash_given: None,
+        approved: true,
+        reference: Some("T-1".into()),
+    };
+    match till.pay(req, now).expect("pay") {
+        Outcome::Paid { receipt, .. } => receipt.number,
+        other => panic!("not paid: {other:?}"),
+    }
+}
+
+fn member_code() -> String {
+    let seed = std::fs::read_to_string(root().join("fixtures/keys/demo.seed")).expect("seed");
+    let key = kasse::domain::appcode::parse_seed_hex(&seed).expect("key");
+    AppCode::Member {
+        member: "M-100001".into(),
+        exp: 1_830_297_600,
+    }
+    .sign(&key)
+}
+
+/// A day at the till with every kind of event the regulation names.
+fn a_day(t: &mut Till) {
+    let mut now = start();
+    let mut tick = || {
+        now += Duration::minutes(7);
+        now
+    };
+    t.login("kari", tick()).expect("login");
+    t.tap("KAFFE", 2);
+    t.tap("SJOKOLADE", 1); // 25 %
+    t.tap("AVIS", 1); // 0 %
+    pay(t, TenderKind::Card, tick());
+    t.present_code(&member_code(), tick()).expect("member");
+    t.weigh("VEKT", 412, true);
+    t.answer_bonus(true, tick()).expect("bonus");
+    pay(t, TenderKind::Card, tick());
+    t.tap("BOLLE", 1);
+    t.tap("KANELSNURR", 1);
+    pay(t, TenderKind::Cash, tick()); // 53.00 → cash exact, or rounded
+    t.tap("RUNDSTYKKE", 1); // 39.90 → rounds to 40
+    pay(t, TenderKind::Cash, tick());
+    t.tap("TE", 1);
+    t.tap("BRUS", 1);
+    t.void(2, tick()).expect("line correction");
+    pay(t, TenderKind::Vipps, tick());
+    t.tap("BAGUETTE", 1);
+    t.cancel(tick()).expect("void sale");
+    t.price_lookup("LATTE", tick()).expect("look-up");
+    t.open_drawer(tick()).expect("drawer");
+    t.copy_receipt(SaleKind::Sale, 1, tick())
+        .expect("first copy");
+    t.set_training(true, tick()).expect("training on");
+    t.tap("LATTE", 1);
+    pay(t, TenderKind::Card, tick());
+    t.set_training(false, tick()).expect("training off");
+    let ret = t.refund(1, &[2], TenderKind::Cash, tick()).expect("return");
+    assert!(ret.total.is_negative());
+    t.logout(tick()).expect("logout");
+}
+
+fn xmllint(xml: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("saft.xml");
+    std::fs::write(&file, xml).expect("write");
+    let xsd = root().join("fixtures/saft/Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd");
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(&file)
+        .output()
+        .expect("xmllint is installed (apt-get install libxml2-utils)");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn company() -> Company {
+    Company {
+        name: "Kafé Realfag".into(),
+        org_no: "999999999".into(),
+    }
+}
+
+#[test]
+fn a_day_exports_as_valid_saft_with_an_intact_signature_chain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut t = till(dir.path());
+    a_day(&mut t);
+    // One copy only.
+    let second = t.copy_receipt(SaleKind::Sale, 1, start() + Duration::hours(5));
+    assert!(
+        matches!(second, Err(TillError::Store(StoreError::CopyExists(1)))),
+        "{second:?}"
+    );
+    let catalog = t.catalog().clone();
+    let at = start() + Duration::hours(6);
+    let store = till_store(&mut t);
+    let x = export::x_report(store, &catalog, at, Some("kari".into())).expect("x");
+    let z = export::z_report(
+        store,
+        &catalog,
+        at + Duration::minutes(1),
+        Some("kari".into()),
+    )
+    .expect("z");
+    assert_eq!(
+        x.cash_sales_total, z.cash_sales_total,
+        "nothing sold between X and Z"
+    );
+    assert!(matches!(
+        export::z_report(store, &catalog, at + Duration::minutes(2), None),
+        Err(export::ReportError::ZTaken(1))
+    ));
+    assert_eq!(z.copies.count, 1);
+    assert_eq!(z.returns.count, 1);
+    assert_eq!(z.voided.count, 1);
+    assert_eq!(z.training.count, 1);
+    assert_eq!(z.drawer_openings_without_sale, 1);
+    assert_eq!(z.line_corrections.iter().map(|c| c.count).sum::<u64>(), 1);
+    assert_eq!(z.price_look_ups.iter().map(|c| c.count).sum::<u64>(), 1);
+
+    let settings = ExportSettings {
+        company: &company(),
+        till: "kafe-1",
+        from: start().date_naive(),
+        to: start().date_naive(),
+        created: at.naive_local(),
+    };
+    let xml = export::export(store, &catalog, &settings).expect("export");
+    let (valid, errors) = xmllint(&xml);
+    assert!(valid, "xmllint refuses the export:\n{errors}");
+    for needle in [
+        "<eventType>13009</eventType>",
+        "<eventType>13028</eventType>",
+        "<eventType>13014</eventType>",
+        "<trainingID>true</trainingID>",
+        "<transType>11006</transType>",
+    ] {
+        assert!(xml.contains(needle), "export lacks {needle}");
+    }
+    let public = std::fs::read_to_string(root().join("fixtures/keys/saft-demo.pub.pem"))
+        .expect("public key");
+    let n = verify::verify(&xml, &public).expect("chain intact");
+    assert_eq!(n, 7, "5 sales, 1 training receipt, 1 return");
+
+    // Change each signed field of transaction nr 3: verify fails exactly there.
+    let at3 = xml.find("<nr>3</nr>").expect("nr 3");
+    let end3 = at3 + xml[at3..].find("</cashtransaction>").expect("end");
+    for field in [
+        "transDate",
+        "transTime",
+        "transAmntIn",
+        "transAmntEx",
+        "signature",
+    ] {
+        let open = format!("<{field}>");
+        let i = at3 + xml[at3..end3].find(&open).expect(field) + open.len();
+        let mut tampered = xml.clone();
+        let c = tampered.as_bytes()[i + 1];
+        let replacement = if c == b'1' { "2" } else { "1" };
+        tampered.replace_range(i + 1..i + 2, replacement);
+        match verify::verify(&tampered, &public) {
+            Err(verify::VerifyError::BrokenLink(link)) => {
+                assert_eq!(link.nr, "3", "{field}: {link:?}")
+            }
+            other => panic!("{field} changed but verify says {other:?}"),
+        }
+    }
+}
+
+fn till_store(t: &mut Till) -> &mut Store {
+    t.store_mut()
+}
+
+#[test]
+fn cli_export_and_verify_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[till]\nid = \"kafe-9\"\nmode = \"cashier\"\n[data]\nseed = \"{}\"\n[compliance]\nsigning_key = \"{}\"\nkey_version = \"demo-1\"\n",
+            root().join("fixtures/data/demo.toml").display(),
+            root().join("fixtures/keys/saft-demo.pem").display()
+        ),
+    )
+    .expect("config");
+    let kasse = || Command::new(env!("CARGO_BIN_EXE_kasse"));
+    // An empty day still exports and validates; X then Z via the CLI.
+    let out = kasse()
+        .args(["report", "x", "--config"])
+        .arg(&config)
+        .output()
+        .expect("kasse");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("X report"));
+    let today = chrono::Local::now().date_naive().to_string();
+    let file = dir.path().join("saft.xml");
+    let out = kasse()
+        .args(["export", "saft", "--from", &today, "--to", &today, "--out"])
+        .arg(&file)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .expect("kasse");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (valid, errors) = xmllint(&std::fs::read_to_string(&file).expect("xml"));
+    assert!(valid, "{errors}");
+    let out = kasse()
+        .args(["verify", "saft"])
+        .arg(&file)
+        .arg("--public-key")
+        .arg(dir.path().join("saft.demo-1.pub.pem"))
+        .output()
+        .expect("kasse");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Z totals equal the sums over the day's stored transactions.
+    #[test]
+    fn z_totals_equal_the_sums_of_the_day(sales in prop::collection::vec((0usize..6, 1u32..4, 0usize..3), 1..15)) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut t = till(dir.path());
+        let skus = ["KAFFE", "SJOKOLADE", "AVIS", "BOLLE", "RUNDSTYKKE", "LATTE"];
+        let mut now = start();
+        let mut expected_total = Money::ZERO;
+        let mut expected_paid = Money::ZERO;
+        for (sku, qty, tender) in &sales {
+            now += Duration::minutes(3);
+            t.tap(skus[*sku], *qty);
+            let tender = [TenderKind::Card, TenderKind::Cash, TenderKind::Vipps][*tender];
+            let req = PayRequest { tender, cash_given: None, approved: true, reference: None };
+            if let Outcome::Paid { receipt, .. } = t.pay(req, now).expect("pay") {
+                expected_total += receipt.total;
+                expected_paid += receipt.tenders.iter().map(|x| x.amount).sum();
+            }
+        }
+        let catalog = t.catalog().clone();
+        let z = export::z_report(t.store_mut(), &catalog, now + Duration::minutes(1), None).expect("z");
+        prop_assert_eq!(z.cash_sales_total, expected_total.as_decimal());
+        let paid: Decimal = z.payments.iter().map(|p| p.amount).sum();
+        prop_assert_eq!(paid, expected_paid.as_decimal());
+        prop_assert_eq!(z.receipts, sales.len() as u64);
+        let vat_total: Decimal = z.vat.iter().map(|v| v.base + v.vat).sum();
+        prop_assert_eq!(vat_total, expected_total.as_decimal());
+        prop_assert_eq!(z.grand_totals.sales, expected_total.as_decimal());
+    }
+}
