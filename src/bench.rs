@@ -197,12 +197,15 @@ pub fn checkout(sales: usize, dir: Option<&Path>) -> Result<CheckoutReport> {
             bonus: money(50_000),
         })
         .collect();
-    store.seed(&Data {
-        catalog: catalog.clone(),
-        members,
-        coupons: vec![],
-        cards: vec![],
-    })?;
+    store.seed(
+        &Data {
+            catalog: catalog.clone(),
+            members,
+            coupons: vec![],
+            cards: vec![],
+        },
+        now,
+    )?;
 
     let (mut floor_t, mut store_t) = (Vec::with_capacity(sales), Vec::with_capacity(sales));
     let (mut floor_wall, mut store_wall) = (Duration::ZERO, Duration::ZERO);

@@ -176,7 +176,10 @@ pub fn open_store(config: &Config) -> Result<crate::store::Store> {
     if store.catalog()?.products().is_empty()
         && let Some(seed) = &config.seed
     {
-        store.seed(&crate::data::Data::load(seed)?)?;
+        store.seed(
+            &crate::data::Data::load(seed)?,
+            chrono::Local::now().fixed_offset(),
+        )?;
     }
     Ok(store)
 }

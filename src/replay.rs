@@ -421,7 +421,7 @@ pub fn run_file(scenario_path: &Path, opts: &ReplayOptions<'_>) -> Result<Json, 
         }
     };
     let mut store = Store::open(&db_path, "replay")?;
-    store.seed(&data)?;
+    store.seed(&data, scenario.now)?;
     run(&scenario, store)
 }
 

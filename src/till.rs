@@ -574,6 +574,35 @@ impl Till {
         Ok(price)
     }
 
+    /// A provisional receipt of the open sale ("Foreløpig kvittering –
+    /// IKKJE KVITTERING FOR KJØP"), journaled; the sale stays open.
+    pub fn provisional_receipt(
+        &mut self,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Option<Receipt>, TillError> {
+        if self.sale.lines.is_empty() {
+            return Ok(None);
+        }
+        let total = self.sale.total();
+        let payment = Payment::plan(total, Money::ZERO, TenderKind::Card);
+        let receipt = self.sale.receipt(
+            0,
+            &Payment {
+                tender: None,
+                ..payment
+            },
+            Money::ZERO,
+            None,
+        );
+        self.journal(
+            now,
+            codes::PROVISIONAL_RECEIPT,
+            "provisional_receipt",
+            serde_json::json!({"total": total}),
+        )?;
+        Ok(Some(receipt))
+    }
+
     /// The one allowed copy of a receipt (marked KOPI when printed).
     pub fn copy_receipt(
         &mut self,

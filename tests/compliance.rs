@@ -29,7 +29,10 @@ fn start() -> DateTime<FixedOffset> {
 fn till(dir: &Path) -> Till {
     let mut store = Store::open(&dir.join("till.sqlite"), "kafe-1").expect("open");
     store
-        .seed(&Data::load(&root().join("fixtures/data/demo.toml")).expect("demo"))
+        .seed(
+            &Data::load(&root().join("fixtures/data/demo.toml")).expect("demo"),
+            start(),
+        )
         .expect("seed");
     Till::new(
         store,

@@ -196,7 +196,7 @@ proptest! {
         let member = "M-100001";
         let card = data.cards.iter().find(|c| c.member == member).map(|c| c.id.clone());
         let mut store = Store::open(&dir.path().join("t.sqlite"), "t1").expect("open");
-        store.seed(&data).expect("seed");
+        store.seed(&data, now()).expect("seed");
         let mut till = Till::new(store, Mode::Cashier, Link { online: true, last_sync: now() }, OfflineLimits::default()).expect("till");
         let seed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/keys/demo.seed")).expect("seed");
         let key = kasse::domain::appcode::parse_seed_hex(&seed).expect("key");

@@ -80,6 +80,7 @@ pub mod codes {
     pub const SALES_RECEIPT: u32 = 13012;
     pub const RETURN_RECEIPT: u32 = 13013;
     pub const COPY_RECEIPT: u32 = 13014;
+    pub const PROVISIONAL_RECEIPT: u32 = 13015;
     pub const TRAINING_RECEIPT: u32 = 13017;
     pub const MASTER_DATA: u32 = 13021;
     pub const PRICE_LOOKUP: u32 = 13022;
@@ -228,7 +229,8 @@ impl Store {
     }
 
     /// Replaces the cache with a data file's contents in one transaction.
-    pub fn seed(&mut self, data: &Data) -> Result<()> {
+    /// `at` is when the data arrived (journaled as a master-data change).
+    pub fn seed(&mut self, data: &Data, at: DateTime<FixedOffset>) -> Result<()> {
         let tx = self.conn.transaction()?;
         for table in [
             "barcode", "product", "campaign", "member", "coupon", "card", "setting",
@@ -299,6 +301,24 @@ impl Store {
                 params![k, v],
             )?;
         }
+        // Master data changed: journaled like any other action at the till.
+        insert_journal(
+            &tx,
+            &self.till,
+            &JournalEntry {
+                at,
+                operator: None,
+                code: codes::MASTER_DATA,
+                kind: "master_data",
+                sale_id: None,
+                detail: serde_json::json!({
+                    "products": data.catalog.products().len(),
+                    "members": data.members.len(),
+                    "coupons": data.coupons.len(),
+                    "cards": data.cards.len(),
+                }),
+            },
+        )?;
         tx.commit()?;
         Ok(())
     }
