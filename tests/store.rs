@@ -41,7 +41,9 @@ fn count(store: &Store, table: &str) -> i64 {
     -seeded
         + store
             .connection()
-            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
             .expect("count")
 }
 

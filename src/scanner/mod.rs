@@ -1,1 +1,3 @@
+//! Camera frames and image files → QR texts.
+
 pub mod decode;
