@@ -296,7 +296,17 @@ fn qr(command: QrCommand) -> Result<()> {
                 },
                 other => bail!("--kind `{other}`: use member, coupon or card"),
             };
-            for field in code.payload().split('.').skip(2) {
+            let fields: Vec<&str> = match &code {
+                AppCode::Member { member, .. } => vec![member],
+                AppCode::Coupon {
+                    member,
+                    coupon,
+                    sku,
+                    ..
+                } => vec![member, coupon, sku],
+                AppCode::Card { member, card, .. } => vec![member, card],
+            };
+            for field in fields {
                 if !kasse::data::valid_id(field) {
                     bail!("`{field}` is not 1–32 characters of A–Z, a–z, 0–9 and -");
                 }

@@ -3,8 +3,10 @@
 
 mod read;
 mod schema;
+mod sync;
 
 pub use read::{JournalRow, LineRow, SaleRow, TenderRowRead, ZMark};
+pub use sync::{Change, SyncState};
 
 pub use schema::SCHEMA_VERSION;
 
@@ -256,16 +258,17 @@ impl Store {
                 )?;
             }
         }
-        for c in &data.catalog.campaigns {
+        for (i, c) in data.catalog.campaigns.iter().enumerate() {
             let skus =
                 serde_json::to_string(&c.skus).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             tx.execute(
-                "INSERT INTO campaign (skus, rate, from_date, until_date) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO campaign (id, skus, rate, from_date, until_date) VALUES (?5, ?1, ?2, ?3, ?4)",
                 params![
                     skus,
                     c.rate.to_string(),
                     c.from.to_string(),
-                    c.until.to_string()
+                    c.until.to_string(),
+                    format!("seed-{}", i + 1)
                 ],
             )?;
         }
@@ -416,33 +419,29 @@ impl Store {
         Ok(Catalog::new(products, campaigns, settings))
     }
 
-    fn acked_through(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT acked_through FROM sync_state WHERE id = 1")?
-            .query_row([], |r| r.get(0))?)
-    }
-
     /// A member as this till sees them: the cached balance plus the effects of
     /// its own sales the ledger has not acknowledged yet.
     pub fn member(&self, id: &str) -> Result<Option<Member>> {
         let row = self
             .conn
-            .prepare_cached("SELECT name, student, student_until, bonus FROM member WHERE id = ?1")?
+            .prepare_cached(
+                "SELECT name, student, student_until, bonus, as_of_seq FROM member WHERE id = ?1",
+            )?
             .query_row([id], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, bool>(1)?,
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
                 ))
             })
             .optional()?;
-        let Some((name, student, until, bonus)) = row else {
+        let Some((name, student, until, bonus, acked)) = row else {
             return Ok(None);
         };
+        // The ledger's balance includes this till's events up to `as_of_seq`.
         let mut balance = money(&bonus)?;
-        let acked = self.acked_through()?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT bonus_used, bonus_earned FROM sale WHERE member = ?1 AND seq > ?2",
         )?;
@@ -501,10 +500,16 @@ impl Store {
     pub fn card(&self, id: &str) -> Result<Option<CoffeeCard>> {
         let row = self
             .conn
-            .prepare_cached("SELECT member, clips FROM card WHERE id = ?1")?
-            .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))
+            .prepare_cached("SELECT member, clips, as_of_seq FROM card WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
             .optional()?;
-        let Some((member, clips)) = row else {
+        let Some((member, clips, as_of)) = row else {
             return Ok(None);
         };
         let used: u32 = self
@@ -513,7 +518,7 @@ impl Store {
                 "SELECT COALESCE(SUM(c.n), 0) FROM clip_use c JOIN sale s ON s.id = c.sale_id
                  WHERE c.card = ?1 AND s.seq > ?2",
             )?
-            .query_row(params![id, self.acked_through()?], |r| r.get(0))?;
+            .query_row(params![id, as_of], |r| r.get(0))?;
         Ok(Some(CoffeeCard {
             id: id.to_string(),
             member,

@@ -19,7 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
         sku  TEXT NOT NULL REFERENCES product(sku) ON DELETE CASCADE
     ) STRICT;
     CREATE TABLE campaign (
-        id         INTEGER PRIMARY KEY,
+        id         TEXT PRIMARY KEY,  -- the ledger's id (a data file's: seed-N)
         skus       TEXT NOT NULL,     -- JSON array
         rate       TEXT NOT NULL,
         from_date  TEXT NOT NULL,
@@ -30,7 +30,8 @@ pub const MIGRATIONS: &[&str] = &[
         name          TEXT NOT NULL,
         student       INTEGER NOT NULL,
         student_until TEXT,
-        bonus         TEXT NOT NULL   -- ledger balance, before this till's unacked sales
+        bonus         TEXT NOT NULL,  -- ledger balance ...
+        as_of_seq     INTEGER NOT NULL DEFAULT 0  -- ... including this till's events up to here
     ) STRICT;
     CREATE TABLE coupon (
         id          TEXT PRIMARY KEY,
@@ -42,7 +43,8 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE card (
         id     TEXT PRIMARY KEY,
         member TEXT NOT NULL,
-        clips  INTEGER NOT NULL CHECK (clips >= 0)
+        clips  INTEGER NOT NULL CHECK (clips >= 0),
+        as_of_seq INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     CREATE TABLE setting (
         key   TEXT PRIMARY KEY,
