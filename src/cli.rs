@@ -269,3 +269,144 @@ pub fn keygen(out: &Path) -> Result<()> {
     );
     Ok(())
 }
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// `kasse ledger serve|import|enroll|exceptions`.
+pub fn ledger(db: &str, action: LedgerAction<'_>) -> Result<()> {
+    use crate::ledger::Ledger;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let ledger = Ledger::open(db)
+            .await
+            .with_context(|| format!("opening the ledger database {db}"))?;
+        match action {
+            LedgerAction::Serve { listen } => {
+                let server = crate::ledger::api::Server::bind(listen, ledger).await?;
+                println!(
+                    "ledger listening on http://{} (database {db})",
+                    server.local_addr()?
+                );
+                server.run().await?;
+            }
+            LedgerAction::Import { data } => {
+                let data = crate::data::Data::load(data)?;
+                let summary = ledger.import(&data).await?;
+                println!(
+                    "imported: {} written, {} deleted, {} unchanged",
+                    summary.written, summary.deleted, summary.unchanged
+                );
+            }
+            LedgerAction::Enroll { till } => {
+                let token = ledger.enroll(till).await?;
+                println!("{}", token.as_str());
+                eprintln!(
+                    "till {till} enrolled: give it this token now, it is stored only as a hash"
+                );
+            }
+            LedgerAction::Exceptions => {
+                let flags = ledger.exceptions().await?;
+                if flags.is_empty() {
+                    println!("no exceptions");
+                }
+                for f in flags {
+                    println!(
+                        "{}  till {}  seq {}  {}  event {}",
+                        f.at, f.till, f.seq, f.flag, f.event_id
+                    );
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+pub enum LedgerAction<'a> {
+    Serve { listen: &'a str },
+    Import { data: &'a Path },
+    Enroll { till: &'a str },
+    Exceptions,
+}
+
+fn ledger_client(config: &Config) -> Result<crate::sync::LedgerClient> {
+    let Some(l) = &config.ledger else {
+        bail!(
+            "{}: no [ledger] section (url, token_file)",
+            config.source.display()
+        );
+    };
+    let token = std::fs::read_to_string(&l.token_file)
+        .with_context(|| format!("reading the till's token from {}", l.token_file.display()))?
+        .trim()
+        .to_string();
+    Ok(crate::sync::LedgerClient::new(crate::sync::LedgerConfig {
+        url: l.url.clone(),
+        till: config.till_id.clone(),
+        token,
+        timeout: std::time::Duration::from_millis(l.timeout_ms),
+        batch: 500,
+    })?)
+}
+
+/// `kasse sync once`: upload the outbox, pull changes, report.
+pub fn sync_once(config_path: &Path) -> Result<()> {
+    let config = Config::load(config_path)?;
+    let mut store = open_store(&config)?;
+    let client = ledger_client(&config)?;
+    let before = store.sync_state()?;
+    println!(
+        "syncing {} events with {} …",
+        before.queue,
+        config.ledger.as_ref().map_or("", |l| l.url.as_str())
+    );
+    let report = client.sync_once(&mut store, chrono::Local::now().fixed_offset())?;
+    println!(
+        "uploaded {} (ledger has everything through seq {}), {} changes pulled{}",
+        report.uploaded,
+        report.acked_through,
+        report.changes,
+        if report.flags.is_empty() {
+            String::new()
+        } else {
+            format!(", flags: {}", report.flags.join(", "))
+        }
+    );
+    Ok(())
+}
+
+/// `kasse sync status`: queue, cursor, last sync; online if the ledger answers.
+pub fn sync_status(config_path: &Path) -> Result<()> {
+    let config = Config::load(config_path)?;
+    let store = open_store(&config)?;
+    let s = store.sync_state()?;
+    let online = match &config.ledger {
+        Some(l) => reqwest::blocking::Client::builder()
+            .timeout(std::time::Duration::from_millis(l.timeout_ms))
+            .build()
+            .ok()
+            .and_then(|c| {
+                c.get(format!("{}/v1/health", l.url.trim_end_matches('/')))
+                    .send()
+                    .ok()
+            })
+            .is_some_and(|r| r.status().is_success()),
+        None => false,
+    };
+    println!(
+        "ledger:        {}",
+        if online { "online" } else { "OFFLINE" }
+    );
+    println!("queue:         {} events not yet acknowledged", s.queue);
+    println!("acked through: seq {}", s.acked_through);
+    println!("change cursor: {}", s.cursor);
+    println!(
+        "last sync:     {}",
+        s.last_sync.map_or("never".into(), |t| t.to_rfc3339())
+    );
+    Ok(())
+}

@@ -25,6 +25,17 @@ pub struct Config {
     /// RSA key (1024-bit PEM) that signs every receipt, and its name.
     pub signing_key: PathBuf,
     pub key_version: String,
+    pub ledger: Option<LedgerSettings>,
+    /// The file this config was read from.
+    pub source: PathBuf,
+}
+
+/// `[ledger]`: where the central ledger is and this till's token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerSettings {
+    pub url: String,
+    pub token_file: PathBuf,
+    pub timeout_ms: u64,
 }
 
 /// Who the receipts are from (kassasystemforskrifta: name and org. number).
@@ -87,6 +98,15 @@ struct Raw {
     payment: Option<RawPayment>,
     printer: Option<RawPrinter>,
     compliance: Option<RawCompliance>,
+    ledger: Option<RawLedger>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLedger {
+    url: Spanned<String>,
+    token_file: String,
+    timeout_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -296,6 +316,27 @@ impl Config {
                 timeout_ms: p.as_ref().and_then(|p| p.timeout_ms).unwrap_or(60_000),
             }
         };
+        let ledger = match raw.ledger {
+            Some(l) => {
+                let url = l.url.get_ref();
+                let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+                    .iter()
+                    .any(|p| url.starts_with(p));
+                if !url.starts_with("https://") && !loopback {
+                    return Err(src.error(
+                        l.url.span(),
+                        "url",
+                        "use https:// (plain http only to a ledger on this machine)",
+                    ));
+                }
+                Some(LedgerSettings {
+                    url: url.clone(),
+                    token_file: dir.join(l.token_file),
+                    timeout_ms: l.timeout_ms.unwrap_or(2000),
+                })
+            }
+            None => None,
+        };
         let printer = match raw.printer {
             None => PrinterTarget::Screen,
             Some(p) => {
@@ -340,6 +381,8 @@ impl Config {
                 || crate::store::DEMO_KEY_VERSION.to_string(),
                 |c| c.key_version,
             ),
+            ledger,
+            source: path.to_path_buf(),
         })
     }
 

@@ -80,6 +80,21 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The central ledger (reference server and its administration).
+    Ledger {
+        /// SQLite file, or postgres://user:pass@host/db
+        #[arg(long, default_value = "ledger.sqlite")]
+        db: String,
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+    /// Sync this till with the ledger.
+    Sync {
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+        #[command(subcommand)]
+        command: SyncCommand,
+    },
     /// Measure the till.
     Bench {
         #[command(subcommand)]
@@ -155,6 +170,29 @@ enum DevicesCommand {
         #[arg(long, default_value_t = 15)]
         seconds: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Serve the ledger API (plain HTTP on loopback only; TLS in front otherwise).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:7070")]
+        listen: String,
+    },
+    /// Load catalog, members, coupons and cards from a data file.
+    Import { data: PathBuf },
+    /// Enroll a till and print its new token (stored only as a hash).
+    Enroll { till: String },
+    /// List flags for staff (double-redeemed coupons, overdrawn cards, …).
+    Exceptions,
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Upload the outbox and pull changes once.
+    Once,
+    /// Queue length, cursor, last sync, and whether the ledger answers.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -244,6 +282,19 @@ fn main() -> ExitCode {
             Err(anyhow::anyhow!("`{format}`: only `saft` can be verified"))
         }),
         Command::Keygen { out } => report(kasse::cli::keygen(&out)),
+        Command::Ledger { db, command } => report(kasse::cli::ledger(
+            &db,
+            match &command {
+                LedgerCommand::Serve { listen } => kasse::cli::LedgerAction::Serve { listen },
+                LedgerCommand::Import { data } => kasse::cli::LedgerAction::Import { data },
+                LedgerCommand::Enroll { till } => kasse::cli::LedgerAction::Enroll { till },
+                LedgerCommand::Exceptions => kasse::cli::LedgerAction::Exceptions,
+            },
+        )),
+        Command::Sync { config, command } => report(match command {
+            SyncCommand::Once => kasse::cli::sync_once(&config),
+            SyncCommand::Status => kasse::cli::sync_status(&config),
+        }),
         Command::Bench { command } => report(match command {
             BenchCommand::Checkout { sales, dir } => {
                 kasse::bench::checkout(sales, dir.as_deref()).map(|r| print!("{r}"))

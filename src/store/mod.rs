@@ -182,6 +182,18 @@ struct SaleBody<'a> {
     bonus_used: Money,
 }
 
+/// One event waiting in the outbox (spec/ledger-api.md upload format).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxEvent {
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    pub at: String,
+    pub offline: bool,
+    /// JSON text.
+    pub body: String,
+}
+
 pub struct Store {
     conn: Connection,
     till: String,
@@ -603,11 +615,27 @@ impl Store {
 
     /// Outbox events after `seq`, oldest first: `(seq, kind, body)`.
     pub fn outbox_after(&self, seq: i64, limit: u32) -> Result<Vec<(i64, String, String)>> {
+        Ok(self
+            .outbox_events(seq, limit)?
+            .into_iter()
+            .map(|e| (e.seq, e.kind, e.body))
+            .collect())
+    }
+
+    /// Whole outbox events after `seq`, oldest first, for upload.
+    pub fn outbox_events(&self, seq: i64, limit: u32) -> Result<Vec<OutboxEvent>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, kind, body FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT seq, id, kind, at, offline, body FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![seq, limit], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            Ok(OutboxEvent {
+                seq: r.get(0)?,
+                id: r.get(1)?,
+                kind: r.get(2)?,
+                at: r.get(3)?,
+                offline: r.get(4)?,
+                body: r.get(5)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }

@@ -1,0 +1,350 @@
+//! Till ⇄ ledger with real processes on 127.0.0.1: the `kasse ledger serve`
+//! binary, two tills with their own SQLite files, the reqwest sync client.
+
+use chrono::{DateTime, FixedOffset};
+use kasse::data::Data;
+use kasse::domain::AppCode;
+use kasse::domain::receipt::TenderKind;
+use kasse::domain::sale::OfflineLimits;
+use kasse::store::Store;
+use kasse::sync::{LedgerClient, LedgerConfig, SyncError};
+use kasse::till::{Link, Mode, Outcome, PayRequest, Till};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn kasse() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kasse"))
+}
+
+fn now() -> DateTime<FixedOffset> {
+    chrono::Local::now().fixed_offset()
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+// The child is reaped in `Server::drop`, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+fn serve(db: &Path, port: u16) -> Server {
+    let child = kasse()
+        .args(["ledger", "--db"])
+        .arg(db)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kasse ledger serve");
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::blocking::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{url}/v1/health"))
+            .send()
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Server { child, url };
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the ledger did not come up on {url}");
+}
+
+fn admin(db: &Path, args: &[&str]) -> String {
+    let out = kasse()
+        .args(["ledger", "--db"])
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("kasse ledger");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+struct TillUnderTest {
+    till: Till,
+    client: LedgerClient,
+}
+
+impl TillUnderTest {
+    fn new(dir: &Path, id: &str, url: &str, token: &str) -> TillUnderTest {
+        let mut store = Store::open(&dir.join(format!("{id}.sqlite")), id).expect("open");
+        store
+            .seed(
+                &Data::load(&root().join("fixtures/data/demo.toml")).expect("demo"),
+                now(),
+            )
+            .expect("seed");
+        let till = Till::new(
+            store,
+            Mode::Cashier,
+            Link {
+                online: true,
+                last_sync: now(),
+            },
+            OfflineLimits::default(),
+        )
+        .expect("till");
+        let client = LedgerClient::new(LedgerConfig {
+            url: url.to_string(),
+            till: id.to_string(),
+            token: token.to_string(),
+            timeout: std::time::Duration::from_secs(3),
+            batch: 2,
+        })
+        .expect("client");
+        TillUnderTest { till, client }
+    }
+
+    fn sync(&mut self) -> Result<kasse::sync::SyncReport, SyncError> {
+        self.client.sync_once(self.till.store_mut(), now())
+    }
+
+    fn code(&mut self, code: AppCode) -> Outcome {
+        let seed = std::fs::read_to_string(root().join("fixtures/keys/demo.seed")).expect("seed");
+        let key = kasse::domain::appcode::parse_seed_hex(&seed).expect("key");
+        self.till
+            .present_code(&code.sign(&key), now())
+            .expect("scan")
+    }
+
+    fn pay(&mut self) -> u64 {
+        let req = PayRequest {
+            tender: TenderKind::Card,
+            cash_given: None,
+            approved: true,
+            reference: None,
+        };
+        match self.till.pay(req, now()).expect("pay") {
+            Outcome::Paid { receipt, .. } => receipt.number,
+            other => panic!("not paid: {other:?}"),
+        }
+    }
+}
+
+const EXP: u64 = 1_830_297_600;
+
+fn setup(dir: &Path) -> (PathBuf, Server, String, String) {
+    let db = dir.join("ledger.sqlite");
+    admin(
+        &db,
+        &[
+            "import",
+            root()
+                .join("fixtures/data/demo.toml")
+                .to_str()
+                .expect("utf-8"),
+        ],
+    );
+    let a = admin(&db, &["enroll", "till-a"]);
+    let b = admin(&db, &["enroll", "till-b"]);
+    let server = serve(&db, free_port());
+    (db, server, a, b)
+}
+
+#[test]
+fn two_tills_sell_and_agree_with_the_ledger_afterwards() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, server, token_a, token_b) = setup(dir.path());
+    let mut a = TillUnderTest::new(dir.path(), "till-a", &server.url, &token_a);
+    let mut b = TillUnderTest::new(dir.path(), "till-b", &server.url, &token_b);
+    let member = "M-100001";
+    let before = a
+        .till
+        .store()
+        .member(member)
+        .expect("member")
+        .expect("known")
+        .bonus;
+
+    // Till A: dinner by weight earns bonus. Till B: coffee with a clip, a bun with a coupon.
+    assert!(matches!(
+        a.code(AppCode::Member {
+            member: member.into(),
+            exp: EXP
+        }),
+        Outcome::Member { .. }
+    ));
+    a.till.weigh("VEKT", 612, true);
+    a.pay();
+    a.till.tap("KAFFE", 1);
+    a.pay();
+    assert!(matches!(
+        b.code(AppCode::Card {
+            member: member.into(),
+            card: "KK-1".into(),
+            exp: EXP
+        }),
+        Outcome::Clip { .. }
+    ));
+    assert!(matches!(
+        b.code(AppCode::Coupon {
+            member: member.into(),
+            coupon: "CP-2".into(),
+            sku: "BOLLE".into(),
+            exp: EXP
+        }),
+        Outcome::Coupon { .. }
+    ));
+    b.pay();
+
+    let ra = a.sync().expect("sync a");
+    let rb = b.sync().expect("sync b");
+    assert_eq!((ra.uploaded, rb.uploaded), (2, 1), "every event sent once");
+    assert!(ra.flags.is_empty() && rb.flags.is_empty(), "{ra:?} {rb:?}");
+    // A pulls again to see B's effects; a second round sends nothing.
+    let again = a.sync().expect("sync a again");
+    assert_eq!(again.uploaded, 0);
+    assert_eq!(a.till.store().sync_state().expect("state").queue, 0);
+
+    let seen_a = a
+        .till
+        .store()
+        .member(member)
+        .expect("member")
+        .expect("known")
+        .bonus;
+    let seen_b = b
+        .till
+        .store()
+        .member(member)
+        .expect("member")
+        .expect("known")
+        .bonus;
+    assert_eq!(seen_a, seen_b, "both tills show the ledger's balance");
+    assert!(
+        seen_a > before,
+        "bonus earned on till A is visible: {before} → {seen_a}"
+    );
+    let clips_a = a
+        .till
+        .store()
+        .card("KK-1")
+        .expect("card")
+        .expect("known")
+        .clips;
+    let clips_b = b
+        .till
+        .store()
+        .card("KK-1")
+        .expect("card")
+        .expect("known")
+        .clips;
+    assert_eq!(
+        (clips_a, clips_b),
+        (9, 9),
+        "one clip taken, seen on both tills"
+    );
+    // The coupon B used is used on A too now.
+    let refused = a.code(AppCode::Coupon {
+        member: member.into(),
+        coupon: "CP-2".into(),
+        sku: "BOLLE".into(),
+        exp: EXP,
+    });
+    assert_eq!(refused, Outcome::Refused(kasse::domain::Reason::CouponUsed));
+    assert_eq!(admin(&db, &["exceptions"]), "no exceptions");
+}
+
+#[test]
+fn one_coupon_used_on_two_offline_tills_is_flagged_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, server, token_a, token_b) = setup(dir.path());
+    let mut a = TillUnderTest::new(dir.path(), "till-a", &server.url, &token_a);
+    let mut b = TillUnderTest::new(dir.path(), "till-b", &server.url, &token_b);
+    for t in [&mut a, &mut b] {
+        let c = AppCode::Coupon {
+            member: "M-100001".into(),
+            coupon: "CP-1".into(),
+            sku: "KAFFE".into(),
+            exp: EXP,
+        };
+        assert!(matches!(t.code(c), Outcome::Coupon { .. }));
+        t.pay();
+    }
+    let flags: Vec<String> = [a.sync().expect("a"), b.sync().expect("b")]
+        .into_iter()
+        .flat_map(|r| r.flags)
+        .collect();
+    assert_eq!(
+        flags,
+        ["coupon_double_redeemed"],
+        "both sales stand, one flag"
+    );
+    let listed = admin(&db, &["exceptions"]);
+    assert_eq!(
+        listed.matches("coupon_double_redeemed").count(),
+        1,
+        "{listed}"
+    );
+}
+
+#[test]
+fn a_killed_ledger_loses_nothing_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, server, token_a, _) = setup(dir.path());
+    let port: u16 = server
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let mut a = TillUnderTest::new(dir.path(), "till-a", &server.url, &token_a);
+    for _ in 0..3 {
+        a.till.tap("KAFFE", 1);
+        a.pay();
+    }
+    a.sync().expect("first sync");
+    drop(server); // kill the ledger
+    for _ in 0..4 {
+        a.till.tap("BOLLE", 1);
+        a.pay(); // the till keeps selling
+    }
+    let err = a.sync().expect_err("the ledger is down");
+    assert!(matches!(err, SyncError::Unreachable { .. }), "{err}");
+    assert!(err.to_string().contains("does not answer"), "{err}");
+    assert_eq!(a.till.store().sync_state().expect("state").queue, 4);
+
+    let _server = serve(&db, port);
+    let report = a.sync().expect("sync after restart");
+    assert_eq!(report.uploaded, 4);
+    assert_eq!(report.acked_through, 7);
+    assert_eq!(a.sync().expect("again").uploaded, 0, "nothing sent twice");
+    assert_eq!(a.till.store().sync_state().expect("state").queue, 0);
+}
+
+#[test]
+fn a_wrong_token_is_refused_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_db, server, _, _) = setup(dir.path());
+    let mut a = TillUnderTest::new(dir.path(), "till-a", &server.url, "not-the-token");
+    a.till.tap("KAFFE", 1);
+    a.pay();
+    let err = a.sync().expect_err("refused");
+    assert!(matches!(err, SyncError::Auth(401)), "{err}");
+}
