@@ -7,6 +7,7 @@ use crate::domain::receipt::{Payment, Receipt, TenderKind};
 use crate::domain::sale::{self, CardCheck, Connection, CouponCheck, OfflineLimits};
 use crate::domain::{Catalog, Line, Member, Money, Reason, Sale};
 use crate::store::{CompletedSale, JournalEntry, SaleKind, Store, StoreError, codes};
+use crate::sync::{Reservation, Reserve};
 use chrono::{DateTime, FixedOffset};
 use ed25519_dalek::VerifyingKey;
 
@@ -113,6 +114,21 @@ pub struct Till {
     operator: Option<String>,
     /// Training mode: receipts in their own series, no stored value used.
     training: bool,
+    /// The open sale's id, fixed once stored value is reserved for it.
+    sale_id: Option<String>,
+    /// The ledger's reservation endpoint, when the till has one.
+    reserver: Option<Box<dyn Reserver>>,
+}
+
+/// Reserves stored value at the central ledger (spec/ledger-api.md).
+pub trait Reserver: Send {
+    fn reserve(&self, reservation: &Reservation) -> Reserve;
+}
+
+impl Reserver for crate::sync::LedgerClient {
+    fn reserve(&self, reservation: &Reservation) -> Reserve {
+        crate::sync::LedgerClient::reserve(self, reservation)
+    }
 }
 
 impl Till {
@@ -140,6 +156,8 @@ impl Till {
             limits,
             operator: None,
             training: false,
+            sale_id: None,
+            reserver: None,
         })
     }
 
@@ -162,6 +180,11 @@ impl Till {
 
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// Reserve stored value online through `reserver` before completing sales.
+    pub fn set_reserver(&mut self, reserver: Box<dyn Reserver>) {
+        self.reserver = Some(reserver);
     }
 
     pub fn set_link(&mut self, link: Link) {
@@ -412,7 +435,7 @@ impl Till {
             return Ok(Outcome::Refused(Reason::NotAllowedInMode));
         }
         let today = now.date_naive();
-        let connection = self.connection(now);
+        let mut connection = self.connection(now);
         let member = self.member_facts()?;
         // Self-checkout asks before payment; a cashier asks on request.
         if self.mode == Mode::SelfService
@@ -427,7 +450,7 @@ impl Till {
         let student = !self.training && member.as_ref().is_some_and(|m| m.is_student_on(today));
         let balance = member.as_ref().map_or(Money::ZERO, |m| m.bonus);
         let total = self.sale.total();
-        let bonus_used = match self.sale.bonus_answer {
+        let bonus_for = |connection: Connection| match self.sale.bonus_answer {
             Some(true)
                 if student && !matches!(connection, Connection::Offline { too_long: true }) =>
             {
@@ -435,6 +458,69 @@ impl Till {
             }
             _ => Money::ZERO,
         };
+        let mut bonus_used = bonus_for(connection);
+        let sale_id = self
+            .sale_id
+            .get_or_insert_with(|| uuid::Uuid::now_v7().simple().to_string())
+            .clone();
+        // Online, stored value is reserved at the ledger first, so two tills
+        // cannot spend the same coupon or the last clip.
+        let spends = self.sale.coupons().next().is_some()
+            || self.sale.clips().next().is_some()
+            || bonus_used.is_positive();
+        let approved_or_free = req.approved
+            || !Payment::plan(total, bonus_used, req.tender)
+                .due_now()
+                .is_positive();
+        if spends
+            && approved_or_free
+            && connection == Connection::Online
+            && !self.training
+            && let Some(reserver) = &self.reserver
+        {
+            let mut clips: Vec<(String, u32)> = Vec::new();
+            for card in self.sale.clips() {
+                match clips.iter_mut().find(|(c, _)| c == card) {
+                    Some((_, n)) => *n += 1,
+                    None => clips.push((card.to_string(), 1)),
+                }
+            }
+            let reservation = Reservation {
+                id: sale_id.clone(),
+                coupons: self.sale.coupons().map(str::to_string).collect(),
+                clips,
+                bonus: self
+                    .sale
+                    .member
+                    .clone()
+                    .filter(|_| bonus_used.is_positive())
+                    .map(|m| (m, bonus_used)),
+            };
+            match reserver.reserve(&reservation) {
+                Reserve::Ok => {}
+                Reserve::Refused(reason) => {
+                    return Ok(Outcome::Refused(match reason.as_str() {
+                        "coupon_used" => Reason::CouponUsed,
+                        "card_empty" => Reason::CardEmpty,
+                        _ => Reason::BonusNotAvailable,
+                    }));
+                }
+                Reserve::Unreachable => {
+                    // The ledger does not answer in time: decide offline.
+                    self.link.online = false;
+                    connection = self.connection(now);
+                    if matches!(connection, Connection::Offline { too_long: true }) {
+                        return Ok(Outcome::Refused(Reason::OfflineTooLong));
+                    }
+                    let mut cards: Vec<&str> = self.sale.clips().collect();
+                    cards.sort_unstable();
+                    if cards.windows(2).any(|w| w[0] == w[1]) {
+                        return Ok(Outcome::Refused(Reason::OfflineTooLong));
+                    }
+                    bonus_used = bonus_for(connection);
+                }
+            }
+        }
         let mut payment = Payment::plan(total, bonus_used, req.tender);
         if let Some(t) = payment.tender.as_mut() {
             t.reference = req.reference.clone();
@@ -464,7 +550,7 @@ impl Till {
             .as_ref()
             .map(|_| balance - bonus_used + bonus_earned);
         let done = CompletedSale {
-            id: uuid::Uuid::now_v7().simple().to_string(),
+            id: sale_id,
             kind: if self.training {
                 SaleKind::Training
             } else {
@@ -482,6 +568,7 @@ impl Till {
         };
         let receipt = self.store.commit_sale(&done)?;
         self.sale = Sale::default();
+        self.sale_id = None;
         Ok(Outcome::Paid {
             receipt: Box::new(receipt),
             tender: payment.tender.as_ref().map(|t| t.kind),
@@ -734,6 +821,7 @@ impl Till {
             }),
         })?;
         self.sale = Sale::default();
+        self.sale_id = None;
         Ok(Outcome::Cancelled)
     }
 }

@@ -348,3 +348,71 @@ fn a_wrong_token_is_refused_clearly() {
     let err = a.sync().expect_err("refused");
     assert!(matches!(err, SyncError::Auth(401)), "{err}");
 }
+
+#[test]
+fn online_the_second_till_is_refused_at_reservation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, server, token_a, token_b) = setup(dir.path());
+    let mut a = TillUnderTest::new(dir.path(), "till-a", &server.url, &token_a);
+    let mut b = TillUnderTest::new(dir.path(), "till-b", &server.url, &token_b);
+    for (t, token, id) in [(&mut a, &token_a, "till-a"), (&mut b, &token_b, "till-b")] {
+        let reserver = LedgerClient::new(LedgerConfig {
+            url: server.url.clone(),
+            till: id.to_string(),
+            token: token.clone(),
+            timeout: std::time::Duration::from_secs(3),
+            batch: 500,
+        })
+        .expect("client");
+        t.till.set_reserver(Box::new(reserver));
+    }
+    let coupon = || AppCode::Coupon {
+        member: "M-100001".into(),
+        coupon: "CP-1".into(),
+        sku: "KAFFE".into(),
+        exp: EXP,
+    };
+    assert!(matches!(a.code(coupon()), Outcome::Coupon { .. }));
+    a.pay();
+    // B has not heard of A's sale yet: its own cache lets the coupon on...
+    assert!(matches!(b.code(coupon()), Outcome::Coupon { .. }));
+    // ...but the ledger refuses the reservation, and the sale stays open.
+    let req = PayRequest {
+        tender: TenderKind::Card,
+        cash_given: None,
+        approved: true,
+        reference: None,
+    };
+    assert_eq!(
+        b.till.pay(req.clone(), now()).expect("pay"),
+        Outcome::Refused(kasse::domain::Reason::CouponUsed)
+    );
+    assert_eq!(b.till.sale().lines.len(), 1);
+    b.till.cancel(now()).expect("cancel");
+
+    // With the ledger gone, the reservation gets no answer: B sells offline.
+    drop(server);
+    b.till.tap("KAFFE", 1);
+    let c2 = AppCode::Card {
+        member: "M-100001".into(),
+        card: "KK-1".into(),
+        exp: EXP,
+    };
+    assert!(matches!(b.code(c2), Outcome::Clip { .. }));
+    assert!(matches!(
+        b.till.pay(req, now()).expect("pay"),
+        Outcome::Paid { .. }
+    ));
+    let offline: bool = b
+        .till
+        .store()
+        .connection()
+        .query_row(
+            "SELECT offline FROM sale ORDER BY nr DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("sale");
+    assert!(offline, "the sale is marked as made offline");
+    assert_eq!(admin(&db, &["exceptions"]), "no exceptions");
+}
