@@ -1,5 +1,6 @@
 //! Device adapters at the edge, each behind a small trait with a simulator.
 
+pub mod barcode;
 pub mod payment;
 pub mod printer;
 pub mod scale;
