@@ -410,3 +410,52 @@ pub fn sync_status(config_path: &Path) -> Result<()> {
     );
     Ok(())
 }
+
+/// `kasse receipt N`: shows a completed receipt on screen; `--copy` makes
+/// the one allowed copy (marked KOPI, journaled), `--escpos` writes its bytes.
+pub fn receipt(
+    config_path: &Path,
+    kind: &str,
+    number: u64,
+    copy: bool,
+    escpos: Option<&Path>,
+) -> Result<()> {
+    use crate::domain::print::{self, Header, Marking};
+    use crate::store::SaleKind;
+    let config = Config::load(config_path)?;
+    let mut store = open_store(&config)?;
+    let catalog = store.catalog()?;
+    let kind =
+        SaleKind::parse(kind).with_context(|| format!("`{kind}`: sale, return or training"))?;
+    let receipt = if copy {
+        store.record_copy(kind, number, chrono::Local::now().fixed_offset(), None)?
+    } else {
+        store.receipt(kind, number)?.1
+    };
+    let marking = match (copy, kind) {
+        (true, _) => Marking::Copy,
+        (false, SaleKind::Sale) => Marking::Sale,
+        (false, SaleKind::Return) => Marking::Return,
+        (false, SaleKind::Training) => Marking::Training,
+    };
+    let at = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
+    let header = Header {
+        company: &config.company.name,
+        org_no: &config.company.org_no,
+        till: &config.till_id,
+        at: &at,
+        marking,
+    };
+    let names = |sku: &str| {
+        catalog
+            .product(sku)
+            .map_or_else(|| sku.to_string(), |p| p.name.clone())
+    };
+    let rows = print::rows(&receipt, &header, &names);
+    print!("{}", print::to_text(&rows));
+    if let Some(path) = escpos {
+        std::fs::write(path, print::to_escpos(&rows))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}

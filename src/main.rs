@@ -67,6 +67,20 @@ enum Command {
         #[arg(long, default_value = "config.toml")]
         config: PathBuf,
     },
+    /// Show a completed receipt on screen; --copy makes the one allowed copy (KOPI).
+    Receipt {
+        number: u64,
+        /// sale, return or training
+        #[arg(long, default_value = "sale")]
+        kind: String,
+        #[arg(long)]
+        copy: bool,
+        /// Also write the ESC/POS bytes for the printer here.
+        #[arg(long)]
+        escpos: Option<PathBuf>,
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+    },
     /// Check a SAF-T file's signature chain; names the first broken link.
     Verify {
         /// Only `saft`.
@@ -281,6 +295,19 @@ fn main() -> ExitCode {
         } else {
             Err(anyhow::anyhow!("`{format}`: only `saft` can be verified"))
         }),
+        Command::Receipt {
+            number,
+            kind,
+            copy,
+            escpos,
+            config,
+        } => report(kasse::cli::receipt(
+            &config,
+            &kind,
+            number,
+            copy,
+            escpos.as_deref(),
+        )),
         Command::Keygen { out } => report(kasse::cli::keygen(&out)),
         Command::Ledger { db, command } => report(kasse::cli::ledger(
             &db,

@@ -314,3 +314,65 @@ proptest! {
         prop_assert_eq!(z.grand_totals.sales, expected_total.as_decimal());
     }
 }
+
+#[test]
+fn receipts_show_on_screen_and_allow_one_copy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[till]\nid = \"kafe-9\"\n[company]\nname = \"Kafé Realfag\"\norg_no = \"999 999 999\"\n[compliance]\nsigning_key = \"{}\"\nkey_version = \"demo-1\"\n",
+            root().join("fixtures/keys/saft-demo.pem").display()
+        ),
+    )
+    .expect("config");
+    let kasse = || Command::new(env!("CARGO_BIN_EXE_kasse"));
+    let out = kasse()
+        .arg("replay")
+        .arg(root().join("fixtures/scenarios/02-vat-three-rates.toml"))
+        .arg("--db")
+        .arg(dir.path().join("kasse.sqlite"))
+        .output()
+        .expect("replay");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let show = |extra: &[&str]| {
+        kasse()
+            .args(["receipt", "1", "--config"])
+            .arg(&config)
+            .args(extra)
+            .output()
+            .expect("kasse")
+    };
+    let out = show(&[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success()
+            && text.contains("Salgskvittering")
+            && text.contains("Org.nr 999 999 999 MVA"),
+        "{text}"
+    );
+    let escpos = dir.path().join("copy.bin");
+    let out = show(&["--copy", "--escpos", escpos.to_str().expect("utf-8")]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("KOPI"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read(&escpos)
+            .expect("bytes")
+            .ends_with(&[0x1D, b'V', 66, 0])
+    );
+    let out = show(&["--copy"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("only one copy"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
