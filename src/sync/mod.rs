@@ -89,7 +89,10 @@ pub struct SyncReport {
 
 impl LedgerClient {
     pub fn new(config: LedgerConfig) -> Result<LedgerClient, SyncError> {
+        // A fresh connection per request: a till syncs every few seconds, and
+        // no pooled connection is left half-dead after a network fault.
         let http = reqwest::blocking::Client::builder()
+            .pool_max_idle_per_host(0)
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .build()
