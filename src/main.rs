@@ -211,6 +211,16 @@ enum SyncCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// A till's outbox uploaded to a ledger on loopback, and the change feed pulled.
+    Sync {
+        /// Ledger database: a SQLite path (default: a temporary file) or postgres://…
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 10_000)]
+        sales: usize,
+        #[arg(long, default_value_t = 100_000)]
+        members: usize,
+    },
     /// Complete sales through engine + store, beside a bare rusqlite floor.
     Checkout {
         /// Number of sales per measurement.
@@ -323,6 +333,17 @@ fn main() -> ExitCode {
             SyncCommand::Status => kasse::cli::sync_status(&config),
         }),
         Command::Bench { command } => report(match command {
+            BenchCommand::Sync { db, sales, members } => {
+                let tmp = tempfile::tempdir();
+                match (db, tmp) {
+                    (Some(db), _) => kasse::bench::sync(&db, sales, members).map(|r| print!("{r}")),
+                    (None, Ok(dir)) => {
+                        let db = dir.path().join("ledger.sqlite").display().to_string();
+                        kasse::bench::sync(&db, sales, members).map(|r| print!("{r}"))
+                    }
+                    (None, Err(e)) => Err(e.into()),
+                }
+            }
             BenchCommand::Checkout { sales, dir } => {
                 kasse::bench::checkout(sales, dir.as_deref()).map(|r| print!("{r}"))
             }

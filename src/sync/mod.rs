@@ -62,6 +62,21 @@ pub struct LedgerClient {
     config: LedgerConfig,
 }
 
+#[derive(serde::Serialize)]
+struct WireEvent<'a> {
+    seq: i64,
+    id: &'a str,
+    kind: &'a str,
+    at: &'a str,
+    offline: bool,
+    body: Box<serde_json::value::RawValue>,
+}
+
+#[derive(serde::Serialize)]
+struct WireBatch<'a> {
+    events: Vec<WireEvent<'a>>,
+}
+
 #[derive(Deserialize)]
 struct UploadReply {
     acked_through: i64,
@@ -134,15 +149,23 @@ impl LedgerClient {
             }
             let mut batch = Vec::with_capacity(events.len());
             for e in &events {
-                let body: Value = serde_json::from_str(&e.body)
+                // The stored body is sent as it is, not parsed and re-written.
+                let body = serde_json::value::RawValue::from_string(e.body.clone())
                     .map_err(|x| SyncError::Protocol(x.to_string()))?;
-                batch.push(json!({"seq": e.seq, "id": e.id, "kind": e.kind, "at": e.at, "offline": e.offline, "body": body}));
+                batch.push(WireEvent {
+                    seq: e.seq,
+                    id: &e.id,
+                    kind: &e.kind,
+                    at: &e.at,
+                    offline: e.offline,
+                    body,
+                });
             }
             let resp = self
                 .http
                 .post(self.url("events"))
                 .bearer_auth(&self.config.token)
-                .json(&json!({"events": batch}))
+                .json(&WireBatch { events: batch })
                 .send()
                 .map_err(|e| self.unreachable(e))?;
             let status = resp.status().as_u16();
