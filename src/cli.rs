@@ -459,3 +459,39 @@ pub fn receipt(
     }
     Ok(())
 }
+
+/// `kasse sync run`: the background mode — sync every few seconds, back off
+/// with jitter while the ledger is away, print status changes.
+pub fn sync_run(config_path: &Path, every_s: u64) -> Result<()> {
+    use crate::sync::{SyncStatus, spawn_worker};
+    use std::sync::{Arc, Mutex};
+    let config = Config::load(config_path)?;
+    let store = open_store(&config)?;
+    let client = ledger_client(&config)?;
+    let status = Arc::new(Mutex::new(SyncStatus::default()));
+    let _worker = spawn_worker(
+        client,
+        store,
+        Duration::from_secs(every_s.max(1)),
+        Arc::clone(&status),
+    );
+    let mut last = None;
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = status.lock().map(|s| s.clone()).unwrap_or_default();
+        if last.as_ref() != Some(&now) {
+            println!(
+                "{}  {}  queue {}  last sync {}{}",
+                chrono::Local::now().format("%H:%M:%S"),
+                if now.online { "online " } else { "OFFLINE" },
+                now.queue,
+                now.last_sync
+                    .map_or("never".into(), |t| t.format("%H:%M:%S").to_string()),
+                now.last_error
+                    .as_ref()
+                    .map_or(String::new(), |e| format!("  ({e})"))
+            );
+            last = Some(now);
+        }
+    }
+}

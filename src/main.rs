@@ -207,6 +207,11 @@ enum SyncCommand {
     Once,
     /// Queue length, cursor, last sync, and whether the ledger answers.
     Status,
+    /// Keep syncing in the background (what the kiosk runs), printing status.
+    Run {
+        #[arg(long, default_value_t = 5)]
+        every: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -331,6 +336,7 @@ fn main() -> ExitCode {
         Command::Sync { config, command } => report(match command {
             SyncCommand::Once => kasse::cli::sync_once(&config),
             SyncCommand::Status => kasse::cli::sync_status(&config),
+            SyncCommand::Run { every } => kasse::cli::sync_run(&config, every),
         }),
         Command::Bench { command } => report(match command {
             BenchCommand::Sync { db, sales, members } => {
