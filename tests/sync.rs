@@ -272,7 +272,7 @@ fn two_tills_sell_and_agree_with_the_ledger_afterwards() {
 }
 
 #[test]
-fn one_coupon_used_on_two_offline_tills_is_flagged_once() {
+fn one_coupon_and_the_last_clip_used_on_two_offline_tills_are_flagged_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (db, server, token_a, token_b) = setup(dir.path());
     let mut a = TillUnderTest::new(dir.path(), "till-a", &server.url, &token_a);
