@@ -30,6 +30,17 @@ enum Command {
         #[arg(long)]
         db: Option<PathBuf>,
     },
+    /// Decode QR codes from image files, or play a folder as a camera.
+    Scan {
+        images: Vec<PathBuf>,
+        /// Play this folder as a camera (fixture source), each code once.
+        #[arg(long)]
+        folder: Option<PathBuf>,
+        #[arg(long, default_value_t = 10)]
+        fps: u32,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
     /// Make signed app QR codes (fixtures and tests only).
     Qr {
         #[command(subcommand)]
@@ -267,6 +278,12 @@ fn main() -> ExitCode {
             }
         }
         Command::Qr { command } => report(qr(command)),
+        Command::Scan {
+            images,
+            folder,
+            fps,
+            seconds,
+        } => report(kasse::cli::scan(&images, folder.as_deref(), fps, seconds)),
         Command::Sim {
             command:
                 SimCommand::Scale {

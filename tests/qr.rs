@@ -145,3 +145,28 @@ fn every_fixture_image_decodes_to_its_manifest_text() {
         assert!(decoded.texts.is_empty(), "{file} holds no code");
     }
 }
+
+#[test]
+fn kasse_scan_prints_codes_and_fails_when_none_is_found() {
+    let scan = |files: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kasse"))
+            .arg("scan")
+            .args(files.iter().map(|f| root().join("fixtures/qr").join(f)))
+            .output()
+            .expect("kasse runs")
+    };
+    let out = scan(&["member-ola.png", "no-code.png"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("SSN1.M.M-100001.") && stdout.contains("no-code.png: no code"),
+        "{stdout}"
+    );
+    let out = scan(&["no-code.png", "no-code.jpg"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no QR code found"));
+}
