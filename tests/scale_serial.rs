@@ -277,3 +277,62 @@ fn toledo8217_overload_garbage_silence() {
 fn mt_sics_overload_garbage_silence() {
     overload_garbage_silence(Protocol::MtSics);
 }
+
+/// A window that runs its course between two regular readings (polls every
+/// second, lines every second) is settled by asking the scale at its end,
+/// not a poll or a line later; and never before `stable_ms`.
+fn settles_between_readings(protocol: Protocol) {
+    let dir = tempfile::tempdir().unwrap();
+    let cable = Cable::plug(dir.path());
+    let script = "motion 700ms\nload 412g".parse().unwrap();
+    let mut sim_config = SimConfig::new(port(&cable.scale), protocol, script);
+    sim_config.stream_ms = 1000;
+    let sim = Simulator::start(sim_config).unwrap();
+    let mut config = ScaleConfig::new(port(&cable.till), protocol);
+    // Silence (3 × poll_ms) must outlast the slow stream.
+    config.poll_ms = 1000;
+    config.stable_ms = STABLE_MS;
+    let (handle, rx) = scale::spawn(config).unwrap();
+    let mut events = Events {
+        rx,
+        seen: Vec::new(),
+    };
+
+    let delivered = events.until("stable 412 g", is_stable);
+    assert_eq!(events.seen.last().unwrap().1, stable_412());
+    assert_eq!(events.since(0).filter(|e| is_stable(e)).count(), 1);
+    let after = delivered.duration_since(sim.first_frame_at(1).unwrap());
+    // The next regular reading would come a full second after the first.
+    assert!(
+        after >= Duration::from_millis(STABLE_MS) && after < Duration::from_millis(900),
+        "stable {after:?} after the load's first frame; saw {:#?}",
+        events.seen
+    );
+    assert!(
+        !events
+            .since(0)
+            .any(|e| matches!(e, ScaleEvent::Lost { .. })),
+        "{:#?}",
+        events.seen
+    );
+
+    drop(handle);
+    drop(sim);
+}
+
+fn stable_412() -> ScaleEvent {
+    ScaleEvent::Weight {
+        grams: 412,
+        stable: true,
+    }
+}
+
+#[test]
+fn toledo8217_settles_between_polls() {
+    settles_between_readings(Protocol::Toledo8217);
+}
+
+#[test]
+fn mt_sics_settles_between_lines() {
+    settles_between_readings(Protocol::MtSics);
+}

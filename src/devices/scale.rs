@@ -7,7 +7,13 @@
 //! `Lost` once; the reader then keeps trying (reopening the port every
 //! 500 ms) and reports `Connected` again at the first answer.
 //!
-//! The clock lives here, at the edge: readings are stamped with milliseconds
+//! When a stable weight is being watched, the reader does not wait for the
+//! next regular reading to learn whether it held for `stable_ms`: it asks
+//! for one at the moment the window runs its course (`W` for the 8217,
+//! `SI` for MT-SICS; [`scale::settle_command`]). The 8217 is also polled
+//! faster (every 50 ms) while a load is moving or settling.
+//!
+//! The clock lives here, at the edge: readings are stamped with microseconds
 //! since the reader started and handed to the pure filter.
 
 use crate::domain::scale::{self, FrameParser, Protocol, Reading, Settling, StabilityFilter};
@@ -23,6 +29,14 @@ const RETRY: Duration = Duration::from_millis(500);
 const ZERO_PAUSE: Duration = Duration::from_secs(3);
 /// Longest wait on the port before looking at commands and the clock again.
 const TICK: Duration = Duration::from_millis(10);
+/// 8217: time between `W` polls while a load moves or settles (or `poll_ms`
+/// if that is shorter).
+const FAST_POLL: Duration = Duration::from_millis(50);
+/// 8217: a `W` and its 8-byte reply take about 9 ms at 9600 baud (7E1, ten
+/// bits a byte); a poll sooner than this after the last one only queues
+/// behind its reply, so a regular poll this close to a window's end waits
+/// for the end instead.
+const REPLY_TIME: Duration = Duration::from_millis(10);
 
 /// The `[scale]` section of `config.toml`, minus `port = "simulated"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,12 +189,17 @@ pub fn spawn(config: ScaleConfig) -> Result<(ScaleHandle, Receiver<ScaleEvent>),
     let (event_tx, event_rx) = mpsc::channel();
     let name = format!("scale {}", config.port);
     let reader = Reader {
-        filter: StabilityFilter::new(config.stable_ms, config.stable_tolerance_g),
+        // Microseconds: a window is never a fraction of a millisecond short.
+        filter: StabilityFilter::new(
+            config.stable_ms.saturating_mul(1000),
+            config.stable_tolerance_g,
+        ),
         config,
         events: event_tx,
         commands: command_rx,
         epoch: Instant::now(),
         last_sent: None,
+        moving: false,
         answering: false,
         lost_reported: false,
     };
@@ -207,6 +226,8 @@ struct Reader {
     epoch: Instant,
     filter: StabilityFilter,
     last_sent: Option<ScaleEvent>,
+    /// The latest reading was motion or a dynamic weight.
+    moving: bool,
     /// The scale answered since the port was opened or since it went silent.
     answering: bool,
     /// A `Lost` was sent and no `Connected` since: one `Lost` per outage.
@@ -236,14 +257,14 @@ impl Reader {
     fn session(&mut self, mut port: Box<dyn SerialPort>) -> Result<ScaleError, Stop> {
         let protocol = self.config.protocol;
         let silence = self.config.silence();
-        let poll = Duration::from_millis(self.config.poll_ms);
         // Bytes from before the port was opened may be old answers.
         let _ = port.clear(ClearBuffer::Input);
         let mut parser = FrameParser::new(protocol);
         self.filter.reset();
+        self.moving = false;
         self.answering = false;
         let mut last_answer = Instant::now();
-        let mut next_poll = last_answer;
+        let mut polls = Polls::new(&self.config, last_answer);
         let mut quiet_until = last_answer;
         let mut buf = [0u8; 256];
         loop {
@@ -266,19 +287,17 @@ impl Reader {
             }
 
             let now = Instant::now();
-            if now >= next_poll {
-                if let Err(e) = self.send_bytes(&mut port, scale::poll_command(protocol)) {
+            let (due, ask) = polls.due(self.settle_at(), self.watching());
+            if now >= due {
+                if let Err(e) = self.send_bytes(&mut port, ask.bytes(protocol)) {
                     return Ok(e);
                 }
-                next_poll = match protocol {
-                    Protocol::Toledo8217 => (next_poll + poll).max(now),
-                    // SIR again only if the scale falls silent (power cycled).
-                    Protocol::MtSics => now + silence,
-                };
+                polls.sent(ask, now);
             }
 
             // Wake for the next poll on time; data wakes the read at once.
-            let wait = next_poll.saturating_duration_since(Instant::now());
+            let (due, _) = polls.due(self.settle_at(), self.watching());
+            let wait = due.saturating_duration_since(Instant::now());
             let _ = port.set_timeout(wait.clamp(Duration::from_millis(1), TICK));
             match port.read(&mut buf) {
                 Ok(0) => {
@@ -287,15 +306,13 @@ impl Reader {
                     });
                 }
                 Ok(n) => {
-                    let now_ms = self.now_ms();
+                    let now_us = self.now_us();
                     // Skipped bytes are garbage on the line; only valid
                     // answers count as the scale being there.
                     for reading in parser.push(&buf[..n]).into_iter().flatten() {
                         last_answer = Instant::now();
-                        if protocol == Protocol::MtSics {
-                            next_poll = last_answer + silence;
-                        }
-                        self.on_reading(now_ms, reading)?;
+                        polls.answered(last_answer);
+                        self.on_reading(now_us, reading)?;
                     }
                 }
                 Err(e)
@@ -328,6 +345,17 @@ impl Reader {
         }
     }
 
+    /// When the stability window being watched runs its course, if one is.
+    fn settle_at(&self) -> Option<Instant> {
+        let us = self.filter.settles_at()?;
+        self.epoch.checked_add(Duration::from_micros(us))
+    }
+
+    /// A load is moving or settling: worth polling the 8217 faster.
+    fn watching(&self) -> bool {
+        self.moving || self.filter.settles_at().is_some()
+    }
+
     fn send_bytes(&self, port: &mut Box<dyn SerialPort>, bytes: &[u8]) -> Result<(), ScaleError> {
         match port.write_all(bytes) {
             Ok(()) => Ok(()),
@@ -343,13 +371,17 @@ impl Reader {
         }
     }
 
-    fn on_reading(&mut self, now_ms: u64, reading: Reading) -> Result<(), Stop> {
+    fn on_reading(&mut self, now_us: u64, reading: Reading) -> Result<(), Stop> {
         if !self.answering {
             self.answering = true;
             self.lost_reported = false;
             self.send(ScaleEvent::Connected)?;
         }
-        let event = match self.filter.observe(now_ms, &reading) {
+        self.moving = matches!(
+            reading,
+            Reading::Motion | Reading::Weight { stable: false, .. }
+        );
+        let event = match self.filter.observe(now_us, &reading) {
             Settling::Stable { grams } => ScaleEvent::Weight {
                 grams,
                 stable: true,
@@ -369,6 +401,7 @@ impl Reader {
     /// Report the outage once and forget every weight seen so far.
     fn lose(&mut self, why: &ScaleError) -> Result<(), Stop> {
         self.answering = false;
+        self.moving = false;
         self.filter.reset();
         if self.lost_reported {
             return Ok(());
@@ -401,8 +434,103 @@ impl Reader {
         }
     }
 
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+}
+
+/// What to ask the scale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ask {
+    /// The regular request: `W` (8217) or `SIR` (MT-SICS, to start or
+    /// restart the stream).
+    Poll,
+    /// One fresh weight at the end of a stability window.
+    Settle,
+}
+
+impl Ask {
+    fn bytes(self, protocol: Protocol) -> &'static [u8] {
+        match self {
+            Ask::Poll => scale::poll_command(protocol),
+            Ask::Settle => scale::settle_command(protocol),
+        }
+    }
+}
+
+/// When to ask the scale for a weight. Plain bookkeeping over instants passed
+/// in, so the schedule can be tested without a port.
+#[derive(Clone, Debug)]
+struct Polls {
+    protocol: Protocol,
+    /// 8217: time between regular polls.
+    poll: Duration,
+    /// MT-SICS: `SIR` again after this long without an answer.
+    silence: Duration,
+    /// When the session began: the first poll is due then.
+    start: Instant,
+    /// The latest request that makes the scale answer once: every 8217 `W`,
+    /// an MT-SICS settle request.
+    last: Option<Instant>,
+    /// MT-SICS: when to send `SIR` (again).
+    next_sir: Instant,
+}
+
+impl Polls {
+    fn new(config: &ScaleConfig, start: Instant) -> Polls {
+        Polls {
+            protocol: config.protocol,
+            poll: Duration::from_millis(config.poll_ms),
+            silence: config.silence(),
+            start,
+            last: None,
+            next_sir: start,
+        }
+    }
+
+    /// The next request and when it is due (possibly already). `settle_at`
+    /// is when the stability window being watched runs its course; a
+    /// request sent at or after that moment settles it, so one more is due
+    /// only if none was sent since. `watching`: a load is moving or
+    /// settling (the 8217 is then polled faster).
+    fn due(&self, settle_at: Option<Instant>, watching: bool) -> (Instant, Ask) {
+        let settle = settle_at.filter(|&at| self.last.is_none_or(|last| last < at));
+        match self.protocol {
+            Protocol::Toledo8217 => {
+                let every = if watching {
+                    self.poll.min(FAST_POLL)
+                } else {
+                    self.poll
+                };
+                let regular = self.last.map_or(self.start, |last| last + every);
+                match settle {
+                    // A regular poll due right before the window's end would
+                    // only hold up the one that settles it: wait for the end.
+                    Some(at) if regular + REPLY_TIME > at => (at, Ask::Settle),
+                    _ => (regular, Ask::Poll),
+                }
+            }
+            Protocol::MtSics => match settle {
+                Some(at) if at < self.next_sir => (at, Ask::Settle),
+                _ => (self.next_sir, Ask::Poll),
+            },
+        }
+    }
+
+    /// `ask` went out at `now`.
+    fn sent(&mut self, ask: Ask, now: Instant) {
+        match (self.protocol, ask) {
+            // SIR again only if the scale falls silent (power cycled).
+            (Protocol::MtSics, Ask::Poll) => self.next_sir = now + self.silence,
+            _ => self.last = Some(now),
+        }
+    }
+
+    /// The scale answered at `now`.
+    fn answered(&mut self, now: Instant) {
+        if self.protocol == Protocol::MtSics {
+            self.next_sir = now + self.silence;
+        }
     }
 }
 
@@ -447,6 +575,79 @@ mod tests {
             events.recv_timeout(Duration::from_secs(5)),
             Err(RecvTimeoutError::Disconnected)
         ));
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn toledo_polls_at_the_end_of_a_window() {
+        let t0 = Instant::now();
+        let mut polls = Polls::new(&ScaleConfig::new("x", Protocol::Toledo8217), t0);
+        // First poll at once, then every poll_ms while nothing settles.
+        assert_eq!(polls.due(None, false), (t0, Ask::Poll));
+        polls.sent(Ask::Poll, t0);
+        assert_eq!(polls.due(None, false), (t0 + ms(200), Ask::Poll));
+        // Moving or settling: every 50 ms.
+        assert_eq!(polls.due(None, true), (t0 + ms(50), Ask::Poll));
+        // A window ending before the next poll: poll at its end.
+        let end = t0 + ms(120);
+        assert_eq!(polls.due(Some(end), false), (end, Ask::Settle));
+        // Faster polls go on up to the end; one due just before it waits.
+        assert_eq!(polls.due(Some(end), true), (t0 + ms(50), Ask::Poll));
+        polls.sent(Ask::Poll, t0 + ms(50));
+        polls.sent(Ask::Poll, t0 + ms(100));
+        assert_eq!(
+            polls.due(Some(t0 + ms(160)), true),
+            (t0 + ms(150), Ask::Poll)
+        );
+        assert_eq!(
+            polls.due(Some(t0 + ms(159)), true),
+            (t0 + ms(159), Ask::Settle)
+        );
+        polls.sent(Ask::Settle, t0 + ms(159));
+        // Asked at the end: the answer settles it, no second request.
+        assert_eq!(
+            polls.due(Some(t0 + ms(159)), true),
+            (t0 + ms(209), Ask::Poll)
+        );
+        // The scale answering changes nothing for the 8217.
+        polls.answered(t0 + ms(160));
+        assert_eq!(polls.due(None, false), (t0 + ms(359), Ask::Poll));
+        // poll_ms shorter than the fast rate is kept.
+        let mut config = ScaleConfig::new("x", Protocol::Toledo8217);
+        config.poll_ms = 20;
+        let mut polls = Polls::new(&config, t0);
+        polls.sent(Ask::Poll, t0);
+        assert_eq!(polls.due(None, true), (t0 + ms(20), Ask::Poll));
+    }
+
+    #[test]
+    fn mt_sics_asks_once_at_the_end_of_a_window() {
+        let t0 = Instant::now();
+        let mut polls = Polls::new(&ScaleConfig::new("x", Protocol::MtSics), t0);
+        assert_eq!(polls.due(None, false), (t0, Ask::Poll));
+        assert_eq!(Ask::Poll.bytes(Protocol::MtSics), b"SIR\r\n");
+        polls.sent(Ask::Poll, t0);
+        // SIR again only after 3 × poll_ms of silence; lines push it back.
+        assert_eq!(polls.due(None, false), (t0 + ms(600), Ask::Poll));
+        polls.answered(t0 + ms(100));
+        assert_eq!(polls.due(None, true), (t0 + ms(700), Ask::Poll));
+        // A window ending between lines: SI at its end, once.
+        let end = t0 + ms(430);
+        assert_eq!(polls.due(Some(end), true), (end, Ask::Settle));
+        assert_eq!(Ask::Settle.bytes(Protocol::MtSics), b"SI\r\nSIR\r\n");
+        polls.sent(Ask::Settle, end);
+        assert_eq!(polls.due(Some(end), true), (t0 + ms(700), Ask::Poll));
+        // A later window gets its own.
+        let later = t0 + ms(650);
+        assert_eq!(polls.due(Some(later), true), (later, Ask::Settle));
+        // A silent scale is asked for SIR first.
+        assert_eq!(
+            polls.due(Some(t0 + ms(900)), true),
+            (t0 + ms(700), Ask::Poll)
+        );
     }
 
     #[test]

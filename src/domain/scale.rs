@@ -59,6 +59,18 @@ pub fn poll_command(protocol: Protocol) -> &'static [u8] {
     }
 }
 
+/// The bytes that ask for one fresh weight now, sent when a stability window
+/// runs its course between two regular readings: `W` for the 8217; for
+/// MT-SICS `SI` (send immediately), then `SIR` again, because a real scale
+/// ends an `SIR` repetition on any other weight command (the repeated `SIR`
+/// also answers at once, which does no harm).
+pub fn settle_command(protocol: Protocol) -> &'static [u8] {
+    match protocol {
+        Protocol::Toledo8217 => b"W",
+        Protocol::MtSics => b"SI\r\nSIR\r\n",
+    }
+}
+
 /// The bytes that zero the scale.
 pub fn zero_command(protocol: Protocol) -> &'static [u8] {
     match protocol {
@@ -439,35 +451,42 @@ pub enum Settling {
 /// A window opens at the first stable reading; it restarts when a stable
 /// reading strays more than `tolerance_g` from the window's first value, and
 /// closes on anything that is not a stable weight (a dynamic weight, motion,
-/// overload, ...). The weight is stable once the window is `stable_ms` old.
+/// overload, ...). The weight is stable once the window is `stable_for` old.
 /// Time is passed in; it is evidence-based, so stability is only declared
 /// when a reading arrives at or after the window's end.
+///
+/// Time is any monotonic count, in the same unit as `stable_for`: the serial
+/// reader counts microseconds, so that a window is never a fraction of a
+/// millisecond short of `stable_ms`; the tests here count milliseconds.
 #[derive(Clone, Debug)]
 pub struct StabilityFilter {
-    stable_ms: u64,
+    stable_for: u64,
     tolerance_g: u32,
     window: Option<Window>,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct Window {
-    since_ms: u64,
+    since: u64,
     first_g: i64,
+    /// When the latest reading of the window was seen.
+    last: u64,
 }
 
 impl StabilityFilter {
-    /// Stable after `stable_ms` within `tolerance_g` (config `stable_ms`,
-    /// `stable_tolerance_g`).
-    pub fn new(stable_ms: u64, tolerance_g: u32) -> StabilityFilter {
+    /// Stable after `stable_for` within `tolerance_g` (config `stable_ms`,
+    /// in the caller's unit of time, and `stable_tolerance_g`).
+    pub fn new(stable_for: u64, tolerance_g: u32) -> StabilityFilter {
         StabilityFilter {
-            stable_ms,
+            stable_for,
             tolerance_g,
             window: None,
         }
     }
 
-    /// Take one reading seen at `now_ms` (any monotonic millisecond count).
-    pub fn observe(&mut self, now_ms: u64, reading: &Reading) -> Settling {
+    /// Take one reading seen at `now` (a monotonic count, the unit of
+    /// `stable_for`).
+    pub fn observe(&mut self, now: u64, reading: &Reading) -> Settling {
         let Reading::Weight { grams, stable } = *reading else {
             self.window = None;
             return Settling::NoWeight;
@@ -477,18 +496,32 @@ impl StabilityFilter {
             return Settling::Unstable { grams };
         }
         let window = match self.window {
-            Some(w) if w.first_g.abs_diff(grams) <= u64::from(self.tolerance_g) => w,
+            Some(w) if w.first_g.abs_diff(grams) <= u64::from(self.tolerance_g) => {
+                Window { last: now, ..w }
+            }
             _ => Window {
-                since_ms: now_ms,
+                since: now,
                 first_g: grams,
+                last: now,
             },
         };
         self.window = Some(window);
-        if now_ms.saturating_sub(window.since_ms) >= self.stable_ms {
+        if now.saturating_sub(window.since) >= self.stable_for {
             Settling::Stable { grams }
         } else {
             Settling::Unstable { grams }
         }
+    }
+
+    /// When the open window runs its course, while a stable weight is being
+    /// watched and has not been declared stable yet: a reading at or after
+    /// that moment, still within tolerance, settles it. The reader asks the
+    /// scale for a fresh reading then, rather than waiting for the next poll
+    /// or streamed line. `None` with no window open, or once it has settled.
+    pub fn settles_at(&self) -> Option<u64> {
+        let w = self.window?;
+        let end = w.since.saturating_add(self.stable_for);
+        (w.last.saturating_sub(w.since) < self.stable_for).then_some(end)
     }
 
     /// Forget the window (the scale was lost or reconnected).
@@ -541,6 +574,8 @@ mod tests {
     fn commands() {
         assert_eq!(poll_command(Protocol::Toledo8217), b"W");
         assert_eq!(poll_command(Protocol::MtSics), b"SIR\r\n");
+        assert_eq!(settle_command(Protocol::Toledo8217), b"W");
+        assert_eq!(settle_command(Protocol::MtSics), b"SI\r\nSIR\r\n");
         assert_eq!(zero_command(Protocol::Toledo8217), b"Z");
         assert_eq!(zero_command(Protocol::MtSics), b"Z\r\n");
         assert_eq!(tare_command(Protocol::Toledo8217), b"T");
@@ -843,6 +878,40 @@ mod tests {
         assert_eq!(f.observe(100, &w(412, true)), Unstable { grams: 412 });
     }
 
+    #[test]
+    fn settles_at_the_end_of_an_open_window() {
+        let mut f = StabilityFilter::new(300, 2);
+        assert_eq!(f.settles_at(), None);
+        f.observe(0, &w(412, true));
+        assert_eq!(f.settles_at(), Some(300));
+        // Sway within tolerance keeps the window and its end.
+        f.observe(120, &w(413, true));
+        assert_eq!(f.settles_at(), Some(300));
+        // A reading exactly at the end settles it: nothing left to wait for.
+        assert_eq!(f.observe(300, &w(412, true)), Stable { grams: 412 });
+        assert_eq!(f.settles_at(), None);
+        // Beyond tolerance: a new window, a new end.
+        f.observe(400, &w(420, true));
+        assert_eq!(f.settles_at(), Some(700));
+        // Anything but a stable weight closes it.
+        f.observe(450, &w(420, false));
+        assert_eq!(f.settles_at(), None);
+        f.observe(500, &w(420, true));
+        f.observe(550, &Reading::Motion);
+        assert_eq!(f.settles_at(), None);
+        f.observe(600, &w(420, true));
+        f.reset();
+        assert_eq!(f.settles_at(), None);
+        // A window that never ends in this clock says so rather than wrap.
+        let mut f = StabilityFilter::new(u64::MAX, 2);
+        f.observe(5, &w(1, true));
+        assert_eq!(f.settles_at(), Some(u64::MAX));
+        // No window to wait for when stable at once.
+        let mut f = StabilityFilter::new(0, 2);
+        f.observe(5, &w(1, true));
+        assert_eq!(f.settles_at(), None);
+    }
+
     mod props {
         use super::*;
         use proptest::prelude::*;
@@ -1074,7 +1143,17 @@ mod tests {
                 for (dt, r) in steps {
                     now += dt;
                     seen.push((now, r));
-                    if let Settling::Stable { grams } = f.observe(now, &r) {
+                    let settling = f.observe(now, &r);
+                    // A window is pending exactly when a stable reading was
+                    // not yet enough, and it ends after now.
+                    let pending = matches!(settling, Settling::Unstable { .. })
+                        && matches!(r, Reading::Weight { stable: true, .. });
+                    prop_assert_eq!(f.settles_at().is_some(), pending);
+                    if let Some(end) = f.settles_at() {
+                        prop_assert!(end > now);
+                        prop_assert!(end - now <= stable_ms);
+                    }
+                    if let Settling::Stable { grams } = settling {
                         prop_assert_eq!(r, w(grams, true));
                         // Some reading at least stable_ms ago starts a run of
                         // stable readings up to now, all within tolerance of it.
