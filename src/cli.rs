@@ -438,7 +438,10 @@ pub fn receipt(
         (false, SaleKind::Return) => Marking::Return,
         (false, SaleKind::Training) => Marking::Training,
     };
-    let at = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
+    let made = store
+        .receipt_time(kind, number)?
+        .unwrap_or_else(|| chrono::Local::now().fixed_offset());
+    let at = made.format("%d.%m.%Y %H:%M").to_string();
     let header = Header {
         company: &config.company.name,
         org_no: &config.company.org_no,

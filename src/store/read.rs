@@ -234,6 +234,23 @@ impl Store {
         Ok(out)
     }
 
+    /// When a receipt was made (for reprints and copies).
+    pub fn receipt_time(
+        &self,
+        kind: SaleKind,
+        number: u64,
+    ) -> Result<Option<DateTime<FixedOffset>>> {
+        let at: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT at FROM sale WHERE kind = ?1 AND number = ?2",
+                params![kind.code(), i64::try_from(number).unwrap_or(i64::MAX)],
+                |r| r.get(0),
+            )
+            .ok();
+        at.map(|t| time(&t)).transpose()
+    }
+
     pub fn last_nr(&self) -> Result<u64> {
         Ok(u(self.conn.query_row(
             "SELECT COALESCE(MAX(nr), 0) FROM sale",
