@@ -210,20 +210,7 @@ impl Config {
                 "a till id is 1–32 characters of a–z, 0–9 and -",
             ));
         }
-        let mode = match raw.till.mode.as_ref() {
-            None => Mode::SelfService,
-            Some(m) => match m.get_ref().as_str() {
-                "self" => Mode::SelfService,
-                "cashier" => Mode::Cashier,
-                other => {
-                    return Err(src.error(
-                        m.span(),
-                        "mode",
-                        format!("`{other}` is not self or cashier"),
-                    ));
-                }
-            },
-        };
+        let mode = src.mode(raw.till.mode.as_ref())?;
         let trusted_keys = match raw.qr {
             Some(qr) => {
                 for k in &qr.trusted_keys {

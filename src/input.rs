@@ -130,6 +130,20 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// The till's mode, `self` (the default) or `cashier`.
+    pub fn mode(&self, v: Option<&Spanned<String>>) -> Result<crate::till::Mode, InputError> {
+        match v {
+            None => Ok(crate::till::Mode::SelfService),
+            Some(m) => crate::till::Mode::parse(m.get_ref()).ok_or_else(|| {
+                self.error(
+                    m.span(),
+                    "mode",
+                    format!("`{}` is not a mode (self or cashier)", m.get_ref()),
+                )
+            }),
+        }
+    }
+
     /// A date written as "2026-11-23" or as a TOML date.
     pub fn date(&self, v: &Spanned<Value>, key: &str) -> Result<NaiveDate, InputError> {
         let text = match v.get_ref() {

@@ -113,20 +113,7 @@ impl Scenario {
         let src = Source { file: path, text };
         let raw: RawScenario = src.parse()?;
         let dir = path.parent().unwrap_or(Path::new("."));
-        let mode = match raw.mode.as_ref() {
-            None => Mode::SelfService,
-            Some(m) => match m.get_ref().as_str() {
-                "self" => Mode::SelfService,
-                "cashier" => Mode::Cashier,
-                other => {
-                    return Err(src.error(
-                        m.span(),
-                        "mode",
-                        format!("`{other}` is not a mode (self or cashier)"),
-                    ));
-                }
-            },
-        };
+        let mode = src.mode(raw.mode.as_ref())?;
         let now_text = match raw.now.get_ref() {
             Value::String(s) => s.clone(),
             Value::Datetime(d) => d.to_string(),

@@ -20,6 +20,15 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// `self` or `cashier`, as config.toml and scenarios write it.
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s {
+            "self" => Some(Mode::SelfService),
+            "cashier" => Some(Mode::Cashier),
+            _ => None,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Mode::SelfService => "self",

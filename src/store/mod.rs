@@ -316,23 +316,16 @@ impl Store {
                 params![k, v],
             )?;
         }
-        // Master data changed: journaled like any other action at the till.
-        insert_journal(
+        journal_master_data(
             &tx,
             &self.till,
-            &JournalEntry {
-                at,
-                operator: None,
-                code: codes::MASTER_DATA,
-                kind: "master_data",
-                sale_id: None,
-                detail: serde_json::json!({
-                    "products": data.catalog.products().len(),
-                    "members": data.members.len(),
-                    "coupons": data.coupons.len(),
-                    "cards": data.cards.len(),
-                }),
-            },
+            at,
+            serde_json::json!({
+                "products": data.catalog.products().len(),
+                "members": data.members.len(),
+                "coupons": data.coupons.len(),
+                "cards": data.cards.len(),
+            }),
         )?;
         tx.commit()?;
         Ok(())
@@ -821,6 +814,28 @@ fn write_sale(
         },
     )?;
     Ok(receipt)
+}
+
+/// Master data changed (seeded or from the ledger): journaled like any
+/// other action at the till (code 13021).
+fn journal_master_data(
+    tx: &Transaction<'_>,
+    till: &str,
+    at: DateTime<FixedOffset>,
+    detail: serde_json::Value,
+) -> Result<()> {
+    insert_journal(
+        tx,
+        till,
+        &JournalEntry {
+            at,
+            operator: None,
+            code: codes::MASTER_DATA,
+            kind: "master_data",
+            sale_id: None,
+            detail,
+        },
+    )
 }
 
 fn insert_journal(tx: &Transaction<'_>, till: &str, e: &JournalEntry) -> Result<()> {

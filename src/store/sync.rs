@@ -2,7 +2,7 @@
 //! acknowledged, the change-feed cursor, and pages of changes applied to the
 //! cache, each page in one transaction together with its cursor.
 
-use super::{JournalEntry, Result, Store, StoreError, codes, insert_journal};
+use super::{Result, Store, StoreError, journal_master_data};
 use chrono::{DateTime, FixedOffset};
 use rusqlite::params;
 use serde::Deserialize;
@@ -219,17 +219,11 @@ impl Store {
             params![next, at.to_rfc3339()],
         )?;
         if !changes.is_empty() {
-            insert_journal(
+            journal_master_data(
                 &tx,
                 &self.till,
-                &JournalEntry {
-                    at,
-                    operator: None,
-                    code: codes::MASTER_DATA,
-                    kind: "master_data",
-                    sale_id: None,
-                    detail: serde_json::json!({"from_ledger": counts, "cursor": next}),
-                },
+                at,
+                serde_json::json!({"from_ledger": counts, "cursor": next}),
             )?;
         }
         tx.commit()?;
