@@ -249,6 +249,14 @@ enum BenchCommand {
 }
 
 fn main() -> ExitCode {
+    // A closed stdout (`kasse scan … | head`) ends the program quietly, as
+    // for any Unix tool, instead of panicking on the next write.
+    // SAFETY: called first thing, before any thread exists; restores the
+    // default disposition of one signal.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Replay { scenario, data, db } => {
