@@ -1,28 +1,19 @@
 //! Till ⇄ ledger with real processes on 127.0.0.1: the `kasse ledger serve`
 //! binary, two tills with their own SQLite files, the reqwest sync client.
 
-use chrono::{DateTime, FixedOffset};
-use kasse::data::Data;
+mod common;
+
+use common::{admin, client, demo_till, free_port, now, root};
+
 use kasse::domain::AppCode;
 use kasse::domain::receipt::TenderKind;
-use kasse::domain::sale::OfflineLimits;
-use kasse::store::Store;
 use kasse::sync::{LedgerClient, LedgerConfig, SyncError};
-use kasse::till::{Link, Mode, Outcome, PayRequest, Till};
-use std::net::TcpListener;
+use kasse::till::{Outcome, PayRequest, Till};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn kasse() -> Command {
     Command::new(env!("CARGO_BIN_EXE_kasse"))
-}
-
-fn now() -> DateTime<FixedOffset> {
-    chrono::Local::now().fixed_offset()
 }
 
 struct Server {
@@ -35,14 +26,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 // The child is reaped in `Server::drop`, which clippy cannot see.
@@ -71,21 +54,6 @@ fn serve(db: &Path, port: u16) -> Server {
     panic!("the ledger did not come up on {url}");
 }
 
-fn admin(db: &Path, args: &[&str]) -> String {
-    let out = kasse()
-        .args(["ledger", "--db"])
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("kasse ledger");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 struct TillUnderTest {
     till: Till,
     client: LedgerClient,
@@ -93,32 +61,10 @@ struct TillUnderTest {
 
 impl TillUnderTest {
     fn new(dir: &Path, id: &str, url: &str, token: &str) -> TillUnderTest {
-        let mut store = Store::open(&dir.join(format!("{id}.sqlite")), id).expect("open");
-        store
-            .seed(
-                &Data::load(&root().join("fixtures/data/demo.toml")).expect("demo"),
-                now(),
-            )
-            .expect("seed");
-        let till = Till::new(
-            store,
-            Mode::Cashier,
-            Link {
-                online: true,
-                last_sync: now(),
-            },
-            OfflineLimits::default(),
-        )
-        .expect("till");
-        let client = LedgerClient::new(LedgerConfig {
-            url: url.to_string(),
-            till: id.to_string(),
-            token: token.to_string(),
-            timeout: std::time::Duration::from_secs(3),
-            batch: 2,
-        })
-        .expect("client");
-        TillUnderTest { till, client }
+        TillUnderTest {
+            till: demo_till(dir, id),
+            client: client(url, id, token, std::time::Duration::from_secs(3), 2),
+        }
     }
 
     fn sync(&mut self) -> Result<kasse::sync::SyncReport, SyncError> {

@@ -3,36 +3,20 @@
 //! delivery, delay past the timeout, kill -9 of the ledger mid-request).
 //! Afterwards: 0 events lost, 0 duplicated, balances conserved.
 
-use chrono::{DateTime, FixedOffset};
-use kasse::data::Data;
+mod common;
+
+use common::{admin, client, demo_till, free_port, now, root};
+
 use kasse::domain::receipt::TenderKind;
-use kasse::domain::sale::OfflineLimits;
 use kasse::domain::{AppCode, Money};
-use kasse::store::Store;
-use kasse::sync::{LedgerClient, LedgerConfig};
-use kasse::till::{Link, Mode, Outcome, PayRequest, Till};
+use kasse::sync::LedgerClient;
+use kasse::till::{Link, Outcome, PayRequest, Till};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn now() -> DateTime<FixedOffset> {
-    chrono::Local::now().fixed_offset()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
 
 /// The ledger process; restartable on the same port and database.
 struct Ledger {
@@ -172,48 +156,11 @@ struct T {
     client: LedgerClient,
 }
 
-fn admin(db: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_kasse"))
-        .args(["ledger", "--db"])
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("kasse");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 fn till(dir: &Path, id: &str, url: &str, token: &str) -> T {
-    let mut store = Store::open(&dir.join(format!("{id}.sqlite")), id).expect("open");
-    store
-        .seed(
-            &Data::load(&root().join("fixtures/data/demo.toml")).expect("demo"),
-            now(),
-        )
-        .expect("seed");
-    let till = Till::new(
-        store,
-        Mode::Cashier,
-        Link {
-            online: true,
-            last_sync: now(),
-        },
-        OfflineLimits::default(),
-    )
-    .expect("till");
-    let client = LedgerClient::new(LedgerConfig {
-        url: url.into(),
-        till: id.into(),
-        token: token.into(),
-        timeout: Duration::from_millis(400),
-        batch: 3,
-    })
-    .expect("client");
-    T { till, client }
+    T {
+        till: demo_till(dir, id),
+        client: client(url, id, token, Duration::from_millis(400), 3),
+    }
 }
 
 struct Rng(u64);

@@ -271,6 +271,20 @@ fn tally_period(
     Ok(saft::tally(&input))
 }
 
+impl Period {
+    /// From the last Z report up to now.
+    fn open(store: &Store) -> Result<Period, ReportError> {
+        let z = store.z_mark_before(u64::MAX)?;
+        Ok(Period {
+            after_nr: z.last_nr,
+            through_nr: store.last_nr()?,
+            after_journal: z.last_journal,
+            before_journal: store.last_journal_id()? + 1,
+            z,
+        })
+    }
+}
+
 /// An X report now: totals since the last Z; journaled whole.
 pub fn x_report(
     store: &mut Store,
@@ -278,17 +292,9 @@ pub fn x_report(
     at: DateTime<FixedOffset>,
     operator: Option<String>,
 ) -> Result<Report, ReportError> {
-    let z = store.z_mark_before(u64::MAX)?;
-    let through_nr = store.last_nr()?;
-    let before_journal = store.last_journal_id()? + 1;
-    let id = format!("X-{}-{}", z.number + 1, before_journal);
-    let p = Period {
-        after_nr: z.last_nr,
-        through_nr,
-        after_journal: z.last_journal,
-        before_journal,
-        z,
-    };
+    let p = Period::open(store)?;
+    let through_nr = p.through_nr;
+    let id = format!("X-{}-{}", p.z.number + 1, p.before_journal);
     let report = tally_period(
         store,
         catalog,
@@ -319,17 +325,8 @@ pub fn z_report(
     if let Some(n) = store.z_report_on(day)? {
         return Err(ReportError::ZTaken(n));
     }
-    let z = store.z_mark_before(u64::MAX)?;
-    let through_nr = store.last_nr()?;
-    let before_journal = store.last_journal_id()? + 1;
-    let number = z.number + 1;
-    let p = Period {
-        after_nr: z.last_nr,
-        through_nr,
-        after_journal: z.last_journal,
-        before_journal,
-        z,
-    };
+    let p = Period::open(store)?;
+    let (through_nr, number) = (p.through_nr, p.z.number + 1);
     let report = tally_period(
         store,
         catalog,
