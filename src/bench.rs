@@ -435,3 +435,66 @@ pub fn sync(db: &str, sales: usize, members: usize) -> Result<String> {
         import.as_secs_f64(),
     ))
 }
+
+/// `kasse bench qr DIR…`: for each folder, the decode rate (found and equal
+/// to the expected text in `NAME.txt` beside `NAME.png|jpg`) and the time per
+/// image (median, p95) of this till's decoder, on one core.
+pub fn qr(dirs: &[std::path::PathBuf]) -> Result<String> {
+    use crate::scanner::decode;
+    let mut out = String::from("kasse bench qr (rqrr + preprocessing, one core)\n");
+    out += &format!(
+        "{:<40} {:>9} {:>8} {:>10} {:>10}\n",
+        "folder", "decoded", "rate", "median ms", "p95 ms"
+    );
+    for dir in dirs {
+        let mut images: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|e| e == "png" || e == "jpg" || e == "jpeg")
+            })
+            .collect();
+        images.sort();
+        let (mut ok, mut total, mut times) = (0usize, 0usize, Vec::new());
+        for img in &images {
+            let Ok(expected) = std::fs::read_to_string(img.with_extension("txt")) else {
+                continue;
+            };
+            total += 1;
+            let t = Instant::now();
+            let found = decode::decode_file(img)
+                .map(|o| o.texts)
+                .unwrap_or_default();
+            times.push(t.elapsed());
+            if found.iter().any(|f| f.trim_end() == expected.trim_end()) {
+                ok += 1;
+            }
+        }
+        times.sort_unstable();
+        let at = |q: f64| {
+            times
+                .get(((times.len().max(1) - 1) as f64 * q).round() as usize)
+                .copied()
+                .unwrap_or_default()
+        };
+        out += &format!(
+            "{:<40} {:>4}/{:<4} {:>7.0}% {:>10.1} {:>10.1}\n",
+            dir.display()
+                .to_string()
+                .chars()
+                .rev()
+                .take(40)
+                .collect::<String>()
+                .chars()
+                .rev()
+                .collect::<String>(),
+            ok,
+            total,
+            100.0 * ok as f64 / total.max(1) as f64,
+            at(0.5).as_secs_f64() * 1000.0,
+            at(0.95).as_secs_f64() * 1000.0,
+        );
+    }
+    Ok(out)
+}

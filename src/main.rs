@@ -227,6 +227,8 @@ enum SyncCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Decode rate and time per image of folders of QR photos (NAME.txt holds the text).
+    Qr { dirs: Vec<PathBuf> },
     /// A till's outbox uploaded to a ledger on loopback, and the change feed pulled.
     Sync {
         /// Ledger database: a SQLite path (default: a temporary file) or postgres://…
@@ -364,6 +366,7 @@ fn main() -> ExitCode {
             SyncCommand::Run { every } => kasse::cli::sync_run(&config, every),
         }),
         Command::Bench { command } => report(match command {
+            BenchCommand::Qr { dirs } => kasse::bench::qr(&dirs).map(|r| print!("{r}")),
             BenchCommand::Sync { db, sales, members } => {
                 let tmp = tempfile::tempdir();
                 match (db, tmp) {
