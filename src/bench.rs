@@ -456,12 +456,12 @@ pub fn qr(dirs: &[std::path::PathBuf]) -> Result<String> {
             })
             .collect();
         images.sort();
-        let (mut ok, mut total, mut times) = (0usize, 0usize, Vec::new());
+        let (mut ok, mut labelled, mut times) = (0usize, 0usize, Vec::new());
         for img in &images {
             let Ok(expected) = std::fs::read_to_string(img.with_extension("txt")) else {
                 continue;
             };
-            total += 1;
+            labelled += 1;
             let t = Instant::now();
             let found = decode::decode_file(img)
                 .map(|o| o.texts)
@@ -480,18 +480,11 @@ pub fn qr(dirs: &[std::path::PathBuf]) -> Result<String> {
         };
         out += &format!(
             "{:<40} {:>4}/{:<4} {:>7.0}% {:>10.1} {:>10.1}\n",
-            dir.display()
-                .to_string()
-                .chars()
-                .rev()
-                .take(40)
-                .collect::<String>()
-                .chars()
-                .rev()
-                .collect::<String>(),
+            dir.display(),
             ok,
-            total,
-            100.0 * ok as f64 / total.max(1) as f64,
+            labelled,
+            // A share of images, not money.
+            100.0 * ok as f64 / labelled.max(1) as f64,
             at(0.5).as_secs_f64() * 1000.0,
             at(0.95).as_secs_f64() * 1000.0,
         );

@@ -336,7 +336,7 @@ impl Till {
                 match found {
                     // Weighed and labelled at a service scale: the code carries net grams.
                     Some(p) if p.is_weighed() => Line::weighed(p, value),
-                    Some(p) => Line::priced(p, Money::from_ore(i64::from(value))),
+                    Some(p) => Line::at_label_price(p, Money::from_ore(i64::from(value))),
                     None => return Outcome::Refused(Reason::UnknownCode),
                 }
             }

@@ -301,18 +301,8 @@ fn fold(out: &mut BTreeMap<(String, String), Value>, page: &Value) {
 
 /// A `sale` event; `patch` overrides body fields.
 fn sale(seq: i64, patch: Value) -> Value {
-    let mut body = json!({
-        "number": seq, "member": "M-1",
-        "lines": [{"sku": "KAFFE", "qty": 1, "grams": null, "unit_price": "25.00",
-                   "discount": "0.00", "discount_kind": null, "discount_ref": null,
-                   "amount": "25.00"}],
-        "total": "25.00",
-        "tenders": [{"kind": "card", "amount": "25.00"}],
-        "rounding": "0.00",
-        "vat": [{"rate": "25", "gross": "25.00", "net": "20.00", "vat": "5.00"}],
-        "bonus_earned": "0.75", "bonus_balance": "13.15",
-        "coupons": [], "clips": [], "bonus_used": "0.00"
-    });
+    let mut body =
+        kasse::ledger::wire::one_coffee_sale_body(seq.unsigned_abs(), "M-1", "0.75", "13.15");
     for (k, v) in patch.as_object().unwrap() {
         body[k] = v.clone();
     }

@@ -2,7 +2,7 @@
 //!
 //! The model follows `Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd`
 //! (namespace [`NAMESPACE`]) but in the canteen's terms: plain structs,
-//! `Decimal` amounts (never `f64`), chrono dates and times, and the code
+//! `Decimal` amounts (never binary floating point), chrono dates and times, and the code
 //! lists as enums. [`write()`] first [`check`]s the model — the references the
 //! schema's keys demand, lengths, decimals, sums — and refuses with a reason a
 //! person can act on, then writes the elements in schema order.

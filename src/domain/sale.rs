@@ -64,7 +64,7 @@ impl Line {
     }
 
     /// One unit at a price the barcode carries (GS1 in-store price code).
-    pub fn priced(product: &Product, price: Money) -> Line {
+    pub fn at_label_price(product: &Product, price: Money) -> Line {
         Line {
             unit_price: price,
             gross: price,

@@ -210,18 +210,8 @@ fn sale_batches(sales: usize, batch: usize, members: usize) -> Vec<Bytes> {
             json!({
                 "seq": seq, "id": format!("bench-sale-{seq}"), "kind": "sale",
                 "at": "2026-11-23T11:31:07+01:00", "offline": true,
-                "body": {
-                    "number": seq, "member": member_id(seq % members),
-                    "lines": [{"sku": "KAFFE", "qty": 1, "grams": null, "unit_price": "25.00",
-                               "discount": "0.00", "discount_kind": null, "discount_ref": null,
-                               "amount": "25.00"}],
-                    "total": "25.00",
-                    "tenders": [{"kind": "card", "amount": "25.00"}],
-                    "rounding": "0.00",
-                    "vat": [{"rate": "25", "gross": "25.00", "net": "20.00", "vat": "5.00"}],
-                    "bonus_earned": "0.75", "bonus_balance": "10.75",
-                    "coupons": [], "clips": [], "bonus_used": "0.00"
-                }
+                "body": crate::ledger::wire::one_coffee_sale_body(
+                    seq as u64, &member_id(seq % members), "0.75", "10.75"),
             })
         })
         .collect();
