@@ -26,6 +26,8 @@ pub struct Config {
     pub signing_key: PathBuf,
     pub key_version: String,
     pub ledger: Option<LedgerSettings>,
+    pub scanner: ScannerConfig,
+    pub kiosk: KioskConfig,
     /// The file this config was read from.
     pub source: PathBuf,
 }
@@ -36,6 +38,36 @@ pub struct LedgerSettings {
     pub url: String,
     pub token_file: PathBuf,
     pub timeout_ms: u64,
+}
+
+/// `[scanner]`: the camera that reads app codes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScannerConfig {
+    /// `auto` (first camera, else the fixture folder), `none`, a device
+    /// index such as `0`, or a camera name.
+    pub camera: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    /// The same text is reported again only after it was out of view this long.
+    pub repeat_after_ms: u64,
+    /// Images played as a camera when no camera is found (the demo).
+    pub fixture_folder: PathBuf,
+}
+
+/// `[kiosk]`: the screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KioskConfig {
+    /// `no` or `en`: the language a sale starts in.
+    pub language: String,
+    /// Seconds without input before "Still there?".
+    pub idle_s: u64,
+    /// Seconds the "Still there?" prompt waits (at least 20, WCAG 2.2.1).
+    pub still_there_s: u64,
+    pub large_text: bool,
+    /// Window size in logical pixels.
+    pub width: u32,
+    pub height: u32,
 }
 
 /// Who the receipts are from (kassasystemforskrifta: name and org. number).
@@ -99,6 +131,30 @@ struct Raw {
     printer: Option<RawPrinter>,
     compliance: Option<RawCompliance>,
     ledger: Option<RawLedger>,
+    scanner: Option<RawScanner>,
+    kiosk: Option<RawKiosk>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScanner {
+    camera: Option<Spanned<Value>>,
+    width: Option<u32>,
+    height: Option<u32>,
+    fps: Option<Spanned<u32>>,
+    repeat_after_ms: Option<u64>,
+    fixture_folder: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKiosk {
+    language: Option<Spanned<String>>,
+    idle_s: Option<u64>,
+    still_there_s: Option<Spanned<u64>>,
+    large_text: Option<bool>,
+    width: Option<u32>,
+    height: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -348,6 +404,67 @@ impl Config {
                 }
             }
         };
+        let scanner = {
+            let s = raw.scanner;
+            let camera = match s.as_ref().and_then(|s| s.camera.as_ref()) {
+                None => "auto".to_string(),
+                Some(c) => match c.get_ref() {
+                    Value::String(t) if !t.trim().is_empty() => t.trim().to_string(),
+                    Value::Integer(i) if *i >= 0 => i.to_string(),
+                    _ => {
+                        return Err(src.error(
+                            c.span(),
+                            "camera",
+                            "use \"auto\", \"none\", a device index (0) or a camera name",
+                        ));
+                    }
+                },
+            };
+            let fps = s.as_ref().and_then(|s| s.fps.clone());
+            if let Some(f) = &fps
+                && !(1..=120).contains(f.get_ref())
+            {
+                return Err(src.error(f.span(), "fps", "frames per second: 1 to 120"));
+            }
+            ScannerConfig {
+                camera,
+                width: s.as_ref().and_then(|s| s.width).unwrap_or(1280),
+                height: s.as_ref().and_then(|s| s.height).unwrap_or(720),
+                fps: fps.map_or(15, Spanned::into_inner),
+                repeat_after_ms: s.as_ref().and_then(|s| s.repeat_after_ms).unwrap_or(1500),
+                fixture_folder: dir.join(
+                    s.and_then(|s| s.fixture_folder)
+                        .unwrap_or_else(|| "fixtures/qr/camera".into()),
+                ),
+            }
+        };
+        let kiosk = {
+            let k = raw.kiosk;
+            let language = k.as_ref().and_then(|k| k.language.clone());
+            if let Some(l) = &language
+                && !["no", "en"].contains(&l.get_ref().as_str())
+            {
+                return Err(src.error(l.span(), "language", "`no` or `en`"));
+            }
+            let still = k.as_ref().and_then(|k| k.still_there_s.clone());
+            if let Some(st) = &still
+                && *st.get_ref() < 20
+            {
+                return Err(src.error(
+                    st.span(),
+                    "still_there_s",
+                    "give at least 20 seconds to answer (WCAG 2.2.1)",
+                ));
+            }
+            KioskConfig {
+                language: language.map_or_else(|| "no".into(), Spanned::into_inner),
+                idle_s: k.as_ref().and_then(|k| k.idle_s).unwrap_or(60),
+                still_there_s: still.map_or(30, Spanned::into_inner),
+                large_text: k.as_ref().and_then(|k| k.large_text).unwrap_or(false),
+                width: k.as_ref().and_then(|k| k.width).unwrap_or(1280),
+                height: k.as_ref().and_then(|k| k.height).unwrap_or(800),
+            }
+        };
         Ok(Config {
             till_id: id.clone(),
             mode,
@@ -369,6 +486,8 @@ impl Config {
                 |c| c.key_version,
             ),
             ledger,
+            scanner,
+            kiosk,
             source: path.to_path_buf(),
         })
     }
@@ -439,6 +558,10 @@ mod tests {
             (GOOD.replace("port = ", "prot = "), 9, "prot"),
             (GOOD.replace("[scale]", "[scael]"), 8, "scael"),
             (GOOD.replace("mode = \"cashier\"", "mode = 3"), 3, "mode"),
+            (format!("{GOOD}[scanner]\ncamera = -1\n"), 15, "camera"),
+            (format!("{GOOD}[scanner]\nfps = 0\n"), 15, "fps"),
+            (format!("{GOOD}[kiosk]\nlanguage = \"de\"\n"), 15, "language"),
+            (format!("{GOOD}[kiosk]\nstill_there_s = 5\n"), 15, "still_there_s"),
         ];
         for (text, line, key) in table {
             let e = Config::parse(Path::new("config.toml"), &text).unwrap_err();
