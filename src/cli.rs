@@ -333,7 +333,7 @@ pub enum LedgerAction<'a> {
     Exceptions,
 }
 
-fn ledger_client(config: &Config) -> Result<crate::sync::LedgerClient> {
+pub(crate) fn ledger_client(config: &Config) -> Result<crate::sync::LedgerClient> {
     let Some(l) = &config.ledger else {
         bail!(
             "{}: no [ledger] section (url, token_file)",

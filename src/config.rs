@@ -28,6 +28,8 @@ pub struct Config {
     pub ledger: Option<LedgerSettings>,
     pub scanner: ScannerConfig,
     pub kiosk: KioskConfig,
+    /// Cashiers and attendants who may log in, with their hashed PINs.
+    pub staff: Vec<StaffMember>,
     /// The file this config was read from.
     pub source: PathBuf,
 }
@@ -53,6 +55,36 @@ pub struct ScannerConfig {
     pub repeat_after_ms: u64,
     /// Images played as a camera when no camera is found (the demo).
     pub fixture_folder: PathBuf,
+}
+
+/// `[[staff]]`: who may log in. The PIN is kept only as an Argon2id hash
+/// (`kasse staff hash-pin` makes one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaffMember {
+    pub id: String,
+    pub name: String,
+    pub pin_hash: String,
+}
+
+/// Hashes a PIN for `[[staff]] pin_hash` (Argon2id, random salt, PHC string).
+pub fn hash_pin(pin: &str) -> Result<String, argon2::password_hash::Error> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|_| argon2::password_hash::Error::Crypto)?;
+    let salt = SaltString::encode_b64(&bytes)?;
+    Ok(argon2::Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Whether `pin` matches a stored hash; a malformed hash matches nothing.
+pub fn verify_pin(hash: &str, pin: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(pin.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// `[kiosk]`: the screen.
@@ -133,6 +165,16 @@ struct Raw {
     ledger: Option<RawLedger>,
     scanner: Option<RawScanner>,
     kiosk: Option<RawKiosk>,
+    #[serde(default)]
+    staff: Vec<RawStaff>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStaff {
+    id: String,
+    name: String,
+    pin_hash: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -465,6 +507,21 @@ impl Config {
                 height: k.as_ref().and_then(|k| k.height).unwrap_or(800),
             }
         };
+        let mut staff = Vec::with_capacity(raw.staff.len());
+        for s in raw.staff {
+            if argon2::password_hash::PasswordHash::new(s.pin_hash.get_ref()).is_err() {
+                return Err(src.error(
+                    s.pin_hash.span(),
+                    "pin_hash",
+                    "not a PIN hash: make one with `kasse staff hash-pin`",
+                ));
+            }
+            staff.push(StaffMember {
+                id: s.id,
+                name: s.name,
+                pin_hash: s.pin_hash.into_inner(),
+            });
+        }
         Ok(Config {
             till_id: id.clone(),
             mode,
@@ -488,6 +545,7 @@ impl Config {
             ledger,
             scanner,
             kiosk,
+            staff,
             source: path.to_path_buf(),
         })
     }
@@ -535,6 +593,17 @@ mod tests {
     }
 
     #[test]
+    fn pins_are_hashed_and_checked() {
+        let h = hash_pin("2468").unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(!h.contains("2468"));
+        assert!(verify_pin(&h, "2468"));
+        assert!(!verify_pin(&h, "2469"));
+        assert!(!verify_pin("not a hash", "2468"));
+        assert_ne!(hash_pin("2468").unwrap(), h, "salted");
+    }
+
+    #[test]
     fn good_file() {
         let c = Config::parse(Path::new("/etc/kasse/config.toml"), GOOD).unwrap();
         assert_eq!(c.mode, Mode::Cashier);
@@ -562,6 +631,7 @@ mod tests {
             (format!("{GOOD}[scanner]\nfps = 0\n"), 15, "fps"),
             (format!("{GOOD}[kiosk]\nlanguage = \"de\"\n"), 15, "language"),
             (format!("{GOOD}[kiosk]\nstill_there_s = 5\n"), 15, "still_there_s"),
+            (format!("{GOOD}[[staff]]\nid = \"kari\"\nname = \"Kari\"\npin_hash = \"1234\"\n"), 17, "pin_hash"),
         ];
         for (text, line, key) in table {
             let e = Config::parse(Path::new("config.toml"), &text).unwrap_err();

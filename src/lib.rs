@@ -18,3 +18,4 @@ pub mod scanner;
 pub mod store;
 pub mod sync;
 pub mod till;
+pub mod ui;

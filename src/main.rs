@@ -14,12 +14,23 @@ use std::process::ExitCode;
     about = "Checkout till for student canteens and cafés"
 )]
 struct Cli {
+    /// With no command: open the kiosk with `config.toml`.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open the kiosk window (the default): self-service or operated per config.
+    Kiosk {
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+    },
+    /// Staff PINs: `kasse staff hash-pin 1234` prints a `pin_hash` for config.toml.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// Replay a scripted checkout and print its JSON (spec/replay.md).
     Replay {
         scenario: PathBuf,
@@ -125,6 +136,12 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Hash a PIN (Argon2id) for `[[staff]] pin_hash`.
+    HashPin { pin: String },
 }
 
 #[derive(Subcommand)]
@@ -260,7 +277,18 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
-    match cli.command {
+    let command = cli.command.unwrap_or(Command::Kiosk {
+        config: PathBuf::from("config.toml"),
+    });
+    match command {
+        Command::Kiosk { config } => report(kasse::ui::run(&config)),
+        Command::Staff {
+            command: StaffCommand::HashPin { pin },
+        } => report(
+            kasse::config::hash_pin(&pin)
+                .map(|h| println!("{h}"))
+                .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}")),
+        ),
         Command::Replay { scenario, data, db } => {
             let opts = ReplayOptions {
                 data: data.as_deref(),

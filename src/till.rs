@@ -129,6 +129,25 @@ pub struct Till {
     reserver: Option<Box<dyn Reserver>>,
 }
 
+/// The bonus an answered sale takes off, given the connection.
+fn bonus_to_use(
+    sale: &Sale,
+    training: bool,
+    limits: &OfflineLimits,
+    member: Option<&Member>,
+    today: chrono::NaiveDate,
+    connection: Connection,
+) -> Money {
+    let student = !training && member.is_some_and(|m| m.is_student_on(today));
+    match sale.bonus_answer {
+        Some(true) if student && !matches!(connection, Connection::Offline { too_long: true }) => {
+            let balance = member.map_or(Money::ZERO, |m| m.bonus);
+            sale::bonus_usable(balance, sale.total(), connection, limits)
+        }
+        _ => Money::ZERO,
+    }
+}
+
 /// Reserves stored value at the central ledger (spec/ledger-api.md).
 pub trait Reserver: Send {
     fn reserve(&self, reservation: &Reservation) -> Reserve;
@@ -459,14 +478,9 @@ impl Till {
         let student = !self.training && member.as_ref().is_some_and(|m| m.is_student_on(today));
         let balance = member.as_ref().map_or(Money::ZERO, |m| m.bonus);
         let total = self.sale.total();
-        let bonus_for = |connection: Connection| match self.sale.bonus_answer {
-            Some(true)
-                if student && !matches!(connection, Connection::Offline { too_long: true }) =>
-            {
-                sale::bonus_usable(balance, total, connection, &self.limits)
-            }
-            _ => Money::ZERO,
-        };
+        let (sale_now, training, limits) = (&self.sale, self.training, &self.limits);
+        let bonus_for =
+            |connection| bonus_to_use(sale_now, training, limits, member.as_ref(), today, connection);
         let mut bonus_used = bonus_for(connection);
         let sale_id = self
             .sale_id
@@ -583,6 +597,54 @@ impl Till {
             tender: payment.tender.as_ref().map(|t| t.kind),
             amount: due,
             change,
+        })
+    }
+
+    /// The bonus question a self-checkout asks before payment: the member's
+    /// balance and what it would take off; `None` when there is nothing to offer.
+    pub fn bonus_offer(&self, now: DateTime<FixedOffset>) -> Result<Option<(Money, Money)>, TillError> {
+        if self.sale.lines.is_empty() || self.training {
+            return Ok(None);
+        }
+        let member = self.member_facts()?;
+        let offer = sale::bonus_offer(
+            &self.sale,
+            member.as_ref(),
+            now.date_naive(),
+            self.connection(now),
+            &self.limits,
+        );
+        Ok(offer
+            .ok()
+            .map(|amount| (member.as_ref().map_or(Money::ZERO, |m| m.bonus), amount)))
+    }
+
+    /// What paying with `tender` now would take (bonus as answered), without
+    /// paying: the payment screen shows it before the terminal starts.
+    pub fn quote(&self, tender: TenderKind, now: DateTime<FixedOffset>) -> Result<Payment, TillError> {
+        let member = self.member_facts()?;
+        let bonus = bonus_to_use(
+            &self.sale,
+            self.training,
+            &self.limits,
+            member.as_ref(),
+            now.date_naive(),
+            self.connection(now),
+        );
+        Ok(Payment::plan(self.sale.total(), bonus, tender))
+    }
+
+    /// Staff attach a member by number (a student without the app, or no
+    /// camera): the same checks as a scanned member code.
+    pub fn attach_member_by_staff(&mut self, member: &str) -> Result<Outcome, TillError> {
+        if self.store.member(member)?.is_none() {
+            return Ok(Outcome::Refused(Reason::UnknownCode));
+        }
+        Ok(match self.sale.attach_member(member) {
+            Ok(()) => Outcome::Member {
+                member: member.to_string(),
+            },
+            Err(reason) => Outcome::Refused(reason),
         })
     }
 
@@ -782,13 +844,14 @@ impl Till {
         Ok(self.store.commit_sale(&done)?)
     }
 
-    /// Cashier: removes line `number` (1-based); later lines move up.
+    /// Cashier or staff: removes line `number` (1-based); later lines move up.
     pub fn void(
         &mut self,
         number: usize,
         now: DateTime<FixedOffset>,
     ) -> Result<Outcome, TillError> {
-        if self.mode != Mode::Cashier {
+        // A cashier, or staff called to a self-service till (logged in).
+        if self.mode != Mode::Cashier && self.operator.is_none() {
             return Ok(Outcome::Refused(Reason::NotAllowedInMode));
         }
         if self.sale.lines.is_empty() {

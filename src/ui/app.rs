@@ -1,0 +1,1068 @@
+//! The kiosk application: owns the till, routes every screen's action to it,
+//! and shows what came of it. Devices and sync arrive as messages from
+//! subscriptions (`devices.rs`); nothing here waits on a device or the network.
+
+use super::Element;
+use super::devices::{self, CameraReport, ScaleReport};
+use super::screen::{
+    self, Action, bonus, idle, payment, receipt, register, reports, shopping, staff, thanks,
+    welcome,
+};
+use super::text::{self, Lang, kr, tr};
+use super::theme;
+use super::widget::{self, Look, Notice};
+use crate::config::{Config, StaffMember};
+use crate::devices::payment::{PaymentTerminal, PaymentUpdate};
+use crate::domain::print::{self, Header, Marking};
+use crate::domain::{Member, Money, Product, Receipt, Reason, TenderKind};
+use crate::store::SaleKind;
+use crate::sync::SyncStatus;
+use crate::till::{Mode, Outcome, PayRequest, Till, TillError};
+use chrono::{DateTime, FixedOffset};
+use iced::keyboard::{self, Key, key::Named};
+use iced::widget::{column, container, image, row, stack};
+use iced::widget::text as label;
+use iced::{Length, Subscription, Task};
+use std::time::{Duration, Instant};
+
+/// How long a notice stays on screen.
+const NOTICE_FOR: Duration = Duration::from_secs(6);
+/// How long the "code read" flash lasts.
+const FLASH_FOR: Duration = Duration::from_millis(700);
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Tick(Instant),
+    /// A key no widget took (arrows, the barcode wedge).
+    Key(keyboard::Event),
+    Do(Action),
+    Shopping(shopping::Message),
+    Register(register::Message),
+    Payment(payment::Message),
+    Staff(staff::Message),
+    Scale(ScaleReport),
+    Camera(CameraReport),
+    Sync(SyncStatus),
+    /// An update from the running payment `seq`.
+    Terminal(u64, PaymentUpdate),
+    Printed(Result<(), String>),
+}
+
+#[derive(Debug)]
+pub enum Screen {
+    Welcome,
+    Shopping(shopping::State),
+    Register(register::State),
+    Bonus(bonus::State),
+    Payment(payment::State),
+    Receipt(receipt::State),
+    Thanks(thanks::State),
+    /// Cashier login (operated) or staff called by Help (self-service).
+    Staff(staff::State),
+    Reports(reports::State),
+}
+
+impl Screen {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Screen::Welcome => "welcome",
+            Screen::Shopping(_) => "shopping",
+            Screen::Register(_) => "register",
+            Screen::Bonus(_) => "bonus",
+            Screen::Payment(_) => "payment",
+            Screen::Receipt(_) => "receipt",
+            Screen::Thanks(_) => "thanks",
+            Screen::Staff(_) => "staff",
+            Screen::Reports(_) => "reports",
+        }
+    }
+}
+
+/// What the status bar shows.
+#[derive(Clone, Debug, Default)]
+pub struct Status {
+    pub scale: String,
+    pub scale_ok: bool,
+    pub camera: String,
+    pub camera_ok: bool,
+    pub sync: SyncStatus,
+    pub ledger: bool,
+}
+
+/// Everything the kiosk needs from the config, kept apart from the till.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub till_id: String,
+    pub company: crate::config::Company,
+    pub lang: Lang,
+    pub large_text: bool,
+    pub idle_after: Duration,
+    pub answer_within: Duration,
+    pub payment: crate::config::PaymentConfig,
+    pub printer: crate::config::PrinterTarget,
+    pub staff: Vec<StaffMember>,
+    pub max_gap_ms: u64,
+}
+
+impl Settings {
+    pub fn from_config(c: &Config) -> Settings {
+        Settings {
+            till_id: c.till_id.clone(),
+            company: c.company.clone(),
+            lang: Lang::parse(&c.kiosk.language).unwrap_or_default(),
+            large_text: c.kiosk.large_text,
+            idle_after: Duration::from_secs(c.kiosk.idle_s),
+            answer_within: Duration::from_secs(c.kiosk.still_there_s),
+            payment: c.payment.clone(),
+            printer: c.printer.clone(),
+            staff: c.staff.clone(),
+            max_gap_ms: c.barcode.max_gap_ms,
+        }
+    }
+}
+
+pub struct App {
+    till: Till,
+    settings: Settings,
+    lang: Lang,
+    large_text: bool,
+    pub screen: Screen,
+    notice: Option<(Notice, Instant)>,
+    /// The attached member's facts, read once when attached.
+    member: Option<Member>,
+    weight: shopping::Weight,
+    pub status: Status,
+    preview: Option<image::Handle>,
+    flash_until: Option<Instant>,
+    pub idle: idle::Idle,
+    now: Instant,
+    epoch: Instant,
+    wedge: crate::domain::barcode::WedgeDetector,
+    terminal: Option<Box<dyn PaymentTerminal>>,
+    payment_seq: u64,
+    /// The tender and cash of the payment under way.
+    paying: Option<(TenderKind, Option<Money>)>,
+    last_receipt: Option<(SaleKind, u64)>,
+    /// Where the ESC/POS bytes of the last printout went (tests, demo).
+    pub printed: Vec<Vec<u8>>,
+    /// The devices to run; None in tests, which send device messages themselves.
+    setup: Option<devices::Setup>,
+    /// A fixed wall clock (tests, screenshots); None is the real one.
+    clock: Option<DateTime<FixedOffset>>,
+}
+
+
+impl App {
+    pub fn new(till: Till, settings: Settings, now: Instant) -> App {
+        let screen = match till.mode() {
+            Mode::SelfService => Screen::Welcome,
+            Mode::Cashier => Screen::Staff(staff::State::new(staff::Purpose::Login)),
+        };
+        App {
+            idle: idle::Idle::new(settings.idle_after, settings.answer_within, now),
+            wedge: crate::domain::barcode::WedgeDetector::new(settings.max_gap_ms),
+            lang: settings.lang,
+            large_text: settings.large_text,
+            till,
+            settings,
+            screen,
+            notice: None,
+            member: None,
+            weight: shopping::Weight::default(),
+            status: Status::default(),
+            preview: None,
+            flash_until: None,
+            now,
+            epoch: now,
+            terminal: None,
+            payment_seq: 0,
+            paying: None,
+            last_receipt: None,
+            printed: Vec::new(),
+            setup: None,
+            clock: None,
+        }
+    }
+
+    /// Fixes the wall clock the till's records and code expiry use.
+    pub fn set_clock(&mut self, at: DateTime<FixedOffset>) {
+        self.clock = Some(at);
+    }
+
+    fn wall(&self) -> DateTime<FixedOffset> {
+        self.clock
+            .unwrap_or_else(|| chrono::Local::now().fixed_offset())
+    }
+
+    pub fn set_setup(&mut self, setup: devices::Setup) {
+        self.setup = Some(setup);
+    }
+
+    pub fn till(&self) -> &Till {
+        &self.till
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref().map(|(n, _)| n)
+    }
+
+    fn look(&self) -> Look {
+        Look::new(self.lang, self.large_text)
+    }
+
+    fn say(&mut self, text: impl Into<String>, refusal: bool) {
+        self.notice = Some((
+            Notice {
+                text: text.into(),
+                refusal,
+            },
+            self.now + NOTICE_FOR,
+        ));
+    }
+
+    fn refuse(&mut self, reason: Reason) {
+        self.say(text::reason(self.lang, reason), true);
+    }
+
+    fn fail(&mut self, e: &TillError) {
+        tracing_error(e);
+        self.say(format!("{}: {e}", tr(self.lang, "Till error")), true);
+    }
+
+    /// Where the sale goes on after an overlay or a payment step.
+    fn home(&mut self) {
+        self.screen = match self.till.mode() {
+            Mode::Cashier if self.till.operator().is_none() => {
+                Screen::Staff(staff::State::new(staff::Purpose::Login))
+            }
+            Mode::Cashier => Screen::Register(register::State::new()),
+            Mode::SelfService if self.till.sale().is_empty() => Screen::Welcome,
+            Mode::SelfService => Screen::Shopping(shopping::State::default()),
+        };
+    }
+
+    fn to_cart(&mut self) {
+        if !matches!(self.screen, Screen::Shopping(_) | Screen::Register(_)) {
+            self.home();
+            if matches!(self.screen, Screen::Welcome) {
+                self.screen = Screen::Shopping(shopping::State::default());
+            }
+        }
+    }
+
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::Tick(now) => {
+                self.tick(now);
+                Task::none()
+            }
+            Message::Key(event) => self.key(event),
+            Message::Do(action) => {
+                self.idle.input(self.now);
+                self.act(action)
+            }
+            Message::Shopping(m) => {
+                self.idle.input(self.now);
+                let weight = self.weight;
+                let Screen::Shopping(state) = &mut self.screen else {
+                    return Task::none();
+                };
+                match state.update(m, self.till.catalog(), weight) {
+                    Some(action) => self.act(action),
+                    None => Task::none(),
+                }
+            }
+            Message::Register(m) => {
+                self.idle.input(self.now);
+                let bonus = self.bonus_offer().map(|(_, amount)| amount);
+                let Screen::Register(state) = &mut self.screen else {
+                    return Task::none();
+                };
+                match state.update(m, self.till.catalog(), bonus) {
+                    Some(action) => self.act(action),
+                    None => Task::none(),
+                }
+            }
+            Message::Payment(m) => {
+                self.idle.input(self.now);
+                let Screen::Payment(state) = &mut self.screen else {
+                    return Task::none();
+                };
+                match state.update(m) {
+                    Some(action) => self.act(action),
+                    None => Task::none(),
+                }
+            }
+            Message::Staff(m) => {
+                self.idle.input(self.now);
+                let Screen::Staff(state) = &mut self.screen else {
+                    return Task::none();
+                };
+                match state.update(m) {
+                    Some(action) => self.act(action),
+                    None => Task::none(),
+                }
+            }
+            Message::Scale(report) => {
+                match report {
+                    ScaleReport::Status { text, ok } => {
+                        self.status.scale = text;
+                        self.status.scale_ok = ok;
+                        if !ok {
+                            self.weight = shopping::Weight::default();
+                        }
+                    }
+                    ScaleReport::Weight { grams, stable } => {
+                        self.status.scale_ok = true;
+                        self.weight = shopping::Weight {
+                            grams: Some(grams),
+                            stable,
+                        };
+                    }
+                    ScaleReport::NoWeight => self.weight = shopping::Weight::default(),
+                }
+                Task::none()
+            }
+            Message::Camera(report) => match report {
+                CameraReport::Status { text, ok } => {
+                    self.status.camera = text;
+                    self.status.camera_ok = ok;
+                    Task::none()
+                }
+                CameraReport::Preview(handle) => {
+                    self.preview = Some(handle);
+                    Task::none()
+                }
+                CameraReport::Code(code) => {
+                    self.flash_until = Some(self.now + FLASH_FOR);
+                    devices::beep();
+                    self.idle.input(self.now);
+                    self.act(Action::Code(code))
+                }
+            },
+            Message::Sync(status) => {
+                if self.status.ledger {
+                    let last_sync = status.last_sync.unwrap_or_else(|| self.wall());
+                    self.till.set_link(crate::till::Link {
+                        online: status.online,
+                        last_sync,
+                    });
+                }
+                self.status.sync = status;
+                Task::none()
+            }
+            Message::Terminal(seq, update) => {
+                if seq == self.payment_seq {
+                    self.terminal_update(update);
+                }
+                Task::none()
+            }
+            Message::Printed(result) => {
+                if let Screen::Receipt(state) = &mut self.screen {
+                    state.stage = receipt::Stage::Printed(result);
+                }
+                Task::none()
+            }
+        }
+    }
+
+    fn tick(&mut self, now: Instant) {
+        self.now = now;
+        if self.notice.as_ref().is_some_and(|(_, until)| now >= *until) {
+            self.notice = None;
+        }
+        if self.flash_until.is_some_and(|u| now >= u) {
+            self.flash_until = None;
+        }
+        if let Screen::Thanks(t) = &self.screen
+            && t.tick(now).is_some()
+        {
+            self.next_customer();
+        }
+        // Only a self-service sale left alone is cancelled; a cashier's is not.
+        let active = self.till.mode() == Mode::SelfService
+            && !self.till.sale().is_empty()
+            && matches!(
+                self.screen,
+                Screen::Shopping(_) | Screen::Bonus(_) | Screen::Payment(payment::State { stage: payment::Stage::Choose | payment::Stage::Failed { .. }, .. })
+            );
+        if self.idle.tick(now, active) == idle::Verdict::GiveUp {
+            match self.till.cancel(self.wall()) {
+                Ok(_) => {
+                    self.member = None;
+                    self.screen = Screen::Welcome;
+                    self.lang = self.settings.lang;
+                    self.say(tr(self.lang, "The purchase was cancelled"), false);
+                }
+                Err(e) => self.fail(&e),
+            }
+        }
+    }
+
+    fn key(&mut self, event: keyboard::Event) -> Task<Message> {
+        let keyboard::Event::KeyPressed { key, text, .. } = event else {
+            return Task::none();
+        };
+        self.idle.input(self.now);
+        let ms = u64::try_from(self.now.saturating_duration_since(self.epoch).as_millis())
+            .unwrap_or(u64::MAX);
+        if let Screen::Register(_) = self.screen {
+            let m = match key.as_ref() {
+                Key::Named(Named::ArrowUp) => Some(register::Message::Up),
+                Key::Named(Named::ArrowDown) => Some(register::Message::Down),
+                Key::Named(Named::Escape) => Some(register::Message::Search(String::new())),
+                _ => None,
+            };
+            if let Some(m) = m {
+                return Task::batch([
+                    self.update(Message::Register(m)),
+                    iced::widget::operation::focus(register::SEARCH),
+                ]);
+            }
+        }
+        let ch = match key.as_ref() {
+            Key::Named(Named::Enter) => Some('\n'),
+            _ => text.and_then(|t| t.chars().next()),
+        };
+        match ch.and_then(|c| self.wedge.key(ms, c)) {
+            Some(crate::domain::barcode::Keyed::Scan(code)) => self.act(Action::Code(code)),
+            _ => Task::none(),
+        }
+    }
+
+    fn bonus_offer(&self) -> Option<(Money, Money)> {
+        self.till.bonus_offer(self.wall()).ok().flatten()
+    }
+
+    fn act(&mut self, action: Action) -> Task<Message> {
+        match action {
+            Action::Tap { sku, qty } => {
+                let weighed = self.till.catalog().product(&sku).is_some_and(Product::is_weighed);
+                let outcome = if weighed {
+                    // At the register a weighed item takes the scale's weight now.
+                    match (self.weight.grams.and_then(|g| u32::try_from(g).ok()), self.weight.stable) {
+                        (Some(g), stable) => self.till.weigh(&sku, g, stable),
+                        (None, _) => Outcome::WeightRefused(Reason::BelowMinWeight),
+                    }
+                } else {
+                    self.till.tap(&sku, qty)
+                };
+                self.outcome(outcome);
+            }
+            Action::OpenWeigh => {
+                let mut state = shopping::State {
+                    category: shopping::Category::Weighed,
+                    weighing: None,
+                };
+                if let Some(p) = self.till.catalog().products().iter().find(|p| p.is_weighed()) {
+                    state.weighing = Some(p.sku.clone());
+                }
+                self.screen = Screen::Shopping(state);
+            }
+            Action::Weigh { sku, grams } => {
+                let outcome = self.till.weigh(&sku, grams, true);
+                self.outcome(outcome);
+            }
+            Action::Code(code) => match self.till.present_code(code.trim(), self.wall()) {
+                Ok(outcome) => self.outcome(outcome),
+                Err(e) => self.fail(&e),
+            },
+            Action::Pay => return self.pay(),
+            Action::Bonus(accept) => match self.till.answer_bonus(accept, self.wall()) {
+                Ok(outcome) => {
+                    let cashier = self.till.mode() == Mode::Cashier;
+                    self.outcome(outcome);
+                    if !cashier {
+                        return self.to_payment();
+                    }
+                }
+                Err(e) => self.fail(&e),
+            },
+            Action::Tender { kind, cash_given } => return self.tender(kind, cash_given),
+            Action::CancelPayment => {
+                if let Some(t) = self.terminal.as_mut() {
+                    t.cancel();
+                }
+            }
+            Action::BackToCart => {
+                self.screen = Screen::Welcome;
+                self.to_cart();
+            }
+            Action::CancelSale => match self.till.cancel(self.wall()) {
+                Ok(Outcome::Cancelled) => {
+                    self.member = None;
+                    self.say(tr(self.lang, "Sale cancelled"), false);
+                    if self.till.mode() == Mode::SelfService {
+                        self.lang = self.settings.lang;
+                        self.screen = Screen::Welcome;
+                    } else {
+                        self.home();
+                    }
+                }
+                Ok(outcome) => self.outcome(outcome),
+                Err(e) => self.fail(&e),
+            },
+            Action::Void(n) => match self.till.void(n, self.wall()) {
+                Ok(outcome) => self.outcome(outcome),
+                Err(e) => self.fail(&e),
+            },
+            Action::AttachMember(id) => match self.till.attach_member_by_staff(&id) {
+                Ok(Outcome::Refused(Reason::UnknownCode)) => {
+                    self.say(tr(self.lang, "Unknown member"), true);
+                }
+                Ok(outcome) => self.outcome(outcome),
+                Err(e) => self.fail(&e),
+            },
+            Action::Receipt(choice) => return self.receipt_choice(choice),
+            Action::NextCustomer => self.next_customer(),
+            Action::Language => self.lang = self.lang.other(),
+            Action::LargeText => self.large_text = !self.large_text,
+            Action::Help => self.screen = Screen::Staff(staff::State::new(staff::Purpose::Attendant)),
+            Action::CloseOverlay => self.home(),
+            Action::Pin(pin) => return self.pin(&pin),
+            Action::Logout => {
+                if let Err(e) = self.till.logout(self.wall()) {
+                    self.fail(&e);
+                }
+                self.home();
+            }
+            Action::ShowReports => self.screen = Screen::Reports(reports::State::default()),
+            Action::Report(kind) => self.report(kind),
+            Action::CopyLastReceipt => self.copy_last(),
+            Action::Training(on) => {
+                if let Err(e) = self.till.set_training(on, self.wall()) {
+                    self.fail(&e);
+                }
+            }
+            Action::OpenDrawer => {
+                if let Err(e) = self.till.open_drawer(self.wall()) {
+                    self.fail(&e);
+                }
+            }
+            Action::StillHere => self.idle.input(self.now),
+        }
+        Task::none()
+    }
+
+    /// What the till said, on screen.
+    fn outcome(&mut self, outcome: Outcome) {
+        let lang = self.lang;
+        match outcome {
+            Outcome::Member { member } => {
+                self.member = self.till.store().member(&member).ok().flatten();
+                let name = self.member.as_ref().map_or(member, |m| m.name.clone());
+                self.say(format!("{} {name}", tr(lang, "Hello")), false);
+                self.to_cart();
+            }
+            Outcome::Line { sku, amount, .. } => {
+                let name = self
+                    .till
+                    .catalog()
+                    .product(&sku)
+                    .map_or(sku, |p| p.name.clone());
+                self.say(format!("{}: {name} {}", tr(lang, "Added"), kr(amount)), false);
+                self.to_cart();
+            }
+            Outcome::Coupon { coupon, .. } => {
+                self.say(format!("{} ({coupon})", tr(lang, "Coupon used")), false);
+                self.to_cart();
+            }
+            Outcome::Clip { clips_left, .. } => {
+                self.say(
+                    format!("{}: {clips_left} {}", tr(lang, "Clip used"), tr(lang, "clips left")),
+                    false,
+                );
+                self.to_cart();
+            }
+            Outcome::WeightRefused(r) | Outcome::Refused(r) => self.refuse(r),
+            Outcome::BonusOffered { balance, amount } => {
+                self.screen = Screen::Bonus(bonus::State { balance, amount });
+            }
+            Outcome::BonusUsed { amount } => {
+                self.say(format!("{}: {}", tr(lang, "Bonus used"), kr(amount)), false);
+            }
+            Outcome::BonusDeclined => {}
+            Outcome::Paid {
+                receipt, change, ..
+            } => self.paid(*receipt, change),
+            Outcome::Declined { .. } => {
+                if let Screen::Payment(state) = &mut self.screen {
+                    state.stage = payment::Stage::Failed {
+                        why: tr(lang, "Payment declined").to_string(),
+                    };
+                }
+            }
+            Outcome::Voided { line, sku } => {
+                self.say(format!("{} {line}: {sku}", tr(lang, "Void line")), false);
+            }
+            Outcome::Cancelled => {
+                self.member = None;
+                self.home();
+            }
+        }
+    }
+
+    fn pay(&mut self) -> Task<Message> {
+        if self.till.sale().lines.is_empty() {
+            self.refuse(Reason::NoOpenSale);
+            return Task::none();
+        }
+        if self.till.mode() == Mode::SelfService
+            && self.till.sale().bonus_answer.is_none()
+            && let Some((balance, amount)) = self.bonus_offer()
+        {
+            self.screen = Screen::Bonus(bonus::State { balance, amount });
+            return Task::none();
+        }
+        self.to_payment()
+    }
+
+    fn to_payment(&mut self) -> Task<Message> {
+        let now = self.wall();
+        let quotes = self
+            .till
+            .quote(TenderKind::Card, now)
+            .and_then(|card| Ok((card, self.till.quote(TenderKind::Cash, now)?)));
+        let (card, cash) = match quotes {
+            Ok(q) => q,
+            Err(e) => {
+                self.fail(&e);
+                return Task::none();
+            }
+        };
+        // Coupons, clips or bonus cover it all: nothing for a terminal to do.
+        if card.tender.is_none() {
+            return self.tender(TenderKind::Card, None);
+        }
+        self.screen = Screen::Payment(payment::State::new(
+            card.due_now(),
+            cash.due_now(),
+            card.bonus_used,
+            self.till.mode() == Mode::Cashier,
+        ));
+        Task::none()
+    }
+
+    fn tender(&mut self, kind: TenderKind, cash_given: Option<Money>) -> Task<Message> {
+        let now = self.wall();
+        let due = match self.till.quote(kind, now) {
+            Ok(p) => p.due_now(),
+            Err(e) => {
+                self.fail(&e);
+                return Task::none();
+            }
+        };
+        if kind == TenderKind::Cash || !due.is_positive() {
+            let outcome = self.till.pay(
+                PayRequest {
+                    tender: kind,
+                    cash_given,
+                    approved: true,
+                    reference: None,
+                },
+                now,
+            );
+            match outcome {
+                Ok(Outcome::Declined { .. }) => self.say(tr(self.lang, "Too little cash"), true),
+                Ok(o) => self.outcome(o),
+                Err(e) => self.fail(&e),
+            }
+            return Task::none();
+        }
+        self.payment_seq += 1;
+        self.paying = Some((kind, cash_given));
+        let reference = format!("{}-{}", self.settings.till_id, self.payment_seq);
+        let mut terminal = devices::terminal(kind, &self.settings.payment);
+        let updates = terminal.start(due, &reference);
+        self.terminal = Some(terminal);
+        if let Screen::Payment(state) = &mut self.screen {
+            state.stage = payment::Stage::Waiting {
+                kind,
+                progress: String::new(),
+                step: 0,
+            };
+            if kind == TenderKind::Vipps {
+                state.vipps_qr = payment::qr_image(&format!(
+                    "https://qr.vipps.no/pay?ref={reference}&amount={}",
+                    due.as_decimal()
+                ));
+            }
+        }
+        let seq = self.payment_seq;
+        let limit = Duration::from_millis(self.settings.payment.timeout_ms);
+        Task::run(devices::payment_updates(updates, limit), move |u| Message::Terminal(seq, u))
+    }
+
+    fn terminal_update(&mut self, update: PaymentUpdate) {
+        let lang = self.lang;
+        let why = match update {
+            PaymentUpdate::Progress(p) => {
+                if let Screen::Payment(payment::State {
+                    stage: payment::Stage::Waiting { progress, step, .. },
+                    ..
+                }) = &mut self.screen
+                {
+                    *progress = p;
+                    *step += 1;
+                }
+                return;
+            }
+            PaymentUpdate::Approved { transaction_id } => {
+                self.terminal = None;
+                let Some((kind, cash_given)) = self.paying.take() else {
+                    return;
+                };
+                if let Screen::Payment(state) = &mut self.screen {
+                    state.stage = payment::Stage::Saving;
+                }
+                let outcome = self.till.pay(
+                    PayRequest {
+                        tender: kind,
+                        cash_given,
+                        approved: true,
+                        reference: Some(transaction_id),
+                    },
+                    self.wall(),
+                );
+                match outcome {
+                    Ok(o) => self.outcome(o),
+                    Err(e) => self.fail(&e),
+                }
+                return;
+            }
+            PaymentUpdate::Declined { reason } => {
+                format!("{}: {reason}", tr(lang, "Payment declined"))
+            }
+            PaymentUpdate::Cancelled => tr(lang, "Payment cancelled").to_string(),
+            PaymentUpdate::TimedOut => tr(lang, "The terminal did not answer in time").to_string(),
+        };
+        self.terminal = None;
+        if let Some((kind, _)) = self.paying.take() {
+            // The decline is journaled like replay's; the sale stays open.
+            let _ = self.till.pay(
+                PayRequest {
+                    tender: kind,
+                    cash_given: None,
+                    approved: false,
+                    reference: None,
+                },
+                self.wall(),
+            );
+        }
+        if let Screen::Payment(state) = &mut self.screen {
+            state.stage = payment::Stage::Failed { why };
+        }
+    }
+
+    fn paid(&mut self, receipt: Receipt, change: Option<Money>) {
+        let kind = if self.till.is_training() {
+            SaleKind::Training
+        } else {
+            SaleKind::Sale
+        };
+        self.last_receipt = Some((kind, receipt.number));
+        self.member = None;
+        self.screen = Screen::Receipt(receipt::State {
+            receipt,
+            change,
+            stage: receipt::Stage::Choose,
+        });
+    }
+
+    fn receipt_rows(&self, receipt: &Receipt, marking: Marking) -> Vec<print::Row> {
+        let at = self.wall().format("%d.%m.%Y %H:%M").to_string();
+        let header = Header {
+            company: &self.settings.company.name,
+            org_no: &self.settings.company.org_no,
+            till: &self.settings.till_id,
+            at: &at,
+            marking,
+        };
+        let catalog = self.till.catalog();
+        let names = |sku: &str| catalog.product(sku).map_or_else(|| sku.to_string(), |p| p.name.clone());
+        print::rows(receipt, &header, &names)
+    }
+
+    fn receipt_choice(&mut self, choice: receipt::Choice) -> Task<Message> {
+        let Screen::Receipt(state) = &self.screen else {
+            return Task::none();
+        };
+        match choice {
+            receipt::Choice::Print => {
+                let marking = if self.till.is_training() {
+                    Marking::Training
+                } else {
+                    Marking::Sale
+                };
+                let bytes = print::to_escpos(&self.receipt_rows(&state.receipt, marking));
+                self.printed.push(bytes.clone());
+                if let Screen::Receipt(state) = &mut self.screen {
+                    state.stage = receipt::Stage::Printing;
+                }
+                let target = self.settings.printer.clone();
+                Task::perform(devices::print(target, bytes), Message::Printed)
+            }
+            receipt::Choice::ShowQr => {
+                let text = receipt::qr_text(&self.settings.till_id, &state.receipt);
+                if let Some(handle) = payment::qr_image(&text)
+                    && let Screen::Receipt(state) = &mut self.screen
+                {
+                    state.stage = receipt::Stage::Qr(handle);
+                }
+                Task::none()
+            }
+            receipt::Choice::None => {
+                let (receipt, change) = (state.receipt.clone(), state.change);
+                if self.till.mode() == Mode::Cashier {
+                    if let Some(c) = change {
+                        self.say(format!("{}: {}", tr(self.lang, "Change"), kr(c)), false);
+                    }
+                    self.home();
+                } else {
+                    self.screen = Screen::Thanks(thanks::State::new(&receipt, change, self.now));
+                }
+                Task::none()
+            }
+        }
+    }
+
+    fn next_customer(&mut self) {
+        self.lang = self.settings.lang;
+        self.member = None;
+        self.home();
+    }
+
+    fn pin(&mut self, pin: &str) -> Task<Message> {
+        let found = self
+            .settings
+            .staff
+            .iter()
+            .find(|s| crate::config::verify_pin(&s.pin_hash, pin))
+            .cloned();
+        let Screen::Staff(state) = &mut self.screen else {
+            return Task::none();
+        };
+        let Some(who) = found else {
+            state.error = Some(tr(self.lang, "Wrong PIN").to_string());
+            return Task::none();
+        };
+        let purpose = state.purpose;
+        if let Err(e) = self.till.login(&who.id, self.wall()) {
+            self.fail(&e);
+            return Task::none();
+        }
+        match purpose {
+            staff::Purpose::Attendant => {
+                if let Screen::Staff(state) = &mut self.screen {
+                    state.unlocked();
+                }
+                Task::none()
+            }
+            staff::Purpose::Login => {
+                self.say(format!("{} {}", tr(self.lang, "Hello"), who.name), false);
+                self.home();
+                iced::widget::operation::focus(register::SEARCH)
+            }
+        }
+    }
+
+    fn report(&mut self, kind: reports::Kind) {
+        use crate::compliance::export;
+        let catalog = self.till.catalog().clone();
+        let operator = self.till.operator().map(str::to_string);
+        let now = self.wall();
+        let made = match kind {
+            reports::Kind::X => export::x_report(self.till.store_mut(), &catalog, now, operator),
+            reports::Kind::Z => export::z_report(self.till.store_mut(), &catalog, now, operator),
+        };
+        let shown = match made {
+            Ok(r) => export::render(&r),
+            Err(e) => format!("✕ {e}"),
+        };
+        if let Screen::Reports(state) = &mut self.screen {
+            state.shown = Some(shown);
+        }
+    }
+
+    fn copy_last(&mut self) {
+        let Some((kind, number)) = self.last_receipt else {
+            self.refuse(Reason::NoOpenSale);
+            return;
+        };
+        match self.till.copy_receipt(kind, number, self.wall()) {
+            Ok(receipt) => {
+                let rows = self.receipt_rows(&receipt, Marking::Copy);
+                self.printed.push(print::to_escpos(&rows));
+                if let Screen::Reports(state) = &mut self.screen {
+                    state.shown = Some(print::to_text(&rows));
+                }
+                self.say(tr(self.lang, "Copy printed"), false);
+            }
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let look = self.look();
+        let page: Element<'_, Message> = match &self.screen {
+            Screen::Welcome => {
+                let quick: Vec<&Product> = self
+                    .till
+                    .catalog()
+                    .products()
+                    .iter()
+                    .filter(|p| p.coffee && !p.is_weighed())
+                    .collect();
+                let weighed = self.till.catalog().products().iter().any(Product::is_weighed);
+                welcome::view(look, &quick, weighed).map(Message::Do)
+            }
+            Screen::Shopping(state) => shopping::view(
+                state,
+                shopping::View {
+                    look,
+                    sale: self.till.sale(),
+                    member: self.member.as_ref(),
+                    catalog: self.till.catalog(),
+                    weight: self.weight,
+                    camera: self.camera_view(look).map(|m: Message| match m {
+                        Message::Do(a) => shopping::Message::Do(a),
+                        _ => shopping::Message::CloseWeigh,
+                    }),
+                },
+            )
+            .map(Message::Shopping),
+            Screen::Register(state) => register::view(
+                state,
+                register::View {
+                    look,
+                    sale: self.till.sale(),
+                    member: self.member.as_ref(),
+                    catalog: self.till.catalog(),
+                    bonus_available: self.bonus_offer().is_some(),
+                },
+            )
+            .map(Message::Register),
+            Screen::Bonus(state) => bonus::view(look, state).map(Message::Do),
+            Screen::Payment(state) => payment::view(look, state).map(Message::Payment),
+            Screen::Receipt(state) => receipt::view(look, state).map(Message::Do),
+            Screen::Thanks(state) => thanks::view(look, state).map(Message::Do),
+            Screen::Staff(state) => staff::view(look, state).map(Message::Staff),
+            Screen::Reports(state) => reports::view(look, state, self.till.is_training()).map(Message::Do),
+        };
+        let mut body = column![self.top_bar(look)];
+        if self.till.is_training() {
+            body = body.push(
+                container(label(tr(self.lang, "TRAINING MODE: not a real sale")).size(look.sizes.heading))
+                    .padding(8)
+                    .width(Length::Fill)
+                    .style(theme::container::warning),
+            );
+        }
+        if let Some((n, _)) = &self.notice {
+            body = body.push(container(widget::notice(look, n)).padding([4, 16]));
+        }
+        body = body.push(container(page).height(Length::Fill)).push(self.status_bar(look));
+        let base = container(body)
+            .width(Length::Fill)
+            .height(Length::Fill)
+            .style(theme::container::page);
+        match self.idle.seconds_left(self.now) {
+            Some(left) => stack![base, screen::idle::view(look, left).map(Message::Do)].into(),
+            None => base.into(),
+        }
+    }
+
+    fn top_bar(&self, look: Look) -> Element<'_, Message> {
+        let mut bar = row![widget::heading(look, self.settings.company.name.clone()), widget::fill()]
+            .spacing(12)
+            .padding([8, 16])
+            .align_y(iced::Alignment::Center);
+        if let Some(op) = self.till.operator() {
+            bar = bar.push(widget::body(look, format!("{}: {op}", tr(self.lang, "Cashier"))));
+        }
+        bar = bar.push(
+            widget::big(look, self.lang.other().name(), Some(Message::Do(Action::Language)), theme::button::tile)
+                .width(Length::Fixed(150.0)),
+        );
+        if self.till.mode() == Mode::SelfService && !matches!(self.screen, Screen::Staff(_)) {
+            bar = bar.push(
+                widget::big(look, format!("? {}", tr(self.lang, "Help")), Some(Message::Do(Action::Help)), theme::button::primary)
+                    .width(Length::Fixed(150.0)),
+            );
+        }
+        bar.into()
+    }
+
+    fn camera_view(&self, look: Look) -> Element<'_, Message> {
+        let flash = self.flash_until.is_some();
+        let picture: Element<'_, Message> = match &self.preview {
+            Some(h) => image(h.clone()).height(Length::Fixed(120.0)).into(),
+            None => label(format!("◌ {}", tr(self.lang, "No camera"))).size(look.sizes.small).into(),
+        };
+        let caption = if flash {
+            format!("✓ {}", tr(self.lang, "Code read"))
+        } else {
+            tr(self.lang, "Scan the QR code in your app, or tap an item").to_string()
+        };
+        let style: fn(&iced::Theme) -> container::Style = if flash {
+            theme::container::ok
+        } else {
+            theme::container::panel
+        };
+        container(row![picture, label(caption).size(look.sizes.body)].spacing(16).align_y(iced::Alignment::Center))
+            .padding(8)
+            .width(Length::Fill)
+            .style(style)
+            .into()
+    }
+
+    fn status_bar(&self, look: Look) -> Element<'_, Message> {
+        let lang = self.lang;
+        let s = &self.status;
+        let sync = if !s.ledger {
+            format!("○ {} ({}), {} {}", tr(lang, "Offline"), tr(lang, "no ledger configured"), s.sync.queue, tr(lang, "queued"))
+        } else if s.sync.online {
+            format!("● {}, {} {}", tr(lang, "Online"), s.sync.queue, tr(lang, "queued"))
+        } else {
+            format!("○ {}, {} {}", tr(lang, "Offline"), s.sync.queue, tr(lang, "queued"))
+        };
+        let mark = |ok: bool| if ok { "●" } else { "○" };
+        container(
+            row![
+                label(sync).size(look.sizes.small),
+                label(format!("{} {}: {}", mark(s.scale_ok), tr(lang, "Scale"), s.scale)).size(look.sizes.small),
+                label(format!("{} {}: {}", mark(s.camera_ok), tr(lang, "Camera"), s.camera)).size(look.sizes.small),
+            ]
+            .spacing(28),
+        )
+        .padding([6, 16])
+        .width(Length::Fill)
+        .style(theme::container::status_bar)
+        .into()
+    }
+
+    pub fn subscription(&self) -> Subscription<Message> {
+        let mut subs = vec![
+            iced::time::every(Duration::from_millis(250)).map(Message::Tick),
+            keyboard::listen().map(Message::Key),
+        ];
+        if let Some(setup) = &self.setup {
+            subs.push(devices::scale(setup.clone()).map(Message::Scale));
+            subs.push(devices::sync(setup.clone()).map(Message::Sync));
+            subs.push(devices::camera(setup.clone()).map(Message::Camera));
+        }
+        Subscription::batch(subs)
+    }
+
+    pub fn title(&self) -> String {
+        format!("kasse – {}", self.settings.till_id)
+    }
+}
+
+fn tracing_error(e: &TillError) {
+    eprintln!("kasse: till error: {e}");
+}

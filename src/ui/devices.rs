@@ -1,0 +1,268 @@
+//! Devices and sync as subscriptions: each runs on a thread of its own and
+//! reports through a channel; the UI only ever receives messages. One-shot
+//! I/O (printing) is a task on the blocking pool.
+
+use crate::config::{Config, PaymentConfig, PrinterTarget};
+use crate::devices::payment::{PaymentTerminal, PaymentUpdate, Simulator};
+use crate::devices::scale::ScaleEvent;
+use crate::domain::TenderKind;
+use crate::sync::SyncStatus;
+use iced::Subscription;
+use iced::futures::Stream;
+use iced::widget::image;
+use std::hash::{Hash, Hasher};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScaleReport {
+    Status { text: String, ok: bool },
+    Weight { grams: i64, stable: bool },
+    NoWeight,
+}
+
+#[derive(Clone, Debug)]
+pub enum CameraReport {
+    Status { text: String, ok: bool },
+    Preview(image::Handle),
+    Code(String),
+}
+
+/// The config a device subscription runs with; two equal setups are the
+/// same subscription (keyed by the config file and its contents).
+#[derive(Clone, Debug)]
+pub struct Setup(pub Arc<Config>);
+
+impl Hash for Setup {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.source.hash(state);
+        format!("{:?}", self.0).hash(state);
+    }
+}
+
+/// A stream fed by a blocking producer on its own thread. The producer sees
+/// its sends fail once the subscription is gone, and stops.
+fn from_thread<T: Send + 'static>(
+    name: &str,
+    produce: impl FnOnce(mpsc::Sender<T>) + Send + 'static,
+) -> impl Stream<Item = T> {
+    let (tx, rx) = mpsc::channel(64);
+    let spawned = std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || produce(tx));
+    if let Err(e) = spawned {
+        eprintln!("kasse: cannot start the {name} thread: {e}");
+    }
+    iced::futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
+}
+
+pub fn scale(setup: Setup) -> Subscription<ScaleReport> {
+    Subscription::run_with(setup, |s| scale_stream(s.0.clone()))
+}
+
+fn scale_stream(config: Arc<Config>) -> impl Stream<Item = ScaleReport> {
+    from_thread("scale", move |tx| {
+        let status = |text: String, ok: bool| ScaleReport::Status { text, ok };
+        let (reader, simulated) = match config.scale.reader() {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.blocking_send(status(e.to_string(), false));
+                return;
+            }
+        };
+        // No scale cable: the demo's simulator on a pty pair stands in.
+        let sim = if simulated {
+            let script = match crate::devices::setup::DEMO_SCRIPT.parse() {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = tx.blocking_send(status(format!("{e}"), false));
+                    return;
+                }
+            };
+            match crate::devices::setup::simulated_scale(reader.clone(), script) {
+                Ok(sim) => Some(sim),
+                Err(e) => {
+                    let _ = tx.blocking_send(status(format!("no scale: {e}"), false));
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        let reader = sim.as_ref().map_or(reader, |s| s.config.clone());
+        let label = if simulated {
+            "simulated".to_string()
+        } else {
+            reader.port.clone()
+        };
+        let (_handle, events) = match crate::devices::scale::spawn(reader) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.blocking_send(status(e.to_string(), false));
+                return;
+            }
+        };
+        while let Ok(event) = events.recv() {
+            let report = match event {
+                ScaleEvent::Connected => status(label.clone(), true),
+                ScaleEvent::Weight { grams, stable } => ScaleReport::Weight { grams, stable },
+                ScaleEvent::NoWeight { .. } => ScaleReport::NoWeight,
+                ScaleEvent::Lost { reason } => status(reason, false),
+            };
+            if tx.blocking_send(report).is_err() {
+                break;
+            }
+        }
+        drop(sim);
+    })
+}
+
+pub fn sync(setup: Setup) -> Subscription<SyncStatus> {
+    Subscription::run_with(setup, |s| sync_stream(s.0.clone()))
+}
+
+fn sync_stream(config: Arc<Config>) -> impl Stream<Item = SyncStatus> {
+    from_thread("sync", move |tx| {
+        let store = match crate::cli::open_store(&config) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = tx.blocking_send(SyncStatus {
+                    last_error: Some(e.to_string()),
+                    ..SyncStatus::default()
+                });
+                return;
+            }
+        };
+        let shared = Arc::new(Mutex::new(SyncStatus::default()));
+        let worker = match crate::cli::ledger_client(&config) {
+            Ok(client) if config.ledger.is_some() => {
+                Some(crate::sync::spawn_worker(client, store, Duration::from_secs(5), shared.clone()))
+            }
+            Ok(_) | Err(_) => {
+                // No ledger: count the queue from the outbox now and then.
+                loop {
+                    let queue = crate::cli::open_store(&config)
+                        .ok()
+                        .and_then(|s| s.sync_state().ok())
+                        .map_or(0, |s| s.queue);
+                    let status = SyncStatus {
+                        queue,
+                        ..SyncStatus::default()
+                    };
+                    if tx.blocking_send(status).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_secs(3));
+                }
+            }
+        };
+        let _worker = worker;
+        loop {
+            let status = shared.lock().map(|s| s.clone()).unwrap_or_default();
+            if tx.blocking_send(status).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    })
+}
+
+/// The payment terminal for `kind`: the simulator until a real one lands.
+pub fn terminal(kind: TenderKind, config: &PaymentConfig) -> Box<dyn PaymentTerminal> {
+    Box::new(Simulator::new(kind, config.clone()))
+}
+
+/// A running payment's updates as a stream that ends with the final one; a
+/// terminal silent past `limit` ends it `TimedOut`.
+pub fn payment_updates(
+    updates: Receiver<PaymentUpdate>,
+    limit: Duration,
+) -> impl Stream<Item = PaymentUpdate> {
+    from_thread("payment", move |tx| {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let update = match updates.recv_timeout(left) {
+                Ok(u) => u,
+                Err(RecvTimeoutError::Timeout) => PaymentUpdate::TimedOut,
+                Err(RecvTimeoutError::Disconnected) => PaymentUpdate::Declined {
+                    reason: "the terminal stopped answering".into(),
+                },
+            };
+            let last = update.is_final();
+            if tx.blocking_send(update).is_err() || last {
+                return;
+            }
+        }
+    })
+}
+
+/// Prints on the blocking pool; the error in words for the screen.
+pub async fn print(target: PrinterTarget, bytes: Vec<u8>) -> Result<(), String> {
+    let job = tokio::task::spawn_blocking(move || {
+        crate::devices::printer::open(&target)
+            .print(&bytes)
+            .map_err(|e| e.to_string())
+    });
+    job.await.map_err(|e| e.to_string())?
+}
+
+/// The "code read" sound: a short beep through ALSA when there is one;
+/// silently nothing on a machine without sound.
+pub fn beep() {
+    let wav = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/beep.wav");
+    let _ = std::process::Command::new("aplay")
+        .arg("-q")
+        .arg(wav)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}
+
+pub fn camera(setup: Setup) -> Subscription<CameraReport> {
+    Subscription::run_with(setup, |s| camera_stream(s.0.clone()))
+}
+
+/// Until the camera worker lands: the fixture folder played as a camera,
+/// decoded and debounced on this thread.
+fn camera_stream(config: Arc<Config>) -> impl Stream<Item = CameraReport> {
+    use crate::scanner::{debounce::Debounce, decode, source::FixtureSource};
+    from_thread("camera", move |tx| {
+        let scanner = &config.scanner;
+        let folder = &scanner.fixture_folder;
+        let mut source = match FixtureSource::from_folder(folder, scanner.fps.min(5)) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = tx.blocking_send(CameraReport::Status {
+                    text: format!("no camera ({e})"),
+                    ok: false,
+                });
+                return;
+            }
+        };
+        let _ = tx.blocking_send(CameraReport::Status {
+            text: format!("fixture {}", folder.display()),
+            ok: true,
+        });
+        let mut debounce = Debounce::new(scanner.repeat_after_ms);
+        let epoch = Instant::now();
+        while let Some((_, frame)) = source.next_frame() {
+            let thumb = ::image::imageops::thumbnail(&frame, 160, 160 * frame.height() / frame.width().max(1));
+            let rgba: Vec<u8> = thumb.pixels().flat_map(|p| [p.0[0], p.0[0], p.0[0], 255]).collect();
+            let preview = image::Handle::from_rgba(thumb.width(), thumb.height(), rgba);
+            if tx.blocking_send(CameraReport::Preview(preview)).is_err() {
+                return;
+            }
+            let texts = decode::decode_gray(&frame).texts;
+            let now_ms = u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+            for code in debounce.frame(now_ms, &texts) {
+                if tx.blocking_send(CameraReport::Code(code)).is_err() {
+                    return;
+                }
+            }
+            std::thread::sleep(source.interval);
+        }
+    })
+}

@@ -1,0 +1,78 @@
+//! The kiosk: self-service and operated checkout in iced (one file per
+//! screen under `screen/`). `kasse` with no command opens it.
+
+pub mod app;
+pub mod devices;
+pub mod screen;
+pub mod text;
+pub mod theme;
+pub mod widget;
+
+pub use app::{App, Message, Settings};
+
+pub type Element<'a, M> = iced::Element<'a, M>;
+
+use crate::config::Config;
+use crate::till::{Link, Till};
+use anyhow::{Context, Result};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The till a config describes, on its own database (seeded with the demo
+/// data when new).
+pub fn open_till(config: &Config) -> Result<Till> {
+    let store = crate::cli::open_store(config)?;
+    let last_sync = store
+        .sync_state()?
+        .last_sync
+        .unwrap_or_else(|| chrono::Local::now().fixed_offset());
+    // No ledger configured (the demo): a till on its own cache, online as far
+    // as the offline limits go, as replay runs. With a ledger the sync
+    // worker's status decides.
+    let link = Link {
+        online: config.ledger.is_none(),
+        last_sync,
+    };
+    Ok(Till::new(store, config.mode, link, config.offline)?)
+}
+
+/// Opens the kiosk window and runs until it is closed.
+pub fn run(config_path: &Path) -> Result<()> {
+    let config = Config::load(config_path)?;
+    for w in config.warnings() {
+        eprintln!("kasse: warning: {w}");
+    }
+    let till = open_till(&config).with_context(|| format!("opening the till of {}", config_path.display()))?;
+    let settings = Settings::from_config(&config);
+    let (width, height) = (config.kiosk.width as f32, config.kiosk.height as f32);
+    let setup = devices::Setup(Arc::new(config));
+    let started = Instant::now();
+    let boot = move || {
+        let mut app = App::new(till, settings.clone(), Instant::now());
+        app.status.ledger = setup.0.ledger.is_some();
+        app.set_setup(setup.clone());
+        eprintln!("kasse: window up in {} ms", started.elapsed().as_millis());
+        app
+    };
+    let boot = std::sync::Mutex::new(Some(boot));
+    iced::application(
+        move || match boot.lock().ok().and_then(|mut b| b.take()) {
+            Some(make) => make(),
+            None => unreachable_boot(),
+        },
+        App::update,
+        App::view,
+    )
+    .title(App::title)
+    .subscription(App::subscription)
+    .theme(|_: &App| theme::theme())
+    .window_size((width, height))
+    .run()
+    .context("the kiosk window failed")
+}
+
+fn unreachable_boot() -> App {
+    // iced boots an application once; a second boot has nothing to own.
+    panic!("the kiosk booted twice")
+}

@@ -1,0 +1,334 @@
+//! Payment: choose card or Vipps (and cash at an operated checkout), then the
+//! terminal's progress until it approves, declines or times out. A decline or
+//! a cancel goes back to the cart with the sale intact.
+
+use super::Action;
+use crate::domain::{Money, TenderKind};
+use crate::ui::Element;
+use crate::ui::text::kr;
+use crate::ui::theme;
+use crate::ui::widget::{self, Look, big, body, heading, title};
+use iced::widget::{column, container, image, progress_bar, row, text};
+use iced::{Alignment, Length};
+use rust_decimal::Decimal;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stage {
+    Choose,
+    /// The cashier types what the customer handed over.
+    Cash { entry: String },
+    /// The terminal (or Vipps) is working; `step` of about `steps`.
+    Waiting {
+        kind: TenderKind,
+        progress: String,
+        step: u32,
+    },
+    /// Declined, cancelled or timed out: say why, offer to try again.
+    Failed { why: String },
+    /// Approved: the sale is being written.
+    Saving,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub stage: Stage,
+    /// Due with a card or Vipps (exact) and with cash (whole kroner).
+    pub due_exact: Money,
+    pub due_cash: Money,
+    pub bonus_used: Money,
+    /// Cash is offered only at an operated checkout.
+    pub cash_allowed: bool,
+    pub vipps_qr: Option<image::Handle>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    Choose(TenderKind),
+    Digit(char),
+    Comma,
+    Clear,
+    CashOk,
+    /// Exact amount, no change.
+    CashExact,
+    Do(Action),
+}
+
+/// Steps the simulated terminals report before the final answer.
+pub const STEPS: u32 = 3;
+
+/// The cash typed so far as an amount: "100" or "100,50".
+pub fn parse_cash(entry: &str) -> Option<Money> {
+    let normal = entry.replace(',', ".");
+    let d: Decimal = normal.parse().ok()?;
+    (d.scale() <= 2 && !d.is_sign_negative()).then(|| Money::from_decimal(d))
+}
+
+impl State {
+    pub fn new(due_exact: Money, due_cash: Money, bonus_used: Money, cash_allowed: bool) -> State {
+        State {
+            stage: Stage::Choose,
+            due_exact,
+            due_cash,
+            bonus_used,
+            cash_allowed,
+            vipps_qr: None,
+        }
+    }
+
+    pub fn update(&mut self, message: Message) -> Option<Action> {
+        match message {
+            Message::Choose(TenderKind::Cash) if self.cash_allowed => {
+                self.stage = Stage::Cash {
+                    entry: String::new(),
+                };
+                None
+            }
+            Message::Choose(TenderKind::Cash | TenderKind::Bonus) => None,
+            Message::Choose(kind) => Some(Action::Tender {
+                kind,
+                cash_given: None,
+            }),
+            Message::Digit(c) => {
+                if let Stage::Cash { entry } = &mut self.stage
+                    && entry.len() < 8
+                {
+                    entry.push(c);
+                }
+                None
+            }
+            Message::Comma => {
+                if let Stage::Cash { entry } = &mut self.stage
+                    && !entry.contains(',')
+                {
+                    entry.push(',');
+                }
+                None
+            }
+            Message::Clear => {
+                if let Stage::Cash { entry } = &mut self.stage {
+                    entry.clear();
+                }
+                None
+            }
+            Message::CashExact => Some(Action::Tender {
+                kind: TenderKind::Cash,
+                cash_given: Some(self.due_cash),
+            }),
+            Message::CashOk => {
+                let Stage::Cash { entry } = &self.stage else {
+                    return None;
+                };
+                let given = parse_cash(entry)?;
+                (given >= self.due_cash).then_some(Action::Tender {
+                    kind: TenderKind::Cash,
+                    cash_given: Some(given),
+                })
+            }
+            Message::Do(action) => Some(action),
+        }
+    }
+
+    /// The change the cash typed so far would give, or None while too little.
+    pub fn change(&self) -> Option<Money> {
+        let Stage::Cash { entry } = &self.stage else {
+            return None;
+        };
+        let given = parse_cash(entry)?;
+        (given >= self.due_cash).then(|| given - self.due_cash)
+    }
+}
+
+pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
+    let mut col = column![title(look, look.tr("Payment"))]
+        .spacing(20)
+        .align_x(Alignment::Center);
+    if state.bonus_used.is_positive() {
+        col = col.push(body(
+            look,
+            format!("{}: {}", look.tr("Bonus used"), kr(state.bonus_used)),
+        ));
+    }
+    col = col.push(widget::total_row(look, look.tr("To pay"), state.due_exact));
+    let back = big(
+        look,
+        look.tr("Back to the cart"),
+        Some(Message::Do(Action::BackToCart)),
+        theme::button::tile,
+    )
+    .width(Length::Fixed(320.0));
+    match &state.stage {
+        Stage::Choose => {
+            let mut choices = row![
+                big(look, look.tr("Card"), Some(Message::Choose(TenderKind::Card)), theme::button::primary)
+                    .width(Length::Fixed(220.0)),
+                big(look, look.tr("Vipps"), Some(Message::Choose(TenderKind::Vipps)), theme::button::primary)
+                    .width(Length::Fixed(220.0)),
+            ]
+            .spacing(20);
+            if state.cash_allowed {
+                choices = choices.push(
+                    big(look, look.tr("Cash"), Some(Message::Choose(TenderKind::Cash)), theme::button::primary)
+                        .width(Length::Fixed(220.0)),
+                );
+            }
+            col = col.push(choices).push(back);
+        }
+        Stage::Cash { entry } => {
+            col = col.push(body(
+                look,
+                format!("{}: {}", look.tr("Cash"), kr(state.due_cash)),
+            ));
+            if state.due_cash != state.due_exact {
+                col = col.push(text(look.tr("Rounded to whole kroner")).size(look.sizes.small));
+            }
+            col = col.push(heading(
+                look,
+                format!("{}: kr {}", look.tr("Cash given"), if entry.is_empty() { "0" } else { entry }),
+            ));
+            col = col.push(match state.change() {
+                Some(change) => heading(look, format!("{}: {}", look.tr("Change"), kr(change))),
+                None => body(look, look.tr("Too little cash")),
+            });
+            col = col.push(cash_pad(look, state.change().is_some()));
+            col = col.push(back);
+        }
+        Stage::Waiting {
+            kind,
+            progress,
+            step,
+        } => {
+            if *kind == TenderKind::Vipps
+                && let Some(qr) = &state.vipps_qr
+            {
+                col = col.push(body(look, look.tr("Scan with Vipps to pay")));
+                col = col.push(image(qr.clone()).width(Length::Fixed(240.0)));
+            } else {
+                col = col.push(body(look, look.tr("Follow the instructions on the terminal")));
+            }
+            col = col.push(heading(look, progress.clone()));
+            col = col.push(
+                progress_bar(0.0..=(STEPS as f32), *step as f32)
+                    .length(Length::Fixed(420.0))
+                    .girth(Length::Fixed(18.0)),
+            );
+            col = col.push(
+                big(look, look.tr("Cancel payment"), Some(Message::Do(Action::CancelPayment)), theme::button::danger)
+                    .width(Length::Fixed(320.0)),
+            );
+        }
+        Stage::Failed { why } => {
+            col = col.push(
+                container(text(format!("✕  {why}")).size(look.sizes.heading))
+                    .padding(12)
+                    .style(theme::container::refusal),
+            );
+            col = col.push(
+                row![
+                    big(look, look.tr("Card"), Some(Message::Choose(TenderKind::Card)), theme::button::primary)
+                        .width(Length::Fixed(220.0)),
+                    big(look, look.tr("Vipps"), Some(Message::Choose(TenderKind::Vipps)), theme::button::primary)
+                        .width(Length::Fixed(220.0)),
+                ]
+                .spacing(20),
+            );
+            col = col.push(back);
+        }
+        Stage::Saving => {
+            col = col.push(heading(look, look.tr("Saving the sale…")));
+        }
+    }
+    container(col).center(Length::Fill).into()
+}
+
+fn cash_pad<'a>(look: Look, enough: bool) -> Element<'a, Message> {
+    let key = |c: char| {
+        big(look, c.to_string(), Some(Message::Digit(c)), theme::button::tile).width(Length::Fixed(84.0))
+    };
+    let rows = ["789", "456", "123"].map(|r| row(r.chars().map(|c| key(c).into())).spacing(8).into());
+    column![
+        column(rows).spacing(8),
+        row![
+            key('0'),
+            big(look, ",", Some(Message::Comma), theme::button::tile).width(Length::Fixed(84.0)),
+            big(look, look.tr("Clear"), Some(Message::Clear), theme::button::danger).width(Length::Fixed(84.0)),
+        ]
+        .spacing(8),
+        row![
+            big(look, look.tr("Complete"), enough.then_some(Message::CashOk), theme::button::success)
+                .width(Length::Fixed(180.0)),
+            big(look, "±0", Some(Message::CashExact), theme::button::tile).width(Length::Fixed(84.0)),
+        ]
+        .spacing(8),
+    ]
+    .spacing(8)
+    .align_x(Alignment::Center)
+    .into()
+}
+
+/// A Vipps payment QR as pixels, drawn with the `qrcode` crate.
+pub fn qr_image(data: &str) -> Option<image::Handle> {
+    let code = qrcode::QrCode::new(data.as_bytes()).ok()?;
+    let gray = code
+        .render::<::image::Luma<u8>>()
+        .quiet_zone(true)
+        .module_dimensions(6, 6)
+        .build();
+    let (w, h) = gray.dimensions();
+    let rgba: Vec<u8> = gray.pixels().flat_map(|p| [p.0[0], p.0[0], p.0[0], 255]).collect();
+    Some(image::Handle::from_rgba(w, h, rgba))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cash_state() -> State {
+        let mut s = State::new(Money::from_ore(6547), Money::from_ore(6500), Money::ZERO, true);
+        assert_eq!(s.update(Message::Choose(TenderKind::Cash)), None);
+        s
+    }
+
+    #[test]
+    fn cash_entry_gives_change_and_refuses_too_little() {
+        let mut s = cash_state();
+        for c in "50".chars() {
+            s.update(Message::Digit(c));
+        }
+        assert_eq!(s.change(), None, "50 < 65");
+        assert_eq!(s.update(Message::CashOk), None);
+        s.update(Message::Clear);
+        for c in "100".chars() {
+            s.update(Message::Digit(c));
+        }
+        assert_eq!(s.change(), Some(Money::from_ore(3500)), "rounded due is 65");
+        assert_eq!(
+            s.update(Message::CashOk),
+            Some(Action::Tender {
+                kind: TenderKind::Cash,
+                cash_given: Some(Money::from_ore(10_000))
+            })
+        );
+    }
+
+    #[test]
+    fn self_service_has_no_cash_and_card_goes_to_the_terminal() {
+        let mut s = State::new(Money::from_ore(100), Money::from_ore(100), Money::ZERO, false);
+        assert_eq!(s.update(Message::Choose(TenderKind::Cash)), None);
+        assert_eq!(s.stage, Stage::Choose);
+        assert_eq!(
+            s.update(Message::Choose(TenderKind::Vipps)),
+            Some(Action::Tender {
+                kind: TenderKind::Vipps,
+                cash_given: None
+            })
+        );
+    }
+
+    #[test]
+    fn cash_parses_with_a_comma_and_two_decimals_at_most() {
+        assert_eq!(parse_cash("100,5"), Some(Money::from_ore(10_050)));
+        assert_eq!(parse_cash("100,505"), None);
+        assert_eq!(parse_cash(""), None);
+        assert!(qr_image("vipps://pay?amount=6547").is_some());
+    }
+}

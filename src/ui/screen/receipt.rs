@@ -1,0 +1,83 @@
+//! Receipt choice after payment: print it, show it as a QR code for the
+//! phone, or none; the printer's progress is shown while it prints.
+
+use super::Action;
+use crate::domain::{Money, Receipt};
+use crate::ui::Element;
+use crate::ui::theme;
+use crate::ui::widget::{Look, big, body, heading, title};
+use iced::widget::{column, container, image, row, text};
+use iced::{Alignment, Length};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    Print,
+    ShowQr,
+    None,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stage {
+    Choose,
+    Printing,
+    /// Printed, or the printer's problem in words.
+    Printed(Result<(), String>),
+    Qr(image::Handle),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub receipt: Receipt,
+    pub change: Option<Money>,
+    pub stage: Stage,
+}
+
+/// What the receipt QR carries: where the app finds this receipt.
+pub fn qr_text(till: &str, receipt: &Receipt) -> String {
+    format!("kasse:receipt:{till}:{}:{}", receipt.number, receipt.total)
+}
+
+pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
+    let mut col = column![title(look, look.tr("Receipt"))]
+        .spacing(22)
+        .align_x(Alignment::Center);
+    match &state.stage {
+        Stage::Choose => {
+            col = col.push(body(look, look.tr("Do you want a receipt?"))).push(
+                row![
+                    big(look, look.tr("Print"), Some(Action::Receipt(Choice::Print)), theme::button::primary)
+                        .width(Length::Fixed(220.0)),
+                    big(look, look.tr("Show QR"), Some(Action::Receipt(Choice::ShowQr)), theme::button::primary)
+                        .width(Length::Fixed(220.0)),
+                    big(look, look.tr("No thanks"), Some(Action::Receipt(Choice::None)), theme::button::tile)
+                        .width(Length::Fixed(220.0)),
+                ]
+                .spacing(20),
+            );
+        }
+        Stage::Printing => col = col.push(heading(look, look.tr("Printing…"))),
+        Stage::Printed(result) => {
+            col = col.push(match result {
+                Ok(()) => heading(look, format!("✓ {}", look.tr("Printed"))),
+                Err(e) => container(text(format!("✕  {}: {e}", look.tr("Printer problem"))).size(look.sizes.body))
+                    .padding(10)
+                    .style(theme::container::refusal)
+                    .into(),
+            });
+            col = col.push(
+                big(look, look.tr("Done"), Some(Action::Receipt(Choice::None)), theme::button::success)
+                    .width(Length::Fixed(240.0)),
+            );
+        }
+        Stage::Qr(handle) => {
+            col = col
+                .push(body(look, look.tr("Scan to get your receipt")))
+                .push(image(handle.clone()).width(Length::Fixed(260.0)))
+                .push(
+                    big(look, look.tr("Done"), Some(Action::Receipt(Choice::None)), theme::button::success)
+                        .width(Length::Fixed(240.0)),
+                );
+        }
+    }
+    container(col).center(Length::Fill).into()
+}

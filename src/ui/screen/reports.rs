@@ -1,0 +1,55 @@
+//! The cashier's back office: X report (any time), Z report (closes the
+//! day, once), a copy of the last receipt, training mode, the drawer.
+
+use super::Action;
+use crate::ui::Element;
+use crate::ui::theme;
+use crate::ui::widget::{Look, big, title};
+use iced::widget::{column, container, row, scrollable, text};
+use iced::{Font, Length};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    X,
+    Z,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct State {
+    /// The last report or receipt copy, as printed.
+    pub shown: Option<String>,
+}
+
+pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Action> {
+    let buttons = column![
+        big(look, look.tr("X report"), Some(Action::Report(Kind::X)), theme::button::primary).width(Length::Fill),
+        big(look, look.tr("Z report (close the day)"), Some(Action::Report(Kind::Z)), theme::button::danger)
+            .width(Length::Fill),
+        big(look, look.tr("Copy receipt"), Some(Action::CopyLastReceipt), theme::button::tile).width(Length::Fill),
+        big(
+            look,
+            format!("{}: {}", look.tr("Training"), if training { "✓" } else { "–" }),
+            Some(Action::Training(!training)),
+            theme::button::tile
+        )
+        .width(Length::Fill),
+        big(look, look.tr("Open drawer"), Some(Action::OpenDrawer), theme::button::tile).width(Length::Fill),
+        big(look, look.tr("Close the till"), Some(Action::Logout), theme::button::tile).width(Length::Fill),
+        big(look, look.tr("Back"), Some(Action::CloseOverlay), theme::button::success).width(Length::Fill),
+    ]
+    .spacing(10)
+    .width(Length::FillPortion(1));
+    let paper = container(scrollable(
+        text(state.shown.clone().unwrap_or_default())
+            .font(Font::MONOSPACE)
+            .size(look.sizes.small),
+    ))
+    .padding(16)
+    .style(theme::container::panel)
+    .width(Length::FillPortion(2))
+    .height(Length::Fill);
+    column![title(look, look.tr("Reports")), row![buttons, paper].spacing(16)]
+        .spacing(12)
+        .padding(16)
+        .into()
+}

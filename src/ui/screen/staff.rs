@@ -1,0 +1,195 @@
+//! Staff: the PIN pad (cashier login, or staff called by Help at a
+//! self-service till) and, once in, the attendant's actions: attach a member
+//! by number (no camera, no app), void a line, cancel the sale, large text.
+
+use super::Action;
+use crate::ui::Element;
+use crate::ui::theme;
+use crate::ui::widget::{self, Look, big, body, heading, title};
+use iced::widget::{column, container, row, text};
+use iced::{Alignment, Length};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Help at a self-service till: attendant actions after the PIN.
+    Attendant,
+    /// An operated checkout's login.
+    Login,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Member,
+    Line,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Pin(String),
+    Menu { field: Field, entry: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct State {
+    pub purpose: Purpose,
+    pub stage: Stage,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    Digit(char),
+    Clear,
+    Ok,
+    Field(Field),
+    Do(Action),
+}
+
+impl State {
+    pub fn new(purpose: Purpose) -> State {
+        State {
+            purpose,
+            stage: Stage::Pin(String::new()),
+            error: None,
+        }
+    }
+
+    /// The PIN was right: show the attendant's menu.
+    pub fn unlocked(&mut self) {
+        self.error = None;
+        self.stage = Stage::Menu {
+            field: Field::Member,
+            entry: String::new(),
+        };
+    }
+
+    pub fn update(&mut self, message: Message) -> Option<Action> {
+        match (&mut self.stage, message) {
+            (Stage::Pin(pin), Message::Digit(c)) if pin.len() < 8 => {
+                pin.push(c);
+                None
+            }
+            (Stage::Pin(pin), Message::Clear) => {
+                pin.clear();
+                None
+            }
+            (Stage::Pin(pin), Message::Ok) => {
+                let pin = std::mem::take(pin);
+                (!pin.is_empty()).then_some(Action::Pin(pin))
+            }
+            (Stage::Menu { entry, .. }, Message::Digit(c)) if entry.len() < 12 => {
+                entry.push(c);
+                None
+            }
+            (Stage::Menu { entry, .. }, Message::Clear) => {
+                entry.clear();
+                None
+            }
+            (Stage::Menu { field, entry }, Message::Field(f)) => {
+                *field = f;
+                entry.clear();
+                None
+            }
+            (Stage::Menu { field, entry }, Message::Ok) => {
+                let value = std::mem::take(entry);
+                if value.is_empty() {
+                    return None;
+                }
+                Some(match field {
+                    Field::Member => Action::AttachMember(format!("M-{value}")),
+                    Field::Line => Action::Void(value.parse().ok()?),
+                })
+            }
+            (_, Message::Do(action)) => Some(action),
+            _ => None,
+        }
+    }
+}
+
+pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
+    let mut col = column![].spacing(18).align_x(Alignment::Center);
+    match &state.stage {
+        Stage::Pin(pin) => {
+            let heading_text = match state.purpose {
+                Purpose::Attendant => look.tr("Staff is on the way. Staff: enter your PIN."),
+                Purpose::Login => look.tr("Cashier login"),
+            };
+            col = col
+                .push(heading(look, heading_text))
+                .push(widget::pin_pad(look, pin.len(), Message::Digit, Message::Clear, Message::Ok));
+            if state.purpose == Purpose::Attendant {
+                col = col.push(
+                    big(look, look.tr("Back"), Some(Message::Do(Action::CloseOverlay)), theme::button::tile)
+                        .width(Length::Fixed(300.0)),
+                );
+            }
+        }
+        Stage::Menu { field, entry } => {
+            let label = match field {
+                Field::Member => look.tr("Member number"),
+                Field::Line => look.tr("Line number"),
+            };
+            let tab = |f: Field, name: &'static str| {
+                let style: widget::Style = if *field == f {
+                    theme::button::selected
+                } else {
+                    theme::button::tile
+                };
+                big(look, look.tr(name), Some(Message::Field(f)), style).width(Length::Fixed(240.0))
+            };
+            col = col
+                .push(title(look, look.tr("Staff")))
+                .push(row![tab(Field::Member, "Attach member"), tab(Field::Line, "Void line")].spacing(12))
+                .push(body(
+                    look,
+                    format!("{label}: {}{entry}", if *field == Field::Member { "M-" } else { "" }),
+                ))
+                .push(widget::pin_pad(look, 0, Message::Digit, Message::Clear, Message::Ok))
+                .push(
+                    row![
+                        big(look, look.tr("Cancel purchase"), Some(Message::Do(Action::CancelSale)), theme::button::danger)
+                            .width(Length::Fixed(240.0)),
+                        big(look, look.tr("Large text"), Some(Message::Do(Action::LargeText)), theme::button::tile)
+                            .width(Length::Fixed(240.0)),
+                        big(look, look.tr("Log out"), Some(Message::Do(Action::Logout)), theme::button::primary)
+                            .width(Length::Fixed(240.0)),
+                    ]
+                    .spacing(12),
+                );
+        }
+    }
+    if let Some(e) = &state.error {
+        col = col.push(
+            container(text(format!("✕  {e}")).size(look.sizes.body))
+                .padding(10)
+                .style(theme::container::refusal),
+        );
+    }
+    container(container(col).padding(24).style(theme::container::panel))
+        .center(Length::Fill)
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pin_then_menu_actions() {
+        let mut s = State::new(Purpose::Attendant);
+        for c in "1234".chars() {
+            assert_eq!(s.update(Message::Digit(c)), None);
+        }
+        assert_eq!(s.update(Message::Ok), Some(Action::Pin("1234".into())));
+        assert_eq!(s.stage, Stage::Pin(String::new()), "the PIN is not kept");
+        s.unlocked();
+        for c in "100002".chars() {
+            s.update(Message::Digit(c));
+        }
+        assert_eq!(s.update(Message::Ok), Some(Action::AttachMember("M-100002".into())));
+        s.update(Message::Field(Field::Line));
+        s.update(Message::Digit('2'));
+        assert_eq!(s.update(Message::Ok), Some(Action::Void(2)));
+        assert_eq!(s.update(Message::Ok), None, "nothing typed");
+    }
+}

@@ -1,0 +1,46 @@
+//! Welcome: "Scan the QR code in your app, or tap an item", the quick items,
+//! the language switch and Help. Stateless: every press is an action.
+
+use super::Action;
+use crate::domain::Product;
+use crate::ui::Element;
+use crate::ui::theme;
+use crate::ui::widget::{Look, big, body, title};
+use iced::widget::{column, container, row};
+use iced::{Alignment, Length};
+
+pub fn view<'a>(look: Look, quick: &[&Product], has_weighed: bool) -> Element<'a, Action> {
+    let mut items = row![].spacing(12);
+    for p in quick.iter().take(5) {
+        items = items.push(
+            big(
+                look,
+                p.name.clone(),
+                Some(Action::Tap {
+                    sku: p.sku.clone(),
+                    qty: 1,
+                }),
+                theme::button::tile,
+            )
+            .width(Length::Fixed(190.0)),
+        );
+    }
+    let mut choices = column![items].spacing(16).align_x(Alignment::Center);
+    if has_weighed {
+        choices = choices.push(
+            big(look, look.tr("Weigh food"), Some(Action::OpenWeigh), theme::button::primary)
+                .width(Length::Fixed(320.0)),
+        );
+    }
+    container(
+        column![
+            title(look, look.tr("Welcome")),
+            body(look, look.tr("Scan the QR code in your app, or tap an item")),
+            choices,
+        ]
+        .spacing(28)
+        .align_x(Alignment::Center),
+    )
+    .center(Length::Fill)
+    .into()
+}

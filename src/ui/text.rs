@@ -1,0 +1,310 @@
+//! What the screens say, in Norwegian (bokmål) and English.
+//!
+//! Views write the English text through [`tr`]; the Norwegian is looked up
+//! here. A test reads every `tr(…, "…")` in `src/ui` and fails on a text
+//! without its Norwegian, so a new string cannot ship half-translated.
+
+use crate::domain::{Money, Reason};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Lang {
+    #[default]
+    No,
+    En,
+}
+
+impl Lang {
+    /// `no` or `en`, as config.toml writes it.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "no" => Some(Lang::No),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other language: what the switch button offers.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::No => Lang::En,
+            Lang::En => Lang::No,
+        }
+    }
+
+    /// The switch button's label, in the language it switches to.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::No => "Norsk",
+            Lang::En => "English",
+        }
+    }
+}
+
+/// `en` in the screen's language.
+pub fn tr(lang: Lang, en: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::No => norwegian(en).unwrap_or(en),
+    }
+}
+
+/// Kroner with a decimal comma, as on a Norwegian receipt: `kr 25,00`.
+pub fn kr(amount: Money) -> String {
+    format!("kr {}", amount.to_string().replace('.', ","))
+}
+
+/// Grams as the weigh panel shows them: `412 g`, `1,250 kg`.
+pub fn grams(g: i64) -> String {
+    if g.abs() >= 1000 {
+        format!("{},{:03} kg", g / 1000, (g % 1000).abs())
+    } else {
+        format!("{g} g")
+    }
+}
+
+/// A refusal as the customer or cashier reads it.
+pub fn reason(lang: Lang, r: Reason) -> &'static str {
+    match lang {
+        Lang::En => r.message(),
+        Lang::No => match r {
+            Reason::Malformed => "Denne koden er skadet eller ikke fra studentappen.",
+            Reason::BadSignature => "Denne koden er ikke ekte.",
+            Reason::Expired => "Denne koden er utløpt. Oppdater den i appen.",
+            Reason::WrongMember => "Denne koden tilhører et annet medlem enn det på dette kjøpet.",
+            Reason::NotStudent => "Kuponger, kaffekort og bonus er bare for studenter.",
+            Reason::CouponUsed => "Denne kupongen er allerede brukt.",
+            Reason::CardEmpty => "Dette kaffekortet har ingen klipp igjen.",
+            Reason::CardUnknown => "Kassen kjenner ikke dette kaffekortet ennå.",
+            Reason::UnknownCode => "Ukjent strekkode.",
+            Reason::UnknownSku => "Denne varen selges ikke her.",
+            Reason::UnstableWeight => "Vent til vekten står stille.",
+            Reason::BelowMinWeight => "Legg maten på vekten.",
+            Reason::BonusNotAvailable => "Bonus kan ikke brukes på dette kjøpet.",
+            Reason::NoOpenSale => "Det er ikke noe kjøp å gjøre det på.",
+            Reason::NotAllowedInMode => "Det går ikke på denne kassen.",
+            Reason::UnreadableImage => "Fant ingen QR-kode å lese.",
+            Reason::OfflineTooLong => {
+                "Kassen har vært frakoblet for lenge for kuponger, klipp og bonus."
+            }
+            Reason::NoSuchLine => "Kjøpet har ingen slik linje.",
+        },
+    }
+}
+
+fn norwegian(en: &str) -> Option<&'static str> {
+    Some(match en {
+        // Welcome and help
+        "Scan the QR code in your app, or tap an item" => {
+            "Skann QR-koden i appen din, eller trykk på en vare"
+        }
+        "Welcome" => "Velkommen",
+        "Help" => "Hjelp",
+        "Staff is on the way. Staff: enter your PIN." => {
+            "Betjeningen kommer. Betjening: tast inn PIN-koden."
+        }
+        "Weigh food" => "Vei mat",
+        "Start" => "Start",
+        // Shopping
+        "Your items" => "Varene dine",
+        "Nothing yet: tap an item or scan a barcode." => {
+            "Ingenting ennå: trykk på en vare eller skann en strekkode."
+        }
+        "Total" => "Totalt",
+        "Pay" => "Betal",
+        "Cancel purchase" => "Avbryt kjøpet",
+        "Member" => "Medlem",
+        "Bonus balance" => "Bonussaldo",
+        "free" => "gratis",
+        "coupon" => "kupong",
+        "coffee card" => "kaffekort",
+        "Coffee" => "Kaffe",
+        "Food by weight" => "Mat etter vekt",
+        "Counter" => "Disken",
+        "Packaged" => "Pakket",
+        "Weigh" => "Vei",
+        "Put the food on the scale" => "Legg maten på vekten",
+        "Steady" => "Stabil",
+        "Moving" => "Beveger seg",
+        "No weight" => "Ingen vekt",
+        "Add" => "Legg til",
+        "Close" => "Lukk",
+        "net" => "netto",
+        "minimum" => "minst",
+        "per kg" => "per kg",
+        "Code read" => "Kode lest",
+        "Added" => "Lagt til",
+        "Coupon used" => "Kupong brukt",
+        "Clip used" => "Klipp brukt",
+        "clips left" => "klipp igjen",
+        "Hello" => "Hei",
+        "Camera" => "Kamera",
+        // Bonus
+        "Use your student bonus?" => "Vil du bruke studentbonusen?",
+        "You have" => "Du har",
+        "Use" => "Bruk",
+        "Yes, use bonus" => "Ja, bruk bonus",
+        "No, save it" => "Nei, spar den",
+        "Bonus used" => "Bonus brukt",
+        // Payment
+        "Payment" => "Betaling",
+        "To pay" => "Å betale",
+        "Card" => "Kort",
+        "Vipps" => "Vipps",
+        "Cash" => "Kontant",
+        "Back to the cart" => "Tilbake til handlekurven",
+        "Cancel payment" => "Avbryt betalingen",
+        "Follow the instructions on the terminal" => "Følg instruksjonene på terminalen",
+        "Scan with Vipps to pay" => "Skann med Vipps for å betale",
+        "Payment declined" => "Betalingen ble avvist",
+        "Payment cancelled" => "Betalingen ble avbrutt",
+        "The terminal did not answer in time" => "Terminalen svarte ikke i tide",
+        "Cash given" => "Kontant mottatt",
+        "Change" => "Veksel",
+        "Too little cash" => "For lite kontanter",
+        "Rounded to whole kroner" => "Avrundet til hele kroner",
+        "Saving the sale…" => "Lagrer kjøpet…",
+        "Nothing to pay" => "Ingenting å betale",
+        "Complete" => "Fullfør",
+        // Receipt and thanks
+        "Receipt" => "Kvittering",
+        "Do you want a receipt?" => "Vil du ha kvittering?",
+        "Print" => "Skriv ut",
+        "Show QR" => "Vis QR",
+        "No thanks" => "Nei takk",
+        "Printing…" => "Skriver ut…",
+        "Printed" => "Skrevet ut",
+        "Printer problem" => "Problem med skriveren",
+        "Scan to get your receipt" => "Skann for å få kvitteringen",
+        "Thank you!" => "Takk!",
+        "Welcome back" => "Velkommen tilbake",
+        "Bonus earned" => "Opptjent bonus",
+        "Done" => "Ferdig",
+        // Idle
+        "Still there?" => "Er du der fortsatt?",
+        "The purchase is cancelled in" => "Kjøpet avbrytes om",
+        "seconds" => "sekunder",
+        "Yes, continue" => "Ja, fortsett",
+        "Cancel now" => "Avbryt nå",
+        "The purchase was cancelled" => "Kjøpet ble avbrutt",
+        // Staff
+        "Staff" => "Betjening",
+        "Wrong PIN" => "Feil PIN",
+        "Enter PIN" => "Tast PIN",
+        "Clear" => "Slett",
+        "OK" => "OK",
+        "Back" => "Tilbake",
+        "Attach member" => "Legg til medlem",
+        "Member number" => "Medlemsnummer",
+        "Unknown member" => "Ukjent medlem",
+        "Void line" => "Fjern linje",
+        "Line number" => "Linjenummer",
+        "Large text" => "Stor tekst",
+        "Normal text" => "Normal tekst",
+        "Log out" => "Logg ut",
+        // Cashier
+        "Cashier login" => "Kasserer: logg inn",
+        "Search: name, PLU or barcode" => "Søk: navn, PLU eller strekkode",
+        "Quantity" => "Antall",
+        "Bonus on request" => "Bonus på forespørsel",
+        "Use bonus" => "Bruk bonus",
+        "Confirm bonus" => "Bekreft bonus",
+        "Reports" => "Rapporter",
+        "X report" => "X-rapport",
+        "Z report (close the day)" => "Z-rapport (avslutt dagen)",
+        "Copy receipt" => "Kopi av kvittering",
+        "Last receipt" => "Siste kvittering",
+        "Training" => "Opplæring",
+        "TRAINING MODE: not a real sale" => "OPPLÆRINGSMODUS: ikke et ekte salg",
+        "Open drawer" => "Åpne skuffen",
+        "Close the till" => "Steng kassen",
+        "Cashier" => "Kasserer",
+        "No such product" => "Ingen slik vare",
+        "Sale cancelled" => "Kjøpet avbrutt",
+        "Copy printed" => "Kopi skrevet ut",
+        "Z report already made today" => "Z-rapporten er allerede tatt i dag",
+        // Status bar
+        "Online" => "Tilkoblet",
+        "Offline" => "Frakoblet",
+        "queued" => "i kø",
+        "Scale" => "Vekt",
+        "Scale lost" => "Mistet vekten",
+        "Simulated" => "Simulert",
+        "No camera" => "Ingen kamera",
+        "no ledger configured" => "ingen sentral konfigurert",
+        "Till error" => "Feil i kassen",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Every `tr(lang, "…")` literal in src/ui, found by reading the sources.
+    fn texts_in_ui() -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let src = std::fs::read_to_string(&path).unwrap();
+                let mut rest = src.as_str();
+                while let Some(at) = rest.find("tr(") {
+                    rest = &rest[at + 3..];
+                    // tr(<expr>, "text")
+                    let Some(comma) = rest.find(',') else { break };
+                    let after = rest[comma + 1..].trim_start();
+                    if let Some(body) = after.strip_prefix('"')
+                        && let Some(end) = body.find('"')
+                    {
+                        found.push((path.display().to_string(), body[..end].to_string()));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_ui_text_has_its_norwegian() {
+        let texts = texts_in_ui();
+        assert!(texts.len() > 50, "the scan finds the views' texts: {}", texts.len());
+        let missing: Vec<_> = texts
+            .iter()
+            .filter(|(_, en)| norwegian(en).is_none())
+            .collect();
+        assert!(missing.is_empty(), "no Norwegian for: {missing:?}");
+    }
+
+    #[test]
+    fn every_reason_reads_in_both_languages() {
+        for r in Reason::ALL {
+            let (no, en) = (reason(Lang::No, r), reason(Lang::En, r));
+            assert!(!no.is_empty() && !en.is_empty());
+            assert_ne!(no, en, "{r} is translated");
+        }
+        assert_eq!(
+            reason(Lang::En, Reason::CouponUsed),
+            "This coupon has already been used."
+        );
+    }
+
+    #[test]
+    fn money_and_weight_read_the_norwegian_way() {
+        assert_eq!(kr(Money::from_ore(0)), "kr 0,00");
+        assert_eq!(kr(Money::from_ore(6547)), "kr 65,47");
+        assert_eq!(kr(Money::from_ore(-250)), "kr -2,50");
+        assert_eq!(grams(412), "412 g");
+        assert_eq!(grams(1250), "1,250 kg");
+        assert_eq!(tr(Lang::No, "Pay"), "Betal");
+        assert_eq!(tr(Lang::En, "Pay"), "Pay");
+        assert_eq!(Lang::parse("en"), Some(Lang::En));
+        assert_eq!(Lang::parse("de"), None);
+    }
+}

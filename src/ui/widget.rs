@@ -1,0 +1,210 @@
+//! Pieces several screens show: buttons sized for touch, the cart, the PIN
+//! pad, the notice line. Colours come from `theme`, words from `text`.
+
+use super::Element;
+use super::text::{Lang, grams, kr, tr};
+use super::theme::{self, Sizes, TOUCH};
+use crate::domain::sale::DiscountKind;
+use crate::domain::{Member, Money, Sale};
+use iced::widget::{button, column, container, row, scrollable, space, text};
+use iced::{Alignment, Length};
+
+/// What every view needs to know about the screen, besides its own state.
+#[derive(Clone, Copy, Debug)]
+pub struct Look {
+    pub lang: Lang,
+    pub sizes: Sizes,
+}
+
+impl Look {
+    pub fn new(lang: Lang, large_text: bool) -> Look {
+        Look {
+            lang,
+            sizes: Sizes::new(large_text),
+        }
+    }
+
+    pub fn tr(&self, en: &'static str) -> &'static str {
+        tr(self.lang, en)
+    }
+}
+
+pub type Style = fn(&iced::Theme, button::Status) -> button::Style;
+
+/// A button at least `TOUCH` px tall; `None` disables it (and says so by its
+/// grey look and by not reacting, never by colour alone: its label stays).
+pub fn big<'a, M: Clone + 'a>(
+    look: Look,
+    label: impl Into<String>,
+    on_press: Option<M>,
+    style: Style,
+) -> iced::widget::Button<'a, M> {
+    button(
+        container(text(label.into()).size(look.sizes.body))
+            .center_y(Length::Fill)
+            .center_x(Length::Fill),
+    )
+    .padding([8, 16])
+    .height(Length::Fixed(TOUCH.max(look.sizes.body * 2.6)))
+    .on_press_maybe(on_press)
+    .style(style)
+}
+
+pub fn title<'a, M: 'a>(look: Look, s: impl Into<String>) -> Element<'a, M> {
+    text(s.into()).size(look.sizes.title).into()
+}
+
+pub fn heading<'a, M: 'a>(look: Look, s: impl Into<String>) -> Element<'a, M> {
+    text(s.into()).size(look.sizes.heading).into()
+}
+
+pub fn body<'a, M: 'a>(look: Look, s: impl Into<String>) -> Element<'a, M> {
+    text(s.into()).size(look.sizes.body).into()
+}
+
+/// One line of the cart as the customer reads it; free lines show 0,00 and
+/// name the coupon or clip that made them free.
+pub fn line_text(look: Look, line: &crate::domain::Line) -> (String, String, Option<String>) {
+    let what = match line.grams {
+        Some(g) => format!("{} ({})", line.name, grams(i64::from(g))),
+        None if line.qty > 1 => format!("{} × {}", line.qty, line.name),
+        None => line.name.clone(),
+    };
+    let note = line.discount.as_ref().map(|d| {
+        let kind = match d.kind {
+            DiscountKind::Coupon => look.tr("coupon"),
+            DiscountKind::Clip => look.tr("coffee card"),
+        };
+        let free = if line.amount().is_zero() {
+            format!("{} – ", look.tr("free"))
+        } else {
+            String::new()
+        };
+        format!("{free}{kind} {}", d.reference)
+    });
+    (what, kr(line.amount()), note)
+}
+
+/// The cart panel: numbered lines, member and bonus balance, running total.
+pub fn cart<'a, M: Clone + 'a>(
+    look: Look,
+    sale: &Sale,
+    member: Option<&Member>,
+    on_line: Option<fn(usize) -> M>,
+) -> Element<'a, M> {
+    let mut lines = column![].spacing(6);
+    if sale.lines.is_empty() {
+        lines = lines.push(
+            text(look.tr("Nothing yet: tap an item or scan a barcode.")).size(look.sizes.body),
+        );
+    }
+    for (i, line) in sale.lines.iter().enumerate() {
+        let (what, amount, note) = line_text(look, line);
+        let mut left = column![text(format!("{}. {what}", i + 1)).size(look.sizes.body)];
+        if let Some(note) = note {
+            left = left.push(text(note).size(look.sizes.small).color(theme::MUTED));
+        }
+        let entry = row![left.width(Length::Fill), text(amount).size(look.sizes.body)]
+            .spacing(8)
+            .align_y(Alignment::Center);
+        lines = lines.push(match on_line {
+            Some(f) => Element::from(
+                button(entry)
+                    .on_press(f(i + 1))
+                    .style(theme::button::tile)
+                    .width(Length::Fill)
+                    .padding(6),
+            ),
+            None => entry.into(),
+        });
+    }
+    let mut panel = column![heading(look, look.tr("Your items"))].spacing(10);
+    if let Some(m) = member {
+        panel = panel.push(
+            container(
+                column![
+                    text(format!("{}: {}", look.tr("Member"), m.name)).size(look.sizes.body),
+                    text(format!("{}: {}", look.tr("Bonus balance"), kr(m.bonus)))
+                        .size(look.sizes.small),
+                ]
+                .spacing(2),
+            )
+            .padding(8)
+            .style(theme::container::page)
+            .width(Length::Fill),
+        );
+    }
+    panel = panel.push(scrollable(lines).height(Length::Fill));
+    panel = panel.push(total_row(look, look.tr("Total"), sale.total()));
+    container(panel)
+        .padding(16)
+        .style(theme::container::panel)
+        .height(Length::Fill)
+        .into()
+}
+
+pub fn total_row<'a, M: 'a>(look: Look, label: &'static str, amount: Money) -> Element<'a, M> {
+    row![
+        text(label).size(look.sizes.heading).width(Length::Fill),
+        text(kr(amount)).size(look.sizes.heading),
+    ]
+    .into()
+}
+
+/// A message above the page: a refusal (✕ on red) or a confirmation (✓ on
+/// green). The sign and the words carry the meaning, the colour repeats it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub refusal: bool,
+}
+
+pub fn notice<'a, M: 'a>(look: Look, n: &Notice) -> Element<'a, M> {
+    let (sign, style): (&str, fn(&iced::Theme) -> container::Style) = if n.refusal {
+        ("✕", theme::container::refusal)
+    } else {
+        ("✓", theme::container::ok)
+    };
+    container(text(format!("{sign}  {}", n.text)).size(look.sizes.heading))
+        .padding(12)
+        .width(Length::Fill)
+        .style(style)
+        .into()
+}
+
+/// Digits, clear and OK, as big buttons; the entered PIN shows as dots.
+pub fn pin_pad<'a, M: Clone + 'a>(
+    look: Look,
+    entered: usize,
+    digit: fn(char) -> M,
+    clear: M,
+    ok: M,
+) -> Element<'a, M> {
+    let key = |c: char| {
+        big(look, c.to_string(), Some(digit(c)), theme::button::tile).width(Length::Fixed(96.0))
+    };
+    let rows = ["123", "456", "789"].map(|r| {
+        row(r.chars().map(|c| key(c).into()))
+            .spacing(10)
+            .into()
+    });
+    column![
+        text("●".repeat(entered) + &"○".repeat(4usize.saturating_sub(entered)))
+            .size(look.sizes.title),
+        column(rows).spacing(10),
+        row![
+            big(look, look.tr("Clear"), Some(clear), theme::button::danger)
+                .width(Length::Fixed(96.0)),
+            key('0'),
+            big(look, look.tr("OK"), Some(ok), theme::button::success).width(Length::Fixed(96.0)),
+        ]
+        .spacing(10),
+    ]
+    .spacing(14)
+    .align_x(Alignment::Center)
+    .into()
+}
+
+pub fn fill<'a, M: 'a>() -> Element<'a, M> {
+    space::horizontal().into()
+}
