@@ -25,6 +25,10 @@ enum Command {
     Kiosk {
         #[arg(long, default_value = "config.toml")]
         config: PathBuf,
+        /// Walk through every screen, save screenshots and measurements
+        /// here, then exit (scripts/screenshots.sh runs it under Xvfb).
+        #[arg(long)]
+        tour: Option<PathBuf>,
     },
     /// Staff PINs: `kasse staff hash-pin 1234` prints a `pin_hash` for config.toml.
     Staff {
@@ -279,9 +283,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Kiosk {
         config: PathBuf::from("config.toml"),
+        tour: None,
     });
     match command {
-        Command::Kiosk { config } => report(kasse::ui::run(&config)),
+        Command::Kiosk { config, tour } => report(kasse::ui::run(&config, tour.as_deref())),
         Command::Staff {
             command: StaffCommand::HashPin { pin },
         } => report(

@@ -479,8 +479,16 @@ impl Till {
         let balance = member.as_ref().map_or(Money::ZERO, |m| m.bonus);
         let total = self.sale.total();
         let (sale_now, training, limits) = (&self.sale, self.training, &self.limits);
-        let bonus_for =
-            |connection| bonus_to_use(sale_now, training, limits, member.as_ref(), today, connection);
+        let bonus_for = |connection| {
+            bonus_to_use(
+                sale_now,
+                training,
+                limits,
+                member.as_ref(),
+                today,
+                connection,
+            )
+        };
         let mut bonus_used = bonus_for(connection);
         let sale_id = self
             .sale_id
@@ -602,7 +610,10 @@ impl Till {
 
     /// The bonus question a self-checkout asks before payment: the member's
     /// balance and what it would take off; `None` when there is nothing to offer.
-    pub fn bonus_offer(&self, now: DateTime<FixedOffset>) -> Result<Option<(Money, Money)>, TillError> {
+    pub fn bonus_offer(
+        &self,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Option<(Money, Money)>, TillError> {
         if self.sale.lines.is_empty() || self.training {
             return Ok(None);
         }
@@ -621,7 +632,11 @@ impl Till {
 
     /// What paying with `tender` now would take (bonus as answered), without
     /// paying: the payment screen shows it before the terminal starts.
-    pub fn quote(&self, tender: TenderKind, now: DateTime<FixedOffset>) -> Result<Payment, TillError> {
+    pub fn quote(
+        &self,
+        tender: TenderKind,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Payment, TillError> {
         let member = self.member_facts()?;
         let bonus = bonus_to_use(
             &self.sale,

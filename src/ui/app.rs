@@ -14,14 +14,14 @@ use super::widget::{self, Look, Notice};
 use crate::config::{Config, StaffMember};
 use crate::devices::payment::{PaymentTerminal, PaymentUpdate};
 use crate::domain::print::{self, Header, Marking};
-use crate::domain::{Member, Money, Product, Receipt, Reason, TenderKind};
+use crate::domain::{Member, Money, Product, Reason, Receipt, TenderKind};
 use crate::store::SaleKind;
 use crate::sync::SyncStatus;
 use crate::till::{Mode, Outcome, PayRequest, Till, TillError};
 use chrono::{DateTime, FixedOffset};
 use iced::keyboard::{self, Key, key::Named};
-use iced::widget::{column, container, image, row, stack};
 use iced::widget::text as label;
+use iced::widget::{column, container, image, row, stack};
 use iced::{Length, Subscription, Task};
 use std::time::{Duration, Instant};
 
@@ -46,6 +46,10 @@ pub enum Message {
     /// An update from the running payment `seq`.
     Terminal(u64, PaymentUpdate),
     Printed(Result<(), String>),
+    /// The tour's screenshot of the step it names.
+    Shot(String, iced::window::Screenshot),
+    /// A frame was drawn (measured by the tour).
+    Frame(Instant),
 }
 
 #[derive(Debug)]
@@ -149,8 +153,8 @@ pub struct App {
     setup: Option<devices::Setup>,
     /// A fixed wall clock (tests, screenshots); None is the real one.
     clock: Option<DateTime<FixedOffset>>,
+    tour: Option<super::tour::Tour>,
 }
-
 
 impl App {
     pub fn new(till: Till, settings: Settings, now: Instant) -> App {
@@ -181,7 +185,131 @@ impl App {
             printed: Vec::new(),
             setup: None,
             clock: None,
+            tour: None,
         }
+    }
+
+    pub fn start_tour(&mut self, tour: super::tour::Tour) {
+        self.tour = Some(tour);
+    }
+
+    /// One tour step per few ticks: act, let the window paint, screenshot.
+    fn tour_tick(&mut self) -> Task<Message> {
+        let Some(tour) = self.tour.as_mut() else {
+            return Task::none();
+        };
+        if tour.first_frame.is_none() {
+            tour.first_frame = Some(tour.started.elapsed());
+        }
+        if tour.shooting {
+            return Task::none();
+        }
+        if let Some(since) = tour.measuring_frames {
+            if since.elapsed() < Duration::from_secs(5) {
+                return Task::none();
+            }
+            return self.tour_finish();
+        }
+        if tour.settle > 0 {
+            tour.settle -= 1;
+            return Task::none();
+        }
+        if tour.next >= tour.steps.len() {
+            return self.tour_measure();
+        }
+        let step = tour.next;
+        let name = tour.steps[step].name.to_string();
+        let messages = std::mem::take(&mut tour.steps[step].messages);
+        tour.next += 1;
+        tour.settle = 3;
+        tour.shooting = true;
+        for m in messages {
+            let _ = self.update(m);
+        }
+        if name == "12-still-there" {
+            self.idle.prompt_until = Some(self.now + self.idle.answer_within);
+        }
+        iced::window::latest()
+            .and_then(iced::window::screenshot)
+            .map(move |shot| Message::Shot(name.clone(), shot))
+    }
+
+    /// After the screens: 100 sales through the app, then frame times with
+    /// the camera running.
+    fn tour_measure(&mut self) -> Task<Message> {
+        let before = super::tour::rss_mib();
+        let started = Instant::now();
+        for _ in 0..100 {
+            self.sale_for_measurement();
+        }
+        let took = started.elapsed();
+        let sales = self.till.store().last_nr().unwrap_or(0);
+        let after = super::tour::rss_mib();
+        if let Some(tour) = self.tour.as_mut() {
+            if let Some(first) = tour.first_frame {
+                tour.report.push(format!(
+                    "cold start to first frame: {} ms",
+                    first.as_millis()
+                ));
+            }
+            tour.report.push(format!(
+                "100 sales through the app in {} ms (receipts so far: {sales}); RSS before {:.1} MiB, after {:.1} MiB",
+                took.as_millis(),
+                before.unwrap_or(0.0),
+                after.unwrap_or(0.0)
+            ));
+            tour.measuring_frames = Some(Instant::now());
+        }
+        Task::none()
+    }
+
+    fn sale_for_measurement(&mut self) {
+        let _ = self.update(Message::Do(Action::NextCustomer));
+        let _ = self.act(Action::Tap {
+            sku: "KAFFE".into(),
+            qty: 1,
+        });
+        if self.till.mode() == Mode::Cashier {
+            let _ = self.act(Action::Pay);
+            let _ = self.act(Action::Tender {
+                kind: TenderKind::Cash,
+                cash_given: None,
+            });
+        } else {
+            let _ = self.act(Action::Pay);
+            let _ = self.act(Action::Tender {
+                kind: TenderKind::Card,
+                cash_given: None,
+            });
+            self.terminal = None;
+            let seq = self.payment_seq;
+            let _ = self.update(Message::Terminal(
+                seq,
+                PaymentUpdate::Approved {
+                    transaction_id: format!("BENCH-{seq}"),
+                },
+            ));
+        }
+        let _ = self.act(Action::Receipt(receipt::Choice::None));
+    }
+
+    fn tour_finish(&mut self) -> Task<Message> {
+        let Some(tour) = self.tour.as_mut() else {
+            return Task::none();
+        };
+        if let Some((p50, p99, max, slow, n)) = tour.frame_stats() {
+            tour.report.push(format!(
+                "frame interval with the camera running, {n} frames over 5 s: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms, {slow} slower than 33.4 ms"
+            ));
+        }
+        tour.report
+            .push(format!("screenshots: {}", tour.saved.len()));
+        let text = tour.report.join("\n") + "\n";
+        eprint!("{text}");
+        if let Err(e) = std::fs::write(tour.dir.join("measurements.txt"), text) {
+            eprintln!("kasse: {}: {e}", tour.dir.display());
+        }
+        iced::exit()
     }
 
     /// Fixes the wall clock the till's records and code expiry use.
@@ -245,7 +373,7 @@ impl App {
         };
     }
 
-    fn to_cart(&mut self) {
+    fn show_cart(&mut self) {
         if !matches!(self.screen, Screen::Shopping(_) | Screen::Register(_)) {
             self.home();
             if matches!(self.screen, Screen::Welcome) {
@@ -258,6 +386,27 @@ impl App {
         match message {
             Message::Tick(now) => {
                 self.tick(now);
+                self.tour_tick()
+            }
+            Message::Shot(name, shot) => {
+                if let Some(tour) = self.tour.as_mut() {
+                    tour.shooting = false;
+                    match tour.save(&name, &shot.rgba, shot.size.width, shot.size.height) {
+                        Ok(path) => eprintln!("kasse: saved {}", path.display()),
+                        Err(e) => {
+                            eprintln!("kasse: screenshot failed: {e}");
+                            std::process::exit(3);
+                        }
+                    }
+                }
+                Task::none()
+            }
+            Message::Frame(at) => {
+                if let Some(tour) = self.tour.as_mut()
+                    && tour.measuring_frames.is_some()
+                {
+                    tour.frames.push(at);
+                }
                 Task::none()
             }
             Message::Key(event) => self.key(event),
@@ -388,7 +537,12 @@ impl App {
             && !self.till.sale().is_empty()
             && matches!(
                 self.screen,
-                Screen::Shopping(_) | Screen::Bonus(_) | Screen::Payment(payment::State { stage: payment::Stage::Choose | payment::Stage::Failed { .. }, .. })
+                Screen::Shopping(_)
+                    | Screen::Bonus(_)
+                    | Screen::Payment(payment::State {
+                        stage: payment::Stage::Choose | payment::Stage::Failed { .. },
+                        ..
+                    })
             );
         if self.idle.tick(now, active) == idle::Verdict::GiveUp {
             match self.till.cancel(self.wall()) {
@@ -441,10 +595,17 @@ impl App {
     fn act(&mut self, action: Action) -> Task<Message> {
         match action {
             Action::Tap { sku, qty } => {
-                let weighed = self.till.catalog().product(&sku).is_some_and(Product::is_weighed);
+                let weighed = self
+                    .till
+                    .catalog()
+                    .product(&sku)
+                    .is_some_and(Product::is_weighed);
                 let outcome = if weighed {
                     // At the register a weighed item takes the scale's weight now.
-                    match (self.weight.grams.and_then(|g| u32::try_from(g).ok()), self.weight.stable) {
+                    match (
+                        self.weight.grams.and_then(|g| u32::try_from(g).ok()),
+                        self.weight.stable,
+                    ) {
                         (Some(g), stable) => self.till.weigh(&sku, g, stable),
                         (None, _) => Outcome::WeightRefused(Reason::BelowMinWeight),
                     }
@@ -458,7 +619,13 @@ impl App {
                     category: shopping::Category::Weighed,
                     weighing: None,
                 };
-                if let Some(p) = self.till.catalog().products().iter().find(|p| p.is_weighed()) {
+                if let Some(p) = self
+                    .till
+                    .catalog()
+                    .products()
+                    .iter()
+                    .find(|p| p.is_weighed())
+                {
                     state.weighing = Some(p.sku.clone());
                 }
                 self.screen = Screen::Shopping(state);
@@ -477,7 +644,7 @@ impl App {
                     let cashier = self.till.mode() == Mode::Cashier;
                     self.outcome(outcome);
                     if !cashier {
-                        return self.to_payment();
+                        return self.show_payment();
                     }
                 }
                 Err(e) => self.fail(&e),
@@ -490,7 +657,7 @@ impl App {
             }
             Action::BackToCart => {
                 self.screen = Screen::Welcome;
-                self.to_cart();
+                self.show_cart();
             }
             Action::CancelSale => match self.till.cancel(self.wall()) {
                 Ok(Outcome::Cancelled) => {
@@ -521,7 +688,9 @@ impl App {
             Action::NextCustomer => self.next_customer(),
             Action::Language => self.lang = self.lang.other(),
             Action::LargeText => self.large_text = !self.large_text,
-            Action::Help => self.screen = Screen::Staff(staff::State::new(staff::Purpose::Attendant)),
+            Action::Help => {
+                self.screen = Screen::Staff(staff::State::new(staff::Purpose::Attendant))
+            }
             Action::CloseOverlay => self.home(),
             Action::Pin(pin) => return self.pin(&pin),
             Action::Logout => {
@@ -556,7 +725,7 @@ impl App {
                 self.member = self.till.store().member(&member).ok().flatten();
                 let name = self.member.as_ref().map_or(member, |m| m.name.clone());
                 self.say(format!("{} {name}", tr(lang, "Hello")), false);
-                self.to_cart();
+                self.show_cart();
             }
             Outcome::Line { sku, amount, .. } => {
                 let name = self
@@ -564,19 +733,26 @@ impl App {
                     .catalog()
                     .product(&sku)
                     .map_or(sku, |p| p.name.clone());
-                self.say(format!("{}: {name} {}", tr(lang, "Added"), kr(amount)), false);
-                self.to_cart();
+                self.say(
+                    format!("{}: {name} {}", tr(lang, "Added"), kr(amount)),
+                    false,
+                );
+                self.show_cart();
             }
             Outcome::Coupon { coupon, .. } => {
                 self.say(format!("{} ({coupon})", tr(lang, "Coupon used")), false);
-                self.to_cart();
+                self.show_cart();
             }
             Outcome::Clip { clips_left, .. } => {
                 self.say(
-                    format!("{}: {clips_left} {}", tr(lang, "Clip used"), tr(lang, "clips left")),
+                    format!(
+                        "{}: {clips_left} {}",
+                        tr(lang, "Clip used"),
+                        tr(lang, "clips left")
+                    ),
                     false,
                 );
-                self.to_cart();
+                self.show_cart();
             }
             Outcome::WeightRefused(r) | Outcome::Refused(r) => self.refuse(r),
             Outcome::BonusOffered { balance, amount } => {
@@ -618,10 +794,10 @@ impl App {
             self.screen = Screen::Bonus(bonus::State { balance, amount });
             return Task::none();
         }
-        self.to_payment()
+        self.show_payment()
     }
 
-    fn to_payment(&mut self) -> Task<Message> {
+    fn show_payment(&mut self) -> Task<Message> {
         let now = self.wall();
         let quotes = self
             .till
@@ -694,7 +870,9 @@ impl App {
         }
         let seq = self.payment_seq;
         let limit = Duration::from_millis(self.settings.payment.timeout_ms);
-        Task::run(devices::payment_updates(updates, limit), move |u| Message::Terminal(seq, u))
+        Task::run(devices::payment_updates(updates, limit), move |u| {
+            Message::Terminal(seq, u)
+        })
     }
 
     fn terminal_update(&mut self, update: PaymentUpdate) {
@@ -783,7 +961,11 @@ impl App {
             marking,
         };
         let catalog = self.till.catalog();
-        let names = |sku: &str| catalog.product(sku).map_or_else(|| sku.to_string(), |p| p.name.clone());
+        let names = |sku: &str| {
+            catalog
+                .product(sku)
+                .map_or_else(|| sku.to_string(), |p| p.name.clone())
+        };
         print::rows(receipt, &header, &names)
     }
 
@@ -917,7 +1099,12 @@ impl App {
                     .iter()
                     .filter(|p| p.coffee && !p.is_weighed())
                     .collect();
-                let weighed = self.till.catalog().products().iter().any(Product::is_weighed);
+                let weighed = self
+                    .till
+                    .catalog()
+                    .products()
+                    .iter()
+                    .any(Product::is_weighed);
                 welcome::view(look, &quick, weighed).map(Message::Do)
             }
             Screen::Shopping(state) => shopping::view(
@@ -951,21 +1138,27 @@ impl App {
             Screen::Receipt(state) => receipt::view(look, state).map(Message::Do),
             Screen::Thanks(state) => thanks::view(look, state).map(Message::Do),
             Screen::Staff(state) => staff::view(look, state).map(Message::Staff),
-            Screen::Reports(state) => reports::view(look, state, self.till.is_training()).map(Message::Do),
+            Screen::Reports(state) => {
+                reports::view(look, state, self.till.is_training()).map(Message::Do)
+            }
         };
         let mut body = column![self.top_bar(look)];
         if self.till.is_training() {
             body = body.push(
-                container(label(tr(self.lang, "TRAINING MODE: not a real sale")).size(look.sizes.heading))
-                    .padding(8)
-                    .width(Length::Fill)
-                    .style(theme::container::warning),
+                container(
+                    label(tr(self.lang, "TRAINING MODE: not a real sale")).size(look.sizes.heading),
+                )
+                .padding(8)
+                .width(Length::Fill)
+                .style(theme::container::warning),
             );
         }
         if let Some((n, _)) = &self.notice {
             body = body.push(container(widget::notice(look, n)).padding([4, 16]));
         }
-        body = body.push(container(page).height(Length::Fill)).push(self.status_bar(look));
+        body = body
+            .push(container(page).height(Length::Fill))
+            .push(self.status_bar(look));
         let base = container(body)
             .width(Length::Fill)
             .height(Length::Fill)
@@ -977,21 +1170,37 @@ impl App {
     }
 
     fn top_bar(&self, look: Look) -> Element<'_, Message> {
-        let mut bar = row![widget::heading(look, self.settings.company.name.clone()), widget::fill()]
-            .spacing(12)
-            .padding([8, 16])
-            .align_y(iced::Alignment::Center);
+        let mut bar = row![
+            widget::heading(look, self.settings.company.name.clone()),
+            widget::fill()
+        ]
+        .spacing(12)
+        .padding([8, 16])
+        .align_y(iced::Alignment::Center);
         if let Some(op) = self.till.operator() {
-            bar = bar.push(widget::body(look, format!("{}: {op}", tr(self.lang, "Cashier"))));
+            bar = bar.push(widget::body(
+                look,
+                format!("{}: {op}", tr(self.lang, "Cashier")),
+            ));
         }
         bar = bar.push(
-            widget::big(look, self.lang.other().name(), Some(Message::Do(Action::Language)), theme::button::tile)
-                .width(Length::Fixed(150.0)),
+            widget::big(
+                look,
+                self.lang.other().name(),
+                Some(Message::Do(Action::Language)),
+                theme::button::tile,
+            )
+            .width(Length::Fixed(150.0)),
         );
         if self.till.mode() == Mode::SelfService && !matches!(self.screen, Screen::Staff(_)) {
             bar = bar.push(
-                widget::big(look, format!("? {}", tr(self.lang, "Help")), Some(Message::Do(Action::Help)), theme::button::primary)
-                    .width(Length::Fixed(150.0)),
+                widget::big(
+                    look,
+                    format!("? {}", tr(self.lang, "Help")),
+                    Some(Message::Do(Action::Help)),
+                    theme::button::primary,
+                )
+                .width(Length::Fixed(150.0)),
             );
         }
         bar.into()
@@ -1001,7 +1210,9 @@ impl App {
         let flash = self.flash_until.is_some();
         let picture: Element<'_, Message> = match &self.preview {
             Some(h) => image(h.clone()).height(Length::Fixed(120.0)).into(),
-            None => label(format!("◌ {}", tr(self.lang, "No camera"))).size(look.sizes.small).into(),
+            None => label(format!("◌ {}", tr(self.lang, "No camera")))
+                .size(look.sizes.small)
+                .into(),
         };
         let caption = if flash {
             format!("✓ {}", tr(self.lang, "Code read"))
@@ -1013,29 +1224,61 @@ impl App {
         } else {
             theme::container::panel
         };
-        container(row![picture, label(caption).size(look.sizes.body)].spacing(16).align_y(iced::Alignment::Center))
-            .padding(8)
-            .width(Length::Fill)
-            .style(style)
-            .into()
+        container(
+            row![picture, label(caption).size(look.sizes.body)]
+                .spacing(16)
+                .align_y(iced::Alignment::Center),
+        )
+        .padding(8)
+        .width(Length::Fill)
+        .style(style)
+        .into()
     }
 
     fn status_bar(&self, look: Look) -> Element<'_, Message> {
         let lang = self.lang;
         let s = &self.status;
         let sync = if !s.ledger {
-            format!("○ {} ({}), {} {}", tr(lang, "Offline"), tr(lang, "no ledger configured"), s.sync.queue, tr(lang, "queued"))
+            format!(
+                "○ {} ({}), {} {}",
+                tr(lang, "Offline"),
+                tr(lang, "no ledger configured"),
+                s.sync.queue,
+                tr(lang, "queued")
+            )
         } else if s.sync.online {
-            format!("● {}, {} {}", tr(lang, "Online"), s.sync.queue, tr(lang, "queued"))
+            format!(
+                "● {}, {} {}",
+                tr(lang, "Online"),
+                s.sync.queue,
+                tr(lang, "queued")
+            )
         } else {
-            format!("○ {}, {} {}", tr(lang, "Offline"), s.sync.queue, tr(lang, "queued"))
+            format!(
+                "○ {}, {} {}",
+                tr(lang, "Offline"),
+                s.sync.queue,
+                tr(lang, "queued")
+            )
         };
         let mark = |ok: bool| if ok { "●" } else { "○" };
         container(
             row![
                 label(sync).size(look.sizes.small),
-                label(format!("{} {}: {}", mark(s.scale_ok), tr(lang, "Scale"), s.scale)).size(look.sizes.small),
-                label(format!("{} {}: {}", mark(s.camera_ok), tr(lang, "Camera"), s.camera)).size(look.sizes.small),
+                label(format!(
+                    "{} {}: {}",
+                    mark(s.scale_ok),
+                    tr(lang, "Scale"),
+                    s.scale
+                ))
+                .size(look.sizes.small),
+                label(format!(
+                    "{} {}: {}",
+                    mark(s.camera_ok),
+                    tr(lang, "Camera"),
+                    s.camera
+                ))
+                .size(look.sizes.small),
             ]
             .spacing(28),
         )
@@ -1050,6 +1293,13 @@ impl App {
             iced::time::every(Duration::from_millis(250)).map(Message::Tick),
             keyboard::listen().map(Message::Key),
         ];
+        if self
+            .tour
+            .as_ref()
+            .is_some_and(|t| t.measuring_frames.is_some())
+        {
+            subs.push(iced::window::frames().map(Message::Frame));
+        }
         if let Some(setup) = &self.setup {
             subs.push(devices::scale(setup.clone()).map(Message::Scale));
             subs.push(devices::sync(setup.clone()).map(Message::Sync));

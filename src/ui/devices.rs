@@ -137,9 +137,12 @@ fn sync_stream(config: Arc<Config>) -> impl Stream<Item = SyncStatus> {
         };
         let shared = Arc::new(Mutex::new(SyncStatus::default()));
         let worker = match crate::cli::ledger_client(&config) {
-            Ok(client) if config.ledger.is_some() => {
-                Some(crate::sync::spawn_worker(client, store, Duration::from_secs(5), shared.clone()))
-            }
+            Ok(client) if config.ledger.is_some() => Some(crate::sync::spawn_worker(
+                client,
+                store,
+                Duration::from_secs(5),
+                shared.clone(),
+            )),
             Ok(_) | Err(_) => {
                 // No ledger: count the queue from the outbox now and then.
                 loop {
@@ -249,8 +252,15 @@ fn camera_stream(config: Arc<Config>) -> impl Stream<Item = CameraReport> {
         let mut debounce = Debounce::new(scanner.repeat_after_ms);
         let epoch = Instant::now();
         while let Some((_, frame)) = source.next_frame() {
-            let thumb = ::image::imageops::thumbnail(&frame, 160, 160 * frame.height() / frame.width().max(1));
-            let rgba: Vec<u8> = thumb.pixels().flat_map(|p| [p.0[0], p.0[0], p.0[0], 255]).collect();
+            let thumb = ::image::imageops::thumbnail(
+                &frame,
+                160,
+                160 * frame.height() / frame.width().max(1),
+            );
+            let rgba: Vec<u8> = thumb
+                .pixels()
+                .flat_map(|p| [p.0[0], p.0[0], p.0[0], 255])
+                .collect();
             let preview = image::Handle::from_rgba(thumb.width(), thumb.height(), rgba);
             if tx.blocking_send(CameraReport::Preview(preview)).is_err() {
                 return;

@@ -6,6 +6,7 @@ pub mod devices;
 pub mod screen;
 pub mod text;
 pub mod theme;
+pub mod tour;
 pub mod widget;
 
 pub use app::{App, Message, Settings};
@@ -38,18 +39,25 @@ pub fn open_till(config: &Config) -> Result<Till> {
 }
 
 /// Opens the kiosk window and runs until it is closed.
-pub fn run(config_path: &Path) -> Result<()> {
+pub fn run(config_path: &Path, tour: Option<&Path>) -> Result<()> {
     let config = Config::load(config_path)?;
     for w in config.warnings() {
         eprintln!("kasse: warning: {w}");
     }
-    let till = open_till(&config).with_context(|| format!("opening the till of {}", config_path.display()))?;
+    let till = open_till(&config)
+        .with_context(|| format!("opening the till of {}", config_path.display()))?;
     let settings = Settings::from_config(&config);
     let (width, height) = (config.kiosk.width as f32, config.kiosk.height as f32);
+    let config_mode = config.mode;
     let setup = devices::Setup(Arc::new(config));
     let started = Instant::now();
+    let tour = tour.map(Path::to_path_buf);
+    let mode = config_mode;
     let boot = move || {
         let mut app = App::new(till, settings.clone(), Instant::now());
+        if let Some(dir) = &tour {
+            app.start_tour(tour::Tour::new(dir, mode, started));
+        }
         app.status.ledger = setup.0.ledger.is_some();
         app.set_setup(setup.clone());
         eprintln!("kasse: window up in {} ms", started.elapsed().as_millis());

@@ -274,7 +274,11 @@ mod tests {
     #[test]
     fn every_ui_text_has_its_norwegian() {
         let texts = texts_in_ui();
-        assert!(texts.len() > 50, "the scan finds the views' texts: {}", texts.len());
+        assert!(
+            texts.len() > 50,
+            "the scan finds the views' texts: {}",
+            texts.len()
+        );
         let missing: Vec<_> = texts
             .iter()
             .filter(|(_, en)| norwegian(en).is_none())

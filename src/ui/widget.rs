@@ -183,11 +183,8 @@ pub fn pin_pad<'a, M: Clone + 'a>(
     let key = |c: char| {
         big(look, c.to_string(), Some(digit(c)), theme::button::tile).width(Length::Fixed(96.0))
     };
-    let rows = ["123", "456", "789"].map(|r| {
-        row(r.chars().map(|c| key(c).into()))
-            .spacing(10)
-            .into()
-    });
+    let rows =
+        ["123", "456", "789"].map(|r| row(r.chars().map(|c| key(c).into())).spacing(10).into());
     column![
         text("●".repeat(entered) + &"○".repeat(4usize.saturating_sub(entered)))
             .size(look.sizes.title),

@@ -20,17 +20,35 @@ pub fn view<'a>(look: Look, state: &State) -> Element<'a, Action> {
     container(
         column![
             title(look, look.tr("Use your student bonus?")),
-            body(look, format!("{}: {}", look.tr("You have"), kr(state.balance))),
+            body(
+                look,
+                format!("{}: {}", look.tr("You have"), kr(state.balance))
+            ),
             body(look, format!("{}: {}", look.tr("Use"), kr(state.amount))),
             row![
-                big(look, look.tr("Yes, use bonus"), Some(Action::Bonus(true)), theme::button::success)
-                    .width(Length::Fixed(300.0)),
-                big(look, look.tr("No, save it"), Some(Action::Bonus(false)), theme::button::tile)
-                    .width(Length::Fixed(300.0)),
+                big(
+                    look,
+                    look.tr("Yes, use bonus"),
+                    Some(Action::Bonus(true)),
+                    theme::button::success
+                )
+                .width(Length::Fixed(300.0)),
+                big(
+                    look,
+                    look.tr("No, save it"),
+                    Some(Action::Bonus(false)),
+                    theme::button::tile
+                )
+                .width(Length::Fixed(300.0)),
             ]
             .spacing(24),
-            big(look, look.tr("Back to the cart"), Some(Action::BackToCart), theme::button::tile)
-                .width(Length::Fixed(300.0)),
+            big(
+                look,
+                look.tr("Back to the cart"),
+                Some(Action::BackToCart),
+                theme::button::tile
+            )
+            .width(Length::Fixed(300.0)),
         ]
         .spacing(24)
         .align_x(Alignment::Center),

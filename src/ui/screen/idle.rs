@@ -84,10 +84,20 @@ pub fn view<'a>(look: Look, seconds_left: u64) -> Element<'a, Action> {
                     )
                 ),
                 row![
-                    big(look, look.tr("Yes, continue"), Some(Action::StillHere), theme::button::success)
-                        .width(Length::Fixed(280.0)),
-                    big(look, look.tr("Cancel now"), Some(Action::CancelSale), theme::button::danger)
-                        .width(Length::Fixed(280.0)),
+                    big(
+                        look,
+                        look.tr("Yes, continue"),
+                        Some(Action::StillHere),
+                        theme::button::success
+                    )
+                    .width(Length::Fixed(280.0)),
+                    big(
+                        look,
+                        look.tr("Cancel now"),
+                        Some(Action::CancelSale),
+                        theme::button::danger
+                    )
+                    .width(Length::Fixed(280.0)),
                 ]
                 .spacing(20),
             ]

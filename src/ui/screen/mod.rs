@@ -12,18 +12,24 @@ pub mod staff;
 pub mod thanks;
 pub mod welcome;
 
-use crate::domain::TenderKind;
 use crate::domain::Money;
+use crate::domain::TenderKind;
 
 /// What a screen asks the app to do: the app owns the till and the devices.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// A product button.
-    Tap { sku: String, qty: u32 },
+    Tap {
+        sku: String,
+        qty: u32,
+    },
     /// Open the weigh panel.
     OpenWeigh,
     /// Food on the scale for a weighed product (gross grams, stable).
-    Weigh { sku: String, grams: u32 },
+    Weigh {
+        sku: String,
+        grams: u32,
+    },
     /// A code typed, scanned by the barcode scanner or read by the camera.
     Code(String),
     /// The customer or cashier is ready to pay.

@@ -16,7 +16,9 @@ use rust_decimal::Decimal;
 pub enum Stage {
     Choose,
     /// The cashier types what the customer handed over.
-    Cash { entry: String },
+    Cash {
+        entry: String,
+    },
     /// The terminal (or Vipps) is working; `step` of about `steps`.
     Waiting {
         kind: TenderKind,
@@ -24,7 +26,9 @@ pub enum Stage {
         step: u32,
     },
     /// Declined, cancelled or timed out: say why, offer to try again.
-    Failed { why: String },
+    Failed {
+        why: String,
+    },
     /// Approved: the sale is being written.
     Saving,
 }
@@ -159,16 +163,31 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
     match &state.stage {
         Stage::Choose => {
             let mut choices = row![
-                big(look, look.tr("Card"), Some(Message::Choose(TenderKind::Card)), theme::button::primary)
-                    .width(Length::Fixed(220.0)),
-                big(look, look.tr("Vipps"), Some(Message::Choose(TenderKind::Vipps)), theme::button::primary)
-                    .width(Length::Fixed(220.0)),
+                big(
+                    look,
+                    look.tr("Card"),
+                    Some(Message::Choose(TenderKind::Card)),
+                    theme::button::primary
+                )
+                .width(Length::Fixed(220.0)),
+                big(
+                    look,
+                    look.tr("Vipps"),
+                    Some(Message::Choose(TenderKind::Vipps)),
+                    theme::button::primary
+                )
+                .width(Length::Fixed(220.0)),
             ]
             .spacing(20);
             if state.cash_allowed {
                 choices = choices.push(
-                    big(look, look.tr("Cash"), Some(Message::Choose(TenderKind::Cash)), theme::button::primary)
-                        .width(Length::Fixed(220.0)),
+                    big(
+                        look,
+                        look.tr("Cash"),
+                        Some(Message::Choose(TenderKind::Cash)),
+                        theme::button::primary,
+                    )
+                    .width(Length::Fixed(220.0)),
                 );
             }
             col = col.push(choices).push(back);
@@ -183,7 +202,11 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             }
             col = col.push(heading(
                 look,
-                format!("{}: kr {}", look.tr("Cash given"), if entry.is_empty() { "0" } else { entry }),
+                format!(
+                    "{}: kr {}",
+                    look.tr("Cash given"),
+                    if entry.is_empty() { "0" } else { entry }
+                ),
             ));
             col = col.push(match state.change() {
                 Some(change) => heading(look, format!("{}: {}", look.tr("Change"), kr(change))),
@@ -203,7 +226,10 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                 col = col.push(body(look, look.tr("Scan with Vipps to pay")));
                 col = col.push(image(qr.clone()).width(Length::Fixed(240.0)));
             } else {
-                col = col.push(body(look, look.tr("Follow the instructions on the terminal")));
+                col = col.push(body(
+                    look,
+                    look.tr("Follow the instructions on the terminal"),
+                ));
             }
             col = col.push(heading(look, progress.clone()));
             col = col.push(
@@ -212,8 +238,13 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                     .girth(Length::Fixed(18.0)),
             );
             col = col.push(
-                big(look, look.tr("Cancel payment"), Some(Message::Do(Action::CancelPayment)), theme::button::danger)
-                    .width(Length::Fixed(320.0)),
+                big(
+                    look,
+                    look.tr("Cancel payment"),
+                    Some(Message::Do(Action::CancelPayment)),
+                    theme::button::danger,
+                )
+                .width(Length::Fixed(320.0)),
             );
         }
         Stage::Failed { why } => {
@@ -224,10 +255,20 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             );
             col = col.push(
                 row![
-                    big(look, look.tr("Card"), Some(Message::Choose(TenderKind::Card)), theme::button::primary)
-                        .width(Length::Fixed(220.0)),
-                    big(look, look.tr("Vipps"), Some(Message::Choose(TenderKind::Vipps)), theme::button::primary)
-                        .width(Length::Fixed(220.0)),
+                    big(
+                        look,
+                        look.tr("Card"),
+                        Some(Message::Choose(TenderKind::Card)),
+                        theme::button::primary
+                    )
+                    .width(Length::Fixed(220.0)),
+                    big(
+                        look,
+                        look.tr("Vipps"),
+                        Some(Message::Choose(TenderKind::Vipps)),
+                        theme::button::primary
+                    )
+                    .width(Length::Fixed(220.0)),
                 ]
                 .spacing(20),
             );
@@ -242,21 +283,40 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
 
 fn cash_pad<'a>(look: Look, enough: bool) -> Element<'a, Message> {
     let key = |c: char| {
-        big(look, c.to_string(), Some(Message::Digit(c)), theme::button::tile).width(Length::Fixed(84.0))
+        big(
+            look,
+            c.to_string(),
+            Some(Message::Digit(c)),
+            theme::button::tile,
+        )
+        .width(Length::Fixed(84.0))
     };
-    let rows = ["789", "456", "123"].map(|r| row(r.chars().map(|c| key(c).into())).spacing(8).into());
+    let rows =
+        ["789", "456", "123"].map(|r| row(r.chars().map(|c| key(c).into())).spacing(8).into());
     column![
         column(rows).spacing(8),
         row![
             key('0'),
             big(look, ",", Some(Message::Comma), theme::button::tile).width(Length::Fixed(84.0)),
-            big(look, look.tr("Clear"), Some(Message::Clear), theme::button::danger).width(Length::Fixed(84.0)),
+            big(
+                look,
+                look.tr("Clear"),
+                Some(Message::Clear),
+                theme::button::danger
+            )
+            .width(Length::Fixed(84.0)),
         ]
         .spacing(8),
         row![
-            big(look, look.tr("Complete"), enough.then_some(Message::CashOk), theme::button::success)
-                .width(Length::Fixed(180.0)),
-            big(look, "±0", Some(Message::CashExact), theme::button::tile).width(Length::Fixed(84.0)),
+            big(
+                look,
+                look.tr("Complete"),
+                enough.then_some(Message::CashOk),
+                theme::button::success
+            )
+            .width(Length::Fixed(180.0)),
+            big(look, "±0", Some(Message::CashExact), theme::button::tile)
+                .width(Length::Fixed(84.0)),
         ]
         .spacing(8),
     ]
@@ -274,7 +334,10 @@ pub fn qr_image(data: &str) -> Option<image::Handle> {
         .module_dimensions(6, 6)
         .build();
     let (w, h) = gray.dimensions();
-    let rgba: Vec<u8> = gray.pixels().flat_map(|p| [p.0[0], p.0[0], p.0[0], 255]).collect();
+    let rgba: Vec<u8> = gray
+        .pixels()
+        .flat_map(|p| [p.0[0], p.0[0], p.0[0], 255])
+        .collect();
     Some(image::Handle::from_rgba(w, h, rgba))
 }
 
@@ -283,7 +346,12 @@ mod tests {
     use super::*;
 
     fn cash_state() -> State {
-        let mut s = State::new(Money::from_ore(6547), Money::from_ore(6500), Money::ZERO, true);
+        let mut s = State::new(
+            Money::from_ore(6547),
+            Money::from_ore(6500),
+            Money::ZERO,
+            true,
+        );
         assert_eq!(s.update(Message::Choose(TenderKind::Cash)), None);
         s
     }
@@ -312,7 +380,12 @@ mod tests {
 
     #[test]
     fn self_service_has_no_cash_and_card_goes_to_the_terminal() {
-        let mut s = State::new(Money::from_ore(100), Money::from_ore(100), Money::ZERO, false);
+        let mut s = State::new(
+            Money::from_ore(100),
+            Money::from_ore(100),
+            Money::ZERO,
+            false,
+        );
         assert_eq!(s.update(Message::Choose(TenderKind::Cash)), None);
         assert_eq!(s.stage, Stage::Choose);
         assert_eq!(

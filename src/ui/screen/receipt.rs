@@ -43,30 +43,54 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
         .align_x(Alignment::Center);
     match &state.stage {
         Stage::Choose => {
-            col = col.push(body(look, look.tr("Do you want a receipt?"))).push(
-                row![
-                    big(look, look.tr("Print"), Some(Action::Receipt(Choice::Print)), theme::button::primary)
+            col = col
+                .push(body(look, look.tr("Do you want a receipt?")))
+                .push(
+                    row![
+                        big(
+                            look,
+                            look.tr("Print"),
+                            Some(Action::Receipt(Choice::Print)),
+                            theme::button::primary
+                        )
                         .width(Length::Fixed(220.0)),
-                    big(look, look.tr("Show QR"), Some(Action::Receipt(Choice::ShowQr)), theme::button::primary)
+                        big(
+                            look,
+                            look.tr("Show QR"),
+                            Some(Action::Receipt(Choice::ShowQr)),
+                            theme::button::primary
+                        )
                         .width(Length::Fixed(220.0)),
-                    big(look, look.tr("No thanks"), Some(Action::Receipt(Choice::None)), theme::button::tile)
+                        big(
+                            look,
+                            look.tr("No thanks"),
+                            Some(Action::Receipt(Choice::None)),
+                            theme::button::tile
+                        )
                         .width(Length::Fixed(220.0)),
-                ]
-                .spacing(20),
-            );
+                    ]
+                    .spacing(20),
+                );
         }
         Stage::Printing => col = col.push(heading(look, look.tr("Printing…"))),
         Stage::Printed(result) => {
             col = col.push(match result {
                 Ok(()) => heading(look, format!("✓ {}", look.tr("Printed"))),
-                Err(e) => container(text(format!("✕  {}: {e}", look.tr("Printer problem"))).size(look.sizes.body))
-                    .padding(10)
-                    .style(theme::container::refusal)
-                    .into(),
+                Err(e) => container(
+                    text(format!("✕  {}: {e}", look.tr("Printer problem"))).size(look.sizes.body),
+                )
+                .padding(10)
+                .style(theme::container::refusal)
+                .into(),
             });
             col = col.push(
-                big(look, look.tr("Done"), Some(Action::Receipt(Choice::None)), theme::button::success)
-                    .width(Length::Fixed(240.0)),
+                big(
+                    look,
+                    look.tr("Done"),
+                    Some(Action::Receipt(Choice::None)),
+                    theme::button::success,
+                )
+                .width(Length::Fixed(240.0)),
             );
         }
         Stage::Qr(handle) => {
@@ -74,8 +98,13 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
                 .push(body(look, look.tr("Scan to get your receipt")))
                 .push(image(handle.clone()).width(Length::Fixed(260.0)))
                 .push(
-                    big(look, look.tr("Done"), Some(Action::Receipt(Choice::None)), theme::button::success)
-                        .width(Length::Fixed(240.0)),
+                    big(
+                        look,
+                        look.tr("Done"),
+                        Some(Action::Receipt(Choice::None)),
+                        theme::button::success,
+                    )
+                    .width(Length::Fixed(240.0)),
                 );
         }
     }

@@ -71,7 +71,12 @@ impl State {
     }
 
     /// `bonus` is what the member's bonus would take off now, if any.
-    pub fn update(&mut self, message: Message, catalog: &Catalog, bonus: Option<Money>) -> Option<Action> {
+    pub fn update(
+        &mut self,
+        message: Message,
+        catalog: &Catalog,
+        bonus: Option<Money>,
+    ) -> Option<Action> {
         match message {
             Message::Search(s) => {
                 self.search = s;
@@ -102,7 +107,10 @@ impl State {
                 let query = self.search.trim().to_string();
                 // A barcode typed or wedge-scanned into the field.
                 if query.len() >= 7 && query.bytes().all(|b| b.is_ascii_digit()) {
-                    let sku_match = catalog.products().iter().any(|p| p.barcodes.contains(&query));
+                    let sku_match = catalog
+                        .products()
+                        .iter()
+                        .any(|p| p.barcodes.contains(&query));
                     if !sku_match {
                         self.search.clear();
                         return Some(Action::Code(query));
@@ -158,7 +166,9 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
         results = results.push(
             button(
                 row![
-                    text(format!("{}  {}", p.sku, p.name)).size(look.sizes.body).width(Length::Fill),
+                    text(format!("{}  {}", p.sku, p.name))
+                        .size(look.sizes.body)
+                        .width(Length::Fill),
                     text(price).size(look.sizes.body),
                 ]
                 .spacing(8),
@@ -195,9 +205,22 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
     let bonus: Element<'a, Message> = match state.confirm_bonus {
         Some(amount) => container(
             row![
-                body(look, format!("{} {}?", look.tr("Confirm bonus"), kr(amount))),
-                big(look, look.tr("OK"), Some(Message::ConfirmBonus(true)), theme::button::success),
-                big(look, look.tr("Back"), Some(Message::ConfirmBonus(false)), theme::button::tile),
+                body(
+                    look,
+                    format!("{} {}?", look.tr("Confirm bonus"), kr(amount))
+                ),
+                big(
+                    look,
+                    look.tr("OK"),
+                    Some(Message::ConfirmBonus(true)),
+                    theme::button::success
+                ),
+                big(
+                    look,
+                    look.tr("Back"),
+                    Some(Message::ConfirmBonus(false)),
+                    theme::button::tile
+                ),
             ]
             .spacing(10)
             .align_y(Alignment::Center),
@@ -221,15 +244,37 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
         qty,
         row![void, bonus].spacing(10),
         row![
-            big(look, format!("{}  {}", look.tr("Pay"), kr(v.sale.total())), has_lines.then_some(Message::Do(Action::Pay)), theme::button::success)
-                .width(Length::FillPortion(2)),
-            big(look, look.tr("Cancel purchase"), (!v.sale.is_empty()).then_some(Message::Do(Action::CancelSale)), theme::button::danger)
-                .width(Length::FillPortion(1)),
+            big(
+                look,
+                format!("{}  {}", look.tr("Pay"), kr(v.sale.total())),
+                has_lines.then_some(Message::Do(Action::Pay)),
+                theme::button::success
+            )
+            .width(Length::FillPortion(2)),
+            big(
+                look,
+                look.tr("Cancel purchase"),
+                (!v.sale.is_empty()).then_some(Message::Do(Action::CancelSale)),
+                theme::button::danger
+            )
+            .width(Length::FillPortion(1)),
         ]
         .spacing(10),
         row![
-            big(look, look.tr("Reports"), Some(Message::Do(Action::ShowReports)), theme::button::tile).width(Length::Fill),
-            big(look, look.tr("Log out"), Some(Message::Do(Action::Logout)), theme::button::tile).width(Length::Fill),
+            big(
+                look,
+                look.tr("Reports"),
+                Some(Message::Do(Action::ShowReports)),
+                theme::button::tile
+            )
+            .width(Length::Fill),
+            big(
+                look,
+                look.tr("Log out"),
+                Some(Message::Do(Action::Logout)),
+                theme::button::tile
+            )
+            .width(Length::Fill),
         ]
         .spacing(10),
     ]
@@ -264,7 +309,13 @@ mod tests {
         s.update(Message::Down, &c, None);
         s.update(Message::More, &c, None);
         let second = matches(&c, "kaffe")[1].sku.clone();
-        assert_eq!(s.update(Message::Submit, &c, None), Some(Action::Tap { sku: second, qty: 2 }));
+        assert_eq!(
+            s.update(Message::Submit, &c, None),
+            Some(Action::Tap {
+                sku: second,
+                qty: 2
+            })
+        );
         assert_eq!(s.qty, 1, "quantity resets after a line");
         assert!(s.search.is_empty());
     }
@@ -274,12 +325,18 @@ mod tests {
         let c = catalog();
         let mut s = State::new();
         s.update(Message::Search("2300100004121".into()), &c, None);
-        assert_eq!(s.update(Message::Submit, &c, None), Some(Action::Code("2300100004121".into())));
+        assert_eq!(
+            s.update(Message::Submit, &c, None),
+            Some(Action::Code("2300100004121".into()))
+        );
         assert_eq!(s.update(Message::VoidLine, &c, None), None);
         s.update(Message::Line(2), &c, None);
         assert_eq!(s.update(Message::VoidLine, &c, None), Some(Action::Void(2)));
         s.update(Message::AskBonus, &c, Some(Money::from_ore(500)));
         assert_eq!(s.confirm_bonus, Some(Money::from_ore(500)));
-        assert_eq!(s.update(Message::ConfirmBonus(true), &c, None), Some(Action::Bonus(true)));
+        assert_eq!(
+            s.update(Message::ConfirmBonus(true), &c, None),
+            Some(Action::Bonus(true))
+        );
     }
 }

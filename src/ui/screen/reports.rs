@@ -22,20 +22,59 @@ pub struct State {
 
 pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Action> {
     let buttons = column![
-        big(look, look.tr("X report"), Some(Action::Report(Kind::X)), theme::button::primary).width(Length::Fill),
-        big(look, look.tr("Z report (close the day)"), Some(Action::Report(Kind::Z)), theme::button::danger)
-            .width(Length::Fill),
-        big(look, look.tr("Copy receipt"), Some(Action::CopyLastReceipt), theme::button::tile).width(Length::Fill),
         big(
             look,
-            format!("{}: {}", look.tr("Training"), if training { "✓" } else { "–" }),
+            look.tr("X report"),
+            Some(Action::Report(Kind::X)),
+            theme::button::primary
+        )
+        .width(Length::Fill),
+        big(
+            look,
+            look.tr("Z report (close the day)"),
+            Some(Action::Report(Kind::Z)),
+            theme::button::danger
+        )
+        .width(Length::Fill),
+        big(
+            look,
+            look.tr("Copy receipt"),
+            Some(Action::CopyLastReceipt),
+            theme::button::tile
+        )
+        .width(Length::Fill),
+        big(
+            look,
+            format!(
+                "{}: {}",
+                look.tr("Training"),
+                if training { "✓" } else { "–" }
+            ),
             Some(Action::Training(!training)),
             theme::button::tile
         )
         .width(Length::Fill),
-        big(look, look.tr("Open drawer"), Some(Action::OpenDrawer), theme::button::tile).width(Length::Fill),
-        big(look, look.tr("Close the till"), Some(Action::Logout), theme::button::tile).width(Length::Fill),
-        big(look, look.tr("Back"), Some(Action::CloseOverlay), theme::button::success).width(Length::Fill),
+        big(
+            look,
+            look.tr("Open drawer"),
+            Some(Action::OpenDrawer),
+            theme::button::tile
+        )
+        .width(Length::Fill),
+        big(
+            look,
+            look.tr("Close the till"),
+            Some(Action::Logout),
+            theme::button::tile
+        )
+        .width(Length::Fill),
+        big(
+            look,
+            look.tr("Back"),
+            Some(Action::CloseOverlay),
+            theme::button::success
+        )
+        .width(Length::Fill),
     ]
     .spacing(10)
     .width(Length::FillPortion(1));
@@ -48,8 +87,11 @@ pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Act
     .style(theme::container::panel)
     .width(Length::FillPortion(2))
     .height(Length::Fill);
-    column![title(look, look.tr("Reports")), row![buttons, paper].spacing(16)]
-        .spacing(12)
-        .padding(16)
-        .into()
+    column![
+        title(look, look.tr("Reports")),
+        row![buttons, paper].spacing(16)
+    ]
+    .spacing(12)
+    .padding(16)
+    .into()
 }

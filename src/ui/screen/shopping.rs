@@ -84,7 +84,12 @@ pub fn addable(product: &Product, weight: Weight, min_grams: u32) -> Option<u32>
 }
 
 impl State {
-    pub fn update(&mut self, message: Message, catalog: &Catalog, weight: Weight) -> Option<Action> {
+    pub fn update(
+        &mut self,
+        message: Message,
+        catalog: &Catalog,
+        weight: Weight,
+    ) -> Option<Action> {
         match message {
             Message::Category(c) => {
                 self.category = c;
@@ -136,7 +141,9 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
         theme::button::danger,
     )
     .width(Length::Fill);
-    let left = column![cart, pay, cancel].spacing(12).width(Length::FillPortion(2));
+    let left = column![cart, pay, cancel]
+        .spacing(12)
+        .width(Length::FillPortion(2));
 
     let tabs = row(Category::ALL.map(|c| {
         let style: widget::Style = if c == state.category {
@@ -153,13 +160,9 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
         Some(sku) => weigh_panel(look, v.catalog, sku, v.weight),
         None => products(look, v.catalog, state.category),
     };
-    let side = column![
-        tabs,
-        container(right).height(Length::Fill),
-        v.camera,
-    ]
-    .spacing(12)
-    .width(Length::FillPortion(3));
+    let side = column![tabs, container(right).height(Length::Fill), v.camera,]
+        .spacing(12)
+        .width(Length::FillPortion(3));
     row![left, side].spacing(16).padding(16).into()
 }
 
@@ -187,9 +190,14 @@ fn products<'a>(look: Look, catalog: &Catalog, category: Category) -> Element<'a
                 ),
             };
             r = r.push(
-                big(look, format!("{}\n{price}", p.name), Some(msg), theme::button::tile)
-                    .width(Length::FillPortion(1))
-                    .height(Length::Fixed(96.0_f32.max(look.sizes.body * 4.4))),
+                big(
+                    look,
+                    format!("{}\n{price}", p.name),
+                    Some(msg),
+                    theme::button::tile,
+                )
+                .width(Length::FillPortion(1))
+                .height(Length::Fixed(96.0_f32.max(look.sizes.body * 4.4))),
             );
         }
         for _ in chunk.len()..3 {
@@ -200,7 +208,12 @@ fn products<'a>(look: Look, catalog: &Catalog, category: Category) -> Element<'a
     scrollable(grid).height(Length::Fill).into()
 }
 
-fn weigh_panel<'a>(look: Look, catalog: &Catalog, sku: &str, weight: Weight) -> Element<'a, Message> {
+fn weigh_panel<'a>(
+    look: Look,
+    catalog: &Catalog,
+    sku: &str,
+    weight: Weight,
+) -> Element<'a, Message> {
     let Some(product) = catalog.product(sku) else {
         return body(look, look.tr("No such product"));
     };
@@ -237,11 +250,19 @@ fn weigh_panel<'a>(look: Look, catalog: &Catalog, sku: &str, weight: Weight) -> 
             body(look, format!("{} {}", kr(per_kg), look.tr("per kg"))),
             body(look, look.tr("Put the food on the scale")),
             reading.spacing(4).align_x(Alignment::Center),
-            body(look, format!("{} {}", look.tr("minimum"), grams(i64::from(min)))),
+            body(
+                look,
+                format!("{} {}", look.tr("minimum"), grams(i64::from(min)))
+            ),
             row![
                 big(look, look.tr("Add"), add, theme::button::success).width(Length::Fill),
-                big(look, look.tr("Close"), Some(Message::CloseWeigh), theme::button::tile)
-                    .width(Length::Fill),
+                big(
+                    look,
+                    look.tr("Close"),
+                    Some(Message::CloseWeigh),
+                    theme::button::tile
+                )
+                .width(Length::Fill),
             ]
             .spacing(12),
         ]

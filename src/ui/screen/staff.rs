@@ -114,13 +114,22 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                 Purpose::Attendant => look.tr("Staff is on the way. Staff: enter your PIN."),
                 Purpose::Login => look.tr("Cashier login"),
             };
-            col = col
-                .push(heading(look, heading_text))
-                .push(widget::pin_pad(look, pin.len(), Message::Digit, Message::Clear, Message::Ok));
+            col = col.push(heading(look, heading_text)).push(widget::pin_pad(
+                look,
+                pin.len(),
+                Message::Digit,
+                Message::Clear,
+                Message::Ok,
+            ));
             if state.purpose == Purpose::Attendant {
                 col = col.push(
-                    big(look, look.tr("Back"), Some(Message::Do(Action::CloseOverlay)), theme::button::tile)
-                        .width(Length::Fixed(300.0)),
+                    big(
+                        look,
+                        look.tr("Back"),
+                        Some(Message::Do(Action::CloseOverlay)),
+                        theme::button::tile,
+                    )
+                    .width(Length::Fixed(300.0)),
                 );
             }
         }
@@ -139,20 +148,50 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             };
             col = col
                 .push(title(look, look.tr("Staff")))
-                .push(row![tab(Field::Member, "Attach member"), tab(Field::Line, "Void line")].spacing(12))
-                .push(body(
-                    look,
-                    format!("{label}: {}{entry}", if *field == Field::Member { "M-" } else { "" }),
-                ))
-                .push(widget::pin_pad(look, 0, Message::Digit, Message::Clear, Message::Ok))
                 .push(
                     row![
-                        big(look, look.tr("Cancel purchase"), Some(Message::Do(Action::CancelSale)), theme::button::danger)
-                            .width(Length::Fixed(240.0)),
-                        big(look, look.tr("Large text"), Some(Message::Do(Action::LargeText)), theme::button::tile)
-                            .width(Length::Fixed(240.0)),
-                        big(look, look.tr("Log out"), Some(Message::Do(Action::Logout)), theme::button::primary)
-                            .width(Length::Fixed(240.0)),
+                        tab(Field::Member, "Attach member"),
+                        tab(Field::Line, "Void line")
+                    ]
+                    .spacing(12),
+                )
+                .push(body(
+                    look,
+                    format!(
+                        "{label}: {}{entry}",
+                        if *field == Field::Member { "M-" } else { "" }
+                    ),
+                ))
+                .push(widget::pin_pad(
+                    look,
+                    0,
+                    Message::Digit,
+                    Message::Clear,
+                    Message::Ok,
+                ))
+                .push(
+                    row![
+                        big(
+                            look,
+                            look.tr("Cancel purchase"),
+                            Some(Message::Do(Action::CancelSale)),
+                            theme::button::danger
+                        )
+                        .width(Length::Fixed(240.0)),
+                        big(
+                            look,
+                            look.tr("Large text"),
+                            Some(Message::Do(Action::LargeText)),
+                            theme::button::tile
+                        )
+                        .width(Length::Fixed(240.0)),
+                        big(
+                            look,
+                            look.tr("Log out"),
+                            Some(Message::Do(Action::Logout)),
+                            theme::button::primary
+                        )
+                        .width(Length::Fixed(240.0)),
                     ]
                     .spacing(12),
                 );
@@ -186,7 +225,10 @@ mod tests {
         for c in "100002".chars() {
             s.update(Message::Digit(c));
         }
-        assert_eq!(s.update(Message::Ok), Some(Action::AttachMember("M-100002".into())));
+        assert_eq!(
+            s.update(Message::Ok),
+            Some(Action::AttachMember("M-100002".into()))
+        );
         s.update(Message::Field(Field::Line));
         s.update(Message::Digit('2'));
         assert_eq!(s.update(Message::Ok), Some(Action::Void(2)));

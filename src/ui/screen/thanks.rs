@@ -45,7 +45,10 @@ pub fn view<'a>(look: Look, state: &State) -> Element<'a, Action> {
     .spacing(20)
     .align_x(Alignment::Center);
     if let Some(change) = state.change {
-        col = col.push(title(look, format!("{}: {}", look.tr("Change"), kr(change))));
+        col = col.push(title(
+            look,
+            format!("{}: {}", look.tr("Change"), kr(change)),
+        ));
     }
     if state.bonus_earned.is_positive() {
         col = col.push(body(
@@ -54,8 +57,13 @@ pub fn view<'a>(look: Look, state: &State) -> Element<'a, Action> {
         ));
     }
     col = col.push(
-        big(look, look.tr("Done"), Some(Action::NextCustomer), theme::button::primary)
-            .width(Length::Fixed(240.0)),
+        big(
+            look,
+            look.tr("Done"),
+            Some(Action::NextCustomer),
+            theme::button::primary,
+        )
+        .width(Length::Fixed(240.0)),
     );
     container(col).center(Length::Fill).into()
 }

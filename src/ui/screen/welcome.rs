@@ -28,14 +28,22 @@ pub fn view<'a>(look: Look, quick: &[&Product], has_weighed: bool) -> Element<'a
     let mut choices = column![items].spacing(16).align_x(Alignment::Center);
     if has_weighed {
         choices = choices.push(
-            big(look, look.tr("Weigh food"), Some(Action::OpenWeigh), theme::button::primary)
-                .width(Length::Fixed(320.0)),
+            big(
+                look,
+                look.tr("Weigh food"),
+                Some(Action::OpenWeigh),
+                theme::button::primary,
+            )
+            .width(Length::Fixed(320.0)),
         );
     }
     container(
         column![
             title(look, look.tr("Welcome")),
-            body(look, look.tr("Scan the QR code in your app, or tap an item")),
+            body(
+                look,
+                look.tr("Scan the QR code in your app, or tap an item")
+            ),
             choices,
         ]
         .spacing(28)

@@ -1,0 +1,260 @@
+//! `kasse kiosk --tour DIR`: walks a real kiosk window through each screen,
+//! saves a screenshot of each (iced's own window screenshot), then measures
+//! what the issue asks: cold start to first frame, RSS after 100 sales, and
+//! frame times while the camera runs. `scripts/screenshots.sh` runs it
+//! under Xvfb; CI fails when a screenshot is missing or blank.
+
+use super::app::Message;
+use super::screen::{Action, payment, receipt, shopping, staff};
+use crate::devices::payment::PaymentUpdate;
+use crate::till::Mode;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub const OLA: &str = "SSN1.M.M-100001.1830297600.arL1HYbNbS_l091B0NE92u-PHyQ1s12tels6yIzpqKL0GeEr5AHjQUF6bCaZ_KT2MmfqEavCeM0f2-khziFKCA";
+pub const OLA_COFFEE_COUPON: &str = "SSN1.C.M-100001.CP-1.KAFFE.1830297600._KskwQPjUEzhGZK7t8jFqOicZswdBixR_fCdcGxMXwVAeUABV1bfxXNQuzs8E16PIrucdt66z42FGg2OljeaBg";
+
+/// One screen of the tour: what to do, then the file to save.
+pub struct Step {
+    pub name: &'static str,
+    pub messages: Vec<Message>,
+}
+
+fn act(a: Action) -> Message {
+    Message::Do(a)
+}
+
+fn tap(sku: &str) -> Message {
+    act(Action::Tap {
+        sku: sku.into(),
+        qty: 1,
+    })
+}
+
+fn digits(pin: &str) -> Vec<Message> {
+    pin.chars()
+        .map(|c| Message::Staff(staff::Message::Digit(c)))
+        .collect()
+}
+
+/// The screens in order, for a till in `mode`. `idle` is the idle time, to
+/// show the "Still there?" prompt.
+pub fn steps(mode: Mode) -> Vec<Step> {
+    let s = |name, messages| Step { name, messages };
+    match mode {
+        Mode::SelfService => vec![
+            s("01-welcome", vec![]),
+            s(
+                "02-shopping-member-coupon",
+                vec![
+                    Message::Camera(super::devices::CameraReport::Code(OLA.into())),
+                    tap("KAFFE"),
+                    Message::Camera(super::devices::CameraReport::Code(OLA_COFFEE_COUPON.into())),
+                    tap("SKOLEBOLLE"),
+                ],
+            ),
+            s(
+                "03-weigh",
+                vec![
+                    Message::Shopping(shopping::Message::Weigh("VEKT".into())),
+                    Message::Scale(super::devices::ScaleReport::Weight {
+                        grams: 412,
+                        stable: true,
+                    }),
+                ],
+            ),
+            s(
+                "04-refusal",
+                vec![
+                    Message::Shopping(shopping::Message::AddWeighed),
+                    Message::Camera(super::devices::CameraReport::Code(OLA_COFFEE_COUPON.into())),
+                ],
+            ),
+            s("05-bonus-offer", vec![act(Action::Pay)]),
+            s("06-payment", vec![act(Action::Bonus(true))]),
+            s(
+                "07-payment-vipps",
+                vec![Message::Payment(payment::Message::Choose(
+                    crate::domain::TenderKind::Vipps,
+                ))],
+            ),
+            s(
+                "08-receipt-choice",
+                vec![Message::Terminal(
+                    1,
+                    PaymentUpdate::Approved {
+                        transaction_id: "VIPPS-DEMO-1".into(),
+                    },
+                )],
+            ),
+            s(
+                "09-receipt-qr",
+                vec![act(Action::Receipt(receipt::Choice::ShowQr))],
+            ),
+            s(
+                "10-thank-you",
+                vec![act(Action::Receipt(receipt::Choice::None))],
+            ),
+            s(
+                "11-english-large-text",
+                vec![
+                    act(Action::NextCustomer),
+                    act(Action::Language),
+                    act(Action::LargeText),
+                    tap("LATTE"),
+                ],
+            ),
+            s("12-still-there", vec![]),
+            s(
+                "13-help-staff-pin",
+                vec![
+                    act(Action::StillHere),
+                    act(Action::LargeText),
+                    act(Action::Help),
+                ],
+            ),
+            s("14-staff-menu", {
+                let mut m = digits("2580");
+                m.push(Message::Staff(staff::Message::Ok));
+                m
+            }),
+        ],
+        Mode::Cashier => vec![
+            s("21-cashier-login", vec![]),
+            s("22-register", {
+                let mut m = digits("1234");
+                m.push(Message::Staff(staff::Message::Ok));
+                m.push(Message::Register(super::screen::register::Message::Search(
+                    "kaffe".into(),
+                )));
+                m.push(Message::Register(super::screen::register::Message::Down));
+                m.push(act(Action::Tap {
+                    sku: "SKOLEBOLLE".into(),
+                    qty: 2,
+                }));
+                m.push(act(Action::Code("7038010000010".into())));
+                m
+            }),
+            s("23-cash", {
+                let mut m = vec![
+                    act(Action::Pay),
+                    Message::Payment(payment::Message::Choose(crate::domain::TenderKind::Cash)),
+                ];
+                m.extend(
+                    "200"
+                        .chars()
+                        .map(|c| Message::Payment(payment::Message::Digit(c))),
+                );
+                m
+            }),
+            s(
+                "24-training-banner",
+                vec![
+                    Message::Payment(payment::Message::CashOk),
+                    act(Action::Receipt(receipt::Choice::None)),
+                    act(Action::Training(true)),
+                    tap("TE"),
+                ],
+            ),
+            s(
+                "25-x-report",
+                vec![
+                    act(Action::CancelSale),
+                    act(Action::Training(false)),
+                    act(Action::ShowReports),
+                    act(Action::Report(super::screen::reports::Kind::X)),
+                ],
+            ),
+        ],
+    }
+}
+
+/// Where the tour is and what it measured.
+pub struct Tour {
+    pub dir: PathBuf,
+    pub steps: Vec<Step>,
+    pub next: usize,
+    /// Ticks to wait for the window to paint before the screenshot.
+    pub settle: u8,
+    pub shooting: bool,
+    pub started: Instant,
+    pub first_frame: Option<Duration>,
+    pub frames: Vec<Instant>,
+    pub measuring_frames: Option<Instant>,
+    pub report: Vec<String>,
+    pub saved: Vec<PathBuf>,
+}
+
+impl Tour {
+    pub fn new(dir: &Path, mode: Mode, started: Instant) -> Tour {
+        Tour {
+            dir: dir.to_path_buf(),
+            steps: steps(mode),
+            next: 0,
+            settle: 3,
+            shooting: false,
+            started,
+            first_frame: None,
+            frames: Vec::new(),
+            measuring_frames: None,
+            report: Vec::new(),
+            saved: Vec::new(),
+        }
+    }
+
+    /// Saves a screenshot as PNG; an all-one-colour picture means the window
+    /// did not render, and is an error.
+    pub fn save(
+        &mut self,
+        name: &str,
+        rgba: &[u8],
+        width: u32,
+        height: u32,
+    ) -> Result<PathBuf, String> {
+        let img = ::image::RgbaImage::from_raw(width, height, rgba.to_vec()).ok_or_else(|| {
+            format!(
+                "{name}: screenshot of {width}×{height} has {} bytes",
+                rgba.len()
+            )
+        })?;
+        let first = img.pixels().next().copied();
+        if img.pixels().all(|p| Some(*p) == first) {
+            return Err(format!("{name}: the window is blank (one colour)"));
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        let path = self.dir.join(format!("{name}.png"));
+        img.save(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        self.saved.push(path.clone());
+        Ok(path)
+    }
+
+    /// Frame intervals in ms: p50, p99, max, and frames slower than 2 × 16.7 ms.
+    pub fn frame_stats(&self) -> Option<(f64, f64, f64, usize, usize)> {
+        let mut gaps: Vec<f64> = self
+            .frames
+            .windows(2)
+            .map(|w| w[1].duration_since(w[0]).as_secs_f64() * 1000.0)
+            .collect();
+        if gaps.is_empty() {
+            return None;
+        }
+        gaps.sort_by(f64::total_cmp);
+        let at = |q: f64| gaps[((gaps.len() - 1) as f64 * q).round() as usize];
+        let slow = gaps.iter().filter(|g| **g > 33.4).count();
+        Some((at(0.5), at(0.99), at(1.0), slow, gaps.len()))
+    }
+}
+
+/// Resident memory of this process in MiB, from /proc.
+pub fn rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
