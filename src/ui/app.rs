@@ -210,9 +210,17 @@ impl App {
             }
             return self.tour_finish();
         }
-        if tour.settle > 0 {
-            tour.settle -= 1;
-            return Task::none();
+        if let Some(name) = tour.pending.clone() {
+            // Let the window paint the step before the picture is taken.
+            if tour.settle > 0 {
+                tour.settle -= 1;
+                return Task::none();
+            }
+            tour.pending = None;
+            tour.shooting = true;
+            return iced::window::latest()
+                .and_then(iced::window::screenshot)
+                .map(move |shot| Message::Shot(name.clone(), shot));
         }
         if tour.next >= tour.steps.len() {
             return self.tour_measure();
@@ -221,17 +229,15 @@ impl App {
         let name = tour.steps[step].name.to_string();
         let messages = std::mem::take(&mut tour.steps[step].messages);
         tour.next += 1;
-        tour.settle = 3;
-        tour.shooting = true;
+        tour.settle = 2;
+        tour.pending = Some(name.clone());
         for m in messages {
             let _ = self.update(m);
         }
         if name == "12-still-there" {
             self.idle.prompt_until = Some(self.now + self.idle.answer_within);
         }
-        iced::window::latest()
-            .and_then(iced::window::screenshot)
-            .map(move |shot| Message::Shot(name.clone(), shot))
+        Task::none()
     }
 
     /// After the screens: 100 sales through the app, then frame times with

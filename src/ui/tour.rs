@@ -177,6 +177,8 @@ pub struct Tour {
     /// Ticks to wait for the window to paint before the screenshot.
     pub settle: u8,
     pub shooting: bool,
+    /// The step acted on, waiting for its screenshot.
+    pub pending: Option<String>,
     pub started: Instant,
     pub first_frame: Option<Duration>,
     pub frames: Vec<Instant>,
@@ -193,6 +195,7 @@ impl Tour {
             next: 0,
             settle: 3,
             shooting: false,
+            pending: None,
             started,
             first_frame: None,
             frames: Vec::new(),

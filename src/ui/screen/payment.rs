@@ -152,7 +152,10 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             format!("{}: {}", look.tr("Bonus used"), kr(state.bonus_used)),
         ));
     }
-    col = col.push(widget::total_row(look, look.tr("To pay"), state.due_exact));
+    col = col.push(
+        container(widget::total_row(look, look.tr("To pay"), state.due_exact))
+            .width(Length::Fixed(480.0)),
+    );
     let back = big(
         look,
         look.tr("Back to the cart"),
