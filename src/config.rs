@@ -560,8 +560,16 @@ mod tests {
             (GOOD.replace("mode = \"cashier\"", "mode = 3"), 3, "mode"),
             (format!("{GOOD}[scanner]\ncamera = -1\n"), 15, "camera"),
             (format!("{GOOD}[scanner]\nfps = 0\n"), 15, "fps"),
-            (format!("{GOOD}[kiosk]\nlanguage = \"de\"\n"), 15, "language"),
-            (format!("{GOOD}[kiosk]\nstill_there_s = 5\n"), 15, "still_there_s"),
+            (
+                format!("{GOOD}[kiosk]\nlanguage = \"de\"\n"),
+                15,
+                "language",
+            ),
+            (
+                format!("{GOOD}[kiosk]\nstill_there_s = 5\n"),
+                15,
+                "still_there_s",
+            ),
         ];
         for (text, line, key) in table {
             let e = Config::parse(Path::new("config.toml"), &text).unwrap_err();

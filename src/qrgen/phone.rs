@@ -51,13 +51,19 @@ impl PhoneShot {
             (between(10.0, 60.0), between(190.0, 250.0))
         };
         let bright_room = between(0.0, 1.0) < 0.35;
+        let rotate_deg = between(-30.0, 30.0);
+        let (tilt_x, tilt_y) = (between(-0.18, 0.18), between(-0.18, 0.18));
+        // The turned, tilted code stays inside the frame (the phone is held
+        // to the camera, not half out of view).
+        let (sin, cos) = rotate_deg.to_radians().sin_cos();
+        let fits = 0.86 / ((sin.abs() + cos.abs()) * (1.0 + tilt_x.abs().max(tilt_y.abs())));
         PhoneShot {
             width,
             height,
-            code_share: between(0.42, 0.75),
-            rotate_deg: between(-30.0, 30.0),
-            tilt_x: between(-0.18, 0.18),
-            tilt_y: between(-0.18, 0.18),
+            code_share: between(0.42, 0.75).min(fits),
+            rotate_deg,
+            tilt_x,
+            tilt_y,
             dark,
             light,
             surround: if bright_room {
@@ -107,11 +113,15 @@ pub fn phone_frame(text: &str, shot: &PhoneShot, seed: u64) -> Result<GrayImage,
             out.set(x, y, shot.surround * shade);
         }
     }
-    let (cx, cy) = (
-        w as f32 / 2.0 + (rng.unit() - 0.5) * 0.2 * w as f32,
-        h as f32 / 2.0 + (rng.unit() - 0.5) * 0.1 * h as f32,
-    );
+    // Off centre, as far as the code still fits in the frame.
     let (sin, cos) = shot.rotate_deg.to_radians().sin_cos();
+    let reach = side_px * (sin.abs() + cos.abs()) / 2.0 * 1.1;
+    let room_x = (w as f32 / 2.0 - reach).max(0.0);
+    let room_y = (h as f32 / 2.0 - reach).max(0.0);
+    let (cx, cy) = (
+        w as f32 / 2.0 + (rng.unit() - 0.5) * 2.0 * room_x.min(0.2 * w as f32),
+        h as f32 / 2.0 + (rng.unit() - 0.5) * 2.0 * room_y,
+    );
     let (kx, ky) = (shot.tilt_x / side_px, shot.tilt_y / side_px);
     out.warp_from(&phone, |x, y| {
         let (dx, dy) = (x - cx, y - cy);

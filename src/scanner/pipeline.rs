@@ -343,9 +343,11 @@ mod tests {
 
     #[test]
     fn two_codes_in_one_frame_are_both_found() {
-        for (w, h) in [(640, 480), (1280, 720)] {
-            let a = render(MEMBER, 3).unwrap();
-            let b = render(CARD, 3).unwrap();
+        // 3 px modules at 640×480; at 1280×720 the same codes at the same
+        // distance are twice as big.
+        for (w, h, module_px) in [(640, 480, 3), (1280, 720, 6)] {
+            let a = render(MEMBER, module_px).unwrap();
+            let b = render(CARD, module_px).unwrap();
             let mut frame = GrayImage::from_pixel(w, h, Luma([235]));
             imageops::replace(&mut frame, &a, 10, 10);
             imageops::replace(&mut frame, &b, i64::from(w - b.width() - 10), 20);
