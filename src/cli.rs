@@ -499,20 +499,27 @@ pub fn sync_run(config_path: &Path, every_s: u64) -> Result<()> {
     }
 }
 
-/// `kasse scan IMAGE…`: decodes files, prints each code with its latency;
-/// fails (exit 1) when no image held a code. `--folder` plays a folder as a
-/// camera (fixture source + debounce), each code printed once.
+/// `kasse scan IMAGE…`: decodes files, prints each code with its decode
+/// time; fails (exit 1) when no image held a code.
+/// `kasse scan --folder DIR`: plays a folder as a camera through the scanner
+/// worker (each code once, debounced). `kasse scan --camera 0|NAME` reads a
+/// real camera the same way, printing each code with its latency from
+/// capture; fails (exit 1) with the reason when there is no such camera.
 pub fn scan(
     images: &[std::path::PathBuf],
     folder: Option<&Path>,
+    camera: Option<&str>,
+    config_path: &Path,
     fps: u32,
-    seconds: u64,
+    seconds: Option<u64>,
 ) -> Result<()> {
-    use crate::scanner::{debounce::Debounce, decode, source::FixtureSource};
+    use crate::scanner::{decode, pipeline::FramePipeline, source::FixtureSource, worker};
     let mut found = 0;
+    let mut pipeline = FramePipeline::new();
     for path in images {
+        let frame = decode::load_gray(path)?;
         let t = Instant::now();
-        let out = decode::decode_file(path)?;
+        let out = pipeline.decode(&frame);
         let ms = t.elapsed().as_secs_f64() * 1000.0;
         if out.texts.is_empty() {
             println!("{}: no code ({ms:.1} ms)", path.display());
@@ -529,31 +536,169 @@ pub fn scan(
             );
         }
     }
-    if let Some(dir) = folder {
-        let mut source = FixtureSource::from_folder(dir, fps)?;
-        let mut debounce = Debounce::new(1500);
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(seconds) {
-            let tick = Instant::now();
-            let Some((path, frame)) = source.next_frame() else {
-                break;
-            };
-            let out = decode::decode_gray(&frame);
-            let now_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-            for text in debounce.frame(now_ms, &out.texts) {
-                found += 1;
+    if !images.is_empty() && found == 0 {
+        bail!("no QR code found");
+    }
+
+    // The config's [scanner] section, when there is a config to read.
+    let mut config = Config::load(config_path)
+        .map(|c| c.scanner)
+        .unwrap_or_else(|_| crate::config::ScannerConfig {
+            camera: "auto".into(),
+            width: 1280,
+            height: 720,
+            fps: 15,
+            repeat_after_ms: 1500,
+            fixture_folder: "fixtures/qr/camera".into(),
+        });
+    let scanner = match (folder, camera) {
+        (Some(dir), _) => {
+            let source = FixtureSource::from_folder(dir, fps)?;
+            worker::Scanner::with_source(
+                Box::new(source),
+                config.repeat_after_ms,
+                Box::new(FramePipeline::new()),
+            )
+        }
+        (None, Some(camera)) => {
+            config.camera = camera.to_string();
+            worker::Scanner::start(&config)
+        }
+        (None, None) => {
+            if images.is_empty() {
+                bail!("give image files, --folder DIR or --camera INDEX|NAME");
+            }
+            return Ok(());
+        }
+    };
+    let limit = seconds.or(folder.map(|_| 5)).map(Duration::from_secs);
+    let start = Instant::now();
+    let mut connected = false;
+    let mut codes = 0usize;
+    loop {
+        let left = match limit {
+            Some(limit) => match limit.checked_sub(start.elapsed()) {
+                Some(left) => left,
+                None => break,
+            },
+            None => Duration::from_secs(3600),
+        };
+        let event = match scanner.events().recv_timeout(left) {
+            Ok(event) => event,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        match event {
+            worker::ScanEvent::Status(status) => {
+                eprintln!("{status}");
+                match status {
+                    worker::CameraStatus::Connected { .. }
+                    | worker::CameraStatus::Fixture { .. } => connected = true,
+                    worker::CameraStatus::Missing { .. } | worker::CameraStatus::Lost { .. }
+                        if !connected =>
+                    {
+                        bail!("{status}");
+                    }
+                    _ => {}
+                }
+            }
+            worker::ScanEvent::Code { text, latency_ms } => {
+                codes += 1;
                 println!(
-                    "{:7.2} s  {text}  ({}, {:.1} ms)",
-                    start.elapsed().as_secs_f64(),
-                    path.display(),
-                    tick.elapsed().as_secs_f64() * 1000.0
+                    "{:7.2} s  {text}  ({latency_ms:.1} ms)",
+                    start.elapsed().as_secs_f64()
                 );
             }
-            std::thread::sleep(source.interval.saturating_sub(tick.elapsed()));
+            worker::ScanEvent::DecoderPanicked { total } => {
+                eprintln!("the decoder panicked ({total} so far); caught");
+            }
+            worker::ScanEvent::Preview(_) => {}
         }
     }
-    if found == 0 {
+    if folder.is_some() && codes == 0 {
         bail!("no QR code found");
+    }
+    Ok(())
+}
+
+fn signing_key(key: &Path) -> Result<ed25519_dalek::SigningKey> {
+    let seed = std::fs::read_to_string(key)
+        .with_context(|| format!("reading key file {}", key.display()))?;
+    crate::domain::appcode::parse_seed_hex(&seed)
+        .with_context(|| format!("key file {}", key.display()))
+}
+
+/// `count` signed app codes of all three kinds with made-up ids, the same
+/// for the same `seed`.
+pub fn sample_codes(key: &ed25519_dalek::SigningKey, count: usize, seed: u64) -> Vec<String> {
+    use crate::domain::appcode::AppCode;
+    const SKUS: [&str; 5] = ["KAFFE", "LATTE", "BOLLE", "TE", "SJOKOLADE"];
+    let mut state = seed;
+    let mut next = move || {
+        // SplitMix64 step: enough to vary ids.
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    (0..count)
+        .map(|i| {
+            let member = format!("M-{}", 100_000 + next() % 900_000);
+            let exp = 1_830_297_600 + next() % 1_000_000;
+            let code = match i % 3 {
+                0 => AppCode::Member { member, exp },
+                1 => AppCode::Coupon {
+                    member,
+                    coupon: format!("CP-{}", next() % 100_000),
+                    sku: SKUS[(next() % SKUS.len() as u64) as usize].to_string(),
+                    exp,
+                },
+                _ => AppCode::Card {
+                    member,
+                    card: format!("KK-{}", next() % 10_000),
+                    exp,
+                },
+            };
+            code.sign(key)
+        })
+        .collect()
+}
+
+/// `kasse qr photos`: a labelled synthetic phone-screen set for `kasse bench qr`.
+pub fn qr_photos(out: &Path, count: usize, seed: u64, key: &Path) -> Result<()> {
+    let texts = sample_codes(&signing_key(key)?, count, seed);
+    let files = crate::qrgen::phone::write_photo_set(&texts, seed, out)?;
+    println!(
+        "wrote {} phone-screen frames to {}",
+        files.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// `kasse qr camera-demo`: the demo camera folder (empty frames, then Ola's
+/// member code, then her coffee card, each taken away again).
+pub fn qr_camera_demo(out: &Path, key: &Path) -> Result<()> {
+    use crate::domain::appcode::AppCode;
+    let key = signing_key(key)?;
+    let member = AppCode::Member {
+        member: "M-100001".into(),
+        exp: 1_830_297_600,
+    }
+    .sign(&key);
+    let card = AppCode::Card {
+        member: "M-100001".into(),
+        card: "KK-1".into(),
+        exp: 1_830_297_600,
+    }
+    .sign(&key);
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let frames = crate::qrgen::phone::camera_demo(&[&member, &card], 3, 3)?;
+    for (stem, img) in frames {
+        let path = out.join(format!("{stem}.jpg"));
+        crate::qrgen::phone::write_jpeg(&img, &path)?;
+        println!("{}", path.display());
     }
     Ok(())
 }

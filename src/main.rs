@@ -51,10 +51,17 @@ enum Command {
         /// Play this folder as a camera (fixture source), each code once.
         #[arg(long)]
         folder: Option<PathBuf>,
+        /// Read this camera (device index such as 0, or part of its name);
+        /// resolution and fps from the config's [scanner].
+        #[arg(long)]
+        camera: Option<String>,
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
         #[arg(long, default_value_t = 10)]
         fps: u32,
-        #[arg(long, default_value_t = 5)]
-        seconds: u64,
+        /// Stop after this long (default: 5 s for --folder, never for --camera).
+        #[arg(long)]
+        seconds: Option<u64>,
     },
     /// Make signed app QR codes (fixtures and tests only).
     Qr {
@@ -175,6 +182,25 @@ enum QrCommand {
         /// Write the code as a PNG here.
         #[arg(long)]
         png: Option<PathBuf>,
+    },
+    /// Synthetic phone-screen frames of signed codes (NAME.jpg + NAME.txt), for `kasse bench qr`.
+    Photos {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 150)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Signing key file (the demo key by default).
+        #[arg(long, default_value = "fixtures/keys/demo.seed")]
+        key: PathBuf,
+    },
+    /// Write the demo camera folder: empty frames, then demo codes on a phone.
+    CameraDemo {
+        #[arg(long, default_value = "fixtures/qr/camera")]
+        out: PathBuf,
+        #[arg(long, default_value = "fixtures/keys/demo.seed")]
+        key: PathBuf,
     },
     /// Render a manifest of codes (fixtures/qr/codes.toml) to images.
     Render {
@@ -324,9 +350,18 @@ fn main() -> ExitCode {
         Command::Scan {
             images,
             folder,
+            camera,
+            config,
             fps,
             seconds,
-        } => report(kasse::cli::scan(&images, folder.as_deref(), fps, seconds)),
+        } => report(kasse::cli::scan(
+            &images,
+            folder.as_deref(),
+            camera.as_deref(),
+            &config,
+            fps,
+            seconds,
+        )),
         Command::Sim {
             command:
                 SimCommand::Scale {
@@ -487,6 +522,13 @@ fn qr(command: QrCommand) -> Result<()> {
             }
             Ok(())
         }
+        QrCommand::Photos {
+            out,
+            count,
+            seed,
+            key,
+        } => kasse::cli::qr_photos(&out, count, seed, &key),
+        QrCommand::CameraDemo { out, key } => kasse::cli::qr_camera_demo(&out, &key),
         QrCommand::Render { manifest, out } => {
             let text = std::fs::read_to_string(&manifest)
                 .with_context(|| format!("reading {}", manifest.display()))?;

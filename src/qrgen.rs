@@ -5,6 +5,8 @@
 //! Everything here is deterministic: the same text, style and seed give the
 //! same pixels, so regenerating the fixtures gives identical files.
 
+pub mod phone;
+
 use std::collections::HashSet;
 use std::fmt;
 use std::io::Cursor;

@@ -65,8 +65,14 @@ pub enum DecodeError {
     },
 }
 
-/// Reads `path` and scans it (see [`decode_gray`]).
+/// Reads `path` and scans it with the camera's pipeline
+/// ([`FramePipeline`](super::pipeline::FramePipeline)).
 pub fn decode_file(path: &Path) -> Result<DecodeOutcome, DecodeError> {
+    Ok(super::pipeline::FramePipeline::new().decode(&load_gray(path)?))
+}
+
+/// Reads a PNG or JPEG file as a greyscale frame.
+pub fn load_gray(path: &Path) -> Result<GrayImage, DecodeError> {
     let bytes = std::fs::read(path).map_err(|source| DecodeError::Io {
         path: path.to_path_buf(),
         source,
@@ -80,10 +86,11 @@ pub fn decode_file(path: &Path) -> Result<DecodeOutcome, DecodeError> {
         .map_err(|e| not_an_image(image::ImageError::IoError(e)))?
         .decode()
         .map_err(not_an_image)?;
-    Ok(decode_gray(&image.to_luma8()))
+    Ok(image.to_luma8())
 }
 
-/// Scans one greyscale frame for QR codes. Never panics.
+/// Scans one greyscale frame for QR codes with rqrr and its preprocessing
+/// passes alone (the fallback stage of [`FramePipeline`]). Never panics.
 pub fn decode_gray(img: &GrayImage) -> DecodeOutcome {
     let mut outcome = DecodeOutcome::default();
     if img.width() == 0 || img.height() == 0 {
@@ -170,7 +177,7 @@ fn scan(pass: &Pass, panics: &mut u32) -> Vec<String> {
 }
 
 /// Half size by averaging 2×2 blocks (a box filter keeps thin modules).
-fn half_size(img: &GrayImage) -> GrayImage {
+pub(crate) fn half_size(img: &GrayImage) -> GrayImage {
     let (w, h) = ((img.width() / 2).max(1), (img.height() / 2).max(1));
     let (sw, sh) = img.dimensions();
     GrayImage::from_fn(w, h, |x, y| {

@@ -1,5 +1,9 @@
-//! Camera frames and image files → QR texts.
+//! Camera frames and image files → QR texts: frame sources (a camera, a
+//! folder of images), the decoder pipeline, the debounce, and the scanner
+//! worker that runs them off the UI thread.
 
 pub mod debounce;
 pub mod decode;
+pub mod pipeline;
 pub mod source;
+pub mod worker;

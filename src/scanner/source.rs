@@ -1,10 +1,60 @@
-//! Frame sources. The fixture source plays a folder of images (or a list of
-//! files) in name order at a set frame rate: the demo's camera when no camera
-//! is found, and the tests' camera.
+//! Frame sources behind one trait, [`FrameSource`]:
+//!
+//! - [`FixtureSource`] plays a folder of images (or a list of files) in name
+//!   order at a set frame rate: the demo's camera when no camera is found,
+//!   and the tests' camera;
+//! - [`CameraSource`] reads a real camera through nokhwa (cargo feature
+//!   `camera`, on by default) on a thread of its own, reports
+//!   Connected/Lost and opens the camera again when it comes back.
 
 use image::GrayImage;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// What the camera is doing, in words a person at the till can act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CameraStatus {
+    /// A camera delivers frames.
+    Connected { name: String },
+    /// A folder of images plays as the camera (the demo, the tests).
+    Fixture { folder: PathBuf },
+    /// The camera was there and went away (unplugged, busy, failing);
+    /// the source keeps trying to open it again.
+    Lost { reason: String },
+    /// There is no camera to read: none found, none configured, or built
+    /// without camera support.
+    Missing { reason: String },
+}
+
+impl std::fmt::Display for CameraStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CameraStatus::Connected { name } => write!(f, "camera connected: {name}"),
+            CameraStatus::Fixture { folder } => {
+                write!(f, "no camera: playing {} as the camera", folder.display())
+            }
+            CameraStatus::Lost { reason } => write!(f, "camera lost: {reason}"),
+            CameraStatus::Missing { reason } => write!(f, "no camera: {reason}"),
+        }
+    }
+}
+
+/// One step of a frame source.
+#[derive(Debug)]
+pub enum Capture {
+    Frame(GrayImage),
+    Status(CameraStatus),
+    /// Nothing now; ask again after about this long.
+    Wait(Duration),
+    /// The source has no more frames, ever.
+    End,
+}
+
+/// A camera, or something standing in for one. `next` may block for about
+/// a frame interval, not much longer, so the caller can stop in time.
+pub trait FrameSource: Send {
+    fn next(&mut self) -> Capture;
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -17,11 +67,16 @@ pub enum SourceError {
     Empty(PathBuf),
 }
 
-/// Plays images in order, looping, one per `interval`.
+/// Plays images in order, looping (or once), one per `interval`.
 pub struct FixtureSource {
     files: Vec<PathBuf>,
     next: usize,
     pub interval: Duration,
+    folder: PathBuf,
+    announced: bool,
+    due: Option<Instant>,
+    once: bool,
+    played: usize,
 }
 
 impl FixtureSource {
@@ -44,11 +99,27 @@ impl FixtureSource {
 
     /// None when `files` is empty.
     pub fn from_files(files: Vec<PathBuf>, fps: u32) -> Option<FixtureSource> {
-        (!files.is_empty()).then(|| FixtureSource {
+        let folder = files
+            .first()?
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        Some(FixtureSource {
             files,
             next: 0,
             interval: Duration::from_millis(1000 / u64::from(fps.max(1))),
+            folder,
+            announced: false,
+            due: None,
+            once: false,
+            played: 0,
         })
+    }
+
+    /// Plays the images once instead of looping, then ends.
+    pub fn once(mut self) -> FixtureSource {
+        self.once = true;
+        self
     }
 
     /// The next frame's file and image; unreadable files are skipped.
@@ -61,6 +132,337 @@ impl FixtureSource {
             }
         }
         None
+    }
+}
+
+impl FrameSource for FixtureSource {
+    fn next(&mut self) -> Capture {
+        if !self.announced {
+            self.announced = true;
+            return Capture::Status(CameraStatus::Fixture {
+                folder: self.folder.clone(),
+            });
+        }
+        if self.once && self.played >= self.files.len() {
+            return Capture::End;
+        }
+        let now = Instant::now();
+        if let Some(due) = self.due
+            && now < due
+        {
+            return Capture::Wait(due - now);
+        }
+        self.due = Some(self.due.map_or(now, |d| d.max(now - self.interval)) + self.interval);
+        self.played += 1;
+        match self.next_frame() {
+            Some((_, img)) => Capture::Frame(img),
+            None => {
+                self.played = self.files.len();
+                self.once = true;
+                Capture::Status(CameraStatus::Lost {
+                    reason: format!("no readable image left in {}", self.folder.display()),
+                })
+            }
+        }
+    }
+}
+
+/// Which camera `[scanner] camera` asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CameraChoice {
+    /// The first camera found.
+    First,
+    /// A device index (`/dev/videoN` on Linux).
+    Index(u32),
+    /// The first camera whose name contains this (any case).
+    Name(String),
+}
+
+impl CameraChoice {
+    /// From the config's `camera` value; `None` for `auto`/`none`, which
+    /// the scanner decides on itself.
+    pub fn parse(camera: &str) -> CameraChoice {
+        match camera.trim() {
+            "" | "auto" | "first" => CameraChoice::First,
+            s => s
+                .parse::<u32>()
+                .map_or_else(|_| CameraChoice::Name(s.to_string()), CameraChoice::Index),
+        }
+    }
+}
+
+impl std::fmt::Display for CameraChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CameraChoice::First => f.write_str("the first camera"),
+            CameraChoice::Index(i) => write!(f, "camera {i}"),
+            CameraChoice::Name(n) => write!(f, "camera \"{n}\""),
+        }
+    }
+}
+
+/// What the camera thread is asked to deliver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CameraRequest {
+    pub choice: CameraChoice,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+}
+
+/// How long the camera thread waits between attempts to open the camera.
+pub const REOPEN_EVERY: Duration = Duration::from_secs(1);
+
+/// A real camera, read on a thread of its own (nokhwa's camera is not
+/// `Send`, so it is opened and lives on that thread). Frames and status
+/// changes come through a channel; dropping the source stops the thread.
+pub struct CameraSource {
+    rx: std::sync::mpsc::Receiver<Capture>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl CameraSource {
+    /// Starts the camera thread. Never fails: a missing camera is reported
+    /// as a status, and the thread keeps trying to open it.
+    pub fn open(request: CameraRequest) -> CameraSource {
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let spawned = std::thread::Builder::new()
+            .name("kasse-camera".into())
+            .spawn(move || camera::run(&request, &tx, &flag));
+        if let Err(e) = spawned {
+            let (tx, rx2) = std::sync::mpsc::sync_channel(1);
+            let _ = tx.send(Capture::Status(CameraStatus::Missing {
+                reason: format!("cannot start the camera thread: {e}"),
+            }));
+            return CameraSource { rx: rx2, stop };
+        }
+        CameraSource { rx, stop }
+    }
+
+    /// Names of the cameras this machine has, as nokhwa lists them.
+    pub fn list() -> Result<Vec<String>, String> {
+        camera::list()
+    }
+}
+
+impl FrameSource for CameraSource {
+    fn next(&mut self) -> Capture {
+        match self.rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(capture) => capture,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Capture::Wait(Duration::ZERO),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Capture::End,
+        }
+    }
+}
+
+impl Drop for CameraSource {
+    fn drop(&mut self) {
+        // The thread sees the flag (or its closed channel) within a frame
+        // or a reopen attempt and ends; nothing waits for it here, so a
+        // camera stuck in a driver call cannot hold up the till.
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Sleeps `total` in short steps; false when asked to stop meanwhile.
+fn sleep_unless_stopped(total: Duration, stop: &std::sync::atomic::AtomicBool) -> bool {
+    let end = Instant::now() + total;
+    loop {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= end {
+            return true;
+        }
+        std::thread::sleep((end - now).min(Duration::from_millis(50)));
+    }
+}
+
+#[cfg(not(feature = "camera"))]
+mod camera {
+    use super::*;
+
+    pub const NOT_BUILT: &str = "kasse was built without camera support (cargo feature `camera`)";
+
+    pub fn run(
+        _request: &CameraRequest,
+        tx: &std::sync::mpsc::SyncSender<Capture>,
+        _stop: &std::sync::atomic::AtomicBool,
+    ) {
+        let _ = tx.send(Capture::Status(CameraStatus::Missing {
+            reason: NOT_BUILT.into(),
+        }));
+    }
+
+    pub fn list() -> Result<Vec<String>, String> {
+        Err(NOT_BUILT.into())
+    }
+}
+
+#[cfg(feature = "camera")]
+mod camera {
+    use super::*;
+    use nokhwa::pixel_format::LumaFormat;
+    use nokhwa::utils::{
+        ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType,
+        Resolution,
+    };
+    use nokhwa::{Camera, query};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc::SyncSender;
+
+    pub fn list() -> Result<Vec<String>, String> {
+        query(ApiBackend::Auto)
+            .map(|cams| cams.iter().map(|c| c.human_name()).collect())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Finds the camera `choice` names; Err(reason) when there is none.
+    fn find(choice: &CameraChoice) -> Result<CameraIndex, String> {
+        if let CameraChoice::Index(i) = choice {
+            // Checked first so the reason names the device file.
+            let dev = PathBuf::from(format!("/dev/video{i}"));
+            if cfg!(target_os = "linux") && !dev.exists() {
+                return Err(format!("no camera {i}: {} does not exist", dev.display()));
+            }
+            return Ok(CameraIndex::Index(*i));
+        }
+        let cams = query(ApiBackend::Auto).map_err(|e| format!("cannot list cameras: {e}"))?;
+        let found = match choice {
+            CameraChoice::Name(name) => {
+                let want = name.to_lowercase();
+                cams.iter()
+                    .find(|c| c.human_name().to_lowercase().contains(&want))
+                    .ok_or_else(|| {
+                        let names: Vec<String> = cams.iter().map(|c| c.human_name()).collect();
+                        format!(
+                            "no camera named \"{name}\" (found: {})",
+                            if names.is_empty() {
+                                "none".to_string()
+                            } else {
+                                names.join(", ")
+                            }
+                        )
+                    })?
+            }
+            _ => cams.first().ok_or("no camera found on this machine")?,
+        };
+        Ok(found.index().clone())
+    }
+
+    fn open(request: &CameraRequest) -> Result<(Camera, String), String> {
+        let index = find(&request.choice)?;
+        let resolution = Resolution::new(request.width, request.height);
+        let wanted = [
+            RequestedFormatType::Closest(CameraFormat::new(
+                resolution,
+                FrameFormat::MJPEG,
+                request.fps,
+            )),
+            RequestedFormatType::Closest(CameraFormat::new(
+                resolution,
+                FrameFormat::YUYV,
+                request.fps,
+            )),
+            RequestedFormatType::HighestResolution(resolution),
+            RequestedFormatType::AbsoluteHighestFrameRate,
+        ];
+        let mut last = String::new();
+        for format in wanted {
+            match Camera::new(index.clone(), RequestedFormat::new::<LumaFormat>(format)) {
+                Ok(mut camera) => {
+                    camera
+                        .open_stream()
+                        .map_err(|e| format!("{}: cannot start the stream: {e}", request.choice))?;
+                    let info = camera.info();
+                    let fmt = camera.camera_format();
+                    let name = format!(
+                        "{} ({}x{} {} fps)",
+                        info.human_name(),
+                        fmt.width(),
+                        fmt.height(),
+                        fmt.frame_rate()
+                    );
+                    return Ok((camera, name));
+                }
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(format!("{}: cannot open it: {last}", request.choice))
+    }
+
+    pub fn run(request: &CameraRequest, tx: &SyncSender<Capture>, stop: &AtomicBool) {
+        let mut ever_connected = false;
+        let mut last_reason: Option<String> = None;
+        while !stop.load(Ordering::Relaxed) {
+            match open(request) {
+                Ok((mut camera, name)) => {
+                    ever_connected = true;
+                    if tx
+                        .send(Capture::Status(CameraStatus::Connected { name }))
+                        .is_err()
+                    {
+                        return;
+                    }
+                    let reason = loop {
+                        if stop.load(Ordering::Relaxed) {
+                            let _ = camera.stop_stream();
+                            return;
+                        }
+                        match camera.frame() {
+                            Ok(buffer) => match buffer.decode_image::<LumaFormat>() {
+                                Ok(img) => {
+                                    let (w, h) = img.dimensions();
+                                    let Some(gray) = GrayImage::from_raw(w, h, img.into_raw())
+                                    else {
+                                        continue;
+                                    };
+                                    // A full channel (the scanner is busy)
+                                    // means this frame is dropped, not queued.
+                                    match tx.try_send(Capture::Frame(gray)) {
+                                        Ok(()) | Err(std::sync::mpsc::TrySendError::Full(_)) => {}
+                                        Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
+                                            return;
+                                        }
+                                    }
+                                }
+                                // One bad MJPEG frame: skip it.
+                                Err(_) => continue,
+                            },
+                            Err(e) => break e.to_string(),
+                        }
+                    };
+                    let _ = camera.stop_stream();
+                    last_reason = Some(reason.clone());
+                    if tx
+                        .send(Capture::Status(CameraStatus::Lost { reason }))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Err(reason) => {
+                    // Report each new reason once, not every second.
+                    if last_reason.as_deref() != Some(reason.as_str()) {
+                        last_reason = Some(reason.clone());
+                        let status = if ever_connected {
+                            CameraStatus::Lost { reason }
+                        } else {
+                            CameraStatus::Missing { reason }
+                        };
+                        if tx.send(Capture::Status(status)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            if !sleep_unless_stopped(REOPEN_EVERY, stop) {
+                return;
+            }
+        }
     }
 }
 

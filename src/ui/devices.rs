@@ -228,51 +228,49 @@ pub fn camera(setup: Setup) -> Subscription<CameraReport> {
     Subscription::run_with(setup, |s| camera_stream(s.0.clone()))
 }
 
-/// Until the camera worker lands: the fixture folder played as a camera,
-/// decoded and debounced on this thread.
+/// The scanner worker (camera per `[scanner]`, or the fixture folder when
+/// none is found): capture and decoding on threads of their own, frames
+/// dropped when decoding is slower than the camera, codes debounced.
 fn camera_stream(config: Arc<Config>) -> impl Stream<Item = CameraReport> {
-    use crate::scanner::{debounce::Debounce, decode, source::FixtureSource};
+    use crate::scanner::worker::{CameraStatus, ScanEvent, Scanner};
     from_thread("camera", move |tx| {
-        let scanner = &config.scanner;
-        let folder = &scanner.fixture_folder;
-        let mut source = match FixtureSource::from_folder(folder, scanner.fps.min(5)) {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = tx.blocking_send(CameraReport::Status {
-                    text: format!("no camera ({e})"),
-                    ok: false,
-                });
-                return;
-            }
-        };
-        let _ = tx.blocking_send(CameraReport::Status {
-            text: format!("fixture {}", folder.display()),
-            ok: true,
-        });
-        let mut debounce = Debounce::new(scanner.repeat_after_ms);
-        let epoch = Instant::now();
-        while let Some((_, frame)) = source.next_frame() {
-            let thumb = ::image::imageops::thumbnail(
-                &frame,
-                160,
-                160 * frame.height() / frame.width().max(1),
-            );
-            let rgba: Vec<u8> = thumb
-                .pixels()
-                .flat_map(|p| [p.0[0], p.0[0], p.0[0], 255])
-                .collect();
-            let preview = image::Handle::from_rgba(thumb.width(), thumb.height(), rgba);
-            if tx.blocking_send(CameraReport::Preview(preview)).is_err() {
-                return;
-            }
-            let texts = decode::decode_gray(&frame).texts;
-            let now_ms = u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
-            for code in debounce.frame(now_ms, &texts) {
-                if tx.blocking_send(CameraReport::Code(code)).is_err() {
-                    return;
+        let scanner = Scanner::start(&config.scanner);
+        loop {
+            let event = match scanner.events().recv_timeout(Duration::from_millis(500)) {
+                Ok(e) => e,
+                Err(RecvTimeoutError::Timeout) => {
+                    if tx.is_closed() {
+                        return;
+                    }
+                    continue;
                 }
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            let report = match event {
+                ScanEvent::Status(status) => {
+                    let ok = matches!(
+                        status,
+                        CameraStatus::Connected { .. } | CameraStatus::Fixture { .. }
+                    );
+                    let text = match status {
+                        CameraStatus::Connected { name } => name,
+                        CameraStatus::Fixture { folder } => format!("fixture {}", folder.display()),
+                        CameraStatus::Lost { reason } | CameraStatus::Missing { reason } => reason,
+                    };
+                    CameraReport::Status { text, ok }
+                }
+                ScanEvent::Code { text, .. } => CameraReport::Code(text),
+                ScanEvent::Preview(p) => {
+                    CameraReport::Preview(image::Handle::from_rgba(p.width, p.height, p.rgba))
+                }
+                ScanEvent::DecoderPanicked { total } => CameraReport::Status {
+                    text: format!("decoder panicked {total}× (caught, still scanning)"),
+                    ok: true,
+                },
+            };
+            if tx.blocking_send(report).is_err() {
+                return;
             }
-            std::thread::sleep(source.interval);
         }
     })
 }

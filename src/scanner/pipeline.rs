@@ -1,0 +1,385 @@
+//! The camera's decoder: a frame → the QR texts in it, fast on the frames
+//! that matter and bounded on the ones that hold nothing.
+//!
+//! Stages, cheapest first; the first stage that finds a code ends the frame:
+//!
+//! 1. **region of interest**: where the last code was (the box around its
+//!    finder patterns, grown by half), while it was seen in the last
+//!    [`ROI_FRAMES`] frames — a phone held to the camera barely moves;
+//! 2. **downscaled**: frames longer than [`DOWNSCALE_ABOVE_PX`] at half size,
+//!    with rxing (ZXing's detector): a phone screen at the till fills a good
+//!    part of the frame, so half size finds it at a quarter of the cost;
+//! 3. **full resolution** with rxing — only when the downscaled pass
+//!    *suspected* a code (finder patterns found but no clean decode) or the
+//!    frame was small to begin with;
+//! 4. **rqrr with preprocessing** ([`decode::decode_gray`]: contrast stretch,
+//!    inverted, adaptive threshold, upscale) as the last resort, again only
+//!    when a code is suspected (on a frame of at most [`DOWNSCALE_ABOVE_PX`]
+//!    it always runs).
+//!
+//! The order and the gates come from `kasse bench qr` (see ARCHITECTURE.md,
+//! "QR decoder"). Every call into rxing and rqrr runs under `catch_unwind`;
+//! a panic is counted in [`DecodeOutcome::panics`] and the next stage runs.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use image::GrayImage;
+use rxing::common::HybridBinarizer;
+use rxing::multi::MultipleBarcodeReader;
+use rxing::multi::qrcode::QRCodeMultiReader;
+use rxing::qrcode::QRCodeReader;
+use rxing::{BinaryBitmap, DecodeHints, Exceptions, Luma8Source, Reader};
+
+use super::decode::{self, DecodeOutcome};
+
+/// Frames with a longer side than this are tried at half size first.
+pub const DOWNSCALE_ABOVE_PX: u32 = 1000;
+
+/// How many frames the region of the last hit is tried first after the code
+/// was last seen.
+pub const ROI_FRAMES: u32 = 15;
+
+/// A rectangle in frame pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+}
+
+/// The camera's decoder. Keeps the region of the last hit between frames;
+/// one per camera.
+#[derive(Debug, Default)]
+pub struct FramePipeline {
+    roi: Option<(Region, u32)>,
+}
+
+/// What one rxing call saw.
+#[derive(Debug, Default)]
+struct Seen {
+    texts: Vec<String>,
+    /// Bounding box of the finder patterns of the codes found, in the
+    /// scanned image's pixels.
+    region: Option<Region>,
+    /// Finder patterns were found but no code decoded: worth a closer look.
+    suspected: bool,
+    panicked: bool,
+}
+
+impl FramePipeline {
+    pub fn new() -> FramePipeline {
+        FramePipeline::default()
+    }
+
+    /// Scans one frame. Never panics.
+    pub fn decode(&mut self, img: &GrayImage) -> DecodeOutcome {
+        let mut outcome = DecodeOutcome::default();
+        let (w, h) = img.dimensions();
+        if w == 0 || h == 0 {
+            return outcome;
+        }
+        let mut count = |seen: &Seen| outcome.panics += u32::from(seen.panicked);
+
+        // 1. Where the last code was.
+        if let Some((roi, age)) = self.roi.take() {
+            let crop = image::imageops::crop_imm(img, roi.x, roi.y, roi.w, roi.h).to_image();
+            let seen = rxing_multi(&crop);
+            count(&seen);
+            if !seen.texts.is_empty() {
+                self.remember(seen.region.map(|r| offset(r, roi)), w, h);
+                outcome.texts = seen.texts;
+                return outcome;
+            }
+            if age + 1 < ROI_FRAMES {
+                self.roi = Some((roi, age + 1));
+            }
+        }
+
+        // 2. Half size, for a large frame.
+        let large = w.max(h) > DOWNSCALE_ABOVE_PX;
+        let mut suspected = !large;
+        if large {
+            let small = decode::half_size(img);
+            let seen = rxing_multi(&small);
+            count(&seen);
+            if !seen.texts.is_empty() {
+                self.remember(seen.region.map(scale2), w, h);
+                outcome.texts = seen.texts;
+                return outcome;
+            }
+            suspected = seen.suspected;
+        }
+
+        // 3. Full resolution.
+        if suspected {
+            let seen = rxing_multi(img);
+            count(&seen);
+            if !seen.texts.is_empty() {
+                self.remember(seen.region, w, h);
+                outcome.texts = seen.texts;
+                return outcome;
+            }
+        }
+
+        // 4. rqrr and its preprocessing passes.
+        if suspected {
+            let rqrr = decode::decode_gray(img);
+            outcome.panics += rqrr.panics;
+            outcome.texts = rqrr.texts;
+        }
+        outcome
+    }
+
+    /// The region to try first next frame: the hit grown by half its size on
+    /// each side, if that is clearly smaller than the frame.
+    fn remember(&mut self, hit: Option<Region>, w: u32, h: u32) {
+        self.roi = hit.and_then(|r| {
+            let grow_x = r.w / 2 + 8;
+            let grow_y = r.h / 2 + 8;
+            let x = r.x.saturating_sub(grow_x);
+            let y = r.y.saturating_sub(grow_y);
+            let x1 = (r.x + r.w + grow_x).min(w);
+            let y1 = (r.y + r.h + grow_y).min(h);
+            let roi = Region {
+                x,
+                y,
+                w: x1.saturating_sub(x),
+                h: y1.saturating_sub(y),
+            };
+            let small_enough =
+                u64::from(roi.w) * u64::from(roi.h) * 2 < u64::from(w) * u64::from(h);
+            (roi.w > 20 && roi.h > 20 && small_enough).then_some((roi, 0))
+        });
+    }
+
+    /// The region tried first on the next frame (for tests and the preview).
+    pub fn region_of_interest(&self) -> Option<Region> {
+        self.roi.map(|(r, _)| r)
+    }
+}
+
+fn offset(r: Region, by: Region) -> Region {
+    Region {
+        x: r.x + by.x,
+        y: r.y + by.y,
+        ..r
+    }
+}
+
+fn scale2(r: Region) -> Region {
+    Region {
+        x: r.x * 2,
+        y: r.y * 2,
+        w: r.w * 2,
+        h: r.h * 2,
+    }
+}
+
+fn hints() -> DecodeHints {
+    DecodeHints {
+        TryHarder: Some(true),
+        PossibleFormats: Some([rxing::BarcodeFormat::QR_CODE].into_iter().collect()),
+        ..DecodeHints::default()
+    }
+}
+
+fn bitmap(img: &GrayImage) -> Option<BinaryBitmap<HybridBinarizer<Luma8Source<'_>>>> {
+    let source = Luma8Source::new_with_slice(img.as_raw(), img.width(), img.height()).ok()?;
+    Some(BinaryBitmap::new(HybridBinarizer::new(source)))
+}
+
+/// rxing's QR reader for every code in the frame, TryHarder.
+fn rxing_multi(img: &GrayImage) -> Seen {
+    let mut seen = Seen::default();
+    let Some(mut bitmap) = bitmap(img) else {
+        return seen;
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        QRCodeMultiReader::new().decode_multiple_with_hints(&mut bitmap, &hints())
+    }));
+    match result {
+        // Finder patterns found, none of them made a code.
+        Ok(Ok(results)) if results.is_empty() => seen.suspected = true,
+        Ok(Ok(results)) => {
+            let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, 0f32, 0f32);
+            for r in &results {
+                let text = r.getText().to_string();
+                if !seen.texts.contains(&text) {
+                    seen.texts.push(text);
+                }
+                for p in r.getPoints() {
+                    x0 = x0.min(p.x);
+                    y0 = y0.min(p.y);
+                    x1 = x1.max(p.x);
+                    y1 = y1.max(p.y);
+                }
+            }
+            if x1 > x0 && y1 > y0 && x0 >= 0.0 && y0 >= 0.0 {
+                // The points are finder centres: grow by a finder's half
+                // width (3.5 modules, about a tenth of the box) later.
+                seen.region = Some(Region {
+                    x: x0 as u32,
+                    y: y0 as u32,
+                    w: (x1 - x0) as u32,
+                    h: (y1 - y0) as u32,
+                });
+            }
+        }
+        // Finder patterns found, the code did not decode.
+        Ok(Err(Exceptions::ChecksumException(_) | Exceptions::FormatException(_))) => {
+            seen.suspected = true;
+        }
+        Ok(Err(_)) => {}
+        Err(_) => seen.panicked = true,
+    }
+    seen
+}
+
+/// rxing alone, as an application would call it for one QR code
+/// (`QRCodeReader`, TryHarder): the peer in `kasse bench qr`.
+pub fn rxing_alone(img: &GrayImage) -> DecodeOutcome {
+    let mut outcome = DecodeOutcome::default();
+    let Some(mut bitmap) = bitmap(img) else {
+        return outcome;
+    };
+    match catch_unwind(AssertUnwindSafe(|| {
+        QRCodeReader::new().decode_with_hints(&mut bitmap, &hints())
+    })) {
+        Ok(Ok(result)) => outcome.texts.push(result.getText().to_string()),
+        Ok(Err(_)) => {}
+        Err(_) => outcome.panics += 1,
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qrgen::render;
+    use image::{Luma, imageops};
+
+    const MEMBER: &str = "SSN1.M.M-100001.1763884800.H0yCsvPYSIYwOGOjRYiKDcfIjssi2OkX5740NqlrcrXbtWXxAn-3JAhbXV_qMEpLDDJZt1PCgmhbn7c-9LmzDw";
+    const CARD: &str = "SSN1.K.M-100001.KK-1.1830297600.b4c1iGHql1_aCdeXN_EhLfD-4xDMBg_WVouULLOkbN9TQTbSIl9VXzkiJjJR4mPjsd0WrYXXrHNVrVk1VEHxBg";
+
+    /// `code` pasted into a `w`×`h` frame of `surround` at (x, y).
+    fn framed(code: &GrayImage, w: u32, h: u32, surround: u8, x: i64, y: i64) -> GrayImage {
+        let mut frame = GrayImage::from_pixel(w, h, Luma([surround]));
+        imageops::replace(&mut frame, code, x, y);
+        frame
+    }
+
+    fn rotate(img: &GrayImage, degrees: f32, background: u8) -> GrayImage {
+        let (sin, cos) = degrees.to_radians().sin_cos();
+        let (w, h) = img.dimensions();
+        let side = ((w.max(h) as f32) * 1.5) as u32;
+        let c = side as f32 / 2.0;
+        GrayImage::from_fn(side, side, |x, y| {
+            let (dx, dy) = (x as f32 - c, y as f32 - c);
+            let sx = dx * cos + dy * sin + w as f32 / 2.0;
+            let sy = -dx * sin + dy * cos + h as f32 / 2.0;
+            if sx >= 0.0 && sy >= 0.0 && (sx as u32) < w && (sy as u32) < h {
+                *img.get_pixel(sx as u32, sy as u32)
+            } else {
+                Luma([background])
+            }
+        })
+    }
+
+    #[test]
+    fn a_code_in_a_720p_frame_is_found_and_its_region_remembered() {
+        let code = render(MEMBER, 5).unwrap();
+        let frame = framed(&code, 1280, 720, 40, 700, 150);
+        let mut pipeline = FramePipeline::new();
+        assert_eq!(pipeline.decode(&frame).texts, [MEMBER]);
+        let roi = pipeline
+            .region_of_interest()
+            .expect("the hit is remembered");
+        // The region holds the code and is much smaller than the frame.
+        assert!(
+            roi.x <= 700 + 20 && roi.x + roi.w >= 700 + code.width() - 20,
+            "{roi:?}"
+        );
+        assert!(roi.w < 1280 / 2, "{roi:?}");
+        // The next frame is read from the region alone.
+        assert_eq!(pipeline.decode(&frame).texts, [MEMBER]);
+        // The code gone: the region is kept a while, then forgotten.
+        let empty = GrayImage::from_pixel(1280, 720, Luma([40]));
+        for _ in 0..ROI_FRAMES {
+            assert!(pipeline.decode(&empty).texts.is_empty());
+        }
+        assert_eq!(pipeline.region_of_interest(), None);
+    }
+
+    #[test]
+    fn the_code_moving_out_of_the_region_is_still_found() {
+        let code = render(CARD, 5).unwrap();
+        let mut pipeline = FramePipeline::new();
+        let here = framed(&code, 1280, 720, 40, 40, 40);
+        let there = framed(&code, 1280, 720, 40, 800, 200);
+        assert_eq!(pipeline.decode(&here).texts, [CARD]);
+        assert_eq!(pipeline.decode(&there).texts, [CARD]);
+    }
+
+    #[test]
+    fn inverted_and_rotated_codes_decode() {
+        let code = render(MEMBER, 4).unwrap();
+        let mut inverted = code.clone();
+        for p in inverted.pixels_mut() {
+            p[0] = 255 - p[0];
+        }
+        // A dark-mode screen: light modules on black, in a dim room.
+        let dark_mode = framed(&inverted, 640, 480, 30, 100, 40);
+        assert_eq!(FramePipeline::new().decode(&dark_mode).texts, [MEMBER]);
+        for degrees in [-30.0, 12.0, 30.0, 45.0, 90.0, 180.0] {
+            let turned = rotate(&code, degrees, 255);
+            assert_eq!(
+                FramePipeline::new().decode(&turned).texts,
+                [MEMBER],
+                "{degrees}°"
+            );
+        }
+    }
+
+    #[test]
+    fn two_codes_in_one_frame_are_both_found() {
+        // 3 px modules at 640×480; at 1280×720 the same codes at the same
+        // distance are twice as big.
+        for (w, h, module_px) in [(640, 480, 3), (1280, 720, 6)] {
+            let a = render(MEMBER, module_px).unwrap();
+            let b = render(CARD, module_px).unwrap();
+            let mut frame = GrayImage::from_pixel(w, h, Luma([235]));
+            imageops::replace(&mut frame, &a, 10, 10);
+            imageops::replace(&mut frame, &b, i64::from(w - b.width() - 10), 20);
+            let mut found = FramePipeline::new().decode(&frame).texts;
+            found.sort();
+            assert_eq!(found, [CARD, MEMBER], "{w}x{h}");
+        }
+    }
+
+    #[test]
+    fn frames_without_a_code_find_nothing() {
+        for (w, h) in [(640, 480), (1280, 720), (1, 1), (0, 0)] {
+            let flat = GrayImage::from_pixel(w, h, Luma([128]));
+            let stripes = GrayImage::from_fn(w, h, |x, y| Luma([((x * 7 + y * 3) % 256) as u8]));
+            for frame in [flat, stripes] {
+                assert_eq!(
+                    FramePipeline::new().decode(&frame),
+                    DecodeOutcome::default(),
+                    "{w}x{h}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rxing_alone_reads_a_flat_code_and_nothing_from_noise() {
+        assert_eq!(rxing_alone(&render(CARD, 4).unwrap()).texts, [CARD]);
+        assert!(
+            rxing_alone(&GrayImage::from_pixel(64, 64, Luma([9])))
+                .texts
+                .is_empty()
+        );
+        assert!(rxing_alone(&GrayImage::new(0, 0)).texts.is_empty());
+    }
+}
