@@ -37,16 +37,16 @@ pub struct PhoneShot {
 impl PhoneShot {
     /// A random shot; even seeds are 640×480, odd ones 1280×720.
     pub fn random(seed: u64) -> PhoneShot {
-        let mut rng = SplitMix64(seed ^ 0x5eed_0f_a9e);
+        let mut rng = SplitMix64(seed ^ 0x0005_eed0_fa9e);
         let mut between = |lo: f32, hi: f32| lo + (hi - lo) * rng.unit();
-        let (width, height) = if seed % 2 == 0 {
+        let (width, height) = if seed.is_multiple_of(2) {
             (640, 480)
         } else {
             (1280, 720)
         };
         let low_contrast = between(0.0, 1.0) < 0.3;
         let (dark, light) = if low_contrast {
-            (between(70.0, 100.0), between(150.0, 185.0))
+            (between(60.0, 90.0), between(160.0, 200.0))
         } else {
             (between(10.0, 60.0), between(190.0, 250.0))
         };
@@ -71,7 +71,7 @@ impl PhoneShot {
             } else {
                 between(8.0, 45.0)
             },
-            blur_modules: between(0.05, 0.3),
+            blur_modules: between(0.05, 0.25),
             noise: between(3.0, 18.0) as u32,
             glare: if between(0.0, 1.0) < 0.45 {
                 between(30.0, 90.0)
