@@ -69,6 +69,8 @@ struct Seen {
     region: Option<Region>,
     /// Finder patterns were found but no code decoded: worth a closer look.
     suspected: bool,
+    /// The box around the finder patterns that did not decode.
+    suspect_region: Option<Region>,
     panicked: bool,
 }
 
@@ -103,6 +105,7 @@ impl FramePipeline {
 
         // 2. Half size first.
         let mut suspected = w.max(h) <= RQRR_ALWAYS_UP_TO_PX;
+        let mut suspect: Option<Region> = None;
         if w.max(h) >= HALF_FIRST_FROM_PX {
             let small = decode::half_size(img);
             let seen = rxing_multi(&small);
@@ -116,6 +119,7 @@ impl FramePipeline {
                 }
             }
             suspected |= seen.suspected;
+            suspect = seen.suspect_region.map(scale2);
         }
 
         // 3. Full resolution.
@@ -133,8 +137,24 @@ impl FramePipeline {
             return outcome;
         }
         suspected |= seen.suspected;
+        suspect = seen.suspect_region.or(suspect);
 
-        // 4. rqrr and its preprocessing passes.
+        // 4. rqrr and its preprocessing passes: first on the code rxing
+        // suspected (a crop is a fraction of the frame's cost), then on the
+        // whole frame.
+        let frame_area = u64::from(w) * u64::from(h);
+        if let Some(r) = suspect
+            .map(|r| grown(r, w, h))
+            .filter(|r| u64::from(r.w) * u64::from(r.h) * 2 < frame_area)
+        {
+            let crop = image::imageops::crop_imm(img, r.x, r.y, r.w, r.h).to_image();
+            let rqrr = decode::decode_gray(&crop);
+            outcome.panics += rqrr.panics;
+            if !rqrr.texts.is_empty() {
+                outcome.texts = rqrr.texts;
+                return outcome;
+            }
+        }
         if suspected {
             let rqrr = decode::decode_gray(img);
             outcome.panics += rqrr.panics;
@@ -147,18 +167,7 @@ impl FramePipeline {
     /// each side, if that is clearly smaller than the frame.
     fn remember(&mut self, hit: Option<Region>, w: u32, h: u32) {
         self.roi = hit.and_then(|r| {
-            let grow_x = r.w / 2 + 8;
-            let grow_y = r.h / 2 + 8;
-            let x = r.x.saturating_sub(grow_x);
-            let y = r.y.saturating_sub(grow_y);
-            let x1 = (r.x + r.w + grow_x).min(w);
-            let y1 = (r.y + r.h + grow_y).min(h);
-            let roi = Region {
-                x,
-                y,
-                w: x1.saturating_sub(x),
-                h: y1.saturating_sub(y),
-            };
+            let roi = grown(r, w, h);
             let small_enough =
                 u64::from(roi.w) * u64::from(roi.h) * 2 < u64::from(w) * u64::from(h);
             (roi.w > 20 && roi.h > 20 && small_enough).then_some((roi, 0))
@@ -168,6 +177,41 @@ impl FramePipeline {
     /// The region tried first on the next frame (for tests and the preview).
     pub fn region_of_interest(&self) -> Option<Region> {
         self.roi.map(|(r, _)| r)
+    }
+}
+
+/// The box around finder centres (empty → `None`); [`grown`] makes a crop
+/// of it.
+fn bounding_box(points: &[Point]) -> Option<Region> {
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, 0f32, 0f32);
+    for p in points {
+        x0 = x0.min(p.x);
+        y0 = y0.min(p.y);
+        x1 = x1.max(p.x);
+        y1 = y1.max(p.y);
+    }
+    (x1 > x0 && y1 > y0 && x0 >= 0.0 && y0 >= 0.0).then_some(Region {
+        x: x0 as u32,
+        y: y0 as u32,
+        w: (x1 - x0) as u32,
+        h: (y1 - y0) as u32,
+    })
+}
+
+/// `r` grown by half its size (plus a margin) on each side, within a
+/// `w`×`h` frame: the finder centres' box becomes a box around the code.
+fn grown(r: Region, w: u32, h: u32) -> Region {
+    let grow_x = r.w / 2 + 8;
+    let grow_y = r.h / 2 + 8;
+    let x = r.x.saturating_sub(grow_x);
+    let y = r.y.saturating_sub(grow_y);
+    let x1 = (r.x + r.w + grow_x).min(w);
+    let y1 = (r.y + r.h + grow_y).min(h);
+    Region {
+        x,
+        y,
+        w: x1.saturating_sub(x),
+        h: y1.saturating_sub(y),
     }
 }
 
@@ -212,39 +256,28 @@ fn rxing_multi(img: &GrayImage) -> Seen {
     let hints = hints();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let detections = MultiDetector::new(bitmap.get_black_matrix()).detectMulti(&hints)?;
-        let decoded: Vec<(String, Vec<Point>)> = detections
-            .iter()
-            .filter_map(|d| {
-                let r = qrcode_decoder::decode_bitmatrix_with_hints(d.getBits(), &hints).ok()?;
-                Some((r.getText().to_string(), d.getPoints().to_vec()))
-            })
-            .collect();
-        Ok::<_, Exceptions>((detections.len(), decoded))
+        let mut decoded: Vec<(String, Vec<Point>)> = Vec::new();
+        let mut failed: Vec<Point> = Vec::new();
+        for d in &detections {
+            match qrcode_decoder::decode_bitmatrix_with_hints(d.getBits(), &hints) {
+                Ok(r) => decoded.push((r.getText().to_string(), d.getPoints().to_vec())),
+                Err(_) => failed.extend_from_slice(d.getPoints()),
+            }
+        }
+        Ok::<_, Exceptions>((decoded, failed))
     }));
     match result {
-        Ok(Ok((detected, decoded))) => {
-            seen.suspected = decoded.len() < detected;
-            let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, 0f32, 0f32);
-            for (text, points) in decoded {
+        Ok(Ok((decoded, failed))) => {
+            seen.suspected = !failed.is_empty();
+            seen.suspect_region = bounding_box(&failed);
+            let mut points = Vec::new();
+            for (text, found_at) in decoded {
                 if !seen.texts.contains(&text) {
                     seen.texts.push(text);
                 }
-                for p in points {
-                    x0 = x0.min(p.x);
-                    y0 = y0.min(p.y);
-                    x1 = x1.max(p.x);
-                    y1 = y1.max(p.y);
-                }
+                points.extend(found_at);
             }
-            if x1 > x0 && y1 > y0 && x0 >= 0.0 && y0 >= 0.0 {
-                // The points are finder centres; `remember` grows the box.
-                seen.region = Some(Region {
-                    x: x0 as u32,
-                    y: y0 as u32,
-                    w: (x1 - x0) as u32,
-                    h: (y1 - y0) as u32,
-                });
-            }
+            seen.region = bounding_box(&points);
         }
         // No finder patterns at all (NotFound), or a broken frame.
         Ok(Err(_)) => {}
