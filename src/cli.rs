@@ -589,19 +589,18 @@ pub fn scan(
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         };
         match event {
-            worker::ScanEvent::Status(status) => {
-                eprintln!("{status}");
-                match status {
-                    worker::CameraStatus::Connected { .. }
-                    | worker::CameraStatus::Fixture { .. } => connected = true,
-                    worker::CameraStatus::Missing { .. } | worker::CameraStatus::Lost { .. }
-                        if !connected =>
-                    {
-                        bail!("{status}");
-                    }
-                    _ => {}
+            worker::ScanEvent::Status(status) => match status {
+                worker::CameraStatus::Missing { .. } | worker::CameraStatus::Lost { .. }
+                    if !connected =>
+                {
+                    bail!("{status}");
                 }
-            }
+                worker::CameraStatus::Connected { .. } | worker::CameraStatus::Fixture { .. } => {
+                    connected = true;
+                    eprintln!("{status}");
+                }
+                _ => eprintln!("{status}"),
+            },
             worker::ScanEvent::Code { text, latency_ms } => {
                 codes += 1;
                 println!(

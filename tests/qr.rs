@@ -1,5 +1,5 @@
-//! App QR codes end to end: `kasse qr sign --png` → rqrr decode → verify, and
-//! every fixture image decodes to the text its manifest says.
+//! App QR codes end to end: `kasse qr sign --png` → the decoder pipeline → verify;
+//! every fixture image decodes to the text its manifest says; the scanner worker.
 
 use kasse::domain::appcode::{self, AppCode, CodeError};
 use kasse::scanner::decode::decode_file;

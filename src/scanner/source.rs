@@ -152,7 +152,10 @@ impl FrameSource for FixtureSource {
         {
             return Capture::Wait(due - now);
         }
-        self.due = Some(self.due.map_or(now, |d| d.max(now - self.interval)) + self.interval);
+        // The next frame one interval after this one was due; after a stall
+        // (a slow consumer) no burst of catch-up frames.
+        let floor = now.checked_sub(self.interval).unwrap_or(now);
+        self.due = Some(self.due.map_or(now, |d| d.max(floor)) + self.interval);
         self.played += 1;
         match self.next_frame() {
             Some((_, img)) => Capture::Frame(img),
