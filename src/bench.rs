@@ -446,7 +446,7 @@ struct QrFigures {
 }
 
 impl QrFigures {
-    fn cell(&mut self, total: usize) -> String {
+    fn cell(&mut self, images: usize) -> String {
         self.times.sort_unstable();
         let at = |q: f64| {
             self.times
@@ -459,9 +459,9 @@ impl QrFigures {
         format!(
             "{:>4}/{:<4} {:>4.0}% {:>6.2} {:>6.2}",
             self.correct,
-            total,
+            images,
             // A share of images, not money.
-            100.0 * self.correct as f64 / total.max(1) as f64,
+            100.0 * self.correct as f64 / images.max(1) as f64,
             at(0.5),
             at(0.95)
         )

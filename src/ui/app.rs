@@ -154,6 +154,8 @@ pub struct App {
     /// A fixed wall clock (tests, screenshots); None is the real one.
     clock: Option<DateTime<FixedOffset>>,
     tour: Option<super::tour::Tour>,
+    /// The bonus offer of the open sale: (balance, amount).
+    offer: Option<(Money, Money)>,
 }
 
 impl App {
@@ -186,6 +188,7 @@ impl App {
             setup: None,
             clock: None,
             tour: None,
+            offer: None,
         }
     }
 
@@ -418,7 +421,9 @@ impl App {
             Message::Key(event) => self.key(event),
             Message::Do(action) => {
                 self.idle.input(self.now);
-                self.act(action)
+                let task = self.act(action);
+                self.refresh();
+                task
             }
             Message::Shopping(m) => {
                 self.idle.input(self.now);
@@ -427,7 +432,11 @@ impl App {
                     return Task::none();
                 };
                 match state.update(m, self.till.catalog(), weight) {
-                    Some(action) => self.act(action),
+                    Some(action) => {
+                        let task = self.act(action);
+                        self.refresh();
+                        task
+                    }
                     None => Task::none(),
                 }
             }
@@ -438,7 +447,11 @@ impl App {
                     return Task::none();
                 };
                 match state.update(m, self.till.catalog(), bonus) {
-                    Some(action) => self.act(action),
+                    Some(action) => {
+                        let task = self.act(action);
+                        self.refresh();
+                        task
+                    }
                     None => Task::none(),
                 }
             }
@@ -496,7 +509,9 @@ impl App {
                     self.flash_until = Some(self.now + FLASH_FOR);
                     devices::beep();
                     self.idle.input(self.now);
-                    self.act(Action::Code(code))
+                    let task = self.act(Action::Code(code));
+                    self.refresh();
+                    task
                 }
             },
             Message::Sync(status) => {
@@ -513,6 +528,7 @@ impl App {
             Message::Terminal(seq, update) => {
                 if seq == self.payment_seq {
                     self.terminal_update(update);
+                    self.refresh();
                 }
                 Task::none()
             }
@@ -594,8 +610,15 @@ impl App {
         }
     }
 
+    /// The bonus the open sale could use, as last computed (see `refresh`).
     fn bonus_offer(&self) -> Option<(Money, Money)> {
-        self.till.bonus_offer(self.wall()).ok().flatten()
+        self.offer
+    }
+
+    /// Re-reads what depends on the store after the sale changed, so that
+    /// views and keystrokes never query SQLite.
+    fn refresh(&mut self) {
+        self.offer = self.till.bonus_offer(self.wall()).ok().flatten();
     }
 
     fn act(&mut self, action: Action) -> Task<Message> {
@@ -1121,10 +1144,7 @@ impl App {
                     member: self.member.as_ref(),
                     catalog: self.till.catalog(),
                     weight: self.weight,
-                    camera: self.camera_view(look).map(|m: Message| match m {
-                        Message::Do(a) => shopping::Message::Do(a),
-                        _ => shopping::Message::CloseWeigh,
-                    }),
+                    camera: self.camera_view(look),
                 },
             )
             .map(Message::Shopping),
@@ -1212,9 +1232,9 @@ impl App {
         bar.into()
     }
 
-    fn camera_view(&self, look: Look) -> Element<'_, Message> {
+    fn camera_view<M: 'static>(&self, look: Look) -> Element<'_, M> {
         let flash = self.flash_until.is_some();
-        let picture: Element<'_, Message> = match &self.preview {
+        let picture: Element<'_, M> = match &self.preview {
             Some(h) => image(h.clone()).height(Length::Fixed(120.0)).into(),
             None => label(format!("◌ {}", tr(self.lang, "No camera")))
                 .size(look.sizes.small)

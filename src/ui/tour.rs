@@ -242,7 +242,7 @@ impl Tour {
         if gaps.is_empty() {
             return None;
         }
-        gaps.sort_by(f64::total_cmp);
+        gaps.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
         let at = |q: f64| gaps[((gaps.len() - 1) as f64 * q).round() as usize];
         let slow = gaps.iter().filter(|g| **g > 33.4).count();
         Some((at(0.5), at(0.99), at(1.0), slow, gaps.len()))

@@ -165,35 +165,7 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
     .width(Length::Fixed(320.0));
     match &state.stage {
         Stage::Choose => {
-            let mut choices = row![
-                big(
-                    look,
-                    look.tr("Card"),
-                    Some(Message::Choose(TenderKind::Card)),
-                    theme::button::primary
-                )
-                .width(Length::Fixed(220.0)),
-                big(
-                    look,
-                    look.tr("Vipps"),
-                    Some(Message::Choose(TenderKind::Vipps)),
-                    theme::button::primary
-                )
-                .width(Length::Fixed(220.0)),
-            ]
-            .spacing(20);
-            if state.cash_allowed {
-                choices = choices.push(
-                    big(
-                        look,
-                        look.tr("Cash"),
-                        Some(Message::Choose(TenderKind::Cash)),
-                        theme::button::primary,
-                    )
-                    .width(Length::Fixed(220.0)),
-                );
-            }
-            col = col.push(choices).push(back);
+            col = col.push(tenders(look, state.cash_allowed)).push(back);
         }
         Stage::Cash { entry } => {
             col = col.push(body(
@@ -256,25 +228,7 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                     .padding(12)
                     .style(theme::container::refusal),
             );
-            col = col.push(
-                row![
-                    big(
-                        look,
-                        look.tr("Card"),
-                        Some(Message::Choose(TenderKind::Card)),
-                        theme::button::primary
-                    )
-                    .width(Length::Fixed(220.0)),
-                    big(
-                        look,
-                        look.tr("Vipps"),
-                        Some(Message::Choose(TenderKind::Vipps)),
-                        theme::button::primary
-                    )
-                    .width(Length::Fixed(220.0)),
-                ]
-                .spacing(20),
-            );
+            col = col.push(tenders(look, state.cash_allowed));
             col = col.push(back);
         }
         Stage::Saving => {
@@ -282,6 +236,26 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
         }
     }
     container(col).center(Length::Fill).into()
+}
+
+/// The tender buttons: card and Vipps, and cash at an operated checkout.
+fn tenders<'a>(look: Look, cash_allowed: bool) -> Element<'a, Message> {
+    let mut kinds = vec![(TenderKind::Card, "Card"), (TenderKind::Vipps, "Vipps")];
+    if cash_allowed {
+        kinds.push((TenderKind::Cash, "Cash"));
+    }
+    row(kinds.into_iter().map(|(kind, name)| {
+        big(
+            look,
+            look.tr(name),
+            Some(Message::Choose(kind)),
+            theme::button::primary,
+        )
+        .width(Length::Fixed(220.0))
+        .into()
+    }))
+    .spacing(20)
+    .into()
 }
 
 fn cash_pad<'a>(look: Look, enough: bool) -> Element<'a, Message> {
