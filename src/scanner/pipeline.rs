@@ -7,16 +7,21 @@
 //!    finder patterns, grown by half), while it was seen in the last
 //!    [`ROI_FRAMES`] frames — a phone held to the camera barely moves;
 //! 2. **downscaled**: frames of [`HALF_FIRST_FROM_PX`] or more at half size
-//!    (2×2 box filter), with rxing (ZXing's detector, TryHarder): a phone
-//!    screen at the till fills a good part of the frame, so half size finds
-//!    it at a quarter of the cost — and the box filter averages away noise
-//!    and moiré, so it also reads many frames full resolution misses;
-//! 3. **full resolution** with rxing;
-//! 4. **rqrr with preprocessing** ([`decode::decode_gray`]: half size,
-//!    plain, contrast stretch, inverted, adaptive threshold, upscale) as the
-//!    last resort. On frames longer than [`RQRR_ALWAYS_UP_TO_PX`] only when a
-//!    code is *suspected* (rxing found finder patterns but no code): it is
-//!    the slow stage, and a 720p frame with nothing in it should stay cheap.
+//!    (2×2 box filter), read by rxing (ZXing's detector, TryHarder) three
+//!    times over three binarisations — rxing's own local one
+//!    ([`Binarize::Hybrid`]), one global threshold ([`Binarize::Global`]:
+//!    glare bands and moiré that fool the local one) and our adaptive
+//!    threshold ([`Binarize::Adaptive`]: uneven light). A phone screen at the
+//!    till fills a good part of the frame, so half size finds it at a
+//!    quarter of the cost, and the box filter averages away noise and moiré;
+//! 3. **full resolution**, the same binarisations (adaptive only on frames
+//!    under [`HALF_FIRST_FROM_PX`]: the half-size pass already had it);
+//! 4. **rqrr with preprocessing** ([`decode::decode_gray`]: plain, contrast
+//!    stretch, inverted, adaptive threshold, upscale) as the last resort,
+//!    first on the box around finder patterns rxing saw but could not read,
+//!    then on the whole frame — on frames longer than
+//!    [`RQRR_ALWAYS_UP_TO_PX`] only when such finder patterns were seen: it
+//!    is the slow stage, and a 720p frame with nothing in it stays cheap.
 //!
 //! The order and the gates come from `kasse bench qr` (see ARCHITECTURE.md,
 //! "QR decoder"). Every call into rxing and rqrr runs under `catch_unwind`;
@@ -25,11 +30,11 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use image::GrayImage;
-use rxing::common::{DetectorRXingResult, HybridBinarizer};
+use rxing::common::{DetectorRXingResult, GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::multi::qrcode::detector::MultiDetector;
 use rxing::qrcode::QRCodeReader;
 use rxing::qrcode::decoder::qrcode_decoder;
-use rxing::{BinaryBitmap, DecodeHints, Exceptions, Luma8Source, Point, Reader};
+use rxing::{Binarizer, BinaryBitmap, DecodeHints, Exceptions, Luma8Source, Point, Reader};
 
 use super::decode::{self, DecodeOutcome};
 
@@ -91,7 +96,7 @@ impl FramePipeline {
         // 1. Where the last code was.
         if let Some((roi, age)) = self.roi.take() {
             let crop = image::imageops::crop_imm(img, roi.x, roi.y, roi.w, roi.h).to_image();
-            let seen = rxing_multi(&crop);
+            let seen = rxing_multi(&crop, Binarize::Hybrid);
             count(&seen);
             if !seen.texts.is_empty() {
                 self.remember(seen.region.map(|r| offset(r, roi)), w, h);
@@ -103,50 +108,53 @@ impl FramePipeline {
             }
         }
 
-        // 2. Half size first.
+        // 2. Half size, then 3. full resolution: each with every
+        // binarisation. A stage that reads a code ends the frame, unless it
+        // also saw finder patterns it could not read (a second code): then
+        // the full-resolution local pass gets a look too.
+        let large = w.max(h) >= HALF_FIRST_FROM_PX;
+        let half = large.then(|| decode::half_size(img));
+        let mut stages: Vec<(&GrayImage, Binarize, u32)> = Vec::with_capacity(6);
+        if let Some(half) = &half {
+            stages.extend(
+                [Binarize::Hybrid, Binarize::Global, Binarize::Adaptive].map(|b| (half, b, 2)),
+            );
+        }
+        stages.extend([(img, Binarize::Hybrid, 1), (img, Binarize::Global, 1)]);
+        if !large {
+            stages.push((img, Binarize::Adaptive, 1));
+        }
         let mut suspected = w.max(h) <= RQRR_ALWAYS_UP_TO_PX;
         let mut suspect: Option<Region> = None;
-        if w.max(h) >= HALF_FIRST_FROM_PX {
-            let small = decode::half_size(img);
-            let seen = rxing_multi(&small);
+        for (frame, binarize, scale) in stages {
+            let seen = rxing_multi(frame, binarize);
             count(&seen);
-            if !seen.texts.is_empty() {
-                self.remember(seen.region.map(scale2), w, h);
-                outcome.texts = seen.texts;
-                // Done, unless another code there did not read at half size.
-                if !seen.suspected {
-                    return outcome;
-                }
-            }
+            let up = |r: Region| if scale == 2 { scale2(r) } else { r };
             suspected |= seen.suspected;
-            suspect = seen.suspect_region.map(scale2);
-        }
-
-        // 3. Full resolution.
-        let seen = rxing_multi(img);
-        count(&seen);
-        if !seen.texts.is_empty() || !outcome.texts.is_empty() {
-            if !seen.texts.is_empty() {
-                self.remember(seen.region, w, h);
+            suspect = suspect.or(seen.suspect_region.map(up));
+            if seen.texts.is_empty() {
+                continue;
             }
-            for text in seen.texts {
-                if !outcome.texts.contains(&text) {
-                    outcome.texts.push(text);
+            self.remember(seen.region.map(up), w, h);
+            outcome.texts = seen.texts;
+            if seen.suspected && scale == 2 {
+                let more = rxing_multi(img, Binarize::Hybrid);
+                count(&more);
+                for text in more.texts {
+                    if !outcome.texts.contains(&text) {
+                        outcome.texts.push(text);
+                    }
                 }
             }
             return outcome;
         }
-        suspected |= seen.suspected;
-        suspect = seen.suspect_region.or(suspect);
 
         // 4. rqrr and its preprocessing passes: first on the code rxing
         // suspected (a crop is a fraction of the frame's cost), then on the
-        // whole frame.
+        // whole frame — unless the crop was most of it already.
         let frame_area = u64::from(w) * u64::from(h);
-        if let Some(r) = suspect
-            .map(|r| grown(r, w, h))
-            .filter(|r| u64::from(r.w) * u64::from(r.h) * 2 < frame_area)
-        {
+        let crop = suspect.map(|r| grown(r, w, h));
+        if let Some(r) = crop {
             let crop = image::imageops::crop_imm(img, r.x, r.y, r.w, r.h).to_image();
             let rqrr = decode::decode_gray(&crop);
             outcome.panics += rqrr.panics;
@@ -155,7 +163,8 @@ impl FramePipeline {
                 return outcome;
             }
         }
-        if suspected {
+        let crop_was_most = crop.is_some_and(|r| u64::from(r.w) * u64::from(r.h) * 2 >= frame_area);
+        if suspected && !crop_was_most {
             let rqrr = decode::decode_gray(img);
             outcome.panics += rqrr.panics;
             outcome.texts = rqrr.texts;
@@ -240,19 +249,51 @@ fn hints() -> DecodeHints {
     }
 }
 
+fn source(img: &GrayImage) -> Option<Luma8Source<'_>> {
+    Luma8Source::new_with_slice(img.as_raw(), img.width(), img.height()).ok()
+}
+
 fn bitmap(img: &GrayImage) -> Option<BinaryBitmap<HybridBinarizer<Luma8Source<'_>>>> {
-    let source = Luma8Source::new_with_slice(img.as_raw(), img.width(), img.height()).ok()?;
-    Some(BinaryBitmap::new(HybridBinarizer::new(source)))
+    Some(BinaryBitmap::new(HybridBinarizer::new(source(img)?)))
+}
+
+/// How a stage turns grey into black and white before rxing's detector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Binarize {
+    /// rxing's `HybridBinarizer`: a threshold per 8×8 block from its 5×5
+    /// neighbourhood of blocks. The best single choice; fooled by glare
+    /// bands and moiré.
+    Hybrid,
+    /// rxing's `GlobalHistogramBinarizer`: one threshold for each row (and
+    /// for the whole frame when detecting) from the histogram's valley.
+    Global,
+    /// [`decode::adaptive_threshold`] (a 3×3 mean against a 1/16-frame
+    /// window), then read as is.
+    Adaptive,
 }
 
 /// rxing's QR detector for every code in the frame (TryHarder), then its
 /// decoder on each: like rxing's `QRCodeMultiReader`, but it also tells
 /// whether some finder-pattern triple did not decode (a code suspected).
-fn rxing_multi(img: &GrayImage) -> Seen {
+fn rxing_multi(img: &GrayImage, binarize: Binarize) -> Seen {
+    match binarize {
+        Binarize::Hybrid => source(img).map(HybridBinarizer::new).map(rxing_detect),
+        Binarize::Global => source(img)
+            .map(GlobalHistogramBinarizer::new)
+            .map(rxing_detect),
+        Binarize::Adaptive => {
+            let binary = decode::adaptive_threshold(img);
+            source(&binary)
+                .map(GlobalHistogramBinarizer::new)
+                .map(rxing_detect)
+        }
+    }
+    .unwrap_or_default()
+}
+
+fn rxing_detect<B: Binarizer>(binarizer: B) -> Seen {
     let mut seen = Seen::default();
-    let Some(bitmap) = bitmap(img) else {
-        return seen;
-    };
+    let bitmap = BinaryBitmap::new(binarizer);
     let hints = hints();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let detections = MultiDetector::new(bitmap.get_black_matrix()).detectMulti(&hints)?;
@@ -433,5 +474,44 @@ mod tests {
                 .is_empty()
         );
         assert!(rxing_alone(&GrayImage::new(0, 0)).texts.is_empty());
+    }
+
+    /// Phone-screen frames from `kasse qr photos --seed 1` (no JPEG step)
+    /// that rxing's own binarisation cannot read at either size: the 51st
+    /// (glare band), the 125th (low contrast) and the 17th (moiré).
+    fn hard_frame(index: u64, text: &str) -> GrayImage {
+        let seed = 1 + index;
+        let shot = crate::qrgen::phone::PhoneShot::random(seed);
+        assert_eq!((shot.width, shot.height), (1280, 720));
+        crate::qrgen::phone::phone_frame(text, &shot, seed).unwrap()
+    }
+
+    #[test]
+    fn each_stage_reads_a_phone_frame_that_the_stages_before_it_miss() {
+        const GLARE: &str = "SSN1.K.M-176447.KK-4614.1830415665.DvKub99xpw03JTRnj3j5_DwRb4s5EYWbK705sN1D7834fzqAWevq_LM7DqaDzKzmQqWsKytL4jDgMpBN6aRICw";
+        const DIM: &str = "SSN1.C.M-406079.CP-3980.TE.1831068363.xYaGJOW_DmRnmyFJWhswkV45VGCh3M7AjOd6qPATqhqFcRbr3EnszbDiMn-EwYjvRfY38DPiwRzsgLFCdrpBBg";
+        const MOIRE: &str = "SSN1.C.M-509718.CP-68218.BOLLE.1830842419.5hketddQLnMcMfRYOqklRlRpxNprv3RDDp9YSzxAuHrRJz1b0Q-f4mkxbzM1v6EqKUF05EBbUP7Bnna27sIPBw";
+        let reads = |img: &GrayImage, b: Binarize| rxing_multi(img, b).texts;
+        for (index, text, rescued_by) in [
+            (50, GLARE, Some(Binarize::Global)),
+            (124, DIM, Some(Binarize::Adaptive)),
+            (16, MOIRE, None),
+        ] {
+            let frame = hard_frame(index, text);
+            let half = decode::half_size(&frame);
+            assert!(reads(&half, Binarize::Hybrid).is_empty(), "{index}");
+            assert!(reads(&frame, Binarize::Hybrid).is_empty(), "{index}");
+            match rescued_by {
+                Some(b) => assert_eq!(reads(&half, b), [text], "{index}"),
+                // Only rqrr, on the box around the finder patterns rxing saw.
+                None => {
+                    for b in [Binarize::Global, Binarize::Adaptive] {
+                        assert!(reads(&half, b).is_empty(), "{index}");
+                        assert!(reads(&frame, b).is_empty(), "{index}");
+                    }
+                }
+            }
+            assert_eq!(FramePipeline::new().decode(&frame).texts, [text], "{index}");
+        }
     }
 }
