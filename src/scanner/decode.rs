@@ -198,6 +198,33 @@ pub(crate) fn half_size(img: &GrayImage) -> GrayImage {
     GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_default()
 }
 
+/// A 3×3 box blur (mean of each pixel's neighbourhood, edges repeated).
+pub(crate) fn box_blur(img: &GrayImage) -> GrayImage {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    if w == 0 || h == 0 {
+        return img.clone();
+    }
+    let raw = img.as_raw();
+    // Sums of three pixels along each row, then of three such sums down.
+    let mut rows = vec![0u16; w * h];
+    for (src, out) in raw.chunks_exact(w).zip(rows.chunks_exact_mut(w)) {
+        for (x, out) in out.iter_mut().enumerate() {
+            let (left, right) = (src[x.saturating_sub(1)], src[(x + 1).min(w - 1)]);
+            *out = u16::from(left) + u16::from(src[x]) + u16::from(right);
+        }
+    }
+    let mut out = vec![0u8; w * h];
+    for (y, row) in out.chunks_exact_mut(w).enumerate() {
+        let line = |y: usize| &rows[y * w..(y + 1) * w];
+        let (above, here, below) = (line(y.saturating_sub(1)), line(y), line((y + 1).min(h - 1)));
+        for (x, out) in row.iter_mut().enumerate() {
+            let sum = u32::from(above[x]) + u32::from(here[x]) + u32::from(below[x]);
+            *out = ((sum + 4) / 9) as u8;
+        }
+    }
+    GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_default()
+}
+
 /// Stretches the 1st–99th percentile of grey levels to 0–255. `None` when the
 /// frame is (almost) one flat level, where stretching would only amplify noise.
 fn stretch_contrast(img: &GrayImage) -> Option<GrayImage> {
@@ -505,5 +532,24 @@ mod tests {
         }
         // The frame is noisy enough that both colours occur.
         assert!(black > 100 && black < 97 * 61 - 100, "{black}");
+    }
+
+    #[test]
+    fn box_blur_is_the_mean_of_each_3x3_neighbourhood_with_edges_repeated() {
+        for (w, h) in [(9, 7), (1, 1), (1, 4), (5, 1)] {
+            let img = speckled(w, h);
+            let blurred = box_blur(&img);
+            for (x, y, p) in blurred.enumerate_pixels() {
+                let mut sum = 0u32;
+                for dy in [-1i64, 0, 1] {
+                    for dx in [-1i64, 0, 1] {
+                        let sx = (i64::from(x) + dx).clamp(0, i64::from(w) - 1) as u32;
+                        let sy = (i64::from(y) + dy).clamp(0, i64::from(h) - 1) as u32;
+                        sum += u32::from(img.get_pixel(sx, sy)[0]);
+                    }
+                }
+                assert_eq!(u32::from(p[0]), (sum + 4) / 9, "{w}x{h} at {x},{y}");
+            }
+        }
     }
 }

@@ -7,15 +7,16 @@
 //!    finder patterns, grown by half), while it was seen in the last
 //!    [`ROI_FRAMES`] frames — a phone held to the camera barely moves;
 //! 2. **downscaled**: frames of [`HALF_FIRST_FROM_PX`] or more at half size
-//!    (2×2 box filter), read by rxing (ZXing's detector, TryHarder) three
-//!    times over three binarisations — rxing's own local one
-//!    ([`Binarize::Hybrid`]), one global threshold ([`Binarize::Global`]:
-//!    glare bands and moiré that fool the local one) and our adaptive
-//!    threshold ([`Binarize::Adaptive`]: uneven light). A phone screen at the
-//!    till fills a good part of the frame, so half size finds it at a
-//!    quarter of the cost, and the box filter averages away noise and moiré;
-//! 3. **full resolution**, the same binarisations (adaptive only on frames
-//!    under [`HALF_FIRST_FROM_PX`]: the half-size pass already had it);
+//!    (2×2 box filter), read by rxing (ZXing's detector, TryHarder) over four
+//!    binarisations: rxing's own local one ([`Binarize::Hybrid`], with
+//!    rxing's one-code detector after its multi-code one), one global
+//!    threshold ([`Binarize::Global`]: glare bands that fool the local one),
+//!    our adaptive threshold ([`Binarize::Adaptive`]: dim, low-contrast
+//!    screens) and a 3×3 blur first ([`Binarize::Blurred`]: moiré). A phone
+//!    screen at the till fills a good part of the frame, so half size finds
+//!    it at a quarter of the cost, and the box filter averages away noise;
+//! 3. **full resolution** for small codes: global, then local (and adaptive
+//!    on frames under [`HALF_FIRST_FROM_PX`], which skip step 2);
 //! 4. **rqrr with preprocessing** ([`decode::decode_gray`]: plain, contrast
 //!    stretch, inverted, adaptive threshold, upscale) as the last resort,
 //!    first on the box around finder patterns rxing saw but could not read,
@@ -34,6 +35,7 @@ use rxing::common::{DetectorRXingResult, GlobalHistogramBinarizer, HybridBinariz
 use rxing::multi::qrcode::detector::MultiDetector;
 use rxing::qrcode::QRCodeReader;
 use rxing::qrcode::decoder::qrcode_decoder;
+use rxing::qrcode::detector::Detector;
 use rxing::{Binarizer, BinaryBitmap, DecodeHints, Exceptions, Luma8Source, Point, Reader};
 
 use super::decode::{self, DecodeOutcome};
@@ -117,17 +119,26 @@ impl FramePipeline {
         let mut stages: Vec<(&GrayImage, Binarize, u32)> = Vec::with_capacity(6);
         if let Some(half) = &half {
             stages.extend(
-                [Binarize::Hybrid, Binarize::Global, Binarize::Adaptive].map(|b| (half, b, 2)),
+                [
+                    Binarize::Hybrid,
+                    Binarize::Global,
+                    Binarize::Adaptive,
+                    Binarize::Blurred,
+                ]
+                .map(|b| (half, b, 2)),
             );
         }
-        stages.extend([(img, Binarize::Hybrid, 1), (img, Binarize::Global, 1)]);
+        stages.extend([(img, Binarize::Global, 1), (img, Binarize::Hybrid, 1)]);
         if !large {
             stages.push((img, Binarize::Adaptive, 1));
         }
         let mut suspected = w.max(h) <= RQRR_ALWAYS_UP_TO_PX;
         let mut suspect: Option<Region> = None;
         for (frame, binarize, scale) in stages {
-            let seen = rxing_multi(frame, binarize);
+            // At half size, rxing's one-code detector also gets a look at the
+            // local binarisation: it picks finder patterns differently and
+            // reads some frames the multi-code detector misses.
+            let seen = rxing_read(frame, binarize, scale == 2 && binarize == Binarize::Hybrid);
             count(&seen);
             let up = |r: Region| if scale == 2 { scale2(r) } else { r };
             suspected |= seen.suspected;
@@ -270,39 +281,70 @@ pub enum Binarize {
     /// [`decode::adaptive_threshold`] (a 3×3 mean against a 1/16-frame
     /// window), then read as is.
     Adaptive,
+    /// A 3×3 box blur, then `HybridBinarizer`: smooths moiré and JPEG
+    /// blocks that break the finder patterns' 1:1:3:1:1 runs.
+    Blurred,
 }
 
 /// rxing's QR detector for every code in the frame (TryHarder), then its
 /// decoder on each: like rxing's `QRCodeMultiReader`, but it also tells
 /// whether some finder-pattern triple did not decode (a code suspected).
 fn rxing_multi(img: &GrayImage, binarize: Binarize) -> Seen {
+    rxing_read(img, binarize, false)
+}
+
+/// [`rxing_multi`], and with `one_code` rxing's one-code detector on the
+/// same black-and-white matrix when the multi-code one read nothing.
+fn rxing_read(img: &GrayImage, binarize: Binarize, one_code: bool) -> Seen {
     match binarize {
-        Binarize::Hybrid => source(img).map(HybridBinarizer::new).map(rxing_detect),
+        Binarize::Hybrid => source(img)
+            .map(HybridBinarizer::new)
+            .map(|b| rxing_detect(b, one_code)),
         Binarize::Global => source(img)
             .map(GlobalHistogramBinarizer::new)
-            .map(rxing_detect),
+            .map(|b| rxing_detect(b, one_code)),
         Binarize::Adaptive => {
             let binary = decode::adaptive_threshold(img);
             source(&binary)
                 .map(GlobalHistogramBinarizer::new)
-                .map(rxing_detect)
+                .map(|b| rxing_detect(b, one_code))
+        }
+        Binarize::Blurred => {
+            let blurred = decode::box_blur(img);
+            source(&blurred)
+                .map(HybridBinarizer::new)
+                .map(|b| rxing_detect(b, one_code))
         }
     }
     .unwrap_or_default()
 }
 
-fn rxing_detect<B: Binarizer>(binarizer: B) -> Seen {
+fn rxing_detect<B: Binarizer>(binarizer: B, one_code: bool) -> Seen {
     let mut seen = Seen::default();
     let bitmap = BinaryBitmap::new(binarizer);
     let hints = hints();
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let detections = MultiDetector::new(bitmap.get_black_matrix()).detectMulti(&hints)?;
+        let matrix = bitmap.get_black_matrix();
         let mut decoded: Vec<(String, Vec<Point>)> = Vec::new();
         let mut failed: Vec<Point> = Vec::new();
+        // NotFound (no finder patterns at all) is no error here: the
+        // one-code detector may still find some.
+        let detections = match MultiDetector::new(matrix).detectMulti(&hints) {
+            Ok(found) => found,
+            Err(Exceptions::NotFoundException(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        };
         for d in &detections {
             match qrcode_decoder::decode_bitmatrix_with_hints(d.getBits(), &hints) {
                 Ok(r) => decoded.push((r.getText().to_string(), d.getPoints().to_vec())),
                 Err(_) => failed.extend_from_slice(d.getPoints()),
+            }
+        }
+        if one_code && decoded.is_empty() {
+            if let Ok(d) = Detector::new(matrix).detect_with_hints(&hints) {
+                if let Ok(r) = qrcode_decoder::decode_bitmatrix_with_hints(d.getBits(), &hints) {
+                    decoded.push((r.getText().to_string(), d.getPoints().to_vec()));
+                }
             }
         }
         Ok::<_, Exceptions>((decoded, failed))
