@@ -340,12 +340,12 @@ fn rxing_detect<B: Binarizer>(binarizer: B, one_code: bool) -> Seen {
                 Err(_) => failed.extend_from_slice(d.getPoints()),
             }
         }
-        if one_code && decoded.is_empty() {
-            if let Ok(d) = Detector::new(matrix).detect_with_hints(&hints) {
-                if let Ok(r) = qrcode_decoder::decode_bitmatrix_with_hints(d.getBits(), &hints) {
-                    decoded.push((r.getText().to_string(), d.getPoints().to_vec()));
-                }
-            }
+        if one_code
+            && decoded.is_empty()
+            && let Ok(d) = Detector::new(matrix).detect_with_hints(&hints)
+            && let Ok(r) = qrcode_decoder::decode_bitmatrix_with_hints(d.getBits(), &hints)
+        {
+            decoded.push((r.getText().to_string(), d.getPoints().to_vec()));
         }
         Ok::<_, Exceptions>((decoded, failed))
     }));
