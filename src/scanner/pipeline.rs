@@ -518,11 +518,9 @@ mod tests {
         assert!(rxing_alone(&GrayImage::new(0, 0)).texts.is_empty());
     }
 
-    /// Phone-screen frames from `kasse qr photos --seed 1` (no JPEG step)
-    /// that rxing's own binarisation cannot read at either size: the 51st
-    /// (glare band), the 125th (low contrast) and the 17th (moiré).
-    fn hard_frame(index: u64, text: &str) -> GrayImage {
-        let seed = 1 + index;
+    /// Frame `index` of `kasse qr photos --seed SEED` (no JPEG step).
+    fn hard_frame(seed: u64, index: u64, text: &str) -> GrayImage {
+        let seed = seed + index;
         let shot = crate::qrgen::phone::PhoneShot::random(seed);
         assert_eq!((shot.width, shot.height), (1280, 720));
         crate::qrgen::phone::phone_frame(text, &shot, seed).unwrap()
@@ -539,7 +537,7 @@ mod tests {
             (124, DIM, Some(Binarize::Adaptive)),
             (16, MOIRE, None),
         ] {
-            let frame = hard_frame(index, text);
+            let frame = hard_frame(1, index, text);
             let half = decode::half_size(&frame);
             assert!(reads(&half, Binarize::Hybrid).is_empty(), "{index}");
             assert!(reads(&frame, Binarize::Hybrid).is_empty(), "{index}");
@@ -555,5 +553,43 @@ mod tests {
             }
             assert_eq!(FramePipeline::new().decode(&frame).texts, [text], "{index}");
         }
+    }
+
+    /// Seed-1000 frames the local binarisation misses at both sizes: the
+    /// 12th is read only by the one-code detector, the 68th only after the
+    /// blur.
+    #[test]
+    fn the_one_code_detector_and_the_blur_each_read_a_frame_no_other_pass_reads() {
+        const ONE_CODE: &str = "SSN1.K.M-920902.KK-3054.1831041465.nJFI11uIELW5hwfSQDgrs15ANOBUZ_zq0n1ZI-jxK2haIGoqVa_NwUzl58Kx52pTK9btqbjqG_JLlIEvJLPsAQ";
+        const BLUR: &str = "SSN1.C.M-977829.CP-99767.SJOKOLADE.1830918117.9W58hmRkHTrPTCa-93lCLHkR73qudv30MsG8_E20MwwWBaNsLKtyYpAMCOiz8yaIPsZSSZaGnT85XM-PmzOaAg";
+        let all = [
+            Binarize::Hybrid,
+            Binarize::Global,
+            Binarize::Adaptive,
+            Binarize::Blurred,
+        ];
+
+        let frame = hard_frame(1000, 11, ONE_CODE);
+        let half = decode::half_size(&frame);
+        for b in all {
+            assert!(rxing_multi(&half, b).texts.is_empty(), "{b:?}");
+        }
+        // The full-size passes a 720p frame gets.
+        for b in [Binarize::Global, Binarize::Hybrid] {
+            assert!(rxing_multi(&frame, b).texts.is_empty(), "{b:?}");
+        }
+        assert_eq!(rxing_read(&half, Binarize::Hybrid, true).texts, [ONE_CODE]);
+        assert_eq!(FramePipeline::new().decode(&frame).texts, [ONE_CODE]);
+
+        let frame = hard_frame(1000, 67, BLUR);
+        let half = decode::half_size(&frame);
+        for b in [Binarize::Hybrid, Binarize::Global, Binarize::Adaptive] {
+            assert!(rxing_read(&half, b, true).texts.is_empty(), "{b:?}");
+        }
+        for b in [Binarize::Global, Binarize::Hybrid] {
+            assert!(rxing_multi(&frame, b).texts.is_empty(), "{b:?}");
+        }
+        assert_eq!(rxing_multi(&half, Binarize::Blurred).texts, [BLUR]);
+        assert_eq!(FramePipeline::new().decode(&frame).texts, [BLUR]);
     }
 }
