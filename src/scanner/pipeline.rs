@@ -28,6 +28,7 @@
 //! "QR decoder"). Every call into rxing and rqrr runs under `catch_unwind`;
 //! a panic is counted in [`DecodeOutcome::panics`] and the next stage runs.
 
+use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use image::GrayImage;
@@ -110,13 +111,13 @@ impl FramePipeline {
             }
         }
 
-        // 2. Half size, then 3. full resolution: each with every
-        // binarisation. A stage that reads a code ends the frame, unless it
-        // also saw finder patterns it could not read (a second code): then
-        // the full-resolution local pass gets a look too.
+        // 2. Half size, then 3. full resolution, each binarisation in turn.
+        // A stage that reads a code ends the frame, unless it also saw
+        // finder patterns it could not read (a second code): then the
+        // full-resolution local pass gets a look too.
         let large = w.max(h) >= HALF_FIRST_FROM_PX;
         let half = large.then(|| decode::half_size(img));
-        let mut stages: Vec<(&GrayImage, Binarize, u32)> = Vec::with_capacity(6);
+        let mut stages: Vec<(&GrayImage, Binarize, bool)> = Vec::with_capacity(6);
         if let Some(half) = &half {
             stages.extend(
                 [
@@ -125,22 +126,25 @@ impl FramePipeline {
                     Binarize::Adaptive,
                     Binarize::Blurred,
                 ]
-                .map(|b| (half, b, 2)),
+                .map(|b| (half, b, true)),
             );
         }
-        stages.extend([(img, Binarize::Global, 1), (img, Binarize::Hybrid, 1)]);
+        stages.extend([
+            (img, Binarize::Global, false),
+            (img, Binarize::Hybrid, false),
+        ]);
         if !large {
-            stages.push((img, Binarize::Adaptive, 1));
+            stages.push((img, Binarize::Adaptive, false));
         }
         let mut suspected = w.max(h) <= RQRR_ALWAYS_UP_TO_PX;
         let mut suspect: Option<Region> = None;
-        for (frame, binarize, scale) in stages {
+        for (frame, binarize, at_half) in stages {
             // At half size, rxing's one-code detector also gets a look at the
             // local binarisation: it picks finder patterns differently and
             // reads some frames the multi-code detector misses.
-            let seen = rxing_read(frame, binarize, scale == 2 && binarize == Binarize::Hybrid);
+            let seen = rxing_read(frame, binarize, at_half && binarize == Binarize::Hybrid);
             count(&seen);
-            let up = |r: Region| if scale == 2 { scale2(r) } else { r };
+            let up = |r: Region| if at_half { scale2(r) } else { r };
             suspected |= seen.suspected;
             suspect = suspect.or(seen.suspect_region.map(up));
             if seen.texts.is_empty() {
@@ -148,7 +152,7 @@ impl FramePipeline {
             }
             self.remember(seen.region.map(up), w, h);
             outcome.texts = seen.texts;
-            if seen.suspected && scale == 2 {
+            if seen.suspected && at_half {
                 let more = rxing_multi(img, Binarize::Hybrid);
                 count(&more);
                 for text in more.texts {
@@ -296,27 +300,24 @@ fn rxing_multi(img: &GrayImage, binarize: Binarize) -> Seen {
 /// [`rxing_multi`], and with `one_code` rxing's one-code detector on the
 /// same black-and-white matrix when the multi-code one read nothing.
 fn rxing_read(img: &GrayImage, binarize: Binarize, one_code: bool) -> Seen {
+    let prepared = match binarize {
+        Binarize::Hybrid | Binarize::Global => Cow::Borrowed(img),
+        Binarize::Adaptive => Cow::Owned(decode::adaptive_threshold(img)),
+        Binarize::Blurred => Cow::Owned(decode::box_blur(img)),
+    };
+    let Some(source) = source(&prepared) else {
+        return Seen::default();
+    };
     match binarize {
-        Binarize::Hybrid => source(img)
-            .map(HybridBinarizer::new)
-            .map(|b| rxing_detect(b, one_code)),
-        Binarize::Global => source(img)
-            .map(GlobalHistogramBinarizer::new)
-            .map(|b| rxing_detect(b, one_code)),
-        Binarize::Adaptive => {
-            let binary = decode::adaptive_threshold(img);
-            source(&binary)
-                .map(GlobalHistogramBinarizer::new)
-                .map(|b| rxing_detect(b, one_code))
+        Binarize::Hybrid | Binarize::Blurred => {
+            rxing_detect(HybridBinarizer::new(source), one_code)
         }
-        Binarize::Blurred => {
-            let blurred = decode::box_blur(img);
-            source(&blurred)
-                .map(HybridBinarizer::new)
-                .map(|b| rxing_detect(b, one_code))
+        // The adaptive threshold is already black and white: any global
+        // level between them reads it as is.
+        Binarize::Global | Binarize::Adaptive => {
+            rxing_detect(GlobalHistogramBinarizer::new(source), one_code)
         }
     }
-    .unwrap_or_default()
 }
 
 fn rxing_detect<B: Binarizer>(binarizer: B, one_code: bool) -> Seen {
