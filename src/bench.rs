@@ -93,6 +93,19 @@ fn money(ore: i64) -> Money {
     Money::from_ore(ore)
 }
 
+/// `n` students, `M-0` … with kr 500 bonus each.
+fn bench_members(n: usize) -> Vec<Member> {
+    (0..n)
+        .map(|i| Member {
+            id: format!("M-{i}"),
+            name: format!("Student {i}"),
+            student: true,
+            student_until: NaiveDate::from_ymd_opt(2027, 2, 1),
+            bonus: money(50_000),
+        })
+        .collect()
+}
+
 fn bench_catalog() -> Catalog {
     let vat15 = VatRate::new(15).unwrap_or_else(|| unreachable!("15 is a Norwegian rate"));
     let vat25 = VatRate::new(25).unwrap_or_else(|| unreachable!("25 is a Norwegian rate"));
@@ -195,15 +208,7 @@ pub fn checkout(sales: usize, dir: Option<&Path>) -> Result<CheckoutReport> {
     }
     let mut floor = Floor::open(&floor_db)?;
     let mut store = Store::open(&store_db, "bench").context("opening the bench store")?;
-    let members = (0..50)
-        .map(|i| Member {
-            id: format!("M-{i}"),
-            name: format!("Student {i}"),
-            student: true,
-            student_until: NaiveDate::from_ymd_opt(2027, 2, 1),
-            bonus: money(50_000),
-        })
-        .collect();
+    let members = bench_members(50);
     store.seed(
         &Data {
             catalog: catalog.clone(),
@@ -348,15 +353,7 @@ pub fn sync(db: &str, sales: usize, members: usize) -> Result<String> {
         .build()?;
     let ledger = rt.block_on(Ledger::open(db))?;
     let catalog = bench_catalog();
-    let people: Vec<Member> = (0..members)
-        .map(|i| Member {
-            id: format!("M-{i}"),
-            name: format!("Student {i}"),
-            student: true,
-            student_until: NaiveDate::from_ymd_opt(2027, 2, 1),
-            bonus: money(50_000),
-        })
-        .collect();
+    let people = bench_members(members);
     let data = Data {
         catalog: catalog.clone(),
         members: people,

@@ -5,7 +5,7 @@ use super::Action;
 use crate::domain::{Money, Receipt};
 use crate::ui::Element;
 use crate::ui::theme;
-use crate::ui::widget::{Look, big, body, heading, title};
+use crate::ui::widget::{Look, Style, big, body, heading, title};
 use iced::widget::{column, container, image, row, text};
 use iced::{Alignment, Length};
 
@@ -46,29 +46,20 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
             col = col
                 .push(body(look, look.tr("Do you want a receipt?")))
                 .push(
-                    row![
-                        big(
-                            look,
+                    row([
+                        (
                             look.tr("Print"),
-                            Some(Action::Receipt(Choice::Print)),
-                            theme::button::primary
-                        )
-                        .width(Length::Fixed(220.0)),
-                        big(
-                            look,
-                            look.tr("Show QR"),
-                            Some(Action::Receipt(Choice::ShowQr)),
-                            theme::button::primary
-                        )
-                        .width(Length::Fixed(220.0)),
-                        big(
-                            look,
-                            look.tr("No thanks"),
-                            Some(Action::Receipt(Choice::None)),
-                            theme::button::tile
-                        )
-                        .width(Length::Fixed(220.0)),
+                            Choice::Print,
+                            theme::button::primary as Style,
+                        ),
+                        (look.tr("Show QR"), Choice::ShowQr, theme::button::primary),
+                        (look.tr("No thanks"), Choice::None, theme::button::tile),
                     ]
+                    .map(|(label, choice, style)| {
+                        big(look, label, Some(Action::Receipt(choice)), style)
+                            .width(Length::Fixed(220.0))
+                            .into()
+                    }))
                     .spacing(20),
                 );
         }
