@@ -12,6 +12,7 @@ pub mod devices;
 pub mod domain;
 pub mod input;
 pub mod ledger;
+pub mod payments;
 pub mod qrgen;
 pub mod replay;
 pub mod scanner;

@@ -1,0 +1,108 @@
+//! Payment providers (spec/payments.md): one interface for the card terminal
+//! (nexo Sale-to-POI JSON), Vipps MobilePay ePayment and the in-process
+//! simulator. The till decides what a payment means (`till::Till`); this
+//! module only speaks to providers. Everything here blocks, so callers run it
+//! off the UI thread (a worker thread per running payment).
+
+use crate::domain::Money;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::Receiver;
+
+/// Where a running payment is, for the screen (translated there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Connecting to the terminal / the provider.
+    Connecting,
+    /// The terminal waits for the card (insert, tap or swipe).
+    PresentCard,
+    /// The terminal or provider authorises.
+    Authorising,
+    /// The Vipps QR is shown; waiting for the customer to approve in the app.
+    WaitingForCustomer,
+    /// Approved in the app; the till captures the amount.
+    Capturing,
+}
+
+/// What a provider reports while a payment runs; exactly one final update
+/// (`Approved`, `Declined`, `Cancelled`, `TimedOut`) ends the stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentUpdate {
+    Progress(Step),
+    /// Vipps: the `redirectUrl` to show as a QR code for the customer's phone.
+    ShowQr(String),
+    /// The provider approved (and, for Vipps, captured) exactly `amount`.
+    Approved {
+        transaction_id: String,
+        amount: Money,
+    },
+    Declined {
+        reason: String,
+    },
+    Cancelled,
+    TimedOut,
+}
+
+impl PaymentUpdate {
+    pub fn is_final(&self) -> bool {
+        !matches!(self, PaymentUpdate::Progress(_) | PaymentUpdate::ShowQr(_))
+    }
+}
+
+/// A payment under way: its updates and the switch that asks it to stop.
+pub struct Running {
+    pub updates: Receiver<PaymentUpdate>,
+    /// Set to true to cancel (Vipps `cancel`, nexo `AbortRequest`); the
+    /// payment then ends `Cancelled`, unless a final update came first.
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// What the provider knows of a payment, asked by reference (recovery).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProviderStatus {
+    /// Approved (Vipps: authorised or captured; the till captures what is
+    /// authorised before it reports this) for `amount`.
+    Approved {
+        transaction_id: String,
+        amount: Money,
+    },
+    /// Still waiting for the customer or the card.
+    Pending,
+    /// Declined, aborted, expired, terminated, cancelled.
+    Failed,
+    /// The provider has never heard of this reference.
+    Unknown,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// The provider did not answer (network, timeout, connection refused).
+    #[error("{provider} did not answer: {detail}")]
+    Unreachable {
+        provider: &'static str,
+        detail: String,
+    },
+    /// The provider answered with something the protocol does not allow.
+    #[error("{provider} answered unexpectedly: {detail}")]
+    Protocol {
+        provider: &'static str,
+        detail: String,
+    },
+}
+
+/// One payment provider. `reference` is always the till's payment intent id
+/// (UUID v7, 32 hex digits): the provider's reference and idempotency key.
+pub trait Provider: Send + Sync {
+    /// `card` or `vipps`-side name for logs and the journal: `nexo`,
+    /// `epayment`, `simulator`.
+    fn name(&self) -> &'static str;
+    /// Starts a payment of `amount` on a worker thread of its own.
+    fn start(&self, amount: Money, reference: &str, description: &str) -> Running;
+    /// The payment's status at the provider (recovery after a crash).
+    fn status(&self, reference: &str) -> Result<ProviderStatus, ProviderError>;
+    /// Undo a payment in full: cancel it while pending, reverse or refund it
+    /// when approved (wrong amount, sale not saved).
+    fn reverse(&self, reference: &str, amount: Money) -> Result<(), ProviderError>;
+    /// Refund part or all of an approved payment (a return).
+    fn refund(&self, reference: &str, amount: Money) -> Result<(), ProviderError>;
+}
