@@ -538,6 +538,14 @@ fn describe(event: &mut Map<String, Json>, outcome: Outcome, receipts: &mut Vec<
             if let Some(change) = change {
                 put("change", json!(change));
             }
+            let reference = receipt
+                .tenders
+                .iter()
+                .find(|t| Some(t.kind) == tender)
+                .and_then(|t| t.reference.clone());
+            if let Some(reference) = reference {
+                put("reference", json!(reference));
+            }
             receipts.push(*receipt);
         }
         Outcome::Declined { tender } => {
@@ -550,6 +558,23 @@ fn describe(event: &mut Map<String, Json>, outcome: Outcome, receipts: &mut Vec<
             put("sku", json!(sku));
         }
         Outcome::Cancelled => put("result", json!("cancelled")),
+        Outcome::Tendering { tender, amount, .. } => {
+            put("result", json!("tendering"));
+            put("tender", json!(tender.code()));
+            put("amount", json!(amount));
+        }
+        Outcome::AmountMismatch {
+            tender,
+            asked,
+            approved,
+            ..
+        } => {
+            put("result", json!("declined"));
+            put("tender", json!(tender.code()));
+            put("reason", json!("amount_mismatch"));
+            put("asked", json!(asked));
+            put("approved", json!(approved));
+        }
         Outcome::Refused(reason) => {
             put("result", json!("refused"));
             put("reason", json!(reason.code()));

@@ -6,7 +6,9 @@ use crate::domain::barcode::{self, Barcode};
 use crate::domain::receipt::{Payment, Receipt, TenderKind};
 use crate::domain::sale::{self, CardCheck, Connection, CouponCheck, OfflineLimits};
 use crate::domain::{Catalog, Line, Member, Money, Reason, Sale};
-use crate::store::{CompletedSale, JournalEntry, SaleKind, Store, StoreError, codes};
+use crate::store::{
+    CompletedSale, Intent, IntentState, JournalEntry, NewIntent, SaleKind, Store, StoreError, codes,
+};
 use crate::sync::{Reservation, Reserve};
 use chrono::{DateTime, FixedOffset};
 use ed25519_dalek::VerifyingKey;
@@ -83,6 +85,80 @@ pub enum Outcome {
     },
     Cancelled,
     Refused(Reason),
+    /// The sale is frozen and intent `intent` written: ask the provider for
+    /// `amount` with `tender`, then report its answer (`payment_answer`).
+    Tendering {
+        intent: String,
+        tender: TenderKind,
+        amount: Money,
+    },
+    /// The provider approved another amount than asked: nothing was
+    /// committed; reverse it at the provider (`payment_reversed`), staff alerted.
+    AmountMismatch {
+        intent: String,
+        tender: TenderKind,
+        asked: Money,
+        approved: Money,
+    },
+}
+
+/// A provider's answer to a payment the till asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Approved (Vipps: captured) for `amount`; `transaction_id` is printed.
+    Approved {
+        transaction_id: Option<String>,
+        amount: Money,
+    },
+    Failed {
+        why: Failure,
+        detail: String,
+    },
+}
+
+/// Why a payment ended without money taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    Declined,
+    Cancelled,
+    TimedOut,
+    /// Recovery: the provider has no such payment, or it failed there.
+    Unknown,
+}
+
+impl Failure {
+    fn journal_kind(self) -> &'static str {
+        match self {
+            Failure::Declined => "payment_declined",
+            Failure::Cancelled => "payment_cancelled",
+            Failure::TimedOut => "payment_timed_out",
+            Failure::Unknown => "payment_failed",
+        }
+    }
+}
+
+/// A payment under way at a provider; the sale is frozen until it ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tendering {
+    /// The intent id: the provider's reference and idempotency key.
+    pub intent: String,
+    pub tender: TenderKind,
+    pub amount: Money,
+}
+
+/// The sale as it is committed when its payment is approved: written into
+/// the payment intent before the provider is asked.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Frozen {
+    sale_id: String,
+    training: bool,
+    mode: String,
+    offline: bool,
+    operator: Option<String>,
+    sale: Sale,
+    payment: Payment,
+    bonus_earned: Money,
+    bonus_balance: Option<Money>,
 }
 
 /// How the payment step went at the terminal (or the cash drawer).
@@ -103,6 +179,16 @@ pub enum TillError {
     Store(#[from] StoreError),
     #[error("trusted QR key: {0}")]
     Key(#[from] appcode::KeyError),
+    /// The sale could not be written; with a payment, it stays recorded in
+    /// its intent and is committed by a retry or by recovery.
+    #[error("sale {sale} was not saved: {source}")]
+    NotSaved { sale: String, source: StoreError },
+    /// The payment intent could not be written: no provider was asked,
+    /// nothing was charged, the sale is open.
+    #[error("the payment for sale {sale} was not started (nothing was charged): {source}")]
+    NotStarted { sale: String, source: StoreError },
+    #[error("an amount is too large to compute")]
+    Overflow,
 }
 
 /// Whether the ledger answers, as far as the offline limits care.
@@ -127,6 +213,10 @@ pub struct Till {
     sale_id: Option<String>,
     /// The ledger's reservation endpoint, when the till has one.
     reserver: Option<Box<dyn Reserver>>,
+    /// The payment under way; the sale is frozen while it is.
+    tendering: Option<Tendering>,
+    /// The facts of the sale's member, read when the member is attached.
+    member: Option<Member>,
 }
 
 /// The bonus an answered sale takes off, given the connection.
@@ -186,6 +276,8 @@ impl Till {
             training: false,
             sale_id: None,
             reserver: None,
+            tendering: None,
+            member: None,
         })
     }
 
@@ -235,6 +327,41 @@ impl Till {
         text: &str,
         now: DateTime<FixedOffset>,
     ) -> Result<Outcome, TillError> {
+        let outcome = self.read_code(text, now)?;
+        self.refresh_member()?;
+        Ok(outcome)
+    }
+
+    /// The attached member's facts (name, bonus balance) as read when they
+    /// were attached; None without a member.
+    pub fn member(&self) -> Option<&Member> {
+        self.member.as_ref()
+    }
+
+    /// Reads the member's facts when the sale's member changed.
+    fn refresh_member(&mut self) -> Result<(), TillError> {
+        let id = self.sale.member.as_deref();
+        if id != self.member.as_ref().map(|m| m.id.as_str()) {
+            self.member = match id {
+                Some(id) => self.store.member(id)?,
+                None => None,
+            };
+        }
+        Ok(())
+    }
+
+    /// A new, empty sale.
+    fn reset_sale(&mut self) {
+        self.sale = Sale::default();
+        self.sale_id = None;
+        self.tendering = None;
+        self.member = None;
+    }
+
+    fn read_code(&mut self, text: &str, now: DateTime<FixedOffset>) -> Result<Outcome, TillError> {
+        if let Some(busy) = self.frozen() {
+            return Ok(busy);
+        }
         if !appcode::is_app_code(text) {
             return Ok(self.product_code(text));
         }
@@ -365,6 +492,9 @@ impl Till {
 
     /// A product button, `qty` units.
     pub fn tap(&mut self, sku: &str, qty: u32) -> Outcome {
+        if let Some(busy) = self.frozen() {
+            return busy;
+        }
         match self.catalog.product(sku) {
             None => Outcome::Refused(Reason::UnknownSku),
             Some(p) if p.is_weighed() => Outcome::Refused(Reason::BelowMinWeight),
@@ -377,6 +507,9 @@ impl Till {
 
     /// Food on the scale for a product sold by weight; `grams` is gross.
     pub fn weigh(&mut self, sku: &str, grams: u32, stable: bool) -> Outcome {
+        if let Some(busy) = self.frozen() {
+            return busy;
+        }
         let Some(p) = self.catalog.product(sku) else {
             return Outcome::Refused(Reason::UnknownSku);
         };
@@ -420,6 +553,9 @@ impl Till {
         accept: bool,
         now: DateTime<FixedOffset>,
     ) -> Result<Outcome, TillError> {
+        if let Some(busy) = self.frozen() {
+            return Ok(busy);
+        }
         if self.sale.is_empty() {
             return Ok(Outcome::Refused(Reason::NoOpenSale));
         }
@@ -444,17 +580,65 @@ impl Till {
         })
     }
 
-    /// Pays the open sale; on success it is written with its receipt, journal
-    /// row and outbox event in one transaction before this returns.
+    /// Pays the open sale in one call: cash at once; card and Vipps as a
+    /// provider that answers `req.approved` straight away (replay without
+    /// `[payment]`, tests). Runs the same lifecycle as the kiosk.
     pub fn pay(
         &mut self,
         req: PayRequest,
         now: DateTime<FixedOffset>,
     ) -> Result<Outcome, TillError> {
+        let outcome = self.begin_payment(req.tender, req.cash_given, "simulator", now)?;
+        let Outcome::Tendering { intent, amount, .. } = outcome else {
+            return Ok(outcome);
+        };
+        let answer = if req.approved {
+            Answer::Approved {
+                transaction_id: req.reference,
+                amount,
+            }
+        } else {
+            Answer::Failed {
+                why: Failure::Declined,
+                detail: "declined".into(),
+            }
+        };
+        self.payment_answer(&intent, answer, now)
+    }
+
+    /// The payment under way, if any: the sale is frozen until it ends.
+    pub fn tendering(&self) -> Option<&Tendering> {
+        self.tendering.as_ref()
+    }
+
+    /// Anything that would change the sale is refused while a provider is
+    /// taking its payment.
+    fn frozen(&self) -> Option<Outcome> {
+        self.tendering
+            .as_ref()
+            .map(|_| Outcome::Refused(Reason::PaymentInProgress))
+    }
+
+    /// Starts paying the open sale with `tender` (spec/payments.md): asks the
+    /// bonus question first (self-service), reserves stored value online,
+    /// then either completes at once (cash, or nothing left to pay) or writes
+    /// a payment intent, freezes the sale and returns `Tendering`: the caller
+    /// asks `provider` for the amount and reports its answer to
+    /// `payment_answer`.
+    pub fn begin_payment(
+        &mut self,
+        tender: TenderKind,
+        cash_given: Option<Money>,
+        provider: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Outcome, TillError> {
+        if let Some(busy) = self.frozen() {
+            return Ok(busy);
+        }
         if self.sale.lines.is_empty() {
             return Ok(Outcome::Refused(Reason::NoOpenSale));
         }
-        let allowed = match req.tender {
+        let allowed = match tender {
             TenderKind::Bonus => false,
             TenderKind::Cash => self.mode == Mode::Cashier,
             TenderKind::Card | TenderKind::Vipps => true,
@@ -462,19 +646,83 @@ impl Till {
         if !allowed {
             return Ok(Outcome::Refused(Reason::NotAllowedInMode));
         }
+        if let Some((balance, amount)) = self.bonus_question(now)? {
+            return Ok(Outcome::BonusOffered { balance, amount });
+        }
+        let frozen = match self.settle(tender, now)? {
+            Ok(frozen) => frozen,
+            Err(refused) => return Ok(refused),
+        };
+        let due = frozen.payment.due_now();
+        if frozen.payment.tender.is_none() || tender == TenderKind::Cash {
+            let mut change = None;
+            if tender == TenderKind::Cash && frozen.payment.tender.is_some() {
+                let given = cash_given.unwrap_or(due);
+                if given < due {
+                    return Ok(Outcome::Declined { tender });
+                }
+                change = given.checked_sub(due);
+            }
+            let receipt = self.commit(&frozen, None, now)?;
+            return Ok(Outcome::Paid {
+                receipt: Box::new(receipt),
+                tender: frozen.payment.tender.as_ref().map(|t| t.kind),
+                amount: due,
+                change,
+            });
+        }
+        let intent = uuid::Uuid::now_v7().simple().to_string();
+        let snapshot = serde_json::to_string(&frozen)
+            .map_err(|e| StoreError::Corrupt(format!("the frozen sale: {e}")))?;
+        self.store
+            .open_intent(&NewIntent {
+                id: &intent,
+                sale_id: &frozen.sale_id,
+                tender,
+                amount: due,
+                provider,
+                at: now,
+                snapshot,
+                operator: self.operator.clone(),
+            })
+            .map_err(|source| TillError::NotStarted {
+                sale: frozen.sale_id.clone(),
+                source,
+            })?;
+        self.tendering = Some(Tendering {
+            intent: intent.clone(),
+            tender,
+            amount: due,
+        });
+        Ok(Outcome::Tendering {
+            intent,
+            tender,
+            amount: due,
+        })
+    }
+
+    /// The bonus question self-service asks before any payment choice, when
+    /// it has not been answered yet: (balance, amount it would take off).
+    pub fn bonus_question(
+        &self,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Option<(Money, Money)>, TillError> {
+        if self.mode != Mode::SelfService || self.sale.bonus_answer.is_some() {
+            return Ok(None);
+        }
+        self.bonus_offer(now)
+    }
+
+    /// Everything the amount due depends on, settled: bonus, reservation at
+    /// the ledger (online), the payment plan and the bonus earned.
+    fn settle(
+        &mut self,
+        tender: TenderKind,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Result<Frozen, Outcome>, TillError> {
         let today = now.date_naive();
         let mut connection = self.connection(now);
         let member = self.member_facts()?;
-        // Self-checkout asks before payment; a cashier asks on request.
-        if self.mode == Mode::SelfService
-            && !self.training
-            && self.sale.bonus_answer.is_none()
-            && let Ok(amount) =
-                sale::bonus_offer(&self.sale, member.as_ref(), today, connection, &self.limits)
-        {
-            let balance = member.as_ref().map_or(Money::ZERO, |m| m.bonus);
-            return Ok(Outcome::BonusOffered { balance, amount });
-        }
         let student = !self.training && member.as_ref().is_some_and(|m| m.is_student_on(today));
         let balance = member.as_ref().map_or(Money::ZERO, |m| m.bonus);
         let total = self.sale.total();
@@ -494,17 +742,12 @@ impl Till {
             .sale_id
             .get_or_insert_with(|| uuid::Uuid::now_v7().simple().to_string())
             .clone();
-        // Online, stored value is reserved at the ledger first, so two tills
-        // cannot spend the same coupon or the last clip.
+        // Online, stored value is reserved at the ledger before any provider
+        // is asked, so two tills cannot spend the same coupon or last clip.
         let spends = self.sale.coupons().next().is_some()
             || self.sale.clips().next().is_some()
             || bonus_used.is_positive();
-        let approved_or_free = req.approved
-            || !Payment::plan(total, bonus_used, req.tender)
-                .due_now()
-                .is_positive();
         if spends
-            && approved_or_free
             && connection == Connection::Online
             && !self.training
             && let Some(reserver) = &self.reserver
@@ -512,7 +755,7 @@ impl Till {
             let mut clips: Vec<(String, u32)> = Vec::new();
             for card in self.sale.clips() {
                 match clips.iter_mut().find(|(c, _)| c == card) {
-                    Some((_, n)) => *n += 1,
+                    Some((_, n)) => *n = n.saturating_add(1),
                     None => clips.push((card.to_string(), 1)),
                 }
             }
@@ -530,82 +773,217 @@ impl Till {
             match reserver.reserve(&reservation) {
                 Reserve::Ok => {}
                 Reserve::Refused(reason) => {
-                    return Ok(Outcome::Refused(match reason.as_str() {
+                    return Ok(Err(Outcome::Refused(match reason.as_str() {
                         "coupon_used" => Reason::CouponUsed,
                         "card_empty" => Reason::CardEmpty,
                         _ => Reason::BonusNotAvailable,
-                    }));
+                    })));
                 }
                 Reserve::Unreachable => {
                     // The ledger does not answer in time: decide offline.
                     self.link.online = false;
                     connection = self.connection(now);
                     if matches!(connection, Connection::Offline { too_long: true }) {
-                        return Ok(Outcome::Refused(Reason::OfflineTooLong));
+                        return Ok(Err(Outcome::Refused(Reason::OfflineTooLong)));
                     }
                     let mut cards: Vec<&str> = self.sale.clips().collect();
                     cards.sort_unstable();
                     if cards.windows(2).any(|w| w[0] == w[1]) {
-                        return Ok(Outcome::Refused(Reason::OfflineTooLong));
+                        return Ok(Err(Outcome::Refused(Reason::OfflineTooLong)));
                     }
                     bonus_used = bonus_for(connection);
                 }
             }
         }
-        let mut payment = Payment::plan(total, bonus_used, req.tender);
-        if let Some(t) = payment.tender.as_mut() {
-            t.reference = req.reference.clone();
-        }
-        let due = payment.due_now();
-        let mut change = None;
-        if payment.tender.is_some() {
-            if !req.approved {
-                return Ok(Outcome::Declined { tender: req.tender });
-            }
-            if req.tender == TenderKind::Cash {
-                let given = req.cash_given.unwrap_or(due);
-                if given < due {
-                    return Ok(Outcome::Declined { tender: req.tender });
-                }
-                change = Some(given - due);
-            }
-        }
+        let payment = Payment::plan(total, bonus_used, tender);
         let bonus_earned = if student {
             self.sale.bonus_earned(&self.catalog, today)
         } else {
             Money::ZERO
         };
-        let bonus_balance = self
-            .sale
-            .member
-            .as_ref()
-            .map(|_| balance - bonus_used + bonus_earned);
+        let bonus_balance = match &self.sale.member {
+            None => None,
+            Some(_) => Some(
+                balance
+                    .checked_sub(bonus_used)
+                    .and_then(|b| b.checked_add(bonus_earned))
+                    .ok_or(TillError::Overflow)?,
+            ),
+        };
+        Ok(Ok(Frozen {
+            sale_id,
+            training: self.training,
+            mode: self.mode.code().to_string(),
+            offline: connection.is_offline(),
+            operator: self.operator.clone(),
+            sale: self.sale.clone(),
+            payment,
+            bonus_earned,
+            bonus_balance,
+        }))
+    }
+
+    /// Writes a frozen sale; with `paid`, as the sale of that intent.
+    fn commit(
+        &mut self,
+        frozen: &Frozen,
+        paid: Option<(&str, Option<&str>, Money)>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Receipt, TillError> {
+        let mut payment = frozen.payment.clone();
+        if let (Some(t), Some((_, Some(reference), _))) = (payment.tender.as_mut(), paid) {
+            t.reference = Some(reference.to_string());
+        }
         let done = CompletedSale {
-            id: sale_id,
-            kind: if self.training {
+            id: frozen.sale_id.clone(),
+            kind: if frozen.training {
                 SaleKind::Training
             } else {
                 SaleKind::Sale
             },
             original_sale: None,
             at: now,
-            mode: self.mode.code(),
-            offline: connection.is_offline(),
-            operator: self.operator.clone(),
-            sale: &self.sale,
+            mode: Mode::parse(&frozen.mode).unwrap_or(self.mode).code(),
+            offline: frozen.offline,
+            operator: frozen.operator.clone(),
+            sale: &frozen.sale,
             payment: &payment,
-            bonus_earned,
-            bonus_balance,
+            bonus_earned: frozen.bonus_earned,
+            bonus_balance: frozen.bonus_balance,
         };
-        let receipt = self.store.commit_sale(&done)?;
-        self.sale = Sale::default();
-        self.sale_id = None;
-        Ok(Outcome::Paid {
-            receipt: Box::new(receipt),
-            tender: payment.tender.as_ref().map(|t| t.kind),
-            amount: due,
-            change,
-        })
+        let written = match paid {
+            Some((intent, reference, amount)) => {
+                self.store
+                    .commit_intent(intent, &done, reference.unwrap_or(intent), amount)
+            }
+            None => self.store.commit_sale(&done),
+        };
+        let receipt = written.map_err(|source| TillError::NotSaved {
+            sale: frozen.sale_id.clone(),
+            source,
+        })?;
+        if self.sale_id.as_deref() == Some(frozen.sale_id.as_str()) {
+            self.reset_sale();
+        }
+        Ok(receipt)
+    }
+
+    /// The provider's answer for payment `intent` (from the running payment,
+    /// or from recovery after a restart). Approved for the amount asked →
+    /// the frozen sale is committed with it, once. Approved for another
+    /// amount → `AmountMismatch` (the caller reverses it at the provider and
+    /// reports `payment_reversed`); the sale stays open. Failed → the intent
+    /// is closed and the sale is open and unchanged. An answer for an intent
+    /// already resolved changes nothing (`NoOpenSale`).
+    pub fn payment_answer(
+        &mut self,
+        intent: &str,
+        answer: Answer,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Outcome, TillError> {
+        let Some(stored) = self.store.intent(intent)? else {
+            return Ok(Outcome::Refused(Reason::NoOpenSale));
+        };
+        if stored.state != IntentState::Open {
+            return Ok(Outcome::Refused(Reason::NoOpenSale));
+        }
+        let current = self.tendering.as_ref().is_some_and(|t| t.intent == intent);
+        let entry = |kind: &'static str, detail: serde_json::Value| JournalEntry {
+            at: now,
+            operator: self.operator.clone(),
+            code: codes::OTHER,
+            kind,
+            sale_id: Some(stored.sale_id.clone()),
+            detail,
+        };
+        match answer {
+            Answer::Approved {
+                transaction_id,
+                amount,
+            } if amount == stored.amount => {
+                let frozen: Frozen = serde_json::from_str(&stored.snapshot)
+                    .map_err(|e| StoreError::Corrupt(format!("payment {intent}: {e}")))?;
+                let receipt = self.commit(
+                    &frozen,
+                    Some((intent, transaction_id.as_deref(), amount)),
+                    now,
+                )?;
+                Ok(Outcome::Paid {
+                    receipt: Box::new(receipt),
+                    tender: Some(stored.tender),
+                    amount,
+                    change: None,
+                })
+            }
+            Answer::Approved {
+                transaction_id,
+                amount,
+            } => {
+                let reference = transaction_id.unwrap_or_else(|| intent.to_string());
+                self.store.close_intent(
+                    intent,
+                    IntentState::ReversalPending,
+                    Some((&reference, amount)),
+                    &entry(
+                        "payment_amount_mismatch",
+                        serde_json::json!({"intent": intent, "asked": stored.amount, "approved": amount, "transaction": reference}),
+                    ),
+                )?;
+                if current {
+                    self.tendering = None;
+                }
+                Ok(Outcome::AmountMismatch {
+                    intent: intent.to_string(),
+                    tender: stored.tender,
+                    asked: stored.amount,
+                    approved: amount,
+                })
+            }
+            Answer::Failed { why, detail } => {
+                self.store.close_intent(
+                    intent,
+                    IntentState::Failed,
+                    None,
+                    &entry(
+                        why.journal_kind(),
+                        serde_json::json!({"intent": intent, "tender": stored.tender.code(), "amount": stored.amount, "detail": detail}),
+                    ),
+                )?;
+                if current {
+                    self.tendering = None;
+                }
+                Ok(Outcome::Declined {
+                    tender: stored.tender,
+                })
+            }
+        }
+    }
+
+    /// The provider reversed payment `intent` after an amount mismatch.
+    pub fn payment_reversed(
+        &mut self,
+        intent: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<bool, TillError> {
+        Ok(self.store.close_intent(
+            intent,
+            IntentState::Reversed,
+            None,
+            &JournalEntry {
+                at: now,
+                operator: self.operator.clone(),
+                code: codes::OTHER,
+                kind: "payment_reversed",
+                sale_id: None,
+                detail: serde_json::json!({"intent": intent}),
+            },
+        )?)
+    }
+
+    /// Payment intents still waiting for their provider's answer or action
+    /// (recovery resolves them at every start).
+    pub fn unresolved_payments(&self) -> Result<Vec<Intent>, TillError> {
+        Ok(self.store.intents(true)?)
     }
 
     /// The bonus question a self-checkout asks before payment: the member's
@@ -614,20 +992,20 @@ impl Till {
         &self,
         now: DateTime<FixedOffset>,
     ) -> Result<Option<(Money, Money)>, TillError> {
-        if self.sale.lines.is_empty() || self.training {
+        if self.sale.lines.is_empty() || self.training || self.tendering.is_some() {
             return Ok(None);
         }
-        let member = self.member_facts()?;
+        let member = self.member.as_ref();
         let offer = sale::bonus_offer(
             &self.sale,
-            member.as_ref(),
+            member,
             now.date_naive(),
             self.connection(now),
             &self.limits,
         );
         Ok(offer
             .ok()
-            .map(|amount| (member.as_ref().map_or(Money::ZERO, |m| m.bonus), amount)))
+            .map(|amount| (member.map_or(Money::ZERO, |m| m.bonus), amount)))
     }
 
     /// What paying with `tender` now would take (bonus as answered), without
@@ -652,15 +1030,20 @@ impl Till {
     /// Staff attach a member by number (a student without the app, or no
     /// camera): the same checks as a scanned member code.
     pub fn attach_member_by_staff(&mut self, member: &str) -> Result<Outcome, TillError> {
+        if let Some(busy) = self.frozen() {
+            return Ok(busy);
+        }
         if self.store.member(member)?.is_none() {
             return Ok(Outcome::Refused(Reason::UnknownCode));
         }
-        Ok(match self.sale.attach_member(member) {
+        let outcome = match self.sale.attach_member(member) {
             Ok(()) => Outcome::Member {
                 member: member.to_string(),
             },
             Err(reason) => Outcome::Refused(reason),
-        })
+        };
+        self.refresh_member()?;
+        Ok(outcome)
     }
 
     fn journal(
@@ -708,7 +1091,7 @@ impl Till {
 
     /// Training mode on or off; its receipts are marked and numbered apart.
     pub fn set_training(&mut self, on: bool, now: DateTime<FixedOffset>) -> Result<(), TillError> {
-        if on == self.training {
+        if on == self.training || self.tendering.is_some() {
             return Ok(());
         }
         let (code, kind) = if on {
@@ -865,6 +1248,9 @@ impl Till {
         number: usize,
         now: DateTime<FixedOffset>,
     ) -> Result<Outcome, TillError> {
+        if let Some(busy) = self.frozen() {
+            return Ok(busy);
+        }
         // A cashier, or staff called to a self-service till (logged in).
         if self.mode != Mode::Cashier && self.operator.is_none() {
             return Ok(Outcome::Refused(Reason::NotAllowedInMode));
@@ -892,6 +1278,9 @@ impl Till {
 
     /// Abandons the open sale; the journal keeps what it held.
     pub fn cancel(&mut self, now: DateTime<FixedOffset>) -> Result<Outcome, TillError> {
+        if let Some(busy) = self.frozen() {
+            return Ok(busy);
+        }
         if self.sale.is_empty() {
             return Ok(Outcome::Refused(Reason::NoOpenSale));
         }
@@ -907,8 +1296,7 @@ impl Till {
                 "total": self.sale.total(),
             }),
         })?;
-        self.sale = Sale::default();
-        self.sale_id = None;
+        self.reset_sale();
         Ok(Outcome::Cancelled)
     }
 }

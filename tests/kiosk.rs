@@ -8,8 +8,8 @@ use chrono::{DateTime, FixedOffset};
 use iced_test::simulator;
 use kasse::config::Config;
 use kasse::data::Data;
-use kasse::devices::payment::PaymentUpdate;
 use kasse::domain::sale::OfflineLimits;
+use kasse::payments::{PaymentUpdate, Step};
 use kasse::store::Store;
 use kasse::till::{Link, Mode, Till};
 use kasse::ui::devices::{CameraReport, ScaleReport};
@@ -100,6 +100,41 @@ impl Kiosk {
     fn total(&self) -> String {
         self.app.till().sale().total().to_string()
     }
+
+    /// The payment intent the till is waiting on (the provider's reference).
+    fn intent(&self) -> String {
+        self.app
+            .till()
+            .tendering()
+            .expect("a payment is under way")
+            .intent
+            .clone()
+    }
+
+    /// The provider's update for the running payment, as the payment
+    /// subscription delivers it.
+    fn provider(&mut self, update: PaymentUpdate) {
+        let intent = self.intent();
+        self.send(Message::Terminal(intent, update));
+    }
+
+    /// The running payment approved for exactly what was asked.
+    fn approve(&mut self, transaction_id: &str) {
+        let amount = self.app.till().tendering().expect("paying").amount;
+        self.provider(PaymentUpdate::Approved {
+            transaction_id: transaction_id.into(),
+            amount,
+        });
+    }
+
+    fn sales(&self) -> usize {
+        self.app
+            .till()
+            .store()
+            .transactions(0, u64::MAX)
+            .unwrap()
+            .len()
+    }
 }
 
 #[test]
@@ -169,17 +204,9 @@ fn weighed_food_with_bonus_paid_by_card() {
     k.click("Card");
     assert!(k.shows("Follow the instructions on the terminal"));
     // The terminal's updates, as the payment subscription delivers them.
-    k.send(Message::Terminal(
-        1,
-        PaymentUpdate::Progress("Insert card".into()),
-    ));
-    assert!(k.shows("Insert card"));
-    k.send(Message::Terminal(
-        1,
-        PaymentUpdate::Approved {
-            transaction_id: "T-1".into(),
-        },
-    ));
+    k.provider(PaymentUpdate::Progress(Step::PresentCard));
+    assert!(k.shows("Insert, tap or swipe the card"));
+    k.approve("T-1");
     assert_eq!(k.app.screen.name(), "receipt");
     let sale = &k.app.till().store().transactions(0, u64::MAX).unwrap()[0];
     assert_eq!(sale.total, total);
@@ -208,13 +235,11 @@ fn refusals_read_in_both_languages_and_decline_returns_to_the_cart() {
     k.click("Pay  kr 25,00");
     k.click("No, save it");
     k.click("Vipps");
+    k.provider(PaymentUpdate::ShowQr("https://qr.vipps.no/example".into()));
     assert!(k.shows("Scan with Vipps to pay"));
-    k.send(Message::Terminal(
-        1,
-        PaymentUpdate::Declined {
-            reason: "insufficient funds".into(),
-        },
-    ));
+    k.provider(PaymentUpdate::Declined {
+        reason: "insufficient funds".into(),
+    });
     assert!(k.shows("✕  Payment declined: insufficient funds"));
     k.click("Back to the cart");
     assert_eq!(k.app.screen.name(), "shopping");
@@ -308,4 +333,159 @@ fn cashier_logs_in_by_pin_and_takes_cash_with_change() {
     let sales = k.app.till().store().transactions(0, u64::MAX).unwrap();
     assert_eq!(sales.len(), 1);
     assert_eq!(sales[0].operator.as_deref(), Some("kari"));
+}
+
+/// A key as the barcode wedge types it (no tick in between: scanner speed).
+fn wedge(k: &mut Kiosk, code: &str) {
+    use iced::keyboard::{Event, Key, Location, Modifiers, key};
+    let press = |key: Key, text: Option<&str>| Event::KeyPressed {
+        key: key.clone(),
+        modified_key: key,
+        physical_key: key::Physical::Unidentified(key::NativeCode::Unidentified),
+        location: Location::Standard,
+        modifiers: Modifiers::default(),
+        text: text.map(Into::into),
+        repeat: false,
+    };
+    for c in code.chars() {
+        let s = c.to_string();
+        k.send(Message::Key(press(
+            Key::Character(s.as_str().into()),
+            Some(&s),
+        )));
+    }
+    k.send(Message::Key(press(Key::Named(key::Named::Enter), None)));
+}
+
+#[test]
+fn a_member_attached_by_staff_is_asked_about_bonus_before_paying() {
+    let mut k = kiosk(Mode::SelfService);
+    k.click("Kaffe");
+    // Help → attendant PIN → attach Ola by number → back to the cart.
+    k.send(Message::Do(Action::Help));
+    k.send(Message::Do(Action::Pin("2580".into())));
+    k.send(Message::Do(Action::AttachMember("M-100001".into())));
+    k.send(Message::Do(Action::CloseOverlay));
+    assert_eq!(k.app.till().sale().member.as_deref(), Some("M-100001"));
+    k.click("Betal  kr 25,00");
+    assert_eq!(
+        k.app.screen.name(),
+        "bonus",
+        "the bonus question comes before any payment choice"
+    );
+    k.click("Ja, bruk bonus");
+    k.click("Kort");
+    k.approve("T-STAFF");
+    assert_eq!(k.app.screen.name(), "receipt");
+    assert_eq!(k.sales(), 1, "the approved payment is one saved sale");
+}
+
+#[test]
+fn items_added_only_by_the_barcode_wedge_are_asked_about_bonus_before_paying() {
+    let mut k = kiosk(Mode::SelfService);
+    k.scan(OLA);
+    wedge(&mut k, "7038010000010");
+    assert_eq!(
+        k.app.till().sale().lines.len(),
+        1,
+        "the wedge scan added a line"
+    );
+    let total = kasse::ui::text::kr(k.app.till().sale().total());
+    k.click(&format!("Betal  {total}"));
+    assert_eq!(k.app.screen.name(), "bonus");
+}
+
+#[test]
+fn scans_and_taps_during_a_card_payment_are_refused_and_change_nothing() {
+    let mut k = kiosk(Mode::SelfService);
+    k.scan(OLA);
+    k.click("Kaffe\nkr 25,00");
+    k.click("Betal  kr 25,00");
+    k.click("Nei, spar den");
+    k.click("Kort");
+    let asked = k.app.till().tendering().expect("paying").amount;
+    assert_eq!(asked.to_string(), "25.00");
+    // The coupon would make the coffee free; a barcode would add a line.
+    k.scan(OLA_COFFEE_COUPON);
+    assert!(
+        k.shows("✕  Vent til betalingen er ferdig."),
+        "{:?}",
+        k.app.notice()
+    );
+    wedge(&mut k, "7038010000010");
+    k.send(Message::Do(Action::Tap {
+        sku: "SKOLEBOLLE".into(),
+        qty: 1,
+    }));
+    k.send(Message::Do(Action::CancelSale));
+    assert_eq!(k.total(), "25.00", "the frozen sale is unchanged");
+    assert_eq!(k.app.till().sale().lines.len(), 1);
+    k.approve("T-FROZEN");
+    assert_eq!(k.app.screen.name(), "receipt");
+    let sales = k.app.till().store().transactions(0, u64::MAX).unwrap();
+    assert_eq!(sales.len(), 1);
+    assert_eq!(sales[0].total.to_string(), "25.00");
+    let card = sales[0]
+        .tenders
+        .iter()
+        .find(|t| t.kind == "card")
+        .expect("card");
+    assert_eq!(
+        card.amount, asked,
+        "recorded exactly what the terminal took"
+    );
+    // A duplicate approval from the provider changes nothing.
+    let intent = k.app.till().store().intents(false).unwrap()[0].id.clone();
+    k.send(Message::Terminal(
+        intent,
+        PaymentUpdate::Approved {
+            transaction_id: "T-FROZEN".into(),
+            amount: asked,
+        },
+    ));
+    assert_eq!(k.sales(), 1, "never two sales for one payment");
+    assert_eq!(k.app.screen.name(), "receipt");
+}
+
+#[test]
+fn an_approval_for_another_amount_saves_nothing_and_is_reversed() {
+    let mut k = kiosk(Mode::SelfService);
+    k.click("Kaffe");
+    k.click("Betal  kr 25,00");
+    k.click("Kort");
+    let intent = k.intent();
+    k.provider(PaymentUpdate::Approved {
+        transaction_id: "T-WRONG".into(),
+        amount: kasse::domain::Money::from_ore(3000),
+    });
+    assert_eq!(k.sales(), 0, "nothing committed as if it matched");
+    assert!(k.shows("✕  Betalingen hadde feil beløp og blir tilbakeført (kr 30,00 ≠ kr 25,00)"));
+    assert_eq!(k.total(), "25.00", "the sale stays open");
+    assert!(k.app.till().tendering().is_none(), "and can be paid again");
+    let state = |k: &Kiosk| k.app.till().store().intent(&intent).unwrap().unwrap().state;
+    assert_eq!(state(&k), kasse::store::IntentState::ReversalPending);
+    k.send(Message::Reversed(intent.clone(), Ok(())));
+    assert_eq!(state(&k), kasse::store::IntentState::Reversed);
+}
+
+#[test]
+fn an_approved_sale_that_cannot_be_saved_is_saved_by_try_again() {
+    let mut k = kiosk(Mode::SelfService);
+    k.click("Kaffe");
+    k.click("Betal  kr 25,00");
+    k.click("Vipps");
+    // The database refuses writes (as a full disk would) when the approval comes.
+    let conn = k.app.till().store().connection();
+    conn.execute_batch("PRAGMA query_only = ON").unwrap();
+    k.approve("VIPPS-1");
+    assert_eq!(k.sales(), 0);
+    assert!(k.shows("✕  Kjøpet kunne ikke lagres"));
+    assert!(k.app.till().tendering().is_some(), "the approval is kept");
+    k.scan(OLA_COFFEE_COUPON);
+    assert_eq!(k.total(), "25.00", "and the sale stays frozen");
+    let conn = k.app.till().store().connection();
+    conn.execute_batch("PRAGMA query_only = OFF").unwrap();
+    k.click("Prøv igjen");
+    assert_eq!(k.app.screen.name(), "receipt");
+    assert_eq!(k.sales(), 1);
 }

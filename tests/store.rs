@@ -104,31 +104,53 @@ fn a_sale_is_all_or_nothing() {
     till.store()
         .connection()
         .execute_batch(
-            "CREATE TEMP TRIGGER fail_journal BEFORE INSERT ON journal
+            "CREATE TEMP TRIGGER fail_journal BEFORE INSERT ON journal WHEN NEW.kind = 'sale'
              BEGIN SELECT RAISE(ABORT, 'simulated failure inside the sale transaction'); END;",
         )
         .expect("trigger");
     let err = till.pay(card(), now()).expect_err("the commit fails");
     assert!(
-        matches!(err, TillError::Store(StoreError::Sqlite(_))),
+        matches!(
+            err,
+            TillError::NotSaved {
+                source: StoreError::Sqlite(_),
+                ..
+            }
+        ),
         "{err}"
     );
-    for table in SALE_TABLES {
+    for table in SALE_TABLES.iter().filter(|t| **t != "journal") {
         assert_eq!(count(till.store(), table), 0, "{table} after a failed sale");
     }
-    // The sale is still open and completes once the fault is gone.
+    // The approval is kept in its intent; the frozen sale completes from it
+    // once the fault is gone, exactly once.
     assert_eq!(till.sale().lines.len(), 1);
+    let tendering = till.tendering().cloned().expect("still paying");
     till.store()
         .connection()
         .execute_batch("DROP TRIGGER temp.fail_journal")
         .expect("drop");
-    let Outcome::Paid { receipt, .. } = till.pay(card(), now()).expect("pay") else {
+    let approved = kasse::till::Answer::Approved {
+        transaction_id: None,
+        amount: tendering.amount,
+    };
+    let Outcome::Paid { receipt, .. } = till
+        .payment_answer(&tendering.intent, approved.clone(), now())
+        .expect("pay")
+    else {
         panic!("not paid")
     };
     assert_eq!(receipt.number, 1);
-    for table in ["sale", "sale_line", "tender", "journal", "outbox"] {
+    for table in ["sale", "sale_line", "tender", "outbox"] {
         assert_eq!(count(till.store(), table), 1, "{table} after the sale");
     }
+    assert_eq!(
+        till.payment_answer(&tendering.intent, approved, now())
+            .expect("again"),
+        Outcome::Refused(kasse::domain::Reason::NoOpenSale),
+        "a second approval of the same intent changes nothing"
+    );
+    assert_eq!(count(till.store(), "sale"), 1);
 }
 
 #[test]
@@ -157,7 +179,7 @@ fn journal_and_sales_refuse_update_and_delete() {
             "{sql}: {text}"
         );
     }
-    assert_eq!(count(till.store(), "journal"), 1);
+    assert_eq!(count(till.store(), "journal"), 2, "payment started, sale");
 }
 
 #[test]
@@ -306,7 +328,9 @@ fn signed_coupon(member: &str, coupon: &str, sku: &str) -> String {
 
 #[test]
 fn the_terminal_transaction_id_reaches_receipt_and_store() {
-    use kasse::devices::payment::{PaymentTerminal, PaymentUpdate, Simulator, wait_final};
+    use kasse::devices::payment::{PaymentUpdate, Simulator, wait_final};
+    use kasse::payments::Provider;
+    use kasse::till::Answer;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut till = till_at(&db(&dir), true);
     till.tap("LATTE", 1);
@@ -315,20 +339,28 @@ fn the_terminal_transaction_id_reaches_receipt_and_store() {
         decline_permille: 0,
         timeout_ms: 5000,
     };
-    let mut terminal = Simulator::new(TenderKind::Card, config);
-    let rx = terminal.start(till.sale().total(), "sale-1");
-    let PaymentUpdate::Approved { transaction_id } =
-        wait_final(&rx, std::time::Duration::from_secs(10), |_| {})
+    let terminal = Simulator::new(TenderKind::Card, config);
+    let Outcome::Tendering { intent, amount, .. } = till
+        .begin_payment(TenderKind::Card, None, terminal.name(), now())
+        .expect("begin")
+    else {
+        panic!("a card payment goes to the terminal")
+    };
+    assert_eq!(amount, till.sale().total());
+    let running = terminal.start(amount, &intent, "test");
+    let PaymentUpdate::Approved {
+        transaction_id,
+        amount: approved,
+    } = wait_final(&running.updates, std::time::Duration::from_secs(10), |_| {})
     else {
         panic!("the simulator approves")
     };
-    let req = PayRequest {
-        tender: TenderKind::Card,
-        cash_given: None,
-        approved: true,
-        reference: Some(transaction_id.clone()),
+    let answer = Answer::Approved {
+        transaction_id: Some(transaction_id.clone()),
+        amount: approved,
     };
-    let Outcome::Paid { receipt, .. } = till.pay(req, now()).expect("pay") else {
+    let Outcome::Paid { receipt, .. } = till.payment_answer(&intent, answer, now()).expect("pay")
+    else {
         panic!("not paid")
     };
     assert_eq!(
@@ -374,9 +406,22 @@ fn a_declined_card_leaves_the_sale_open_and_unchanged() {
         }
     );
     assert_eq!(till.sale(), &before);
-    for table in SALE_TABLES {
+    for table in SALE_TABLES.iter().filter(|t| **t != "journal") {
         assert_eq!(count(till.store(), table), 0, "{table}");
     }
+    let journaled: Vec<String> = till
+        .store()
+        .connection()
+        .prepare("SELECT kind FROM journal ORDER BY id")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        journaled,
+        ["master_data", "payment_started", "payment_declined"]
+    );
 }
 
 #[test]
@@ -407,15 +452,39 @@ fn a_full_disk_refuses_the_sale_clearly_and_keeps_it_open() {
     }
     let err = result.expect_err("the database fills up");
     assert!(
-        matches!(err, TillError::Store(StoreError::DiskFull(_))),
+        matches!(
+            &err,
+            TillError::NotStarted {
+                source: StoreError::DiskFull(_),
+                ..
+            } | TillError::NotSaved {
+                source: StoreError::DiskFull(_),
+                ..
+            }
+        ),
         "{err}"
     );
-    assert!(err.to_string().contains("disk is full"), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("the disk is full"), "{text}");
+    let sale_id = match &err {
+        TillError::NotStarted { sale, .. } | TillError::NotSaved { sale, .. } => sale.clone(),
+        _ => unreachable!(),
+    };
+    assert!(text.contains(&sale_id), "names the sale: {text}");
     assert!(
         !till.sale().lines.is_empty(),
         "the sale stays open on screen"
     );
     let sales = count(till.store(), "sale");
     assert_eq!(count(till.store(), "outbox"), sales, "no half-written sale");
-    assert_eq!(count(till.store(), "journal"), sales);
+    let sale_rows: i64 = till
+        .store()
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM journal WHERE kind = 'sale'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(sale_rows, sales);
 }

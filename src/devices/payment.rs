@@ -1,6 +1,5 @@
-//! Payment terminal and Vipps behind one trait (spec/devices.md):
-//! `start(amount, reference) → progress… → approved(id) | declined(reason) |
-//! cancelled | timeout`. Today only the simulator exists.
+//! The payment simulator (card terminal or Vipps) behind the provider
+//! interface of `crate::payments`, for demos and tests.
 
 use crate::config::PaymentConfig;
 use crate::domain::Money;
@@ -11,36 +10,19 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// What the terminal reports while a payment runs; the last one is final.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PaymentUpdate {
-    Progress(String),
-    Approved { transaction_id: String },
-    Declined { reason: String },
-    Cancelled,
-    TimedOut,
-}
+pub use crate::payments::{PaymentUpdate, Step};
+use crate::payments::{Provider, ProviderError, ProviderStatus, Running};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
-impl PaymentUpdate {
-    pub fn is_final(&self) -> bool {
-        !matches!(self, PaymentUpdate::Progress(_))
-    }
-}
-
-pub trait PaymentTerminal: Send {
-    /// Starts a payment of `amount` for sale `reference`; updates arrive on the
-    /// returned channel, ending with exactly one final update.
-    fn start(&mut self, amount: Money, reference: &str) -> Receiver<PaymentUpdate>;
-    /// Asks the running payment to stop; it ends `Cancelled` unless already final.
-    fn cancel(&mut self);
-}
-
-/// A card terminal or Vipps simulator with a set delay, decline share and timeout.
+/// A card terminal or Vipps simulator with a set delay, decline share and
+/// timeout, for demos and tests only (the status bar says "Demo payments").
+/// It remembers its payments, so recovery in the same process can ask.
 pub struct Simulator {
     kind: TenderKind,
     config: PaymentConfig,
-    cancel: Arc<AtomicBool>,
     counter: Arc<AtomicU64>,
+    payments: Arc<Mutex<HashMap<String, ProviderStatus>>>,
 }
 
 impl Simulator {
@@ -48,23 +30,15 @@ impl Simulator {
         Simulator {
             kind,
             config,
-            cancel: Arc::new(AtomicBool::new(false)),
             counter: Arc::new(AtomicU64::new(0)),
+            payments: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
-    fn steps(&self) -> [&'static str; 3] {
+    fn steps(&self) -> [Step; 3] {
         match self.kind {
-            TenderKind::Vipps => [
-                "Showing Vipps QR",
-                "Waiting for the customer in Vipps",
-                "Confirming with Vipps",
-            ],
-            _ => [
-                "Connecting to the terminal",
-                "Insert, tap or swipe the card",
-                "Authorising",
-            ],
+            TenderKind::Vipps => [Step::Connecting, Step::WaitingForCustomer, Step::Capturing],
+            _ => [Step::Connecting, Step::PresentCard, Step::Authorising],
         }
     }
 }
@@ -77,57 +51,107 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-impl PaymentTerminal for Simulator {
-    fn start(&mut self, amount: Money, reference: &str) -> Receiver<PaymentUpdate> {
+fn remember(
+    payments: &Mutex<HashMap<String, ProviderStatus>>,
+    reference: &str,
+    status: ProviderStatus,
+) {
+    if let Ok(mut map) = payments.lock() {
+        map.insert(reference.to_string(), status);
+    }
+}
+
+impl Provider for Simulator {
+    fn name(&self) -> &'static str {
+        "simulator"
+    }
+
+    fn start(&self, amount: Money, reference: &str, _description: &str) -> Running {
         let (tx, rx) = mpsc::channel();
-        self.cancel.store(false, Ordering::SeqCst);
-        let cancel = Arc::clone(&self.cancel);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&cancel);
         let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
         let config = self.config.clone();
         let steps = self.steps();
-        let prefix = if self.kind == TenderKind::Vipps {
-            "VIPPS"
-        } else {
-            "SIM"
-        };
+        let vipps = self.kind == TenderKind::Vipps;
+        let prefix = if vipps { "VIPPS" } else { "SIM" };
         let seed = reference.bytes().fold(n, |h, b| mix(h ^ u64::from(b)));
         let reference = reference.to_string();
+        let payments = Arc::clone(&self.payments);
+        remember(&payments, &reference, ProviderStatus::Pending);
         thread::spawn(move || {
             let started = Instant::now();
             let slice = Duration::from_millis(config.delay_ms / steps.len() as u64);
             let deadline = Duration::from_millis(config.timeout_ms);
+            let end = |update: PaymentUpdate, status: ProviderStatus| {
+                remember(&payments, &reference, status);
+                let _ = tx.send(update);
+            };
             for step in steps {
-                let _ = tx.send(PaymentUpdate::Progress(format!("{step}… ({amount} NOK)")));
+                let _ = tx.send(PaymentUpdate::Progress(step));
+                if vipps && step == Step::Connecting {
+                    let _ = tx.send(PaymentUpdate::ShowQr(format!(
+                        "https://qr.vipps.no/simulated/{reference}"
+                    )));
+                }
                 let until = Instant::now() + slice;
                 while Instant::now() < until {
-                    if cancel.load(Ordering::SeqCst) {
-                        let _ = tx.send(PaymentUpdate::Cancelled);
+                    if stop.load(Ordering::SeqCst) {
+                        end(PaymentUpdate::Cancelled, ProviderStatus::Failed);
                         return;
                     }
                     if started.elapsed() >= deadline {
-                        let _ = tx.send(PaymentUpdate::TimedOut);
+                        end(PaymentUpdate::TimedOut, ProviderStatus::Failed);
                         return;
                     }
                     thread::sleep(Duration::from_millis(5).min(slice));
                 }
             }
             if started.elapsed() >= deadline {
-                let _ = tx.send(PaymentUpdate::TimedOut);
+                end(PaymentUpdate::TimedOut, ProviderStatus::Failed);
             } else if mix(seed) % 1000 < u64::from(config.decline_permille) {
-                let _ = tx.send(PaymentUpdate::Declined {
-                    reason: "declined by the card issuer (simulated)".into(),
-                });
+                end(
+                    PaymentUpdate::Declined {
+                        reason: "declined by the card issuer (simulated)".into(),
+                    },
+                    ProviderStatus::Failed,
+                );
             } else {
-                let _ = tx.send(PaymentUpdate::Approved {
-                    transaction_id: format!("{prefix}-{n:06}-{reference}"),
-                });
+                let transaction_id = format!("{prefix}-{n:06}");
+                end(
+                    PaymentUpdate::Approved {
+                        transaction_id: transaction_id.clone(),
+                        amount,
+                    },
+                    ProviderStatus::Approved {
+                        transaction_id,
+                        amount,
+                    },
+                );
             }
         });
-        rx
+        Running {
+            updates: rx,
+            cancel,
+        }
     }
 
-    fn cancel(&mut self) {
-        self.cancel.store(true, Ordering::SeqCst);
+    fn status(&self, reference: &str) -> Result<ProviderStatus, ProviderError> {
+        Ok(self
+            .payments
+            .lock()
+            .ok()
+            .and_then(|m| m.get(reference).cloned())
+            .unwrap_or(ProviderStatus::Unknown))
+    }
+
+    fn reverse(&self, reference: &str, _amount: Money) -> Result<(), ProviderError> {
+        remember(&self.payments, reference, ProviderStatus::Failed);
+        Ok(())
+    }
+
+    fn refund(&self, _reference: &str, _amount: Money) -> Result<(), ProviderError> {
+        Ok(())
     }
 }
 
@@ -136,13 +160,14 @@ impl PaymentTerminal for Simulator {
 pub fn wait_final(
     rx: &Receiver<PaymentUpdate>,
     limit: Duration,
-    mut progress: impl FnMut(&str),
+    mut progress: impl FnMut(Step),
 ) -> PaymentUpdate {
     let deadline = Instant::now() + limit;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(PaymentUpdate::Progress(text)) => progress(&text),
+            Ok(PaymentUpdate::Progress(step)) => progress(step),
+            Ok(PaymentUpdate::ShowQr(_)) => {}
             Ok(last) => return last,
             Err(RecvTimeoutError::Timeout) => return PaymentUpdate::TimedOut,
             Err(RecvTimeoutError::Disconnected) => {
@@ -169,25 +194,37 @@ mod tests {
         )
     }
 
-    fn run(s: &mut Simulator) -> (Vec<String>, PaymentUpdate) {
-        let rx = s.start(Money::from_ore(6547), "S1");
+    fn run(s: &mut Simulator) -> (Vec<Step>, PaymentUpdate) {
+        let running = s.start(Money::from_ore(6547), "S1", "test");
         let mut steps = Vec::new();
-        let last = wait_final(&rx, Duration::from_secs(10), |p| steps.push(p.to_string()));
+        let last = wait_final(&running.updates, Duration::from_secs(10), |p| steps.push(p));
         (steps, last)
     }
 
     #[test]
-    fn approves_with_a_transaction_id_after_progress() {
-        let (steps, last) = run(&mut sim(TenderKind::Card, 30, 0, 5000));
-        assert_eq!(steps.len(), 3);
-        assert!(steps[0].contains("65.47 NOK"), "{steps:?}");
-        assert!(
-            matches!(&last, PaymentUpdate::Approved { transaction_id } if transaction_id.starts_with("SIM-000001-S1")),
-            "{last:?}"
+    fn approves_the_amount_asked_after_progress_and_remembers_it() {
+        let mut card = sim(TenderKind::Card, 30, 0, 5000);
+        let (steps, last) = run(&mut card);
+        assert_eq!(
+            steps,
+            [Step::Connecting, Step::PresentCard, Step::Authorising]
         );
+        let approved = ProviderStatus::Approved {
+            transaction_id: "SIM-000001".into(),
+            amount: Money::from_ore(6547),
+        };
+        assert_eq!(
+            last,
+            PaymentUpdate::Approved {
+                transaction_id: "SIM-000001".into(),
+                amount: Money::from_ore(6547)
+            }
+        );
+        assert_eq!(card.status("S1").ok(), Some(approved));
+        assert_eq!(card.status("S9").ok(), Some(ProviderStatus::Unknown));
         let (_, last) = run(&mut sim(TenderKind::Vipps, 30, 0, 5000));
         assert!(
-            matches!(&last, PaymentUpdate::Approved { transaction_id } if transaction_id.starts_with("VIPPS-")),
+            matches!(&last, PaymentUpdate::Approved { transaction_id, .. } if transaction_id.starts_with("VIPPS-")),
             "{last:?}"
         );
     }
@@ -202,13 +239,14 @@ mod tests {
             run(&mut sim(TenderKind::Card, 3000, 0, 50)).1,
             PaymentUpdate::TimedOut
         );
-        let mut s = sim(TenderKind::Card, 3000, 0, 60_000);
-        let rx = s.start(Money::from_ore(100), "S2");
-        s.cancel();
+        let s = sim(TenderKind::Card, 3000, 0, 60_000);
+        let running = s.start(Money::from_ore(100), "S2", "test");
+        running.cancel.store(true, Ordering::SeqCst);
         assert_eq!(
-            wait_final(&rx, Duration::from_secs(10), |_| {}),
+            wait_final(&running.updates, Duration::from_secs(10), |_| {}),
             PaymentUpdate::Cancelled
         );
+        assert_eq!(s.status("S2").ok(), Some(ProviderStatus::Failed));
     }
 
     #[test]

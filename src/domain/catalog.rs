@@ -8,8 +8,24 @@ use std::collections::HashMap;
 use std::fmt;
 
 /// A Norwegian VAT rate in whole percent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "u8", into = "u8")]
 pub struct VatRate(u8);
+
+impl TryFrom<u8> for VatRate {
+    type Error = String;
+    fn try_from(percent: u8) -> Result<VatRate, String> {
+        VatRate::new(percent).ok_or_else(|| format!("{percent} % is not a Norwegian VAT rate"))
+    }
+}
+
+impl From<VatRate> for u8 {
+    fn from(rate: VatRate) -> u8 {
+        rate.0
+    }
+}
 
 impl VatRate {
     pub const ALLOWED: [u8; 4] = [25, 15, 12, 0];

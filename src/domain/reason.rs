@@ -23,10 +23,12 @@ pub enum Reason {
     OfflineTooLong,
     /// A void of a line number the cart does not have (not in the spec's list).
     NoSuchLine,
+    /// The sale is frozen while a payment runs (spec/payments.md).
+    PaymentInProgress,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 18] = [
+    pub const ALL: [Reason; 19] = [
         Reason::Malformed,
         Reason::BadSignature,
         Reason::Expired,
@@ -45,6 +47,7 @@ impl Reason {
         Reason::UnreadableImage,
         Reason::OfflineTooLong,
         Reason::NoSuchLine,
+        Reason::PaymentInProgress,
     ];
 
     /// The code as written in the replay JSON.
@@ -68,6 +71,7 @@ impl Reason {
             Reason::UnreadableImage => "unreadable_image",
             Reason::OfflineTooLong => "offline_too_long",
             Reason::NoSuchLine => "no_such_line",
+            Reason::PaymentInProgress => "payment_in_progress",
         }
     }
 
@@ -94,6 +98,7 @@ impl Reason {
                 "The till has been offline too long for coupons, clips and bonus."
             }
             Reason::NoSuchLine => "There is no such line on the sale.",
+            Reason::PaymentInProgress => "Wait until the payment is finished.",
         }
     }
 }

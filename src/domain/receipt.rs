@@ -3,10 +3,10 @@
 use super::catalog::VatRate;
 use super::money::Money;
 use super::sale::{Line, Sale};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TenderKind {
     Bonus,
@@ -36,7 +36,7 @@ impl TenderKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenderRow {
     pub kind: TenderKind,
     pub amount: Money,
@@ -187,7 +187,7 @@ pub fn vat_rows(lines: &[Line]) -> Vec<VatRow> {
 }
 
 /// How the amount due is paid once the bonus is taken off.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
     pub bonus_used: Money,
     /// What is left after bonus, exact to the øre.

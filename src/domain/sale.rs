@@ -7,7 +7,7 @@ use super::reason::Reason;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DiscountKind {
     Coupon,
     Clip,
@@ -23,7 +23,7 @@ impl DiscountKind {
 }
 
 /// One free unit on a line, paid for by a coupon or a coffee-card clip.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Discount {
     pub kind: DiscountKind,
     /// The coupon id or the coffee card id.
@@ -31,7 +31,7 @@ pub struct Discount {
     pub amount: Money,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Line {
     pub sku: String,
     pub name: String,
@@ -112,7 +112,7 @@ impl Line {
 }
 
 /// The sale being built at the till. Discounts stay where they land.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sale {
     pub member: Option<String>,
     pub lines: Vec<Line>,

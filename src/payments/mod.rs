@@ -106,3 +106,4 @@ pub trait Provider: Send + Sync {
     /// Refund part or all of an approved payment (a return).
     fn refund(&self, reference: &str, amount: Money) -> Result<(), ProviderError>;
 }
+pub mod recover;

@@ -1,10 +1,12 @@
 //! The till's local SQLite database: cache of the ledger, completed sales,
 //! the append-only journal and the outbox. Opened in one place.
 
+mod intent;
 mod read;
 mod schema;
 mod sync;
 
+pub use intent::{Intent, IntentState, NewIntent};
 pub use read::{JournalRow, LineRow, SaleRow, TenderRowRead, ZMark};
 pub use sync::{Change, SyncState};
 
@@ -36,7 +38,7 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
-    #[error("the disk is full: nothing was saved ({0})")]
+    #[error("the disk is full ({0})")]
     DiskFull(rusqlite::Error),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
@@ -46,6 +48,8 @@ pub enum StoreError {
     Sign(#[from] crate::compliance::sign::SignError),
     #[error("receipt {0} has already been copied once: only one copy is allowed")]
     CopyExists(u64),
+    #[error("payment {id} is already {state}: its sale is not committed again")]
+    IntentClosed { id: String, state: String },
     #[error("there is no {kind} receipt number {number}")]
     NoSuchReceipt { kind: &'static str, number: u64 },
 }
@@ -224,6 +228,10 @@ impl Store {
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_err)?;
+        // A checkpointed WAL shrinks back to this size, so the space a full
+        // disk gets back is used again.
+        conn.pragma_update(None, "journal_size_limit", 1_048_576)
+            .map_err(open_err)?;
         migrate(&mut conn, path)?;
         Ok(Store {
             conn,
@@ -245,7 +253,7 @@ impl Store {
     /// Replaces the cache with a data file's contents in one transaction.
     /// `at` is when the data arrived (journaled as a master-data change).
     pub fn seed(&mut self, data: &Data, at: DateTime<FixedOffset>) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = write_tx(&mut self.conn)?;
         for table in [
             "barcode", "product", "campaign", "member", "coupon", "card", "setting",
         ] {
@@ -534,15 +542,29 @@ impl Store {
     /// Writes a completed sale — receipt, lines, tenders, coupon and clip use,
     /// journal row and outbox event — in one transaction, and returns its receipt.
     pub fn commit_sale(&mut self, done: &CompletedSale<'_>) -> Result<Receipt> {
-        let tx = self.conn.transaction()?;
-        let receipt = write_sale(&tx, &self.till, &self.key, done)?;
-        tx.commit()?;
-        Ok(receipt)
+        let written = (|| {
+            let tx = write_tx(&mut self.conn)?;
+            let receipt = write_sale(&tx, &self.till, &self.key, done)?;
+            tx.commit()?;
+            Ok(receipt)
+        })();
+        self.relieve(written)
+    }
+
+    /// After a full disk: checkpoint and truncate the WAL, so that the space
+    /// freed later is used (the till recovers by itself when space returns).
+    fn relieve<T>(&self, result: Result<T>) -> Result<T> {
+        if let Err(StoreError::DiskFull(_)) = &result {
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+        result
     }
 
     /// Appends one journal entry (its own transaction).
     pub fn journal(&mut self, entry: &JournalEntry) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = write_tx(&mut self.conn)?;
         insert_journal(&tx, &self.till, entry)?;
         tx.commit()?;
         Ok(())
@@ -575,7 +597,7 @@ impl Store {
         operator: Option<String>,
     ) -> Result<Receipt> {
         let (id, receipt) = self.receipt(kind, number)?;
-        let tx = self.conn.transaction()?;
+        let tx = write_tx(&mut self.conn)?;
         let inserted = tx
             .prepare_cached("INSERT INTO receipt_copy (sale_id, at, operator) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?
             .execute(params![id, at.to_rfc3339(), operator])?;
@@ -646,7 +668,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     if found == SCHEMA_VERSION {
         return Ok(());
     }
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     for sql in &schema::MIGRATIONS[found as usize..] {
         tx.execute_batch(sql)?;
     }
@@ -865,4 +887,11 @@ fn decimal(s: &str) -> Result<rust_decimal::Decimal> {
 
 fn date(s: &str) -> Result<NaiveDate> {
     NaiveDate::from_str(s).map_err(|_| StoreError::Corrupt(format!("date `{s}`")))
+}
+
+/// A write transaction that takes the write lock up front (`BEGIN
+/// IMMEDIATE`): a second writer waits for the busy timeout instead of failing
+/// half-way with a busy snapshot.
+fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
 }

@@ -1,7 +1,7 @@
 //! Reading completed transactions and the journal back, for reports and the
 //! SAF-T export. Read-only.
 
-use super::{Result, SaleKind, Store, StoreError, money};
+use super::{Result, SaleKind, Store, StoreError, money, write_tx};
 use crate::domain::Money;
 use chrono::{DateTime, FixedOffset};
 use rusqlite::params;
@@ -321,7 +321,7 @@ impl Store {
         operator: Option<String>,
         text: &str,
     ) -> Result<u64> {
-        let tx = self.conn.transaction()?;
+        let tx = write_tx(&mut self.conn)?;
         super::insert_journal(
             &tx,
             &self.till,

@@ -196,6 +196,27 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox
     BEGIN SELECT RAISE(ABORT, 'outbox events cannot be deleted'); END;
     "#,
+    // 2: payment intents (spec/payments.md): written before a provider is
+    // asked, closed when the sale commits or the payment fails.
+    r#"
+    CREATE TABLE payment_intent (
+        id              TEXT PRIMARY KEY,          -- uuid v7: provider reference and idempotency key
+        sale_id         TEXT NOT NULL,
+        tender          TEXT NOT NULL,
+        amount          TEXT NOT NULL,
+        provider        TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        snapshot        TEXT NOT NULL,             -- JSON: the frozen sale to commit on approval
+        state           TEXT NOT NULL DEFAULT 'open'
+                        CHECK (state IN ('open', 'committed', 'failed', 'reversal_pending', 'reversed')),
+        transaction_id  TEXT,
+        approved_amount TEXT,
+        closed_at       TEXT,
+        note            TEXT
+    ) STRICT;
+    CREATE INDEX payment_intent_open ON payment_intent(state) WHERE state IN ('open', 'reversal_pending');
+    CREATE UNIQUE INDEX payment_intent_one_commit ON payment_intent(sale_id) WHERE state = 'committed';
+    "#,
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

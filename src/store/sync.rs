@@ -2,7 +2,7 @@
 //! acknowledged, the change-feed cursor, and pages of changes applied to the
 //! cache, each page in one transaction together with its cursor.
 
-use super::{Result, Store, StoreError, journal_master_data};
+use super::{Result, Store, StoreError, journal_master_data, write_tx};
 use chrono::{DateTime, FixedOffset};
 use rusqlite::params;
 use serde::Deserialize;
@@ -73,7 +73,7 @@ impl Store {
         acked_through: i64,
         at: DateTime<FixedOffset>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = write_tx(&mut self.conn)?;
         let mut keys: Vec<String> = tx
             .query_row(
                 "SELECT value FROM setting WHERE key = 'trusted_keys'",

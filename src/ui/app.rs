@@ -12,17 +12,19 @@ use super::text::{self, Lang, kr, tr};
 use super::theme;
 use super::widget::{self, Look, Notice};
 use crate::config::{Config, StaffMember};
-use crate::devices::payment::{PaymentTerminal, PaymentUpdate};
 use crate::domain::print::{self, Header, Marking};
-use crate::domain::{Member, Money, Product, Reason, Receipt, TenderKind};
+use crate::domain::{Money, Product, Reason, Receipt, TenderKind};
+use crate::payments::{PaymentUpdate, Provider};
 use crate::store::SaleKind;
 use crate::sync::SyncStatus;
-use crate::till::{Mode, Outcome, PayRequest, Till, TillError};
+use crate::till::{Answer, Failure, Mode, Outcome, Till, TillError};
 use chrono::{DateTime, FixedOffset};
 use iced::keyboard::{self, Key, key::Named};
 use iced::widget::text as label;
 use iced::widget::{column, container, image, row, stack};
 use iced::{Length, Subscription, Task};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long a notice stays on screen.
@@ -43,8 +45,10 @@ pub enum Message {
     Scale(ScaleReport),
     Camera(CameraReport),
     Sync(SyncStatus),
-    /// An update from the running payment `seq`.
-    Terminal(u64, PaymentUpdate),
+    /// An update from the provider taking payment intent `.0`.
+    Terminal(String, PaymentUpdate),
+    /// The provider reversed (or failed to reverse) payment intent `.0`.
+    Reversed(String, Result<(), String>),
     Printed(Result<(), String>),
     /// The tour's screenshot of the step it names.
     Shot(String, iced::window::Screenshot),
@@ -132,8 +136,6 @@ pub struct App {
     large_text: bool,
     pub screen: Screen,
     notice: Option<(Notice, Instant)>,
-    /// The attached member's facts, read once when attached.
-    member: Option<Member>,
     weight: shopping::Weight,
     pub status: Status,
     preview: Option<image::Handle>,
@@ -142,10 +144,10 @@ pub struct App {
     now: Instant,
     epoch: Instant,
     wedge: crate::domain::barcode::WedgeDetector,
-    terminal: Option<Box<dyn PaymentTerminal>>,
-    payment_seq: u64,
-    /// The tender and cash of the payment under way.
-    paying: Option<(TenderKind, Option<Money>)>,
+    /// The card terminal and Vipps (spec/payments.md).
+    providers: Providers,
+    /// Asks the running payment to stop.
+    cancel_payment: Option<Arc<AtomicBool>>,
     last_receipt: Option<(SaleKind, u64)>,
     /// Where the ESC/POS bytes of the last printout went (tests, demo).
     pub printed: Vec<Vec<u8>>,
@@ -154,8 +156,32 @@ pub struct App {
     /// A fixed wall clock (tests, screenshots); None is the real one.
     clock: Option<DateTime<FixedOffset>>,
     tour: Option<super::tour::Tour>,
-    /// The bonus offer of the open sale: (balance, amount).
-    offer: Option<(Money, Money)>,
+}
+
+/// The payment providers of the till, per tender.
+#[derive(Clone)]
+pub struct Providers {
+    pub card: Arc<dyn Provider>,
+    pub vipps: Arc<dyn Provider>,
+}
+
+impl Providers {
+    /// The simulators of `[payment]` (demo and tests).
+    pub fn simulated(config: &crate::config::PaymentConfig) -> Providers {
+        use crate::devices::payment::Simulator;
+        Providers {
+            card: Arc::new(Simulator::new(TenderKind::Card, config.clone())),
+            vipps: Arc::new(Simulator::new(TenderKind::Vipps, config.clone())),
+        }
+    }
+
+    pub fn for_tender(&self, kind: TenderKind) -> Option<&Arc<dyn Provider>> {
+        match kind {
+            TenderKind::Card => Some(&self.card),
+            TenderKind::Vipps => Some(&self.vipps),
+            TenderKind::Cash | TenderKind::Bonus => None,
+        }
+    }
 }
 
 impl App {
@@ -164,6 +190,7 @@ impl App {
             Mode::SelfService => Screen::Welcome,
             Mode::Cashier => Screen::Staff(staff::State::new(staff::Purpose::Login)),
         };
+        let providers = Providers::simulated(&settings.payment);
         App {
             idle: idle::Idle::new(settings.idle_after, settings.answer_within, now),
             wedge: crate::domain::barcode::WedgeDetector::new(settings.max_gap_ms),
@@ -173,23 +200,25 @@ impl App {
             settings,
             screen,
             notice: None,
-            member: None,
             weight: shopping::Weight::default(),
             status: Status::default(),
             preview: None,
             flash_until: None,
             now,
             epoch: now,
-            terminal: None,
-            payment_seq: 0,
-            paying: None,
+            providers,
+            cancel_payment: None,
             last_receipt: None,
             printed: Vec::new(),
             setup: None,
             clock: None,
             tour: None,
-            offer: None,
         }
+    }
+
+    /// Pays through these providers instead of the simulators.
+    pub fn set_providers(&mut self, providers: Providers) {
+        self.providers = providers;
     }
 
     pub fn start_tour(&mut self, tour: super::tour::Tour) {
@@ -231,11 +260,21 @@ impl App {
         let step = tour.next;
         let name = tour.steps[step].name.to_string();
         let messages = std::mem::take(&mut tour.steps[step].messages);
+        let approve = tour.steps[step].approve;
         tour.next += 1;
         tour.settle = 2;
         tour.pending = Some(name.clone());
         for m in messages {
             let _ = self.update(m);
+        }
+        if approve && let Some(t) = self.till.tendering().cloned() {
+            let _ = self.update(Message::Terminal(
+                t.intent,
+                PaymentUpdate::Approved {
+                    transaction_id: "VIPPS-DEMO-1".into(),
+                    amount: t.amount,
+                },
+            ));
         }
         if name == "12-still-there" {
             self.idle.prompt_until = Some(self.now + self.idle.answer_within);
@@ -290,14 +329,15 @@ impl App {
                 kind: TenderKind::Card,
                 cash_given: None,
             });
-            self.terminal = None;
-            let seq = self.payment_seq;
-            let _ = self.update(Message::Terminal(
-                seq,
-                PaymentUpdate::Approved {
-                    transaction_id: format!("BENCH-{seq}"),
-                },
-            ));
+            if let Some(t) = self.till.tendering().cloned() {
+                let _ = self.update(Message::Terminal(
+                    t.intent.clone(),
+                    PaymentUpdate::Approved {
+                        transaction_id: format!("BENCH-{}", t.intent),
+                        amount: t.amount,
+                    },
+                ));
+            }
         }
         let _ = self.act(Action::Receipt(receipt::Choice::None));
     }
@@ -421,9 +461,7 @@ impl App {
             Message::Key(event) => self.key(event),
             Message::Do(action) => {
                 self.idle.input(self.now);
-                let task = self.act(action);
-                self.refresh();
-                task
+                self.act(action)
             }
             Message::Shopping(m) => {
                 self.idle.input(self.now);
@@ -432,11 +470,7 @@ impl App {
                     return Task::none();
                 };
                 match state.update(m, self.till.catalog(), weight) {
-                    Some(action) => {
-                        let task = self.act(action);
-                        self.refresh();
-                        task
-                    }
+                    Some(action) => self.act(action),
                     None => Task::none(),
                 }
             }
@@ -447,11 +481,7 @@ impl App {
                     return Task::none();
                 };
                 match state.update(m, self.till.catalog(), bonus) {
-                    Some(action) => {
-                        let task = self.act(action);
-                        self.refresh();
-                        task
-                    }
+                    Some(action) => self.act(action),
                     None => Task::none(),
                 }
             }
@@ -509,9 +539,7 @@ impl App {
                     self.flash_until = Some(self.now + FLASH_FOR);
                     devices::beep();
                     self.idle.input(self.now);
-                    let task = self.act(Action::Code(code));
-                    self.refresh();
-                    task
+                    self.act(Action::Code(code))
                 }
             },
             Message::Sync(status) => {
@@ -525,10 +553,17 @@ impl App {
                 self.status.sync = status;
                 Task::none()
             }
-            Message::Terminal(seq, update) => {
-                if seq == self.payment_seq {
-                    self.terminal_update(update);
-                    self.refresh();
+            Message::Terminal(intent, update) => self.terminal_update(intent, update),
+            Message::Reversed(intent, result) => {
+                match result {
+                    Ok(()) => {
+                        if let Err(e) = self.till.payment_reversed(&intent, self.wall()) {
+                            self.fail(&e);
+                        }
+                    }
+                    Err(e) => eprintln!(
+                        "kasse: payment {intent} could not be reversed: {e} (kasse payments reconcile retries)"
+                    ),
                 }
                 Task::none()
             }
@@ -562,14 +597,15 @@ impl App {
                 Screen::Shopping(_)
                     | Screen::Bonus(_)
                     | Screen::Payment(payment::State {
-                        stage: payment::Stage::Choose | payment::Stage::Failed { .. },
+                        stage: payment::Stage::Choose
+                            | payment::Stage::Failed { .. }
+                            | payment::Stage::NotSaved { .. },
                         ..
                     })
             );
         if self.idle.tick(now, active) == idle::Verdict::GiveUp {
             match self.till.cancel(self.wall()) {
                 Ok(_) => {
-                    self.member = None;
                     self.screen = Screen::Welcome;
                     self.lang = self.settings.lang;
                     self.say(tr(self.lang, "The purchase was cancelled"), false);
@@ -610,15 +646,9 @@ impl App {
         }
     }
 
-    /// The bonus the open sale could use, as last computed (see `refresh`).
+    /// The bonus the open sale could use, as the till computes it now.
     fn bonus_offer(&self) -> Option<(Money, Money)> {
-        self.offer
-    }
-
-    /// Re-reads what depends on the store after the sale changed, so that
-    /// views and keystrokes never query SQLite.
-    fn refresh(&mut self) {
-        self.offer = self.till.bonus_offer(self.wall()).ok().flatten();
+        self.till.bonus_offer(self.wall()).ok().flatten()
     }
 
     fn act(&mut self, action: Action) -> Task<Message> {
@@ -680,8 +710,25 @@ impl App {
             },
             Action::Tender { kind, cash_given } => return self.tender(kind, cash_given),
             Action::CancelPayment => {
-                if let Some(t) = self.terminal.as_mut() {
-                    t.cancel();
+                if let Some(cancel) = &self.cancel_payment {
+                    cancel.store(true, Ordering::SeqCst);
+                }
+                if let Screen::Payment(payment::State {
+                    stage: payment::Stage::Waiting { cancelling, .. },
+                    ..
+                }) = &mut self.screen
+                {
+                    *cancelling = true;
+                }
+            }
+            Action::RetrySave => {
+                if let Screen::Payment(payment::State {
+                    stage: payment::Stage::NotSaved { intent, answer, .. },
+                    ..
+                }) = &self.screen
+                {
+                    let (intent, answer) = (intent.clone(), answer.clone());
+                    return self.answer(intent, answer);
                 }
             }
             Action::BackToCart => {
@@ -690,7 +737,6 @@ impl App {
             }
             Action::CancelSale => match self.till.cancel(self.wall()) {
                 Ok(Outcome::Cancelled) => {
-                    self.member = None;
                     self.say(tr(self.lang, "Sale cancelled"), false);
                     if self.till.mode() == Mode::SelfService {
                         self.lang = self.settings.lang;
@@ -751,8 +797,7 @@ impl App {
         let lang = self.lang;
         match outcome {
             Outcome::Member { member } => {
-                self.member = self.till.store().member(&member).ok().flatten();
-                let name = self.member.as_ref().map_or(member, |m| m.name.clone());
+                let name = self.till.member().map_or(member, |m| m.name.clone());
                 self.say(format!("{} {name}", tr(lang, "Hello")), false);
                 self.show_cart();
             }
@@ -804,165 +849,267 @@ impl App {
             Outcome::Voided { line, sku } => {
                 self.say(format!("{} {line}: {sku}", tr(lang, "Void line")), false);
             }
-            Outcome::Cancelled => {
-                self.member = None;
-                self.home();
-            }
+            Outcome::Cancelled => self.home(),
+            // The payment paths handle these where they start and end.
+            Outcome::Tendering { .. } | Outcome::AmountMismatch { .. } => {}
         }
     }
 
+    /// The customer or cashier is ready to pay: the bonus question first
+    /// (asked by the till from the sale as it is now), then the tenders.
     fn pay(&mut self) -> Task<Message> {
+        if self.till.tendering().is_some() {
+            self.refuse(Reason::PaymentInProgress);
+            return Task::none();
+        }
         if self.till.sale().lines.is_empty() {
             self.refuse(Reason::NoOpenSale);
             return Task::none();
         }
-        if self.till.mode() == Mode::SelfService
-            && self.till.sale().bonus_answer.is_none()
-            && let Some((balance, amount)) = self.bonus_offer()
-        {
-            self.screen = Screen::Bonus(bonus::State { balance, amount });
-            return Task::none();
+        match self.till.bonus_question(self.wall()) {
+            Ok(Some((balance, amount))) => {
+                self.screen = Screen::Bonus(bonus::State { balance, amount });
+                Task::none()
+            }
+            Ok(None) => self.show_payment(),
+            Err(e) => {
+                self.fail(&e);
+                Task::none()
+            }
         }
-        self.show_payment()
     }
 
     fn show_payment(&mut self) -> Task<Message> {
-        let now = self.wall();
-        let quotes = self
-            .till
-            .quote(TenderKind::Card, now)
-            .and_then(|card| Ok((card, self.till.quote(TenderKind::Cash, now)?)));
-        let (card, cash) = match quotes {
-            Ok(q) => q,
+        let state = match self.payment_state() {
+            Ok(state) => state,
             Err(e) => {
                 self.fail(&e);
                 return Task::none();
             }
         };
         // Coupons, clips or bonus cover it all: nothing for a terminal to do.
-        if card.tender.is_none() {
+        if !state.due_exact.is_positive() {
             return self.tender(TenderKind::Card, None);
         }
-        self.screen = Screen::Payment(payment::State::new(
+        self.screen = Screen::Payment(state);
+        Task::none()
+    }
+
+    /// The payment screen for the sale as it is, at its first stage.
+    fn payment_state(&self) -> Result<payment::State, TillError> {
+        let now = self.wall();
+        let card = self.till.quote(TenderKind::Card, now)?;
+        let cash = self.till.quote(TenderKind::Cash, now)?;
+        Ok(payment::State::new(
             card.due_now(),
             cash.due_now(),
             card.bonus_used,
             self.till.mode() == Mode::Cashier,
-        ));
-        Task::none()
+        ))
     }
 
+    /// Shows the payment screen (when another screen took its place) at `stage`.
+    fn set_payment_stage(&mut self, stage: payment::Stage) {
+        if !matches!(self.screen, Screen::Payment(_)) {
+            match self.payment_state() {
+                Ok(state) => self.screen = Screen::Payment(state),
+                Err(e) => {
+                    self.fail(&e);
+                    return;
+                }
+            }
+        }
+        if let Screen::Payment(state) = &mut self.screen {
+            state.stage = stage;
+        }
+    }
+
+    /// Starts paying with `kind`: the till settles the sale, writes the
+    /// payment intent and freezes the sale; then the provider is asked.
     fn tender(&mut self, kind: TenderKind, cash_given: Option<Money>) -> Task<Message> {
-        let now = self.wall();
-        let due = match self.till.quote(kind, now) {
-            Ok(p) => p.due_now(),
+        let provider = self.providers.for_tender(kind).cloned();
+        let name = provider.as_ref().map_or("cash", |p| p.name());
+        let outcome = self.till.begin_payment(kind, cash_given, name, self.wall());
+        match outcome {
+            Ok(Outcome::Tendering {
+                intent,
+                tender,
+                amount,
+            }) => match provider {
+                Some(provider) => self.start_provider(&provider, intent, tender, amount),
+                None => Task::none(),
+            },
+            Ok(Outcome::Declined {
+                tender: TenderKind::Cash,
+            }) => {
+                self.say(tr(self.lang, "Too little cash"), true);
+                Task::none()
+            }
+            Ok(o) => {
+                self.outcome(o);
+                Task::none()
+            }
             Err(e) => {
                 self.fail(&e);
-                return Task::none();
+                Task::none()
             }
-        };
-        if kind == TenderKind::Cash || !due.is_positive() {
-            let outcome = self.till.pay(
-                PayRequest {
-                    tender: kind,
-                    cash_given,
-                    approved: true,
-                    reference: None,
-                },
-                now,
-            );
-            match outcome {
-                Ok(Outcome::Declined { .. }) => self.say(tr(self.lang, "Too little cash"), true),
-                Ok(o) => self.outcome(o),
-                Err(e) => self.fail(&e),
-            }
-            return Task::none();
         }
-        self.payment_seq += 1;
-        self.paying = Some((kind, cash_given));
-        let reference = format!("{}-{}", self.settings.till_id, self.payment_seq);
-        let mut terminal = devices::terminal(kind, &self.settings.payment);
-        let updates = terminal.start(due, &reference);
-        self.terminal = Some(terminal);
+    }
+
+    fn start_provider(
+        &mut self,
+        provider: &Arc<dyn Provider>,
+        intent: String,
+        kind: TenderKind,
+        amount: Money,
+    ) -> Task<Message> {
+        let description = format!("{} {}", self.settings.company.name, self.settings.till_id);
+        let running = provider.start(amount, &intent, &description);
+        self.cancel_payment = Some(Arc::clone(&running.cancel));
+        self.set_payment_stage(payment::Stage::Waiting {
+            kind,
+            progress: None,
+            step: 0,
+            cancelling: false,
+        });
         if let Screen::Payment(state) = &mut self.screen {
-            state.stage = payment::Stage::Waiting {
-                kind,
-                progress: String::new(),
-                step: 0,
-            };
-            if kind == TenderKind::Vipps {
-                state.vipps_qr = payment::qr_image(&format!(
-                    "https://qr.vipps.no/pay?ref={reference}&amount={}",
-                    due.as_decimal()
-                ));
-            }
+            state.vipps_qr = None;
         }
-        let seq = self.payment_seq;
         let limit = Duration::from_millis(self.settings.payment.timeout_ms);
-        Task::run(devices::payment_updates(updates, limit), move |u| {
-            Message::Terminal(seq, u)
+        Task::run(devices::payment_updates(running, limit), move |u| {
+            Message::Terminal(intent.clone(), u)
         })
     }
 
-    fn terminal_update(&mut self, update: PaymentUpdate) {
-        let lang = self.lang;
-        let why = match update {
+    fn terminal_update(&mut self, intent: String, update: PaymentUpdate) -> Task<Message> {
+        let current = self.till.tendering().is_some_and(|t| t.intent == intent);
+        let waiting = match &mut self.screen {
+            Screen::Payment(state) if current => Some(state),
+            _ => None,
+        };
+        let failed = |why: Failure, detail: String| Answer::Failed { why, detail };
+        let answer = match update {
             PaymentUpdate::Progress(p) => {
-                if let Screen::Payment(payment::State {
+                if let Some(payment::State {
                     stage: payment::Stage::Waiting { progress, step, .. },
                     ..
-                }) = &mut self.screen
+                }) = waiting
                 {
-                    *progress = p;
-                    *step += 1;
+                    *progress = Some(p);
+                    *step = step.saturating_add(1);
                 }
-                return;
+                return Task::none();
             }
-            PaymentUpdate::Approved { transaction_id } => {
-                self.terminal = None;
-                let Some((kind, cash_given)) = self.paying.take() else {
-                    return;
-                };
-                if let Screen::Payment(state) = &mut self.screen {
-                    state.stage = payment::Stage::Saving;
+            PaymentUpdate::ShowQr(url) => {
+                if let Some(state) = waiting {
+                    state.vipps_qr = payment::qr_image(&url);
                 }
-                let outcome = self.till.pay(
-                    PayRequest {
-                        tender: kind,
-                        cash_given,
-                        approved: true,
-                        reference: Some(transaction_id),
-                    },
-                    self.wall(),
-                );
-                match outcome {
-                    Ok(o) => self.outcome(o),
-                    Err(e) => self.fail(&e),
-                }
-                return;
+                return Task::none();
             }
-            PaymentUpdate::Declined { reason } => {
-                format!("{}: {reason}", tr(lang, "Payment declined"))
-            }
-            PaymentUpdate::Cancelled => tr(lang, "Payment cancelled").to_string(),
-            PaymentUpdate::TimedOut => tr(lang, "The terminal did not answer in time").to_string(),
+            PaymentUpdate::Approved {
+                transaction_id,
+                amount,
+            } => Answer::Approved {
+                transaction_id: Some(transaction_id),
+                amount,
+            },
+            PaymentUpdate::Declined { reason } => failed(Failure::Declined, reason),
+            PaymentUpdate::Cancelled => failed(Failure::Cancelled, String::new()),
+            PaymentUpdate::TimedOut => failed(Failure::TimedOut, String::new()),
         };
-        self.terminal = None;
-        if let Some((kind, _)) = self.paying.take() {
-            // The decline is journaled like replay's; the sale stays open.
-            let _ = self.till.pay(
-                PayRequest {
-                    tender: kind,
-                    cash_given: None,
-                    approved: false,
-                    reference: None,
-                },
-                self.wall(),
-            );
+        self.answer(intent, answer)
+    }
+
+    /// The provider's final answer, to the till; what came of it on screen.
+    fn answer(&mut self, intent: String, answer: Answer) -> Task<Message> {
+        let lang = self.lang;
+        let why = match &answer {
+            Answer::Failed {
+                why: Failure::Declined,
+                detail,
+            } => format!(
+                "{}: {}",
+                tr(lang, "Payment declined"),
+                text::provider(lang, detail)
+            ),
+            Answer::Failed {
+                why: Failure::Cancelled,
+                ..
+            } => tr(lang, "Payment cancelled").to_string(),
+            Answer::Failed { .. } => tr(lang, "The terminal did not answer in time").to_string(),
+            Answer::Approved { .. } => String::new(),
+        };
+        let outcome = self
+            .till
+            .payment_answer(&intent, answer.clone(), self.wall());
+        if self.till.tendering().is_none() {
+            self.cancel_payment = None;
         }
-        if let Screen::Payment(state) = &mut self.screen {
-            state.stage = payment::Stage::Failed { why };
-        }
+        let stage = match outcome {
+            Ok(Outcome::Paid {
+                receipt, change, ..
+            }) => {
+                self.paid(*receipt, change);
+                return Task::none();
+            }
+            Ok(Outcome::Declined { .. }) => payment::Stage::Failed { why },
+            Ok(Outcome::AmountMismatch {
+                intent,
+                tender,
+                asked,
+                approved,
+            }) => {
+                self.say(
+                    tr(lang, "Staff: a payment was taken for the wrong amount"),
+                    true,
+                );
+                let stage = payment::Stage::Failed {
+                    why: format!(
+                        "{} ({} ≠ {})",
+                        tr(
+                            lang,
+                            "The payment was for the wrong amount and is being reversed"
+                        ),
+                        kr(approved),
+                        kr(asked)
+                    ),
+                };
+                self.set_payment_stage(stage);
+                return self.reverse(intent, tender, approved);
+            }
+            // An answer for a payment already settled (a duplicate reply).
+            Ok(_) => return Task::none(),
+            Err(e) => {
+                tracing_error(&e);
+                payment::Stage::NotSaved {
+                    why: e.to_string(),
+                    intent,
+                    answer,
+                }
+            }
+        };
+        self.set_payment_stage(stage);
+        Task::none()
+    }
+
+    /// Undoes a payment at its provider, off the UI thread.
+    fn reverse(&mut self, intent: String, tender: TenderKind, amount: Money) -> Task<Message> {
+        let Some(provider) = self.providers.for_tender(tender).cloned() else {
+            return Task::none();
+        };
+        let reference = intent.clone();
+        Task::perform(
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    provider
+                        .reverse(&reference, amount)
+                        .map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|e| e.to_string())?
+            },
+            move |result| Message::Reversed(intent.clone(), result),
+        )
     }
 
     fn paid(&mut self, receipt: Receipt, change: Option<Money>) {
@@ -972,7 +1119,6 @@ impl App {
             SaleKind::Sale
         };
         self.last_receipt = Some((kind, receipt.number));
-        self.member = None;
         self.screen = Screen::Receipt(receipt::State {
             receipt,
             change,
@@ -1043,7 +1189,6 @@ impl App {
 
     fn next_customer(&mut self) {
         self.lang = self.settings.lang;
-        self.member = None;
         self.home();
     }
 
@@ -1141,7 +1286,7 @@ impl App {
                 shopping::View {
                     look,
                     sale: self.till.sale(),
-                    member: self.member.as_ref(),
+                    member: self.till.member(),
                     catalog: self.till.catalog(),
                     weight: self.weight,
                     camera: self.camera_view(look),
@@ -1153,7 +1298,7 @@ impl App {
                 register::View {
                     look,
                     sale: self.till.sale(),
-                    member: self.member.as_ref(),
+                    member: self.till.member(),
                     catalog: self.till.catalog(),
                     bonus_available: self.bonus_offer().is_some(),
                 },

@@ -2,16 +2,15 @@
 //! reports through a channel; the UI only ever receives messages. One-shot
 //! I/O (printing) is a task on the blocking pool.
 
-use crate::config::{Config, PaymentConfig, PrinterTarget};
-use crate::devices::payment::{PaymentTerminal, PaymentUpdate, Simulator};
+use crate::config::{Config, PrinterTarget};
 use crate::devices::scale::ScaleEvent;
-use crate::domain::TenderKind;
+use crate::payments::{PaymentUpdate, Running};
 use crate::sync::SyncStatus;
 use iced::Subscription;
 use iced::futures::Stream;
 use iced::widget::image;
 use std::hash::{Hash, Hasher};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -172,23 +171,25 @@ fn sync_stream(config: Arc<Config>) -> impl Stream<Item = SyncStatus> {
     })
 }
 
-/// The payment terminal for `kind`: the simulator until a real one lands.
-pub fn terminal(kind: TenderKind, config: &PaymentConfig) -> Box<dyn PaymentTerminal> {
-    Box::new(Simulator::new(kind, config.clone()))
-}
-
-/// A running payment's updates as a stream that ends with the final one; a
-/// terminal silent past `limit` ends it `TimedOut`.
-pub fn payment_updates(
-    updates: Receiver<PaymentUpdate>,
-    limit: Duration,
-) -> impl Stream<Item = PaymentUpdate> {
+/// A running payment's updates as a stream that ends with the final one.
+/// A provider silent past `limit` is asked to cancel, and given a little
+/// longer to say how it ended (an approval that raced the cancel is kept);
+/// then the payment ends `TimedOut`.
+pub fn payment_updates(running: Running, limit: Duration) -> impl Stream<Item = PaymentUpdate> {
     from_thread("payment", move |tx| {
-        let deadline = Instant::now() + limit;
+        let Running { updates, cancel } = running;
+        let mut deadline = Instant::now() + limit;
+        let mut asked_to_stop = false;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let update = match updates.recv_timeout(left) {
                 Ok(u) => u,
+                Err(RecvTimeoutError::Timeout) if !asked_to_stop => {
+                    cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+                    asked_to_stop = true;
+                    deadline = Instant::now() + Duration::from_secs(10);
+                    continue;
+                }
                 Err(RecvTimeoutError::Timeout) => PaymentUpdate::TimedOut,
                 Err(RecvTimeoutError::Disconnected) => PaymentUpdate::Declined {
                     reason: "the terminal stopped answering".into(),

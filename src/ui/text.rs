@@ -48,6 +48,30 @@ pub fn tr(lang: Lang, en: &'static str) -> &'static str {
     }
 }
 
+/// A provider's own words (a decline reason) in the screen's language where
+/// they are known; otherwise as the provider wrote them.
+pub fn provider(lang: Lang, said: &str) -> String {
+    let known: &[(&str, &str)] = &[
+        (
+            "declined by the card issuer (simulated)",
+            "avvist av kortutstederen (simulert)",
+        ),
+        ("declined by the card issuer", "avvist av kortutstederen"),
+        ("insufficient funds", "ikke dekning på kontoen"),
+        (
+            "the terminal stopped answering",
+            "terminalen sluttet å svare",
+        ),
+    ];
+    match lang {
+        Lang::En => said.to_string(),
+        Lang::No => known
+            .iter()
+            .find(|(en, _)| *en == said)
+            .map_or_else(|| said.to_string(), |(_, no)| (*no).to_string()),
+    }
+}
+
 /// Kroner with a decimal comma, as on a Norwegian receipt: `kr 25,00`.
 pub fn kr(amount: Money) -> String {
     format!("kr {}", amount.to_string().replace('.', ","))
@@ -87,6 +111,7 @@ pub fn reason(lang: Lang, r: Reason) -> &'static str {
                 "Kassen har vært frakoblet for lenge for kuponger, klipp og bonus."
             }
             Reason::NoSuchLine => "Kjøpet har ingen slik linje.",
+            Reason::PaymentInProgress => "Vent til betalingen er ferdig.",
         },
     }
 }
@@ -162,7 +187,24 @@ fn norwegian(en: &str) -> Option<&'static str> {
         "Change" => "Veksel",
         "Too little cash" => "For lite kontanter",
         "Rounded to whole kroner" => "Avrundet til hele kroner",
-        "Saving the sale…" => "Lagrer kjøpet…",
+        "Connecting to the terminal…" => "Kobler til terminalen…",
+        "Insert, tap or swipe the card" => "Sett inn, hold mot eller dra kortet",
+        "Authorising…" => "Godkjenner…",
+        "Approve the payment in the Vipps app" => "Godkjenn betalingen i Vipps-appen",
+        "Confirming with Vipps…" => "Bekrefter med Vipps…",
+        "Cancelling the payment…" => "Avbryter betalingen…",
+        "Starting the payment…" => "Starter betalingen…",
+        "The sale could not be saved" => "Kjøpet kunne ikke lagres",
+        "The payment is approved and kept: nothing is charged twice. Try again, or call staff." => {
+            "Betalingen er godkjent og tatt vare på: ingenting blir trukket to ganger. Prøv igjen, eller tilkall personalet."
+        }
+        "Try again" => "Prøv igjen",
+        "Staff: a payment was taken for the wrong amount" => {
+            "Personalet: en betaling ble trukket med feil beløp"
+        }
+        "The payment was for the wrong amount and is being reversed" => {
+            "Betalingen hadde feil beløp og blir tilbakeført"
+        }
         "Nothing to pay" => "Ingenting å betale",
         "Complete" => "Fullfør",
         // Receipt and thanks

@@ -6,7 +6,6 @@
 
 use super::app::Message;
 use super::screen::{Action, payment, receipt, shopping, staff};
-use crate::devices::payment::PaymentUpdate;
 use crate::till::Mode;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -18,6 +17,8 @@ pub const OLA_COFFEE_COUPON: &str = "SSN1.C.M-100001.CP-1.KAFFE.1830297600._Kskw
 pub struct Step {
     pub name: &'static str,
     pub messages: Vec<Message>,
+    /// Then the running payment's provider approves it.
+    pub approve: bool,
 }
 
 fn act(a: Action) -> Message {
@@ -40,7 +41,11 @@ fn digits(pin: &str) -> Vec<Message> {
 /// The screens in order, for a till in `mode`. `idle` is the idle time, to
 /// show the "Still there?" prompt.
 pub fn steps(mode: Mode) -> Vec<Step> {
-    let s = |name, messages| Step { name, messages };
+    let s = |name, messages| Step {
+        name,
+        messages,
+        approve: false,
+    };
     match mode {
         Mode::SelfService => vec![
             s("01-welcome", vec![]),
@@ -78,15 +83,11 @@ pub fn steps(mode: Mode) -> Vec<Step> {
                     crate::domain::TenderKind::Vipps,
                 ))],
             ),
-            s(
-                "08-receipt-choice",
-                vec![Message::Terminal(
-                    1,
-                    PaymentUpdate::Approved {
-                        transaction_id: "VIPPS-DEMO-1".into(),
-                    },
-                )],
-            ),
+            Step {
+                name: "08-receipt-choice",
+                messages: vec![],
+                approve: true,
+            },
             s(
                 "09-receipt-qr",
                 vec![act(Action::Receipt(receipt::Choice::ShowQr))],

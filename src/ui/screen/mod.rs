@@ -42,6 +42,8 @@ pub enum Action {
         cash_given: Option<Money>,
     },
     CancelPayment,
+    /// Save an approved payment's sale again after it failed to save.
+    RetrySave,
     BackToCart,
     CancelSale,
     Void(usize),

@@ -4,6 +4,8 @@
 
 use super::Action;
 use crate::domain::{Money, TenderKind};
+use crate::payments::Step;
+use crate::till::Answer;
 use crate::ui::Element;
 use crate::ui::text::kr;
 use crate::ui::theme;
@@ -19,18 +21,36 @@ pub enum Stage {
     Cash {
         entry: String,
     },
-    /// The terminal (or Vipps) is working; `step` of about `steps`.
+    /// The terminal (or Vipps) is working; `step` of about `STEPS`.
     Waiting {
         kind: TenderKind,
-        progress: String,
+        progress: Option<Step>,
         step: u32,
+        /// Cancel was pressed; the provider has been asked to stop.
+        cancelling: bool,
     },
     /// Declined, cancelled or timed out: say why, offer to try again.
     Failed {
         why: String,
     },
-    /// Approved: the sale is being written.
-    Saving,
+    /// Approved, but the sale could not be written (disk full, …): the
+    /// approval is kept in its payment intent; saving is tried again.
+    NotSaved {
+        why: String,
+        intent: String,
+        answer: Answer,
+    },
+}
+
+/// What the screen says for a provider's step.
+pub fn step_text(step: Step) -> &'static str {
+    match step {
+        Step::Connecting => "Connecting to the terminal…",
+        Step::PresentCard => "Insert, tap or swipe the card",
+        Step::Authorising => "Authorising…",
+        Step::WaitingForCustomer => "Approve the payment in the Vipps app",
+        Step::Capturing => "Confirming with Vipps…",
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -194,6 +214,7 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             kind,
             progress,
             step,
+            cancelling,
         } => {
             if *kind == TenderKind::Vipps
                 && let Some(qr) = &state.vipps_qr
@@ -206,7 +227,12 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                     look.tr("Follow the instructions on the terminal"),
                 ));
             }
-            col = col.push(heading(look, progress.clone()));
+            let now = match (cancelling, progress) {
+                (true, _) => look.tr("Cancelling the payment…"),
+                (false, Some(p)) => look.tr(step_text(*p)),
+                (false, None) => look.tr("Starting the payment…"),
+            };
+            col = col.push(heading(look, now));
             col = col.push(
                 progress_bar(0.0..=(STEPS as f32), *step as f32)
                     .length(Length::Fixed(420.0))
@@ -216,8 +242,31 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                 big(
                     look,
                     look.tr("Cancel payment"),
-                    Some(Message::Do(Action::CancelPayment)),
+                    (!cancelling).then_some(Message::Do(Action::CancelPayment)),
                     theme::button::danger,
+                )
+                .width(Length::Fixed(320.0)),
+            );
+        }
+        Stage::NotSaved { why, .. } => {
+            col = col.push(
+                container(
+                    column![
+                        text(format!("✕  {}", look.tr("The sale could not be saved"))).size(look.sizes.heading),
+                        text(why.clone()).size(look.sizes.small),
+                        body(look, look.tr("The payment is approved and kept: nothing is charged twice. Try again, or call staff.")),
+                    ]
+                    .spacing(8),
+                )
+                .padding(12)
+                .style(theme::container::refusal),
+            );
+            col = col.push(
+                big(
+                    look,
+                    look.tr("Try again"),
+                    Some(Message::Do(Action::RetrySave)),
+                    theme::button::primary,
                 )
                 .width(Length::Fixed(320.0)),
             );
@@ -230,9 +279,6 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             );
             col = col.push(tenders(look, state.cash_allowed));
             col = col.push(back);
-        }
-        Stage::Saving => {
-            col = col.push(heading(look, look.tr("Saving the sale…")));
         }
     }
     container(col).center(Length::Fill).into()
