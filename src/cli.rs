@@ -162,27 +162,7 @@ pub fn devices_test(config_path: &Path, device: &str, seconds: u64) -> Result<()
     Ok(())
 }
 
-/// The till's own database, opened with its signing key; a new database is
-/// seeded from `[data] seed` (the demo).
-pub fn open_store(config: &Config) -> Result<crate::store::Store> {
-    use crate::compliance::sign::Signer;
-    use crate::store::{SigningKey, Store};
-    let signer = Signer::from_pem_file(&config.signing_key)?;
-    let key = SigningKey {
-        signer,
-        version: config.key_version.clone(),
-    };
-    let mut store = Store::open_with_key(&config.store_path, &config.till_id, key)?;
-    if store.catalog()?.products().is_empty()
-        && let Some(seed) = &config.seed
-    {
-        store.seed(
-            &crate::data::Data::load(seed)?,
-            chrono::Local::now().fixed_offset(),
-        )?;
-    }
-    Ok(store)
-}
+pub use crate::wiring::{ledger_client, open_store};
 
 /// `kasse report x|z`: prints the report and journals it.
 pub fn report(config_path: &Path, kind: &str) -> Result<()> {
@@ -331,26 +311,6 @@ pub enum LedgerAction<'a> {
     Import { data: &'a Path },
     Enroll { till: &'a str },
     Exceptions,
-}
-
-pub(crate) fn ledger_client(config: &Config) -> Result<crate::sync::LedgerClient> {
-    let Some(l) = &config.ledger else {
-        bail!(
-            "{}: no [ledger] section (url, token_file)",
-            config.source.display()
-        );
-    };
-    let token = std::fs::read_to_string(&l.token_file)
-        .with_context(|| format!("reading the till's token from {}", l.token_file.display()))?
-        .trim()
-        .to_string();
-    Ok(crate::sync::LedgerClient::new(crate::sync::LedgerConfig {
-        url: l.url.clone(),
-        till: config.till_id.clone(),
-        token,
-        timeout: std::time::Duration::from_millis(l.timeout_ms),
-        batch: 500,
-    })?)
 }
 
 /// `kasse sync once`: upload the outbox, pull changes, report.
@@ -698,6 +658,65 @@ pub fn qr_camera_demo(out: &Path, key: &Path) -> Result<()> {
         let path = out.join(format!("{stem}.jpg"));
         crate::qrgen::phone::write_jpeg(&img, &path)?;
         println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// `kasse payments list [--open]`: the payment intents of this till.
+pub fn payments_list(config_path: &Path, open_only: bool) -> Result<()> {
+    let config = Config::load(config_path)?;
+    let store = open_store(&config)?;
+    let intents = store.intents(open_only)?;
+    if intents.is_empty() {
+        println!("no {}payment intents", if open_only { "open " } else { "" });
+        return Ok(());
+    }
+    println!(
+        "{:<32}  {:<16}  {:<6}  {:>10}  {:<10}  {:<25}  transaction",
+        "intent", "state", "tender", "amount", "provider", "created"
+    );
+    for i in intents {
+        println!(
+            "{:<32}  {:<16}  {:<6}  {:>10}  {:<10}  {:<25}  {}{}",
+            i.id,
+            i.state.code(),
+            i.tender.code(),
+            i.amount.to_string(),
+            i.provider,
+            i.created_at,
+            i.transaction_id.as_deref().unwrap_or("-"),
+            i.note.map(|n| format!("  ({n})")).unwrap_or_default(),
+        );
+    }
+    Ok(())
+}
+
+/// `kasse payments reconcile`: resolves the open intents with their
+/// providers (as every start does) and says what it did.
+pub fn payments_reconcile(config_path: &Path) -> Result<()> {
+    let config = Config::load(config_path)?;
+    let mut till = crate::wiring::open_till(&config)?;
+    let providers = crate::wiring::Providers::from_config(&config)?;
+    let done = crate::wiring::recover(&mut till, &providers)?;
+    if done.is_empty() {
+        println!("no open payments: nothing to do");
+    }
+    for r in &done {
+        println!("{r}");
+    }
+    let left = done
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.resolution,
+                crate::payments::recover::Resolution::LeftOpen { .. }
+            )
+        })
+        .count();
+    if left > 0 {
+        bail!(
+            "{left} payment(s) could not be resolved yet; run this again when the provider answers"
+        );
     }
     Ok(())
 }

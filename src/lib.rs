@@ -20,3 +20,4 @@ pub mod store;
 pub mod sync;
 pub mod till;
 pub mod ui;
+pub mod wiring;

@@ -135,6 +135,13 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Payment intents: what was asked of the card terminal or Vipps.
+    Payments {
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+        #[command(subcommand)]
+        command: PaymentsCommand,
+    },
     /// Sync this till with the ledger.
     Sync {
         #[arg(long, default_value = "config.toml")]
@@ -257,6 +264,17 @@ enum LedgerCommand {
     Enroll { till: String },
     /// List flags for staff (double-redeemed coupons, overdrawn cards, …).
     Exceptions,
+}
+
+#[derive(Subcommand)]
+enum PaymentsCommand {
+    /// Every payment intent, newest last (`--open`: only unresolved ones).
+    List {
+        #[arg(long)]
+        open: bool,
+    },
+    /// Resolve the open intents with their providers and say what was done.
+    Reconcile,
 }
 
 #[derive(Subcommand)]
@@ -433,6 +451,10 @@ fn main() -> ExitCode {
                 LedgerCommand::Exceptions => kasse::cli::LedgerAction::Exceptions,
             },
         )),
+        Command::Payments { config, command } => report(match command {
+            PaymentsCommand::List { open } => kasse::cli::payments_list(&config, open),
+            PaymentsCommand::Reconcile => kasse::cli::payments_reconcile(&config),
+        }),
         Command::Sync { config, command } => report(match command {
             SyncCommand::Once => kasse::cli::sync_once(&config),
             SyncCommand::Status => kasse::cli::sync_status(&config),

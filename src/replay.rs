@@ -558,6 +558,7 @@ fn describe(event: &mut Map<String, Json>, outcome: Outcome, receipts: &mut Vec<
             put("sku", json!(sku));
         }
         Outcome::Cancelled => put("result", json!("cancelled")),
+        Outcome::Reserving { .. } => put("result", json!("reserving")),
         Outcome::Tendering { tender, amount, .. } => {
             put("result", json!("tendering"));
             put("tender", json!(tender.code()));

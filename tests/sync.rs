@@ -362,3 +362,207 @@ fn online_the_second_till_is_refused_at_reservation() {
     assert!(offline, "the sale is marked as made offline");
     assert_eq!(admin(&db, &["exceptions"]), "no exceptions");
 }
+
+/// A self-service kiosk (the whole `App`) on its own SQLite file, reserving
+/// at the ledger through the client the product uses.
+struct Kiosk {
+    app: kasse::ui::App,
+}
+
+impl Kiosk {
+    fn new(dir: &Path, id: &str, url: &str, token: &str) -> Kiosk {
+        let store = common::demo_store(dir, id);
+        let link = kasse::till::Link {
+            online: true,
+            last_sync: now(),
+        };
+        let till = Till::new(
+            store,
+            kasse::till::Mode::SelfService,
+            link,
+            kasse::domain::sale::OfflineLimits::default(),
+        )
+        .expect("till");
+        let config = kasse::config::Config::load(&root().join("config.toml")).expect("config");
+        let settings = kasse::ui::Settings::from_config(&config);
+        let mut app = kasse::ui::App::new(till, settings, std::time::Instant::now());
+        app.set_clock(now());
+        app.set_reserver(std::sync::Arc::new(client(
+            url,
+            id,
+            token,
+            std::time::Duration::from_secs(3),
+            500,
+        )));
+        Kiosk { app }
+    }
+
+    fn click(&mut self, label: &str) {
+        let mut ui = iced_test::simulator(self.app.view());
+        ui.click(label)
+            .unwrap_or_else(|e| panic!("no `{label}` on {}: {e:?}", self.app.screen.name()));
+        for m in ui.into_messages().collect::<Vec<_>>() {
+            let _ = self.app.update(m);
+        }
+    }
+
+    fn shows(&mut self, label: &str) -> bool {
+        iced_test::simulator(self.app.view()).find(label).is_ok()
+    }
+
+    fn scan(&mut self, code: AppCode) {
+        let seed = std::fs::read_to_string(root().join("fixtures/keys/demo.seed")).expect("seed");
+        let key = kasse::domain::appcode::parse_seed_hex(&seed).expect("key");
+        let _ = self.app.update(kasse::ui::Message::Camera(
+            kasse::ui::devices::CameraReport::Code(code.sign(&key)),
+        ));
+    }
+
+    /// Does what the kiosk's reservation task does: asks the ledger off the
+    /// UI thread and hands the answer back as a message.
+    fn answer_reservation(&mut self, url: &str, id: &str, token: &str) -> kasse::till::Reserve {
+        let reservation = self
+            .app
+            .till()
+            .reserving()
+            .expect("the kiosk asks the ledger before any payment")
+            .clone();
+        assert!(
+            self.app.till().tendering().is_none(),
+            "no provider asked yet"
+        );
+        let answer =
+            client(url, id, token, std::time::Duration::from_secs(3), 500).reserve(&reservation);
+        let _ = self
+            .app
+            .update(kasse::ui::Message::Reserved(answer.clone()));
+        answer
+    }
+}
+
+#[test]
+fn two_kiosks_online_the_second_is_refused_the_coupon_before_any_payment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_db, server, token_a, token_b) = setup(dir.path());
+    let coupon = || AppCode::Coupon {
+        member: "M-100001".into(),
+        coupon: "CP-1".into(),
+        sku: "KAFFE".into(),
+        exp: EXP,
+    };
+    let member = || AppCode::Member {
+        member: "M-100001".into(),
+        exp: EXP,
+    };
+    let mut answers = Vec::new();
+    for (id, token) in [("till-a", &token_a), ("till-b", &token_b)] {
+        let mut k = Kiosk::new(dir.path(), id, &server.url, token);
+        k.scan(member());
+        k.click("Kaffe\nkr 25,00");
+        let _ = k
+            .app
+            .update(kasse::ui::Message::Do(kasse::ui::screen::Action::Tap {
+                sku: "SKOLEBOLLE".into(),
+                qty: 1,
+            }));
+        k.scan(coupon());
+        assert_eq!(k.app.till().sale().total().to_string(), "32.50");
+        k.click("Betal  kr 32,50");
+        k.click("Nei, spar den");
+        k.click("Kort");
+        assert!(
+            k.shows("Sjekker kuponger, klipp og bonus…"),
+            "progress while the ledger answers"
+        );
+        let answer = k.answer_reservation(&server.url, id, token);
+        let intents = k.app.till().store().intents(false).expect("intents");
+        match answer {
+            kasse::till::Reserve::Ok => {
+                assert_eq!(intents.len(), 1, "A: the card is asked only now");
+                assert!(k.app.till().tendering().is_some());
+            }
+            _ => {
+                assert!(intents.is_empty(), "B: no payment was ever started");
+                assert!(k.app.till().tendering().is_none());
+                assert_eq!(k.app.till().sale().lines.len(), 2, "the sale stays open");
+                assert!(
+                    k.shows("✕  Denne kupongen er allerede brukt."),
+                    "{:?}",
+                    k.app.notice()
+                );
+            }
+        }
+        answers.push(answer);
+    }
+    assert_eq!(
+        answers,
+        [
+            kasse::till::Reserve::Ok,
+            kasse::till::Reserve::Refused("coupon_used".into())
+        ]
+    );
+}
+
+/// The kiosk's arrangement: the till sells on its connection while the sync
+/// worker uploads and pulls through its own, on the same SQLite file, as
+/// fast as it can. No sale may be refused and the worker may never report
+/// the database as locked.
+#[test]
+fn the_sync_worker_and_sales_share_one_database_without_refusals() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, server, token_a, _) = setup(dir.path());
+    let mut till = demo_till(dir.path(), "till-a");
+    let store =
+        kasse::store::Store::open(&dir.path().join("till-a.sqlite"), "till-a").expect("open");
+    let status = std::sync::Arc::new(std::sync::Mutex::new(kasse::sync::SyncStatus::default()));
+    let _worker = kasse::sync::spawn_worker(
+        client(
+            &server.url,
+            "till-a",
+            &token_a,
+            std::time::Duration::from_secs(3),
+            5,
+        ),
+        store,
+        std::time::Duration::from_millis(1),
+        std::sync::Arc::clone(&status),
+    );
+    let mut errors = Vec::new();
+    const SALES: usize = 60;
+    for n in 0..SALES {
+        till.tap(if n % 2 == 0 { "KAFFE" } else { "SKOLEBOLLE" }, 1);
+        let req = PayRequest {
+            tender: TenderKind::Card,
+            cash_given: None,
+            approved: true,
+            reference: Some(format!("T-{n}")),
+        };
+        match till.pay(req, now()) {
+            Ok(Outcome::Paid { .. }) => {}
+            other => errors.push(format!("sale {n}: {other:?}")),
+        }
+        if let Some(e) = status.lock().expect("status").last_error.clone() {
+            errors.push(format!("worker after sale {n}: {e}"));
+        }
+    }
+    assert_eq!(errors, Vec::<String>::new());
+    // Everything reaches the ledger: the worker drains the outbox.
+    let mut queue = i64::MAX;
+    for _ in 0..400 {
+        queue = till.store().sync_state().expect("state").queue;
+        if queue == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    assert_eq!(queue, 0, "the outbox drained while selling");
+    let ledger = rusqlite::Connection::open(&db).expect("ledger db");
+    let received: i64 = ledger
+        .query_row(
+            "SELECT count(*) FROM event WHERE till = 'till-a' AND kind = 'sale'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(received, SALES as i64, "every sale reached the ledger once");
+}

@@ -79,6 +79,50 @@ pub fn recover(
     Ok(done)
 }
 
+/// What became of payment `reference` when the till did not hear its end
+/// (a crash, a timeout, a dropped reply): the provider is asked by reference;
+/// a payment still pending is cancelled first, so it can never be approved
+/// after the till has given up on it. An error means nothing is known yet:
+/// the intent must stay open.
+pub fn confirm(
+    provider: &dyn Provider,
+    reference: &str,
+    amount: Money,
+) -> Result<Answer, super::ProviderError> {
+    let failed = |why: Failure, detail: &str| Answer::Failed {
+        why,
+        detail: detail.to_string(),
+    };
+    Ok(match provider.status(reference)? {
+        ProviderStatus::Approved {
+            transaction_id,
+            amount,
+        } => Answer::Approved {
+            transaction_id: Some(transaction_id),
+            amount,
+        },
+        ProviderStatus::Pending => {
+            provider.reverse(reference, amount)?;
+            // The cancel may cross an approval: what the provider says now wins.
+            match provider.status(reference)? {
+                ProviderStatus::Approved {
+                    transaction_id,
+                    amount,
+                } => Answer::Approved {
+                    transaction_id: Some(transaction_id),
+                    amount,
+                },
+                _ => failed(
+                    Failure::Cancelled,
+                    "not finished: cancelled at the provider",
+                ),
+            }
+        }
+        ProviderStatus::Failed => failed(Failure::Unknown, "failed at the provider"),
+        ProviderStatus::Unknown => failed(Failure::Unknown, "unknown at the provider"),
+    })
+}
+
 fn resolve(
     till: &mut Till,
     provider: &dyn Provider,
@@ -90,33 +134,9 @@ fn resolve(
         let amount = intent.approved_amount.unwrap_or(intent.amount);
         return reverse(till, provider, id, amount, now);
     }
-    let status = match provider.status(id) {
-        Ok(status) => status,
+    let answer = match confirm(provider, id, intent.amount) {
+        Ok(answer) => answer,
         Err(e) => return Ok(Resolution::LeftOpen { why: e.to_string() }),
-    };
-    let failed = |why: Failure, detail: &str| Answer::Failed {
-        why,
-        detail: detail.to_string(),
-    };
-    let answer = match status {
-        ProviderStatus::Approved {
-            transaction_id,
-            amount,
-        } => Answer::Approved {
-            transaction_id: Some(transaction_id),
-            amount,
-        },
-        ProviderStatus::Pending => {
-            // Nobody waits for it any more: cancel it before closing it.
-            if let Err(e) = provider.reverse(id, intent.amount) {
-                return Ok(Resolution::LeftOpen {
-                    why: format!("still pending and the cancel failed: {e}"),
-                });
-            }
-            failed(Failure::Cancelled, "pending at restart: cancelled")
-        }
-        ProviderStatus::Failed => failed(Failure::Unknown, "failed at the provider"),
-        ProviderStatus::Unknown => failed(Failure::Unknown, "unknown at the provider"),
     };
     let why = match &answer {
         Answer::Failed { detail, .. } => detail.clone(),

@@ -2,7 +2,6 @@
 //! feed into the cache, reserve stored value online. Never blocks a sale for
 //! longer than `timeout_ms`: an unanswered ledger means offline limits.
 
-use crate::domain::Money;
 use crate::store::{Change, Store, StoreError};
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
@@ -38,24 +37,7 @@ pub struct LedgerConfig {
     pub batch: u32,
 }
 
-/// What a reservation attempt came to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Reserve {
-    Ok,
-    /// `coupon_used`, `card_empty` or `bonus_insufficient`.
-    Refused(String),
-    /// No answer within the timeout: decide offline.
-    Unreachable,
-}
-
-/// What to reserve before a sale that spends stored value completes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reservation {
-    pub id: String,
-    pub coupons: Vec<String>,
-    pub clips: Vec<(String, u32)>,
-    pub bonus: Option<(String, Money)>,
-}
+pub use crate::till::{Reservation, Reserve};
 
 pub struct LedgerClient {
     http: reqwest::blocking::Client,
@@ -336,6 +318,12 @@ pub fn spawn_worker(
             std::thread::sleep(wait);
         }
     })
+}
+
+impl crate::till::Reserver for LedgerClient {
+    fn reserve(&self, reservation: &Reservation) -> Reserve {
+        LedgerClient::reserve(self, reservation)
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,8 @@ use crate::domain::{Money, Product, Reason, Receipt, TenderKind};
 use crate::payments::{PaymentUpdate, Provider};
 use crate::store::SaleKind;
 use crate::sync::SyncStatus;
-use crate::till::{Answer, Failure, Mode, Outcome, Till, TillError};
+use crate::till::{Answer, Failure, Mode, Outcome, Reserve, Reserver, Till, TillError};
+use crate::wiring::Providers;
 use chrono::{DateTime, FixedOffset};
 use iced::keyboard::{self, Key, key::Named};
 use iced::widget::text as label;
@@ -47,8 +48,13 @@ pub enum Message {
     Sync(SyncStatus),
     /// An update from the provider taking payment intent `.0`.
     Terminal(String, PaymentUpdate),
+    /// The ledger's answer to the open sale's reservation.
+    Reserved(Reserve),
     /// The provider reversed (or failed to reverse) payment intent `.0`.
     Reversed(String, Result<(), String>),
+    /// What the provider says of payment `.0` after the till lost track of
+    /// it (a timeout, a dropped reply); an error keeps it open.
+    Confirmed(String, Result<Answer, String>),
     Printed(Result<(), String>),
     /// The tour's screenshot of the step it names.
     Shot(String, iced::window::Screenshot),
@@ -95,6 +101,8 @@ pub struct Status {
     pub camera_ok: bool,
     pub sync: SyncStatus,
     pub ledger: bool,
+    /// Card or Vipps go to the simulator: no money moves.
+    pub demo_payments: bool,
 }
 
 /// Everything the kiosk needs from the config, kept apart from the till.
@@ -148,6 +156,8 @@ pub struct App {
     providers: Providers,
     /// Asks the running payment to stop.
     cancel_payment: Option<Arc<AtomicBool>>,
+    /// The ledger, where stored value is reserved before a payment (online).
+    reserver: Option<Arc<dyn Reserver>>,
     last_receipt: Option<(SaleKind, u64)>,
     /// Where the ESC/POS bytes of the last printout went (tests, demo).
     pub printed: Vec<Vec<u8>>,
@@ -156,32 +166,6 @@ pub struct App {
     /// A fixed wall clock (tests, screenshots); None is the real one.
     clock: Option<DateTime<FixedOffset>>,
     tour: Option<super::tour::Tour>,
-}
-
-/// The payment providers of the till, per tender.
-#[derive(Clone)]
-pub struct Providers {
-    pub card: Arc<dyn Provider>,
-    pub vipps: Arc<dyn Provider>,
-}
-
-impl Providers {
-    /// The simulators of `[payment]` (demo and tests).
-    pub fn simulated(config: &crate::config::PaymentConfig) -> Providers {
-        use crate::devices::payment::Simulator;
-        Providers {
-            card: Arc::new(Simulator::new(TenderKind::Card, config.clone())),
-            vipps: Arc::new(Simulator::new(TenderKind::Vipps, config.clone())),
-        }
-    }
-
-    pub fn for_tender(&self, kind: TenderKind) -> Option<&Arc<dyn Provider>> {
-        match kind {
-            TenderKind::Card => Some(&self.card),
-            TenderKind::Vipps => Some(&self.vipps),
-            TenderKind::Cash | TenderKind::Bonus => None,
-        }
-    }
 }
 
 impl App {
@@ -208,6 +192,7 @@ impl App {
             epoch: now,
             providers,
             cancel_payment: None,
+            reserver: None,
             last_receipt: None,
             printed: Vec::new(),
             setup: None,
@@ -216,9 +201,40 @@ impl App {
         }
     }
 
+    /// Reserves coupons, clips and bonus at this ledger before each payment
+    /// that spends them, off the UI thread.
+    pub fn set_reserver(&mut self, reserver: Arc<dyn Reserver>) {
+        self.till.reserve_through_caller();
+        self.reserver = Some(reserver);
+    }
+
     /// Pays through these providers instead of the simulators.
     pub fn set_providers(&mut self, providers: Providers) {
+        self.status.demo_payments = providers.any_simulated();
         self.providers = providers;
+    }
+
+    /// Tells staff what recovery did at start: a payment approved while the
+    /// till was down is a late completion with its receipt.
+    pub fn recovered(&mut self, done: &[crate::payments::recover::Resolved]) {
+        use crate::payments::recover::Resolution;
+        let late: Vec<String> = done
+            .iter()
+            .filter_map(|r| match r.resolution {
+                Resolution::Committed { receipt } => Some(receipt.to_string()),
+                _ => None,
+            })
+            .collect();
+        if !late.is_empty() {
+            self.say(
+                format!(
+                    "{}: {}",
+                    tr(self.lang, "Completed after a restart, receipt"),
+                    late.join(", ")
+                ),
+                false,
+            );
+        }
     }
 
     pub fn start_tour(&mut self, tour: super::tour::Tour) {
@@ -554,6 +570,20 @@ impl App {
                 Task::none()
             }
             Message::Terminal(intent, update) => self.terminal_update(intent, update),
+            Message::Reserved(answer) => {
+                let outcome = self.till.reserved(answer, self.wall());
+                self.tendered(outcome)
+            }
+            Message::Confirmed(intent, Ok(answer)) => self.answer(intent, answer),
+            Message::Confirmed(intent, Err(why)) => {
+                tracing_warn(&why);
+                self.set_payment_stage(payment::Stage::NotSaved {
+                    why,
+                    intent,
+                    answer: None,
+                });
+                Task::none()
+            }
             Message::Reversed(intent, result) => {
                 match result {
                     Ok(()) => {
@@ -597,9 +627,7 @@ impl App {
                 Screen::Shopping(_)
                     | Screen::Bonus(_)
                     | Screen::Payment(payment::State {
-                        stage: payment::Stage::Choose
-                            | payment::Stage::Failed { .. }
-                            | payment::Stage::NotSaved { .. },
+                        stage: payment::Stage::Choose | payment::Stage::Failed { .. },
                         ..
                     })
             );
@@ -728,7 +756,10 @@ impl App {
                 }) = &self.screen
                 {
                     let (intent, answer) = (intent.clone(), answer.clone());
-                    return self.answer(intent, answer);
+                    return match answer {
+                        Some(answer) => self.answer(intent, answer),
+                        None => self.confirm(intent),
+                    };
                 }
             }
             Action::BackToCart => {
@@ -851,7 +882,9 @@ impl App {
             }
             Outcome::Cancelled => self.home(),
             // The payment paths handle these where they start and end.
-            Outcome::Tendering { .. } | Outcome::AmountMismatch { .. } => {}
+            Outcome::Reserving { .. }
+            | Outcome::Tendering { .. }
+            | Outcome::AmountMismatch { .. } => {}
         }
     }
 
@@ -927,15 +960,33 @@ impl App {
     /// Starts paying with `kind`: the till settles the sale, writes the
     /// payment intent and freezes the sale; then the provider is asked.
     fn tender(&mut self, kind: TenderKind, cash_given: Option<Money>) -> Task<Message> {
-        let provider = self.providers.for_tender(kind).cloned();
-        let name = provider.as_ref().map_or("cash", |p| p.name());
+        let name = self.providers.for_tender(kind).map_or("cash", |p| p.name());
         let outcome = self.till.begin_payment(kind, cash_given, name, self.wall());
+        self.tendered(outcome)
+    }
+
+    /// Where a tender went: the ledger, the provider, a receipt or a refusal.
+    fn tendered(&mut self, outcome: Result<Outcome, TillError>) -> Task<Message> {
         match outcome {
+            Ok(Outcome::Reserving { reservation }) => {
+                let Some(reserver) = self.reserver.clone() else {
+                    return Task::none();
+                };
+                self.set_payment_stage(payment::Stage::Reserving);
+                Task::perform(
+                    async move {
+                        tokio::task::spawn_blocking(move || reserver.reserve(&reservation))
+                            .await
+                            .unwrap_or(Reserve::Unreachable)
+                    },
+                    Message::Reserved,
+                )
+            }
             Ok(Outcome::Tendering {
                 intent,
                 tender,
                 amount,
-            }) => match provider {
+            }) => match self.providers.for_tender(tender).cloned() {
                 Some(provider) => self.start_provider(&provider, intent, tender, amount),
                 None => Task::none(),
             },
@@ -946,6 +997,9 @@ impl App {
                 Task::none()
             }
             Ok(o) => {
+                if let (Outcome::Refused(_), Screen::Payment(state)) = (&o, &mut self.screen) {
+                    state.stage = payment::Stage::Choose;
+                }
                 self.outcome(o);
                 Task::none()
             }
@@ -1015,7 +1069,8 @@ impl App {
             },
             PaymentUpdate::Declined { reason } => failed(Failure::Declined, reason),
             PaymentUpdate::Cancelled => failed(Failure::Cancelled, String::new()),
-            PaymentUpdate::TimedOut => failed(Failure::TimedOut, String::new()),
+            // The till did not hear how it ended: the provider is asked.
+            PaymentUpdate::TimedOut => return self.confirm(intent),
         };
         self.answer(intent, answer)
     }
@@ -1084,12 +1139,41 @@ impl App {
                 payment::Stage::NotSaved {
                     why: e.to_string(),
                     intent,
-                    answer,
+                    answer: Some(answer),
                 }
             }
         };
         self.set_payment_stage(stage);
         Task::none()
+    }
+
+    /// Asks the provider what became of the running payment `intent` (it
+    /// cancels one still pending), off the UI thread.
+    fn confirm(&mut self, intent: String) -> Task<Message> {
+        let Some(t) = self
+            .till
+            .tendering()
+            .filter(|t| t.intent == intent)
+            .cloned()
+        else {
+            return Task::none();
+        };
+        let Some(provider) = self.providers.for_tender(t.tender).cloned() else {
+            return Task::none();
+        };
+        self.set_payment_stage(payment::Stage::Confirming);
+        let reference = intent.clone();
+        Task::perform(
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    crate::payments::recover::confirm(provider.as_ref(), &reference, t.amount)
+                        .map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|e| e.to_string())?
+            },
+            move |result| Message::Confirmed(intent.clone(), result),
+        )
     }
 
     /// Undoes a payment at its provider, off the UI thread.
@@ -1433,9 +1517,15 @@ impl App {
             )
         };
         let mark = |ok: bool| if ok { "●" } else { "○" };
+        let payments = if s.demo_payments {
+            format!("◐ {}", tr(lang, "Demo payments"))
+        } else {
+            String::new()
+        };
         container(
             row![
                 label(sync).size(look.sizes.small),
+                label(payments).size(look.sizes.small),
                 label(format!(
                     "{} {}: {}",
                     mark(s.scale_ok),
@@ -1486,4 +1576,8 @@ impl App {
 
 fn tracing_error(e: &TillError) {
     eprintln!("kasse: till error: {e}");
+}
+
+fn tracing_warn(why: &str) {
+    eprintln!("kasse: payment not confirmed: {why}");
 }

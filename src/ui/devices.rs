@@ -124,7 +124,7 @@ pub fn sync(setup: Setup) -> Subscription<SyncStatus> {
 
 fn sync_stream(config: Arc<Config>) -> impl Stream<Item = SyncStatus> {
     from_thread("sync", move |tx| {
-        let store = match crate::cli::open_store(&config) {
+        let store = match crate::wiring::open_store(&config) {
             Ok(s) => s,
             Err(e) => {
                 let _ = tx.blocking_send(SyncStatus {
@@ -135,7 +135,7 @@ fn sync_stream(config: Arc<Config>) -> impl Stream<Item = SyncStatus> {
             }
         };
         let shared = Arc::new(Mutex::new(SyncStatus::default()));
-        let worker = match crate::cli::ledger_client(&config) {
+        let worker = match crate::wiring::ledger_client(&config) {
             Ok(client) if config.ledger.is_some() => Some(crate::sync::spawn_worker(
                 client,
                 store,
@@ -145,10 +145,7 @@ fn sync_stream(config: Arc<Config>) -> impl Stream<Item = SyncStatus> {
             Ok(_) | Err(_) => {
                 // No ledger: count the queue from the outbox now and then.
                 loop {
-                    let queue = crate::cli::open_store(&config)
-                        .ok()
-                        .and_then(|s| s.sync_state().ok())
-                        .map_or(0, |s| s.queue);
+                    let queue = store.sync_state().map_or(0, |s| s.queue);
                     let status = SyncStatus {
                         queue,
                         ..SyncStatus::default()
@@ -191,9 +188,9 @@ pub fn payment_updates(running: Running, limit: Duration) -> impl Stream<Item = 
                     continue;
                 }
                 Err(RecvTimeoutError::Timeout) => PaymentUpdate::TimedOut,
-                Err(RecvTimeoutError::Disconnected) => PaymentUpdate::Declined {
-                    reason: "the terminal stopped answering".into(),
-                },
+                // The provider's worker ended without a final word: the
+                // till asks the provider what became of the payment.
+                Err(RecvTimeoutError::Disconnected) => PaymentUpdate::TimedOut,
             };
             let last = update.is_final();
             if tx.blocking_send(update).is_err() || last {

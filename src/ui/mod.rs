@@ -14,29 +14,10 @@ pub use app::{App, Message, Settings};
 pub type Element<'a, M> = iced::Element<'a, M>;
 
 use crate::config::Config;
-use crate::till::{Link, Till};
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
-
-/// The till a config describes, on its own database (seeded with the demo
-/// data when new).
-pub fn open_till(config: &Config) -> Result<Till> {
-    let store = crate::cli::open_store(config)?;
-    let last_sync = store
-        .sync_state()?
-        .last_sync
-        .unwrap_or_else(|| chrono::Local::now().fixed_offset());
-    // No ledger configured (the demo): a till on its own cache, online as far
-    // as the offline limits go, as replay runs. With a ledger the sync
-    // worker's status decides.
-    let link = Link {
-        online: config.ledger.is_none(),
-        last_sync,
-    };
-    Ok(Till::new(store, config.mode, link, config.offline)?)
-}
 
 /// Opens the kiosk window and runs until it is closed.
 pub fn run(config_path: &Path, tour: Option<&Path>) -> Result<()> {
@@ -44,8 +25,18 @@ pub fn run(config_path: &Path, tour: Option<&Path>) -> Result<()> {
     for w in config.warnings() {
         eprintln!("kasse: warning: {w}");
     }
-    let till = open_till(&config)
+    let mut till = crate::wiring::open_till(&config)
         .with_context(|| format!("opening the till of {}", config_path.display()))?;
+    let providers = crate::wiring::Providers::from_config(&config)?;
+    // Payments a crash left open are resolved before the first customer.
+    let recovered = crate::wiring::recover(&mut till, &providers)?;
+    for r in &recovered {
+        eprintln!("kasse: recovery: {r}");
+    }
+    let reserver: Option<Arc<dyn crate::till::Reserver>> = match &config.ledger {
+        Some(_) => Some(Arc::new(crate::wiring::ledger_client(&config)?)),
+        None => None,
+    };
     let settings = Settings::from_config(&config);
     let (width, height) = (config.kiosk.width as f32, config.kiosk.height as f32);
     let config_mode = config.mode;
@@ -55,6 +46,11 @@ pub fn run(config_path: &Path, tour: Option<&Path>) -> Result<()> {
     let mode = config_mode;
     let boot = move || {
         let mut app = App::new(till, settings.clone(), Instant::now());
+        app.set_providers(providers.clone());
+        if let Some(r) = &reserver {
+            app.set_reserver(Arc::clone(r));
+        }
+        app.recovered(&recovered);
         if let Some(dir) = &tour {
             app.start_tour(tour::Tour::new(dir, mode, started));
         }

@@ -199,6 +199,14 @@ fn norwegian(en: &str) -> Option<&'static str> {
             "Betalingen er godkjent og tatt vare på: ingenting blir trukket to ganger. Prøv igjen, eller tilkall personalet."
         }
         "Try again" => "Prøv igjen",
+        "Checking the payment with the provider…" => "Sjekker betalingen med betalingstjenesten…",
+        "The payment could not be confirmed" => "Betalingen kunne ikke bekreftes",
+        "Nothing is charged twice: the payment is checked again. Try again, or call staff." => {
+            "Ingenting blir trukket to ganger: betalingen sjekkes på nytt. Prøv igjen, eller tilkall personalet."
+        }
+        "Completed after a restart, receipt" => "Fullført etter omstart, kvittering",
+        "Demo payments" => "Demobetaling",
+        "Checking coupons, clips and bonus…" => "Sjekker kuponger, klipp og bonus…",
         "Staff: a payment was taken for the wrong amount" => {
             "Personalet: en betaling ble trukket med feil beløp"
         }

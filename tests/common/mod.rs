@@ -43,8 +43,8 @@ pub fn admin(db: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// A cashier till `id` with its own SQLite file, seeded with the demo data.
-pub fn demo_till(dir: &Path, id: &str) -> Till {
+/// Till `id`'s own SQLite file, seeded with the demo data.
+pub fn demo_store(dir: &Path, id: &str) -> Store {
     let mut store = Store::open(&dir.join(format!("{id}.sqlite")), id).expect("open");
     store
         .seed(
@@ -52,8 +52,13 @@ pub fn demo_till(dir: &Path, id: &str) -> Till {
             now(),
         )
         .expect("seed");
+    store
+}
+
+/// A cashier till `id` with its own SQLite file, seeded with the demo data.
+pub fn demo_till(dir: &Path, id: &str) -> Till {
     Till::new(
-        store,
+        demo_store(dir, id),
         Mode::Cashier,
         Link {
             online: true,

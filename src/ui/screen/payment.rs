@@ -21,6 +21,8 @@ pub enum Stage {
     Cash {
         entry: String,
     },
+    /// Coupons, clips and bonus are being reserved at the ledger.
+    Reserving,
     /// The terminal (or Vipps) is working; `step` of about `STEPS`.
     Waiting {
         kind: TenderKind,
@@ -33,12 +35,17 @@ pub enum Stage {
     Failed {
         why: String,
     },
-    /// Approved, but the sale could not be written (disk full, …): the
-    /// approval is kept in its payment intent; saving is tried again.
+    /// The till lost track of the payment (timeout, dropped reply): the
+    /// provider is being asked what became of it.
+    Confirming,
+    /// Approved, but the sale could not be written (disk full, …), or
+    /// (`answer` None) the provider could not be asked what became of the
+    /// payment: the intent stays open, nothing is charged twice; "Try again"
+    /// saves or asks again.
     NotSaved {
         why: String,
         intent: String,
-        answer: Answer,
+        answer: Option<Answer>,
     },
 }
 
@@ -248,13 +255,32 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                 .width(Length::Fixed(320.0)),
             );
         }
-        Stage::NotSaved { why, .. } => {
+        Stage::Reserving => {
+            col = col.push(heading(look, look.tr("Checking coupons, clips and bonus…")));
+        }
+        Stage::Confirming => {
+            col = col.push(heading(
+                look,
+                look.tr("Checking the payment with the provider…"),
+            ));
+        }
+        Stage::NotSaved { why, answer, .. } => {
+            let (title, help) = match answer {
+                Some(_) => (
+                    "The sale could not be saved",
+                    "The payment is approved and kept: nothing is charged twice. Try again, or call staff.",
+                ),
+                None => (
+                    "The payment could not be confirmed",
+                    "Nothing is charged twice: the payment is checked again. Try again, or call staff.",
+                ),
+            };
             col = col.push(
                 container(
                     column![
-                        text(format!("✕  {}", look.tr("The sale could not be saved"))).size(look.sizes.heading),
+                        text(format!("✕  {}", look.tr(title))).size(look.sizes.heading),
                         text(why.clone()).size(look.sizes.small),
-                        body(look, look.tr("The payment is approved and kept: nothing is charged twice. Try again, or call staff.")),
+                        body(look, look.tr(help)),
                     ]
                     .spacing(8),
                 )

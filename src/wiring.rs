@@ -1,0 +1,126 @@
+//! Opening a till from its config, in one place for the kiosk and the
+//! command line: the store with its signing key (seeded when new), the till
+//! on it, the ledger client, the payment providers, and recovery of the
+//! payments a crash left open (spec/payments.md).
+
+use crate::config::Config;
+use crate::domain::TenderKind;
+use crate::payments::Provider;
+use crate::payments::recover::{self, Resolved};
+use crate::store::{Intent, SigningKey, Store};
+use crate::till::{Link, Till};
+use anyhow::{Context, Result, bail};
+use std::sync::Arc;
+
+/// The till's database, opened with its signing key and seeded with the
+/// configured data file when it has no products yet (the demo).
+pub fn open_store(config: &Config) -> Result<Store> {
+    let signer = crate::compliance::sign::Signer::from_pem_file(&config.signing_key)?;
+    let key = SigningKey {
+        signer,
+        version: config.key_version.clone(),
+    };
+    let mut store = Store::open_with_key(&config.store_path, &config.till_id, key)?;
+    if store.catalog()?.products().is_empty()
+        && let Some(seed) = &config.seed
+    {
+        store.seed(
+            &crate::data::Data::load(seed)?,
+            chrono::Local::now().fixed_offset(),
+        )?;
+    }
+    Ok(store)
+}
+
+/// The till a config describes, on its own database.
+pub fn open_till(config: &Config) -> Result<Till> {
+    let store = open_store(config)?;
+    let last_sync = store
+        .sync_state()?
+        .last_sync
+        .unwrap_or_else(|| chrono::Local::now().fixed_offset());
+    // No ledger configured (the demo): a till on its own cache, online as far
+    // as the offline limits go, as replay runs. With a ledger the sync
+    // worker's status decides.
+    let link = Link {
+        online: config.ledger.is_none(),
+        last_sync,
+    };
+    Ok(Till::new(store, config.mode, link, config.offline)?)
+}
+
+/// The client of the central ledger in `[ledger]`.
+pub fn ledger_client(config: &Config) -> Result<crate::sync::LedgerClient> {
+    let Some(l) = &config.ledger else {
+        bail!(
+            "{}: no [ledger] section (url, token_file)",
+            config.source.display()
+        );
+    };
+    let token = std::fs::read_to_string(&l.token_file)
+        .with_context(|| format!("reading the till's token from {}", l.token_file.display()))?
+        .trim()
+        .to_string();
+    Ok(crate::sync::LedgerClient::new(crate::sync::LedgerConfig {
+        url: l.url.clone(),
+        till: config.till_id.clone(),
+        token,
+        timeout: std::time::Duration::from_millis(l.timeout_ms),
+        batch: 500,
+    })?)
+}
+
+/// The payment providers of a till, per tender.
+#[derive(Clone)]
+pub struct Providers {
+    pub card: Arc<dyn Provider>,
+    pub vipps: Arc<dyn Provider>,
+}
+
+impl Providers {
+    /// The simulators of `[payment]` (demo and tests).
+    pub fn simulated(config: &crate::config::PaymentConfig) -> Providers {
+        use crate::devices::payment::Simulator;
+        Providers {
+            card: Arc::new(Simulator::new(TenderKind::Card, config.clone())),
+            vipps: Arc::new(Simulator::new(TenderKind::Vipps, config.clone())),
+        }
+    }
+
+    /// The configured providers.
+    pub fn from_config(config: &Config) -> Result<Providers> {
+        Ok(Providers::simulated(&config.payment))
+    }
+
+    pub fn for_tender(&self, kind: TenderKind) -> Option<&Arc<dyn Provider>> {
+        match kind {
+            TenderKind::Card => Some(&self.card),
+            TenderKind::Vipps => Some(&self.vipps),
+            TenderKind::Cash | TenderKind::Bonus => None,
+        }
+    }
+
+    /// The provider that took `intent`, if it is still the configured one.
+    pub fn for_intent(&self, intent: &Intent) -> Option<Arc<dyn Provider>> {
+        self.for_tender(intent.tender)
+            .filter(|p| p.name() == intent.provider)
+            .cloned()
+    }
+
+    /// True when a tender is paid by the simulator (the status bar says so).
+    pub fn any_simulated(&self) -> bool {
+        [&self.card, &self.vipps]
+            .iter()
+            .any(|p| p.name() == "simulator")
+    }
+}
+
+/// Resolves the payments a crash left open, asking their providers.
+pub fn recover(till: &mut Till, providers: &Providers) -> Result<Vec<Resolved>> {
+    let lookup = |intent: &Intent| providers.for_intent(intent);
+    Ok(recover::recover(
+        till,
+        &lookup,
+        chrono::Local::now().fixed_offset(),
+    )?)
+}
