@@ -46,7 +46,17 @@ pub fn open_till(config: &Config) -> Result<Till> {
         online: config.ledger.is_none(),
         last_sync,
     };
-    Ok(Till::new(store, config.mode, link, config.offline)?)
+    // Trust exactly the config's keys and the ledger's, never the keys a
+    // data file seeded (spec/qr-payloads.md).
+    let mut keys = config.trusted_keys.clone();
+    for k in store.ledger_keys()? {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let mut till = Till::new(store, config.mode, link, config.offline)?;
+    till.set_trusted_keys(&keys)?;
+    Ok(till)
 }
 
 /// The client of the central ledger in `[ledger]`.

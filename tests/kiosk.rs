@@ -489,3 +489,47 @@ fn an_approved_sale_that_cannot_be_saved_is_saved_by_try_again() {
     assert_eq!(k.app.screen.name(), "receipt");
     assert_eq!(k.sales(), 1);
 }
+
+#[test]
+fn a_payment_that_times_out_is_confirmed_with_the_provider_before_anything_else() {
+    let mut k = kiosk(Mode::SelfService);
+    k.click("Kaffe");
+    k.click("Betal  kr 25,00");
+    k.click("Kort");
+    let intent = k.intent();
+    // The terminal went silent: the till does not guess, it asks.
+    k.provider(PaymentUpdate::TimedOut);
+    assert!(k.shows("Sjekker betalingen med betalingstjenesten…"));
+    assert!(
+        k.app.till().tendering().is_some(),
+        "still frozen while asking"
+    );
+    k.send(Message::Confirmed(
+        intent.clone(),
+        Err("connection refused".into()),
+    ));
+    assert!(k.shows("✕  Betalingen kunne ikke bekreftes"));
+    assert!(k.shows("connection refused"));
+    assert_eq!(k.sales(), 0);
+    let open = k.app.till().store().intents(true).unwrap();
+    assert_eq!(open.len(), 1, "the intent stays open for recovery");
+    // The provider did take the money: the answer commits the sale once.
+    let amount = k.app.till().tendering().unwrap().amount;
+    k.send(Message::Confirmed(
+        intent.clone(),
+        Ok(kasse::till::Answer::Approved {
+            transaction_id: Some("T-LATE".into()),
+            amount,
+        }),
+    ));
+    assert_eq!(k.app.screen.name(), "receipt");
+    assert_eq!(k.sales(), 1);
+    k.send(Message::Confirmed(
+        intent,
+        Ok(kasse::till::Answer::Approved {
+            transaction_id: Some("T-LATE".into()),
+            amount,
+        }),
+    ));
+    assert_eq!(k.sales(), 1, "a second answer changes nothing");
+}

@@ -149,7 +149,10 @@ pub struct Settings {
     pub bonus_rate: Decimal,
     pub coffee_default_sku: String,
     pub min_grams: u32,
-    /// Trusted QR public keys, base64url of the 32-byte Ed25519 key.
+    /// QR public keys a data file lists (base64url of the 32-byte Ed25519
+    /// key). Replay trusts these (the demo key when none are listed, as
+    /// spec/replay.md gives); the kiosk trusts its config's `[qr]
+    /// trusted_keys` and the keys the ledger delivers, never these.
     pub trusted_keys: Vec<String>,
 }
 
@@ -159,7 +162,7 @@ impl Default for Settings {
             bonus_rate: Decimal::new(3, 2),
             coffee_default_sku: "KAFFE".to_string(),
             min_grams: 40,
-            trusted_keys: vec![crate::domain::appcode::DEMO_PUBLIC_KEY.to_string()],
+            trusted_keys: Vec::new(),
         }
     }
 }

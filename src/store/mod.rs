@@ -432,6 +432,22 @@ impl Store {
         Ok(Catalog::new(products, campaigns, settings))
     }
 
+    /// The QR keys the ledger delivered through the change feed.
+    pub fn ledger_keys(&self) -> Result<Vec<String>> {
+        let value: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM setting WHERE key = 'ledger_keys'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match value {
+            Some(v) => serde_json::from_str(&v).map_err(|e| StoreError::Corrupt(e.to_string())),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// A member as this till sees them: the cached balance plus the effects of
     /// its own sales the ledger has not acknowledged yet.
     pub fn member(&self, id: &str) -> Result<Option<Member>> {

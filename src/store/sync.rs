@@ -76,7 +76,7 @@ impl Store {
         let tx = write_tx(&mut self.conn)?;
         let mut keys: Vec<String> = tx
             .query_row(
-                "SELECT value FROM setting WHERE key = 'trusted_keys'",
+                "SELECT value FROM setting WHERE key = 'ledger_keys'",
                 [],
                 |r| r.get::<_, String>(0),
             )
@@ -211,7 +211,7 @@ impl Store {
             }
         }
         tx.execute(
-            "INSERT OR REPLACE INTO setting (key, value) VALUES ('trusted_keys', ?1)",
+            "INSERT OR REPLACE INTO setting (key, value) VALUES ('ledger_keys', ?1)",
             [serde_json::to_string(&keys).map_err(|e| StoreError::Corrupt(e.to_string()))?],
         )?;
         tx.execute(

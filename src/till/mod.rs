@@ -227,6 +227,21 @@ impl Till {
         })
     }
 
+    /// Trusts exactly these QR keys from now on (the kiosk: its config's
+    /// `[qr] trusted_keys` and the keys the ledger delivered).
+    pub fn set_trusted_keys(&mut self, keys: &[String]) -> Result<(), TillError> {
+        self.keys = keys
+            .iter()
+            .map(|k| appcode::parse_public_key(k))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(())
+    }
+
+    /// How many QR keys the till trusts.
+    pub fn trusted_key_count(&self) -> usize {
+        self.keys.len()
+    }
+
     pub fn sale(&self) -> &Sale {
         &self.sale
     }
@@ -236,6 +251,11 @@ impl Till {
     }
 
     /// For reports and exports run at the till.
+    /// The store back, the till closed (tests, tools).
+    pub fn into_store(self) -> Store {
+        self.store
+    }
+
     pub fn store_mut(&mut self) -> &mut Store {
         &mut self.store
     }

@@ -118,6 +118,8 @@ pub struct Settings {
     pub printer: crate::config::PrinterTarget,
     pub staff: Vec<StaffMember>,
     pub max_gap_ms: u64,
+    /// The config trusts the published demo QR key: the status bar says DEMO.
+    pub demo_key: bool,
 }
 
 impl Settings {
@@ -133,6 +135,10 @@ impl Settings {
             printer: c.printer.clone(),
             staff: c.staff.clone(),
             max_gap_ms: c.barcode.max_gap_ms,
+            demo_key: c
+                .trusted_keys
+                .iter()
+                .any(|k| k == crate::domain::appcode::DEMO_PUBLIC_KEY),
         }
     }
 }
@@ -1522,10 +1528,17 @@ impl App {
         } else {
             String::new()
         };
+        // Anyone can sign codes with the published demo key: say so.
+        let demo = if self.settings.demo_key {
+            format!("◐ {}", tr(lang, "DEMO QR key"))
+        } else {
+            String::new()
+        };
         container(
             row![
                 label(sync).size(look.sizes.small),
                 label(payments).size(look.sizes.small),
+                label(demo).size(look.sizes.small),
                 label(format!(
                     "{} {}: {}",
                     mark(s.scale_ok),

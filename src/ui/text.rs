@@ -206,6 +206,7 @@ fn norwegian(en: &str) -> Option<&'static str> {
         }
         "Completed after a restart, receipt" => "Fullført etter omstart, kvittering",
         "Demo payments" => "Demobetaling",
+        "DEMO QR key" => "DEMO-QR-nøkkel",
         "Checking coupons, clips and bonus…" => "Sjekker kuponger, klipp og bonus…",
         "Staff: a payment was taken for the wrong amount" => {
             "Personalet: en betaling ble trukket med feil beløp"
