@@ -720,3 +720,17 @@ pub fn payments_reconcile(config_path: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// `kasse bench payments`: against the providers the config chooses (the
+/// simulator without delay when it chooses the simulator).
+pub fn bench_payments(config_path: &Path, sales: usize, intents: usize) -> Result<()> {
+    let config = Config::load(config_path)?;
+    let mut payment = config.payment.clone();
+    payment.delay_ms = 0;
+    payment.decline_permille = 0;
+    let providers = crate::wiring::Providers::simulated(&payment);
+    let dir = tempfile::tempdir().context("a temporary folder")?;
+    let report = crate::bench::payments::payments(&providers, sales, intents, dir.path())?;
+    print!("{report}");
+    Ok(())
+}

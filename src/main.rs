@@ -309,6 +309,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         members: usize,
     },
+    /// What the till adds to a card payment, and recovery of open intents at start.
+    Payments {
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+        /// Card payments to time.
+        #[arg(long, default_value_t = 200)]
+        sales: usize,
+        /// Payments approved while the till was down, recovered at start.
+        #[arg(long, default_value_t = 100)]
+        intents: usize,
+    },
     /// Complete sales through engine + store, beside a bare rusqlite floor.
     Checkout {
         /// Number of sales per measurement.
@@ -475,6 +486,11 @@ fn main() -> ExitCode {
                     (None, Err(e)) => Err(e.into()),
                 }
             }
+            BenchCommand::Payments {
+                config,
+                sales,
+                intents,
+            } => kasse::cli::bench_payments(&config, sales, intents),
             BenchCommand::Checkout { sales, dir } => {
                 kasse::bench::checkout(sales, dir.as_deref()).map(|r| print!("{r}"))
             }

@@ -2,6 +2,8 @@
 //! file, side by side with the floor — a bare rusqlite transaction inserting
 //! the same rows with the same pragmas — and the engine alone.
 
+pub mod payments;
+
 use crate::data::Data;
 use crate::domain::receipt::{Payment, TenderKind};
 use crate::domain::{
