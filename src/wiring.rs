@@ -35,13 +35,15 @@ pub fn open_store(config: &Config) -> Result<Store> {
 /// The till a config describes, on its own database.
 pub fn open_till(config: &Config) -> Result<Till> {
     let store = open_store(config)?;
-    let last_sync = store
-        .sync_state()?
-        .last_sync
-        .unwrap_or_else(|| chrono::Local::now().fixed_offset());
     // No ledger configured (the demo): a till on its own cache, online as far
     // as the offline limits go, as replay runs. With a ledger the sync
-    // worker's status decides.
+    // worker's status decides, and a till that has never synced is offline
+    // since forever (its offline limits apply in full).
+    let last_sync = match store.sync_state()?.last_sync {
+        Some(t) => t,
+        None if config.ledger.is_some() => Link::never(),
+        None => chrono::Local::now().fixed_offset(),
+    };
     let link = Link {
         online: config.ledger.is_none(),
         last_sync,

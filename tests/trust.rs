@@ -164,3 +164,32 @@ fn keys_the_ledger_delivers_are_trusted_after_the_next_start() {
         Outcome::Refused(Reason::BadSignature)
     );
 }
+
+#[test]
+fn a_till_that_never_synced_is_offline_too_long_for_stored_value() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = kasse::domain::appcode::DEMO_PUBLIC_KEY.to_string();
+    let path = config(dir.path(), &[demo]);
+    let token = dir.path().join("token");
+    std::fs::write(&token, "t").expect("token");
+    let mut text = std::fs::read_to_string(&path).expect("config");
+    text.push_str(&format!(
+        "\n[ledger]\nurl = \"http://127.0.0.1:9\"\ntoken_file = \"{}\"\n",
+        token.display()
+    ));
+    std::fs::write(&path, text).expect("config");
+    let (_, mut till) = open(&path);
+    till.tap("KAFFE", 1);
+    let coupon = AppCode::Coupon {
+        member: "M-100001".into(),
+        coupon: "CP-1".into(),
+        sku: "KAFFE".into(),
+        exp: EXP,
+    }
+    .sign(&demo_seed());
+    assert_eq!(
+        till.present_code(&coupon, at()).expect("scan"),
+        Outcome::Refused(Reason::OfflineTooLong),
+        "never synced: no offline credit"
+    );
+}

@@ -145,7 +145,16 @@ pub enum TillError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Link {
     pub online: bool,
+    /// The last successful sync; `Link::never()` for a till that has never
+    /// synced, which counts as offline since forever.
     pub last_sync: DateTime<FixedOffset>,
+}
+
+impl Link {
+    /// The last sync of a till that never synced: the Unix epoch.
+    pub fn never() -> DateTime<FixedOffset> {
+        DateTime::<chrono::Utc>::UNIX_EPOCH.fixed_offset()
+    }
 }
 
 pub struct Till {

@@ -566,7 +566,7 @@ impl App {
             },
             Message::Sync(status) => {
                 if self.status.ledger {
-                    let last_sync = status.last_sync.unwrap_or_else(|| self.wall());
+                    let last_sync = status.last_sync.unwrap_or(crate::till::Link::never());
                     self.till.set_link(crate::till::Link {
                         online: status.online,
                         last_sync,
