@@ -107,3 +107,4 @@ pub trait Provider: Send + Sync {
     fn refund(&self, reference: &str, amount: Money) -> Result<(), ProviderError>;
 }
 pub mod recover;
+pub mod settle;
