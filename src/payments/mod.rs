@@ -107,3 +107,6 @@ pub trait Provider: Send + Sync {
     fn refund(&self, reference: &str, amount: Money) -> Result<(), ProviderError>;
 }
 pub mod recover;
+
+pub mod epayment;
+pub mod nexo;
