@@ -108,5 +108,6 @@ pub trait Provider: Send + Sync {
 }
 pub mod recover;
 
+pub mod emulator;
 pub mod epayment;
 pub mod nexo;
