@@ -108,6 +108,9 @@ pub trait Provider: Send + Sync {
 }
 pub mod recover;
 
+mod choose;
 pub mod emulator;
 pub mod epayment;
 pub mod nexo;
+
+pub use choose::{ChooseError, Emulators, provider};
