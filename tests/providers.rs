@@ -617,6 +617,63 @@ fn terminal_rejects_what_it_cannot_read() {
     assert!(emulator.payments().is_empty());
 }
 
+// ---------------------------------------------------------------------------
+// Choosing providers from the config
+// ---------------------------------------------------------------------------
+
+#[test]
+fn the_demo_config_pays_through_the_protocol_clients_and_emulators() {
+    use kasse::config::{CardProvider, PaymentConfig, VippsProvider};
+    use kasse::domain::receipt::TenderKind;
+    use kasse::payments::{ChooseError, Emulators, provider};
+    let demo = PaymentConfig {
+        delay_ms: 20,
+        timeout_ms: 5000,
+        card: CardProvider::Nexo,
+        vipps: VippsProvider::Epayment,
+        emulators: true,
+        ..PaymentConfig::default()
+    };
+    assert!(Emulators::wanted(&demo));
+    let emulators = Emulators::for_config(&demo)
+        .expect("emulators start")
+        .expect("wanted");
+    let card = provider(TenderKind::Card, &demo, Some(&emulators)).expect("card");
+    let vipps = provider(TenderKind::Vipps, &demo, Some(&emulators)).expect("vipps");
+    assert_eq!((card.name(), vipps.name()), ("nexo", "epayment"));
+    let terminal_url = emulators.terminal().url().to_string();
+    // The providers keep their emulators running.
+    drop(emulators);
+    for provider in [&card, &vipps] {
+        let r = reference();
+        let (_, last) = pay(provider.as_ref(), &r);
+        assert_eq!(approved_amount(&last), amount(), "{}", provider.name());
+    }
+    assert!(terminal_url.starts_with("http://127.0.0.1:"));
+
+    let without = PaymentConfig {
+        emulators: false,
+        ..demo.clone()
+    };
+    assert!(!Emulators::wanted(&without));
+    assert!(matches!(
+        provider(TenderKind::Card, &without, None),
+        Err(ChooseError::NotConfigured { provider: "nexo" })
+    ));
+    assert!(matches!(
+        provider(TenderKind::Cash, &without, None),
+        Err(ChooseError::NoProvider(_))
+    ));
+    let simulated =
+        provider(TenderKind::Vipps, &PaymentConfig::default(), None).expect("simulator");
+    assert_eq!(simulated.name(), "simulator");
+    assert!(
+        Emulators::for_config(&PaymentConfig::default())
+            .expect("nothing to start")
+            .is_none()
+    );
+}
+
 /// The emulated Vipps API called directly, as another till or a crashed one would.
 mod raw {
     use super::*;

@@ -841,8 +841,7 @@ impl Link {
         // from its record instead of reversing twice.
         let answer = loop {
             match self.send(request.clone(), SHORT) {
-                Err(Failure::Unreachable(d)) if Instant::now() < until => {
-                    let _ = d;
+                Err(Failure::Unreachable(_)) if Instant::now() < until => {
                     thread::sleep(Duration::from_millis(100));
                 }
                 other => break other?,
