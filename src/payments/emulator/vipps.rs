@@ -242,6 +242,29 @@ fn problem(status: StatusCode, detail: impl Into<String>, field: Option<&str>) -
     }
 }
 
+/// A refused request: answered as a `Problem` about `field`.
+struct Refusal {
+    status: StatusCode,
+    detail: &'static str,
+    field: Option<&'static str>,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, detail: &'static str, field: Option<&'static str>) -> Refusal {
+        Refusal {
+            status,
+            detail,
+            field,
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        problem(self.status, self.detail, self.field)
+    }
+}
+
 fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get(name)
@@ -272,7 +295,7 @@ fn went_away(vipps: &Vipps, connection: &Connection) -> Option<Response> {
 impl Vipps {
     /// The headers every ePayment call needs; the `Idempotency-Key` when
     /// `idempotent`.
-    fn admit(&self, headers: &HeaderMap, idempotent: bool) -> Result<Option<String>, Response> {
+    fn admit(&self, headers: &HeaderMap, idempotent: bool) -> Result<Option<String>, Refusal> {
         let token = text(headers, "Authorization").and_then(|a| a.strip_prefix("Bearer "));
         let known = token.is_some_and(|t| {
             self.ledger
@@ -280,21 +303,21 @@ impl Vipps {
                 .is_ok_and(|l| l.tokens.contains(t.trim()))
         });
         if !known {
-            return Err(problem(
+            return Err(Refusal::new(
                 StatusCode::UNAUTHORIZED,
                 "missing or unknown access token (Authorization: Bearer)",
                 Some("Authorization"),
             ));
         }
         if text(headers, "Ocp-Apim-Subscription-Key").is_none() {
-            return Err(problem(
+            return Err(Refusal::new(
                 StatusCode::UNAUTHORIZED,
                 "missing Ocp-Apim-Subscription-Key",
                 Some("Ocp-Apim-Subscription-Key"),
             ));
         }
         if !text(headers, "Merchant-Serial-Number").is_some_and(valid_msn) {
-            return Err(problem(
+            return Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
                 "Merchant-Serial-Number must be 4 to 6 digits",
                 Some("Merchant-Serial-Number"),
@@ -305,7 +328,7 @@ impl Vipps {
         }
         match text(headers, "Idempotency-Key") {
             Some(key) if key.len() <= 50 => Ok(Some(key.to_string())),
-            _ => Err(problem(
+            _ => Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
                 "Idempotency-Key is required (at most 50 characters)",
                 Some("Idempotency-Key"),
@@ -470,7 +493,7 @@ async fn create(
     }
     let key = match vipps.admit(&headers, true) {
         Ok(key) => key.unwrap_or_default(),
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let request: CreatePaymentRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -554,7 +577,7 @@ async fn read(
         return r;
     }
     if let Err(r) = vipps.admit(&headers, false) {
-        return r;
+        return r.into_response();
     }
     let Ok(mut ledger) = vipps.ledger.lock() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -650,7 +673,7 @@ fn modify(
     }
     let key = match vipps.admit(&headers, true) {
         Ok(key) => key.unwrap_or_default(),
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let value = if what == Modification::Cancel {
         None
@@ -688,10 +711,10 @@ fn modify(
         );
     };
     p.advance(Instant::now());
-    let refused = |detail: &str| -> Result<(), Response> {
-        Err(problem(StatusCode::BAD_REQUEST, detail, None))
+    let refused = |detail: &'static str| -> Result<(), Refusal> {
+        Err(Refusal::new(StatusCode::BAD_REQUEST, detail, None))
     };
-    let done: Result<(), Response> = match (what, value) {
+    let done: Result<(), Refusal> = match (what, value) {
         (Modification::Cancel, _) => match p.state {
             State::Created => {
                 p.state = State::Terminated;
@@ -732,7 +755,7 @@ fn modify(
         (_, None) => refused("modificationAmount is required"),
     };
     if let Err(r) = done {
-        return r;
+        return r.into_response();
     }
     let answer = p.modification();
     Vipps::remember(&mut ledger, scope, fingerprint, StatusCode::OK, &answer)
