@@ -722,13 +722,14 @@ pub fn payments_reconcile(config_path: &Path) -> Result<()> {
 }
 
 /// `kasse bench payments`: against the providers the config chooses (the
-/// simulator without delay when it chooses the simulator).
+/// demo: the nexo client against its emulator), with no customer delay.
 pub fn bench_payments(config_path: &Path, sales: usize, intents: usize) -> Result<()> {
     let config = Config::load(config_path)?;
+    // The configured providers, without the demo's pretend customer delay.
     let mut payment = config.payment.clone();
     payment.delay_ms = 0;
     payment.decline_permille = 0;
-    let providers = crate::wiring::Providers::simulated(&payment);
+    let providers = crate::wiring::Providers::from_payment(&payment)?;
     let dir = tempfile::tempdir().context("a temporary folder")?;
     let report = crate::bench::payments::payments(&providers, sales, intents, dir.path())?;
     print!("{report}");

@@ -4,6 +4,8 @@
 use crate::domain::Money;
 use crate::domain::sale::OfflineLimits;
 use crate::input::{InputError, Source};
+use crate::payments::epayment::{DEFAULT_POLL_MS, EpaymentConfig};
+use crate::payments::nexo::NexoConfig;
 use crate::till::Mode;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -128,11 +130,57 @@ pub struct BarcodeConfig {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaymentConfig {
-    /// Only the simulator exists today.
+    /// How long a simulated (or, in the demo, emulated) customer takes.
     pub delay_ms: u64,
     /// Share of payments the simulator declines, in per mille.
     pub decline_permille: u32,
     pub timeout_ms: u64,
+    /// `card`: who takes card payments.
+    pub card: CardProvider,
+    /// `vipps`: who takes Vipps payments.
+    pub vipps: VippsProvider,
+    /// `emulators`: a real provider without its table talks to an
+    /// in-process emulator of its protocol (the demo).
+    pub emulators: bool,
+    /// `[payment.nexo]`: the card terminal.
+    pub nexo: Option<NexoConfig>,
+    /// `[payment.epayment]`: Vipps MobilePay's ePayment API.
+    pub epayment: Option<EpaymentConfig>,
+}
+
+impl Default for PaymentConfig {
+    fn default() -> PaymentConfig {
+        PaymentConfig {
+            delay_ms: 1500,
+            decline_permille: 0,
+            timeout_ms: 60_000,
+            card: CardProvider::Simulator,
+            vipps: VippsProvider::Simulator,
+            emulators: false,
+            nexo: None,
+            epayment: None,
+        }
+    }
+}
+
+/// `[payment] card`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CardProvider {
+    /// The built-in simulator (demos and tests; "Demo payments").
+    #[default]
+    Simulator,
+    /// A nexo Sale-to-POI terminal (`[payment.nexo]`).
+    Nexo,
+}
+
+/// `[payment] vipps`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VippsProvider {
+    /// The built-in simulator (demos and tests; "Demo payments").
+    #[default]
+    Simulator,
+    /// Vipps MobilePay's ePayment API (`[payment.epayment]`).
+    Epayment,
 }
 
 /// Where receipts are printed.
@@ -276,6 +324,30 @@ struct RawPayment {
     delay_ms: Option<u64>,
     decline_permille: Option<Spanned<u32>>,
     timeout_ms: Option<u64>,
+    card: Option<Spanned<String>>,
+    vipps: Option<Spanned<String>>,
+    emulators: Option<bool>,
+    nexo: Option<RawNexo>,
+    epayment: Option<RawEpayment>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNexo {
+    url: Spanned<String>,
+    sale_id: Spanned<String>,
+    poi_id: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEpayment {
+    base_url: Spanned<String>,
+    client_id: Spanned<String>,
+    client_secret_file: Spanned<String>,
+    subscription_key_file: Spanned<String>,
+    merchant_serial_number: Spanned<String>,
+    poll_ms: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -283,6 +355,149 @@ struct RawPayment {
 struct RawPrinter {
     target: Spanned<String>,
     baud: Option<u32>,
+}
+
+/// `[payment] card`, `vipps`, `emulators` and the providers' tables.
+fn payment_providers(
+    src: &Source,
+    dir: &Path,
+    p: RawPayment,
+    into: &mut PaymentConfig,
+) -> Result<(), InputError> {
+    if let Some(c) = &p.card {
+        into.card = match c.get_ref().as_str() {
+            "simulator" => CardProvider::Simulator,
+            "nexo" => CardProvider::Nexo,
+            other => {
+                return Err(src.error(
+                    c.span(),
+                    "card",
+                    format!("`{other}` is not a card provider: simulator or nexo"),
+                ));
+            }
+        };
+    }
+    if let Some(v) = &p.vipps {
+        into.vipps = match v.get_ref().as_str() {
+            "simulator" => VippsProvider::Simulator,
+            "epayment" => VippsProvider::Epayment,
+            other => {
+                return Err(src.error(
+                    v.span(),
+                    "vipps",
+                    format!("`{other}` is not a Vipps provider: simulator or epayment"),
+                ));
+            }
+        };
+    }
+    into.emulators = p.emulators.unwrap_or(false);
+    if let Some(n) = p.nexo {
+        let url = n.url.get_ref().trim();
+        let parsed = reqwest::Url::parse(url).ok();
+        if !(url.starts_with("http://") || url.starts_with("https://"))
+            || parsed.as_ref().and_then(|u| u.host_str()).is_none()
+        {
+            return Err(src.error(
+                n.url.span(),
+                "url",
+                "the terminal's endpoint, e.g. \"https://192.168.1.20:8443/nexo\"",
+            ));
+        }
+        for (value, key) in [(&n.sale_id, "sale_id"), (&n.poi_id, "poi_id")] {
+            let v = value.get_ref();
+            if v.is_empty() || v.chars().any(char::is_whitespace) {
+                return Err(src.error(value.span(), key, "a name without spaces"));
+            }
+        }
+        into.nexo = Some(NexoConfig {
+            url: url.to_string(),
+            sale_id: n.sale_id.into_inner(),
+            poi_id: n.poi_id.into_inner(),
+            timeout_ms: into.timeout_ms,
+        });
+    }
+    if let Some(e) = p.epayment {
+        let url = e.base_url.get_ref().trim().trim_end_matches('/');
+        let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| url.starts_with(p));
+        let parsed = reqwest::Url::parse(url).ok();
+        if !(url.starts_with("https://") || loopback)
+            || parsed.as_ref().and_then(|u| u.host_str()).is_none()
+        {
+            return Err(src.error(
+                e.base_url.span(),
+                "base_url",
+                "https://api.vipps.no or https://apitest.vipps.no (plain http only to this machine)",
+            ));
+        }
+        if e.client_id.get_ref().trim().is_empty() {
+            return Err(src.error(e.client_id.span(), "client_id", "the API key's client_id"));
+        }
+        let msn = e.merchant_serial_number.get_ref();
+        if !(4..=6).contains(&msn.len()) || !msn.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(src.error(
+                e.merchant_serial_number.span(),
+                "merchant_serial_number",
+                "the sales unit's MSN: 4 to 6 digits, as a string",
+            ));
+        }
+        let secret = |file: &Spanned<String>, key: &str| {
+            let path = dir.join(file.get_ref());
+            match std::fs::read_to_string(&path) {
+                Ok(text) if !text.trim().is_empty() => Ok(text.trim().to_string()),
+                Ok(_) => Err(src.error(file.span(), key, format!("{} is empty", path.display()))),
+                Err(err) => Err(src.error(
+                    file.span(),
+                    key,
+                    format!("cannot read {}: {err}", path.display()),
+                )),
+            }
+        };
+        let client_secret = secret(&e.client_secret_file, "client_secret_file")?;
+        let subscription_key = secret(&e.subscription_key_file, "subscription_key_file")?;
+        if let Some(poll) = &e.poll_ms
+            && *poll.get_ref() == 0
+        {
+            return Err(src.error(
+                poll.span(),
+                "poll_ms",
+                "milliseconds, at least 1 (2000 advised)",
+            ));
+        }
+        into.epayment = Some(EpaymentConfig {
+            base_url: url.to_string(),
+            client_id: e.client_id.into_inner(),
+            client_secret,
+            subscription_key,
+            merchant_serial_number: msn.clone(),
+            poll_ms: e.poll_ms.map_or(DEFAULT_POLL_MS, Spanned::into_inner),
+            timeout_ms: into.timeout_ms,
+        });
+    }
+    let table_missing = |span: Option<std::ops::Range<usize>>, key: &str, table: &str| {
+        let message =
+            format!("needs a [payment.{table}] table (or `emulators = true` for the demo)");
+        match span {
+            Some(span) => src.error(span, key, message),
+            None => src.file_error(message),
+        }
+    };
+    if into.card == CardProvider::Nexo && into.nexo.is_none() && !into.emulators {
+        return Err(table_missing(
+            p.card.as_ref().map(Spanned::span),
+            "card",
+            "nexo",
+        ));
+    }
+    if into.vipps == VippsProvider::Epayment && into.epayment.is_none() && !into.emulators {
+        return Err(table_missing(
+            p.vipps.as_ref().map(Spanned::span),
+            "vipps",
+            "epayment",
+        ));
+    }
+    Ok(())
 }
 
 impl Config {
@@ -395,11 +610,16 @@ impl Config {
             {
                 return Err(src.error(d.span(), "decline_permille", "per mille: 0 to 1000"));
             }
-            PaymentConfig {
+            let mut payment = PaymentConfig {
                 delay_ms: p.as_ref().and_then(|p| p.delay_ms).unwrap_or(1500),
                 decline_permille: decline.map_or(0, Spanned::into_inner),
                 timeout_ms: p.as_ref().and_then(|p| p.timeout_ms).unwrap_or(60_000),
+                ..PaymentConfig::default()
+            };
+            if let Some(p) = p {
+                payment_providers(&src, dir, p, &mut payment)?;
             }
+            payment
         };
         let ledger = match raw.ledger {
             Some(l) => {
@@ -614,6 +834,87 @@ mod tests {
             PrinterTarget::File(PathBuf::from("/etc/kasse/receipts.bin"))
         );
         assert_eq!(c.store_path, PathBuf::from("/etc/kasse/kasse.sqlite"));
+    }
+
+    #[test]
+    fn payment_providers_and_their_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "s3cret\n").unwrap();
+        std::fs::write(dir.path().join("key.txt"), "subscription-key").unwrap();
+        let path = dir.path().join("config.toml");
+        let text = format!(
+            "{GOOD}[payment]\ncard = \"nexo\"\nvipps = \"epayment\"\ntimeout_ms = 45000\n\n\
+             [payment.nexo]\nurl = \"https://192.168.1.20:8443/nexo\"\nsale_id = \"kafe-1\"\npoi_id = \"V400m-324688179\"\n\n\
+             [payment.epayment]\nbase_url = \"https://apitest.vipps.no/\"\nclient_id = \"id\"\n\
+             client_secret_file = \"secret.txt\"\nsubscription_key_file = \"key.txt\"\nmerchant_serial_number = \"123456\"\n"
+        );
+        let p = Config::parse(&path, &text).unwrap().payment;
+        assert_eq!(
+            (p.card, p.vipps, p.emulators),
+            (CardProvider::Nexo, VippsProvider::Epayment, false)
+        );
+        let nexo = p.nexo.unwrap();
+        assert_eq!(
+            (nexo.poi_id.as_str(), nexo.timeout_ms),
+            ("V400m-324688179", 45_000)
+        );
+        let e = p.epayment.unwrap();
+        assert_eq!(e.base_url, "https://apitest.vipps.no");
+        assert_eq!(
+            (e.client_secret.as_str(), e.subscription_key.as_str()),
+            ("s3cret", "subscription-key")
+        );
+        assert_eq!((e.poll_ms, e.timeout_ms), (2000, 45_000));
+        assert!(
+            !format!("{e:?}").contains("s3cret"),
+            "secrets stay out of logs"
+        );
+
+        // The demo: real providers, no tables, emulators.
+        let demo =
+            format!("{GOOD}[payment]\ncard = \"nexo\"\nvipps = \"epayment\"\nemulators = true\n");
+        let p = Config::parse(&path, &demo).unwrap().payment;
+        assert!(p.emulators && p.nexo.is_none() && p.epayment.is_none());
+        // No [payment]: the simulators, as before.
+        let p = Config::parse(&path, GOOD).unwrap().payment;
+        assert_eq!(p, PaymentConfig::default());
+
+        let table = [
+            ("card = \"nexo\"", "card"),
+            ("card = \"ingenico\"", "card"),
+            ("vipps = \"mobilepay\"", "vipps"),
+            ("vipps = \"epayment\"", "vipps"),
+            (
+                "[payment.nexo]\nurl = \"ftp://terminal\"\nsale_id = \"k\"\npoi_id = \"p\"",
+                "url",
+            ),
+            (
+                "[payment.nexo]\nurl = \"http://10.0.0.2/nexo\"\nsale_id = \"\"\npoi_id = \"p\"",
+                "sale_id",
+            ),
+            (
+                "[payment.nexo]\nurl = \"http://10.0.0.2/nexo\"\nsale_id = \"k\"",
+                "poi_id",
+            ),
+            (
+                "[payment.epayment]\nbase_url = \"http://api.vipps.no\"\nclient_id = \"i\"\nclient_secret_file = \"secret.txt\"\nsubscription_key_file = \"key.txt\"\nmerchant_serial_number = \"123456\"",
+                "base_url",
+            ),
+            (
+                "[payment.epayment]\nbase_url = \"https://api.vipps.no\"\nclient_id = \"i\"\nclient_secret_file = \"nope.txt\"\nsubscription_key_file = \"key.txt\"\nmerchant_serial_number = \"123456\"",
+                "client_secret_file",
+            ),
+            (
+                "[payment.epayment]\nbase_url = \"https://api.vipps.no\"\nclient_id = \"i\"\nclient_secret_file = \"secret.txt\"\nsubscription_key_file = \"key.txt\"\nmerchant_serial_number = \"12\"",
+                "merchant_serial_number",
+            ),
+        ];
+        for (payment, key) in table {
+            let text = format!("{GOOD}[payment]\n{payment}\n");
+            let e = Config::parse(&path, &text).unwrap_err();
+            assert_eq!(e.key.as_deref(), Some(key), "{payment}: {e}");
+            assert!(e.line.is_some_and(|l| l > 14), "{payment}: {e}");
+        }
     }
 
     #[test]

@@ -237,6 +237,22 @@ enum SimCommand {
         #[arg(long)]
         interactive: bool,
     },
+    /// Vipps MobilePay's ePayment API v1, emulated on loopback (spec/payments.md).
+    Vipps {
+        #[arg(long, default_value = "127.0.0.1:7081")]
+        listen: std::net::SocketAddr,
+        /// approve | decline | delay:MS | no-reply | twice | go-away | wrong-amount
+        #[arg(long, default_value = "approve")]
+        mode: kasse::payments::emulator::Mode,
+    },
+    /// A nexo Sale-to-POI card terminal (Adyen Terminal API JSON), emulated on loopback.
+    Terminal {
+        #[arg(long, default_value = "127.0.0.1:7082")]
+        listen: std::net::SocketAddr,
+        /// approve | decline | delay:MS | no-reply | twice | go-away | wrong-amount
+        #[arg(long, default_value = "approve")]
+        mode: kasse::payments::emulator::Mode,
+    },
 }
 
 #[derive(Subcommand)]
@@ -412,6 +428,12 @@ fn main() -> ExitCode {
             &script,
             interactive,
         )),
+        Command::Sim {
+            command: SimCommand::Vipps { listen, mode },
+        } => report(kasse::payments::emulator::serve_vipps(listen, mode).map_err(Into::into)),
+        Command::Sim {
+            command: SimCommand::Terminal { listen, mode },
+        } => report(kasse::payments::emulator::serve_terminal(listen, mode).map_err(Into::into)),
         Command::Devices { config, command } => report(match command {
             None => kasse::cli::devices(&config),
             Some(DevicesCommand::Test { device, seconds }) => {

@@ -87,6 +87,8 @@ pub fn ledger_client(config: &Config) -> Result<crate::sync::LedgerClient> {
 pub struct Providers {
     pub card: Arc<dyn Provider>,
     pub vipps: Arc<dyn Provider>,
+    /// Some tender talks to an in-process emulator (the demo).
+    pub emulated: bool,
 }
 
 impl Providers {
@@ -96,12 +98,26 @@ impl Providers {
         Providers {
             card: Arc::new(Simulator::new(TenderKind::Card, config.clone())),
             vipps: Arc::new(Simulator::new(TenderKind::Vipps, config.clone())),
+            emulated: false,
         }
     }
 
-    /// The configured providers.
+    /// The configured providers (`[payment]`): the protocol clients, pointed
+    /// at in-process emulators when the demo asks for them.
     pub fn from_config(config: &Config) -> Result<Providers> {
-        Ok(Providers::simulated(&config.payment))
+        Providers::from_payment(&config.payment)
+    }
+
+    /// The providers `[payment]` chooses (config.toml or a replay scenario).
+    pub fn from_payment(payment: &crate::config::PaymentConfig) -> Result<Providers> {
+        use crate::payments::{Emulators, provider};
+        let emulators = Emulators::for_config(payment)
+            .context("starting the demo's payment emulators on 127.0.0.1")?;
+        Ok(Providers {
+            card: provider(TenderKind::Card, payment, emulators.as_ref())?,
+            vipps: provider(TenderKind::Vipps, payment, emulators.as_ref())?,
+            emulated: emulators.is_some(),
+        })
     }
 
     pub fn for_tender(&self, kind: TenderKind) -> Option<&Arc<dyn Provider>> {
@@ -119,11 +135,13 @@ impl Providers {
             .cloned()
     }
 
-    /// True when a tender is paid by the simulator (the status bar says so).
-    pub fn any_simulated(&self) -> bool {
-        [&self.card, &self.vipps]
-            .iter()
-            .any(|p| p.name() == "simulator")
+    /// True when no real money moves for some tender: the simulator or an
+    /// emulator takes it (the status bar says "Demo payments").
+    pub fn demo(&self) -> bool {
+        self.emulated
+            || [&self.card, &self.vipps]
+                .iter()
+                .any(|p| p.name() == "simulator")
     }
 }
 

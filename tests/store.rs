@@ -338,6 +338,7 @@ fn the_terminal_transaction_id_reaches_receipt_and_store() {
         delay_ms: 10,
         decline_permille: 0,
         timeout_ms: 5000,
+        ..Default::default()
     };
     let terminal = Simulator::new(TenderKind::Card, config);
     let Outcome::Tendering { intent, amount, .. } = till

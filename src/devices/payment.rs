@@ -190,6 +190,7 @@ mod tests {
                 delay_ms,
                 decline_permille,
                 timeout_ms,
+                ..PaymentConfig::default()
             },
         )
     }

@@ -108,3 +108,10 @@ pub trait Provider: Send + Sync {
 }
 pub mod recover;
 pub mod settle;
+
+mod choose;
+pub mod emulator;
+pub mod epayment;
+pub mod nexo;
+
+pub use choose::{ChooseError, Emulators, provider};

@@ -216,7 +216,7 @@ impl App {
 
     /// Pays through these providers instead of the simulators.
     pub fn set_providers(&mut self, providers: Providers) {
-        self.status.demo_payments = providers.any_simulated();
+        self.status.demo_payments = providers.demo();
         self.providers = providers;
     }
 

@@ -1,0 +1,1059 @@
+//! Vipps MobilePay ePayment API v1 as a payment provider (spec/payments.md,
+//! "Providers"). The wire format is Vipps MobilePay's own, from their OpenAPI
+//! document (github vippsas/vipps-epayment-api, `docs/epayment.v1.yml`).
+//!
+//! One payment at the kiosk:
+//! 1. `POST {base_url}/accesstoken/get` for an access token, reused until it
+//!    expires (`expires_in`);
+//! 2. `POST /epayment/v1/payments` with `userFlow` `QR` and
+//!    `customerInteraction` `CUSTOMER_PRESENT`; the `redirectUrl` it returns
+//!    is shown as a QR code ([`PaymentUpdate::ShowQr`]);
+//! 3. `GET /epayment/v1/payments/{reference}` every poll interval until the
+//!    `state` is `AUTHORIZED`, `ABORTED`, `EXPIRED` or `TERMINATED`;
+//! 4. `AUTHORIZED` → `POST …/{reference}/capture`, and only then approved.
+//!
+//! Only a capture takes the customer's money, and this client captures only
+//! what it is about to report approved: a cancel, a timeout or a lost answer
+//! never leaves money captured. An authorisation for another amount than
+//! asked is reported approved *uncaptured*, with the authorised amount, so
+//! the till's mismatch path reverses it (a cancel releases it).
+//!
+//! Every create, capture, cancel and refund carries an `Idempotency-Key`
+//! derived from the reference, so a retry after a lost answer repeats the
+//! same operation instead of making a second one. Everything blocks
+//! (`reqwest::blocking`) and runs on a thread of its own, never inside an
+//! async runtime.
+
+use super::{PaymentUpdate, Provider, ProviderError, ProviderStatus, Running, Step};
+use crate::domain::Money;
+use reqwest::Method;
+use reqwest::blocking::Client;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const NAME: &str = "epayment";
+/// `Vipps-System-Name`: the till, for Vipps MobilePay's support.
+pub const SYSTEM_NAME: &str = "kasse";
+/// `Vipps-System-Plugin-Name`: this client.
+pub const PLUGIN_NAME: &str = "kasse-epayment";
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The docs ask integrators not to poll a payment faster than every 2 s.
+pub const DEFAULT_POLL_MS: u64 = 2000;
+/// The longest a single HTTP request may take, however much time is left.
+const REQUEST_LIMIT: Duration = Duration::from_secs(10);
+/// How long a wrap-up (capture after approval, cancel after a timeout) may
+/// still take once the payment's own time is up.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// `[payment.epayment]`: the merchant's API keys and sales unit.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EpaymentConfig {
+    /// `https://api.vipps.no` (production) or `https://apitest.vipps.no` (test).
+    pub base_url: String,
+    pub client_id: String,
+    /// Read from `client_secret_file`.
+    pub client_secret: String,
+    /// The `Ocp-Apim-Subscription-Key`, read from `subscription_key_file`.
+    pub subscription_key: String,
+    /// The sales unit's MSN (4–6 digits).
+    pub merchant_serial_number: String,
+    /// How often a running payment's state is asked.
+    pub poll_ms: u64,
+    /// How long the customer has to approve before the payment is cancelled.
+    pub timeout_ms: u64,
+}
+
+/// The secrets stay out of logs.
+impl fmt::Debug for EpaymentConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EpaymentConfig")
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"(hidden)")
+            .field("subscription_key", &"(hidden)")
+            .field("merchant_serial_number", &self.merchant_serial_number)
+            .field("poll_ms", &self.poll_ms)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The messages, exactly as the OpenAPI document names them.
+// ---------------------------------------------------------------------------
+
+/// `Amount`: a `value` in minor units (øre) and its `currency`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amount {
+    pub currency: String,
+    pub value: i64,
+}
+
+impl Amount {
+    pub fn nok(ore: i64) -> Amount {
+        Amount {
+            currency: "NOK".into(),
+            value: ore,
+        }
+    }
+
+    pub fn money(&self) -> Money {
+        Money::from_ore(self.value)
+    }
+}
+
+/// Whole øre of an amount, or None if it has fractions of an øre or does not fit.
+pub fn ore(amount: Money) -> Option<i64> {
+    let minor = amount.as_decimal() * Decimal::ONE_HUNDRED;
+    if minor.fract().is_zero() {
+        minor.to_i64()
+    } else {
+        None
+    }
+}
+
+/// `PaymentMethod`: `WALLET` (the app) or `CARD` (free-standing card payment).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentMethod {
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// `qrFormat`: with `userFlow` `QR`, `TEXT/TARGETURL` makes `redirectUrl` the
+/// URL to encode (the kiosk draws the QR code itself) instead of a link to
+/// an SVG or PNG image of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrFormat {
+    pub format: String,
+}
+
+/// `CreatePaymentRequest`, the body of `POST /epayment/v1/payments`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePaymentRequest {
+    pub amount: Amount,
+    pub payment_method: PaymentMethod,
+    /// `CUSTOMER_PRESENT`: the customer stands at the till.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_interaction: Option<String>,
+    /// The till's payment intent id (8–50 of `a-zA-Z0-9-`).
+    pub reference: String,
+    /// `QR`: the customer scans a QR code shown by the till.
+    pub user_flow: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr_format: Option<QrFormat>,
+    /// Needed for `WEB_REDIRECT` and `NATIVE_REDIRECT` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
+    /// Phone number, personal QR or customer token; `PUSH_MESSAGE` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<serde_json::Value>,
+    /// Shown in the app and on settlements (3–100 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_description: Option<String>,
+}
+
+impl CreatePaymentRequest {
+    /// A QR payment of `ore` at the till, as this client sends it.
+    pub fn at_the_till(ore: i64, reference: &str, description: &str) -> CreatePaymentRequest {
+        // 3–100 characters, or Vipps refuses the payment.
+        let mut text: String = description.chars().take(100).collect();
+        if text.chars().count() < 3 {
+            text = format!("{SYSTEM_NAME} {reference}")
+                .chars()
+                .take(100)
+                .collect();
+        }
+        CreatePaymentRequest {
+            amount: Amount::nok(ore),
+            payment_method: PaymentMethod {
+                kind: "WALLET".into(),
+            },
+            customer_interaction: Some("CUSTOMER_PRESENT".into()),
+            reference: reference.to_string(),
+            user_flow: "QR".into(),
+            qr_format: Some(QrFormat {
+                format: "TEXT/TARGETURL".into(),
+            }),
+            return_url: None,
+            customer: None,
+            payment_description: Some(text),
+        }
+    }
+}
+
+/// `CreatePaymentResponse`: with `userFlow` `QR`, `redirectUrl` is the QR's content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePaymentResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
+    pub reference: String,
+}
+
+/// `State` of a payment: `CREATED` until the customer acts; every other
+/// state is final. `AUTHORIZED` stays `AUTHORIZED` through captures,
+/// refunds and a cancel after authorisation (the `aggregate` tells those).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    Created,
+    Aborted,
+    Expired,
+    Authorized,
+    Terminated,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Created => "CREATED",
+            State::Aborted => "ABORTED",
+            State::Expired => "EXPIRED",
+            State::Authorized => "AUTHORIZED",
+            State::Terminated => "TERMINATED",
+        }
+    }
+}
+
+/// `Aggregate`: what has been authorised, cancelled, captured and refunded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Aggregate {
+    pub authorized_amount: Amount,
+    pub cancelled_amount: Amount,
+    pub captured_amount: Amount,
+    pub refunded_amount: Amount,
+}
+
+/// `ProfileResponse`: `sub` only when a profile `scope` was asked (never here).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+}
+
+/// `GetPaymentResponse`, the answer of `GET /epayment/v1/payments/{reference}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetPaymentResponse {
+    pub aggregate: Aggregate,
+    /// The amount asked for when the payment was created.
+    pub amount: Amount,
+    pub state: State,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<PaymentMethod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
+    /// Vipps MobilePay's own reference: the transaction id on the receipt.
+    #[serde(default)]
+    pub psp_reference: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
+    pub reference: String,
+}
+
+/// `CaptureModificationRequest` / `RefundModificationRequest`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModificationRequest {
+    pub modification_amount: Amount,
+}
+
+/// `ModificationResponse`: the payment after a capture, cancel or refund.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModificationResponse {
+    pub amount: Amount,
+    pub state: State,
+    pub aggregate: Aggregate,
+    #[serde(default)]
+    pub psp_reference: String,
+    pub reference: String,
+}
+
+/// `Problem` (RFC 7807, `application/problem+json`): every error answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    #[serde(default)]
+    pub trace_id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_details: Vec<ExtraDetail>,
+}
+
+/// One field a `Problem` is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraDetail {
+    pub name: String,
+    pub reason: String,
+}
+
+/// The answer of `POST /accesstoken/get`. `expires_in` is seconds, sent as a
+/// string ("3599") by Vipps MobilePay; a number is accepted too.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessToken {
+    pub token_type: String,
+    #[serde(with = "seconds")]
+    pub expires_in: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ext_expires_in: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    pub access_token: String,
+}
+
+mod seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(value)
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Number(u64),
+        String(String),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        match Text::deserialize(d)? {
+            Text::Number(n) => Ok(n),
+            Text::String(s) => s.trim().parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The client.
+// ---------------------------------------------------------------------------
+
+/// The Vipps MobilePay ePayment provider. Cheap to share: the access token is
+/// kept for every payment and query made through it.
+pub struct Epayment {
+    config: Arc<EpaymentConfig>,
+    token: Arc<Mutex<Option<Token>>>,
+}
+
+#[derive(Clone)]
+struct Token {
+    bearer: String,
+    until: Instant,
+}
+
+impl Epayment {
+    pub fn new(config: EpaymentConfig) -> Epayment {
+        Epayment {
+            config: Arc::new(config),
+            token: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Runs `work` with a fresh HTTP client on a thread of its own: the
+    /// blocking client must never be created or dropped in async context,
+    /// whoever calls.
+    fn blocking<T: Send>(
+        &self,
+        work: impl FnOnce(&Api) -> Result<T, Failure> + Send,
+    ) -> Result<T, ProviderError> {
+        let config = Arc::clone(&self.config);
+        let token = Arc::clone(&self.token);
+        thread::scope(|s| {
+            s.spawn(move || Api::new(config, token).and_then(|api| work(&api)))
+                .join()
+                .unwrap_or_else(|_| Err(Failure::Garbled("the Vipps worker thread failed".into())))
+        })
+        .map_err(Failure::into_error)
+    }
+
+    fn query_deadline(&self) -> Instant {
+        Instant::now() + Duration::from_millis(self.config.timeout_ms).clamp(GRACE, REQUEST_LIMIT)
+    }
+}
+
+/// Why a call did not give an answer to act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Failure {
+    /// No answer, or a server error: worth trying again.
+    Unreachable(String),
+    /// Vipps MobilePay refused the request (a 4xx `Problem`).
+    Refused(String),
+    /// An answer the protocol does not allow.
+    Garbled(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Unreachable(d) | Failure::Refused(d) | Failure::Garbled(d) => f.write_str(d),
+        }
+    }
+}
+
+impl Failure {
+    fn into_error(self) -> ProviderError {
+        match self {
+            Failure::Unreachable(detail) => ProviderError::Unreachable {
+                provider: NAME,
+                detail,
+            },
+            Failure::Refused(detail) | Failure::Garbled(detail) => ProviderError::Protocol {
+                provider: NAME,
+                detail,
+            },
+        }
+    }
+}
+
+/// Tries `call` again while it fails for want of an answer, until `until`
+/// (or until `stop` is set).
+fn retrying<T>(
+    until: Instant,
+    stop: Option<&AtomicBool>,
+    pause: Duration,
+    mut call: impl FnMut() -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    loop {
+        match call() {
+            Err(Failure::Unreachable(detail)) => {
+                let stopped = stop.is_some_and(|s| s.load(Ordering::SeqCst));
+                if stopped || Instant::now() + pause >= until {
+                    return Err(Failure::Unreachable(detail));
+                }
+                thread::sleep(pause);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// An idempotency key for `operation` on `reference` (at most 50 characters).
+fn idempotency_key(reference: &str, operation: &str) -> String {
+    let room = 50usize.saturating_sub(operation.len() + 1);
+    let head: String = reference.chars().take(room).collect();
+    format!("{head}-{operation}")
+}
+
+/// One thread's connection to the API (a blocking client lives on the thread
+/// that made it).
+struct Api {
+    http: Client,
+    config: Arc<EpaymentConfig>,
+    token: Arc<Mutex<Option<Token>>>,
+}
+
+impl Api {
+    fn new(config: Arc<EpaymentConfig>, token: Arc<Mutex<Option<Token>>>) -> Result<Api, Failure> {
+        let http = Client::builder()
+            .user_agent(format!("{SYSTEM_NAME}/{VERSION}"))
+            .build()
+            .map_err(|e| Failure::Garbled(format!("cannot make an HTTP client: {e}")))?;
+        Ok(Api {
+            http,
+            config,
+            token,
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.base_url.trim_end_matches('/'))
+    }
+
+    fn time_left(until: Instant) -> Result<Duration, Failure> {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            Err(Failure::Unreachable("out of time waiting for Vipps".into()))
+        } else {
+            Ok(left.min(REQUEST_LIMIT))
+        }
+    }
+
+    fn forget_token(&self) {
+        if let Ok(mut t) = self.token.lock() {
+            *t = None;
+        }
+    }
+
+    /// The access token: the cached one while it is valid, else a new one
+    /// from `POST /accesstoken/get` (a POST without a body, as documented).
+    fn bearer(&self, until: Instant) -> Result<String, Failure> {
+        let now = Instant::now();
+        if let Ok(t) = self.token.lock()
+            && let Some(t) = t.as_ref()
+            && t.until > now
+        {
+            return Ok(t.bearer.clone());
+        }
+        let c = &self.config;
+        let response = self
+            .http
+            .post(self.url("/accesstoken/get"))
+            .timeout(Self::time_left(until)?)
+            .header("client_id", &c.client_id)
+            .header("client_secret", &c.client_secret)
+            .header("Ocp-Apim-Subscription-Key", &c.subscription_key)
+            .header("Merchant-Serial-Number", &c.merchant_serial_number)
+            .header("Vipps-System-Name", SYSTEM_NAME)
+            .header("Vipps-System-Version", VERSION)
+            .header("Vipps-System-Plugin-Name", PLUGIN_NAME)
+            .header("Vipps-System-Plugin-Version", VERSION)
+            .header(reqwest::header::CONTENT_LENGTH, "0")
+            .send()
+            .map_err(|e| Failure::Unreachable(format!("access token: {e}")))?;
+        let status = response.status();
+        let text = response
+            .text()
+            .map_err(|e| Failure::Unreachable(format!("access token: {e}")))?;
+        if status.is_server_error() || status.as_u16() == 429 {
+            return Err(Failure::Unreachable(format!("access token: HTTP {status}")));
+        }
+        if !status.is_success() {
+            return Err(Failure::Refused(format!(
+                "Vipps refused the API keys (HTTP {status}): {}",
+                problem_text(&text)
+            )));
+        }
+        let token: AccessToken = serde_json::from_str(&text)
+            .map_err(|e| Failure::Garbled(format!("access token answer: {e}")))?;
+        // Renew a minute early, so a token never expires between two calls.
+        let life = Duration::from_secs(token.expires_in);
+        let margin = Duration::from_secs(60).min(life / 2);
+        let fresh = Token {
+            bearer: token.access_token,
+            until: now + life - margin,
+        };
+        if let Ok(mut t) = self.token.lock() {
+            *t = Some(fresh.clone());
+        }
+        Ok(fresh.bearer)
+    }
+
+    /// One API call; `Ok(None)` is 404 (no such payment).
+    fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        idempotency_key: Option<&str>,
+        body: Option<String>,
+        until: Instant,
+    ) -> Result<Option<T>, Failure> {
+        let bearer = self.bearer(until)?;
+        let c = &self.config;
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .timeout(Self::time_left(until)?)
+            .bearer_auth(bearer)
+            .header("Ocp-Apim-Subscription-Key", &c.subscription_key)
+            .header("Merchant-Serial-Number", &c.merchant_serial_number)
+            .header("Vipps-System-Name", SYSTEM_NAME)
+            .header("Vipps-System-Version", VERSION)
+            .header("Vipps-System-Plugin-Name", PLUGIN_NAME)
+            .header("Vipps-System-Plugin-Version", VERSION);
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let response = request
+            .send()
+            .map_err(|e| Failure::Unreachable(format!("{path}: {e}")))?;
+        let status = response.status();
+        let text = response
+            .text()
+            .map_err(|e| Failure::Unreachable(format!("{path}: {e}")))?;
+        match status.as_u16() {
+            200..=299 => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| Failure::Garbled(format!("{path}: unexpected answer: {e}"))),
+            404 => Ok(None),
+            401 => {
+                // The token expired or was revoked early: fetch a new one next time.
+                self.forget_token();
+                Err(Failure::Unreachable(format!(
+                    "{path}: the access token was refused"
+                )))
+            }
+            408 | 429 | 500..=599 => Err(Failure::Unreachable(format!(
+                "{path}: HTTP {status}: {}",
+                problem_text(&text)
+            ))),
+            _ => Err(Failure::Refused(format!(
+                "Vipps refused {path} (HTTP {status}): {}",
+                problem_text(&text)
+            ))),
+        }
+    }
+
+    fn create(
+        &self,
+        body: &CreatePaymentRequest,
+        until: Instant,
+    ) -> Result<CreatePaymentResponse, Failure> {
+        let text = serde_json::to_string(body).map_err(|e| Failure::Garbled(e.to_string()))?;
+        self.call(
+            Method::POST,
+            "/epayment/v1/payments",
+            Some(&body.reference),
+            Some(text),
+            until,
+        )?
+        .ok_or_else(|| Failure::Refused("Vipps answered 404 to a new payment".into()))
+    }
+
+    fn get(&self, reference: &str, until: Instant) -> Result<Option<GetPaymentResponse>, Failure> {
+        self.call(
+            Method::GET,
+            &format!("/epayment/v1/payments/{reference}"),
+            None,
+            None,
+            until,
+        )
+    }
+
+    fn modify(
+        &self,
+        reference: &str,
+        operation: &str,
+        key: &str,
+        amount: Option<i64>,
+        until: Instant,
+    ) -> Result<ModificationResponse, Failure> {
+        let body = match amount {
+            Some(ore) => Some(
+                serde_json::to_string(&ModificationRequest {
+                    modification_amount: Amount::nok(ore),
+                })
+                .map_err(|e| Failure::Garbled(e.to_string()))?,
+            ),
+            None => None,
+        };
+        self.call(
+            Method::POST,
+            &format!("/epayment/v1/payments/{reference}/{operation}"),
+            Some(key),
+            body,
+            until,
+        )?
+        .ok_or_else(|| Failure::Refused(format!("Vipps does not know payment {reference}")))
+    }
+
+    fn capture(
+        &self,
+        reference: &str,
+        ore: i64,
+        until: Instant,
+    ) -> Result<ModificationResponse, Failure> {
+        let key = idempotency_key(reference, "capture");
+        self.modify(reference, "capture", &key, Some(ore), until)
+    }
+
+    fn cancel(&self, reference: &str, until: Instant) -> Result<ModificationResponse, Failure> {
+        let key = idempotency_key(reference, "cancel");
+        self.modify(reference, "cancel", &key, None, until)
+    }
+
+    fn refund(
+        &self,
+        reference: &str,
+        key: &str,
+        ore: i64,
+        until: Instant,
+    ) -> Result<ModificationResponse, Failure> {
+        self.modify(reference, "refund", key, Some(ore), until)
+    }
+}
+
+/// The human part of a `Problem` answer (or the start of whatever came).
+fn problem_text(text: &str) -> String {
+    match serde_json::from_str::<Problem>(text) {
+        Ok(p) => match p.detail {
+            Some(d) if !d.is_empty() => format!("{}: {d}", p.title),
+            _ => p.title,
+        },
+        Err(_) => text.chars().take(200).collect(),
+    }
+}
+
+fn transaction_id(psp_reference: &str, reference: &str) -> String {
+    if psp_reference.is_empty() {
+        reference.to_string()
+    } else {
+        psp_reference.to_string()
+    }
+}
+
+/// Sleeps until `until` in short naps, waking early when `stop` is set.
+fn nap(until: Instant, stop: &AtomicBool) {
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() || stop.load(Ordering::SeqCst) {
+            return;
+        }
+        thread::sleep(left.min(Duration::from_millis(10)));
+    }
+}
+
+/// One running payment, on its worker thread.
+struct Payment<'a> {
+    api: Api,
+    config: &'a EpaymentConfig,
+    reference: String,
+    ore: i64,
+    tx: &'a Sender<PaymentUpdate>,
+    stop: &'a AtomicBool,
+    deadline: Instant,
+    grace: Duration,
+    pause: Duration,
+}
+
+impl Payment<'_> {
+    fn say(&self, update: PaymentUpdate) {
+        let _ = self.tx.send(update);
+    }
+
+    fn run(&self, description: &str) -> PaymentUpdate {
+        let body = CreatePaymentRequest::at_the_till(self.ore, &self.reference, description);
+        let created = retrying(self.deadline, Some(self.stop), self.pause, || {
+            self.api.create(&body, self.deadline)
+        });
+        match created {
+            Ok(c) => match c.redirect_url {
+                Some(url) => self.say(PaymentUpdate::ShowQr(url)),
+                None => {
+                    return self.end_with_cancel(PaymentUpdate::Declined {
+                        reason: "Vipps sent no QR code for the payment".into(),
+                    });
+                }
+            },
+            Err(Failure::Unreachable(_)) => return self.give_up(),
+            Err(e) => {
+                return PaymentUpdate::Declined {
+                    reason: e.to_string(),
+                };
+            }
+        }
+        self.say(PaymentUpdate::Progress(Step::WaitingForCustomer));
+        let poll = Duration::from_millis(self.config.poll_ms.max(1));
+        loop {
+            nap((Instant::now() + poll).min(self.deadline), self.stop);
+            if self.stop.load(Ordering::SeqCst) || Instant::now() >= self.deadline {
+                return self.give_up();
+            }
+            match self.api.get(&self.reference, self.deadline) {
+                Ok(Some(p)) => match p.state {
+                    State::Created => {}
+                    State::Authorized => return self.capture(&p),
+                    State::Aborted => {
+                        return PaymentUpdate::Declined {
+                            reason: "the customer declined the payment in the app".into(),
+                        };
+                    }
+                    State::Expired => {
+                        return PaymentUpdate::Declined {
+                            reason: "the payment request expired".into(),
+                        };
+                    }
+                    State::Terminated => return PaymentUpdate::Cancelled,
+                },
+                // Not visible yet, or no answer: ask again until the time is up.
+                Ok(None) | Err(Failure::Unreachable(_)) => {}
+                Err(e) => {
+                    return self.end_with_cancel(PaymentUpdate::Declined {
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Cancelled by the till or out of time: cancel at Vipps, then say which.
+    fn give_up(&self) -> PaymentUpdate {
+        let last = if self.stop.load(Ordering::SeqCst) {
+            PaymentUpdate::Cancelled
+        } else {
+            PaymentUpdate::TimedOut
+        };
+        self.end_with_cancel(last)
+    }
+
+    /// Cancels the payment (best effort: nothing was captured, so a failed
+    /// cancel leaves at most a reservation that expires) and ends with `last`.
+    fn end_with_cancel(&self, last: PaymentUpdate) -> PaymentUpdate {
+        let until = Instant::now() + self.grace;
+        let _ = retrying(until, None, self.pause, || {
+            self.api.cancel(&self.reference, until)
+        });
+        last
+    }
+
+    /// `AUTHORIZED`: capture exactly what was asked, then report what Vipps
+    /// says was captured.
+    fn capture(&self, p: &GetPaymentResponse) -> PaymentUpdate {
+        self.say(PaymentUpdate::Progress(Step::Capturing));
+        let authorized = p.aggregate.authorized_amount.value;
+        if authorized != self.ore {
+            // Never capture a wrong amount: the till reverses this one.
+            return PaymentUpdate::Approved {
+                transaction_id: transaction_id(&p.psp_reference, &self.reference),
+                amount: Money::from_ore(authorized),
+            };
+        }
+        let until = self.deadline.max(Instant::now()) + self.grace;
+        match retrying(until, None, self.pause, || {
+            self.api.capture(&self.reference, authorized, until)
+        }) {
+            Ok(m) => PaymentUpdate::Approved {
+                transaction_id: transaction_id(&m.psp_reference, &self.reference),
+                amount: m.aggregate.captured_amount.money(),
+            },
+            Err(Failure::Unreachable(_)) => self.end_with_cancel(PaymentUpdate::TimedOut),
+            Err(e) => self.end_with_cancel(PaymentUpdate::Declined {
+                reason: format!("the capture failed: {e}"),
+            }),
+        }
+    }
+}
+
+impl Provider for Epayment {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn start(&self, amount: Money, reference: &str, description: &str) -> Running {
+        let (tx, rx) = mpsc::channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&cancel);
+        let config = Arc::clone(&self.config);
+        let token = Arc::clone(&self.token);
+        let reference = reference.to_string();
+        let description = description.to_string();
+        thread::spawn(move || {
+            let _ = tx.send(PaymentUpdate::Progress(Step::Connecting));
+            let last = match (Api::new(Arc::clone(&config), token), ore(amount)) {
+                (Err(e), _) => PaymentUpdate::Declined {
+                    reason: e.to_string(),
+                },
+                (Ok(_), None) | (Ok(_), Some(..=0)) => PaymentUpdate::Declined {
+                    reason: format!("{amount} NOK cannot be paid with Vipps"),
+                },
+                (Ok(api), Some(ore)) => {
+                    let timeout = Duration::from_millis(config.timeout_ms);
+                    let payment = Payment {
+                        api,
+                        config: &config,
+                        reference,
+                        ore,
+                        tx: &tx,
+                        stop: &stop,
+                        deadline: Instant::now() + timeout,
+                        grace: GRACE.min(timeout),
+                        pause: Duration::from_millis(config.poll_ms.clamp(1, 250)),
+                    };
+                    payment.run(&description)
+                }
+            };
+            let _ = tx.send(last);
+        });
+        Running {
+            updates: rx,
+            cancel,
+        }
+    }
+
+    /// `GET` the payment. `AUTHORIZED` and not yet captured means the till
+    /// crashed between the approval and the capture: capture it now, so
+    /// "approved" always means the money is taken.
+    fn status(&self, reference: &str) -> Result<ProviderStatus, ProviderError> {
+        let until = self.query_deadline();
+        let pause = Duration::from_millis(self.config.poll_ms.clamp(1, 250));
+        self.blocking(|api| {
+            let Some(p) = retrying(until, None, pause, || api.get(reference, until))? else {
+                return Ok(ProviderStatus::Unknown);
+            };
+            let a = &p.aggregate;
+            Ok(match p.state {
+                State::Created => ProviderStatus::Pending,
+                State::Aborted | State::Expired | State::Terminated => ProviderStatus::Failed,
+                State::Authorized if a.captured_amount.value > 0 => {
+                    if a.refunded_amount.value >= a.captured_amount.value {
+                        ProviderStatus::Failed
+                    } else {
+                        ProviderStatus::Approved {
+                            transaction_id: transaction_id(&p.psp_reference, reference),
+                            amount: a.captured_amount.money(),
+                        }
+                    }
+                }
+                State::Authorized if a.cancelled_amount.value > 0 => ProviderStatus::Failed,
+                State::Authorized => {
+                    let ore = a.authorized_amount.value;
+                    let m = retrying(until, None, pause, || api.capture(reference, ore, until))?;
+                    ProviderStatus::Approved {
+                        transaction_id: transaction_id(&m.psp_reference, reference),
+                        amount: m.aggregate.captured_amount.money(),
+                    }
+                }
+            })
+        })
+    }
+
+    /// Undoes the payment in full: cancel while nothing is captured (it
+    /// releases the reservation), refund whatever is captured.
+    fn reverse(&self, reference: &str, _amount: Money) -> Result<(), ProviderError> {
+        let until = self.query_deadline();
+        let pause = Duration::from_millis(self.config.poll_ms.clamp(1, 250));
+        self.blocking(|api| {
+            let Some(p) = retrying(until, None, pause, || api.get(reference, until))? else {
+                return Ok(());
+            };
+            let a = &p.aggregate;
+            match p.state {
+                State::Aborted | State::Expired | State::Terminated => Ok(()),
+                State::Created => {
+                    retrying(until, None, pause, || api.cancel(reference, until)).map(drop)
+                }
+                State::Authorized => {
+                    let captured = a.captured_amount.value - a.refunded_amount.value;
+                    if captured > 0 {
+                        let key = idempotency_key(reference, "reverse");
+                        retrying(until, None, pause, || {
+                            api.refund(reference, &key, captured, until)
+                        })?;
+                    }
+                    let open = a.authorized_amount.value
+                        - a.captured_amount.value
+                        - a.cancelled_amount.value;
+                    if open > 0 {
+                        retrying(until, None, pause, || api.cancel(reference, until))?;
+                    }
+                    Ok(())
+                }
+            }
+        })
+    }
+
+    /// `POST …/refund` of `amount` (a return). Each call is a new refund; its
+    /// retries share one idempotency key.
+    fn refund(&self, reference: &str, amount: Money) -> Result<(), ProviderError> {
+        let Some(value) = ore(amount).filter(|v| *v > 0) else {
+            return Err(Failure::Refused(format!("{amount} NOK cannot be refunded")).into_error());
+        };
+        let until = self.query_deadline();
+        let pause = Duration::from_millis(self.config.poll_ms.clamp(1, 250));
+        let nonce = uuid::Uuid::now_v7().simple().to_string();
+        let key = idempotency_key(reference, &format!("rf{}", &nonce[nonce.len() - 12..]));
+        self.blocking(|api| {
+            retrying(until, None, pause, || {
+                api.refund(reference, &key, value, until)
+            })
+            .map(drop)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_create_body_has_the_documented_field_names() {
+        let body = serde_json::to_value(CreatePaymentRequest::at_the_till(
+            6547,
+            "0190f0c2a1b27c3d8e9f00112233aabb",
+            "Kafe 1: 2 varer",
+        ))
+        .unwrap();
+        assert_eq!(
+            body,
+            json!({
+                "amount": {"currency": "NOK", "value": 6547},
+                "paymentMethod": {"type": "WALLET"},
+                "customerInteraction": "CUSTOMER_PRESENT",
+                "reference": "0190f0c2a1b27c3d8e9f00112233aabb",
+                "userFlow": "QR",
+                "qrFormat": {"format": "TEXT/TARGETURL"},
+                "paymentDescription": "Kafe 1: 2 varer"
+            })
+        );
+        let short = CreatePaymentRequest::at_the_till(100, "ref-12345678", "x");
+        assert_eq!(
+            short.payment_description.as_deref(),
+            Some("kasse ref-12345678")
+        );
+    }
+
+    #[test]
+    fn modification_and_answers_read_as_documented() {
+        let capture = serde_json::to_value(ModificationRequest {
+            modification_amount: Amount::nok(1000),
+        })
+        .unwrap();
+        assert_eq!(
+            capture,
+            json!({"modificationAmount": {"currency": "NOK", "value": 1000}})
+        );
+        // The cancel-after-authorisation example of the API guide.
+        let m: ModificationResponse = serde_json::from_value(json!({
+            "amount": {"currency": "NOK", "value": 49900},
+            "state": "AUTHORIZED",
+            "aggregate": {
+                "authorizedAmount": {"currency": "NOK", "value": 49900},
+                "cancelledAmount": {"currency": "NOK", "value": 49900},
+                "capturedAmount": {"currency": "NOK", "value": 0},
+                "refundedAmount": {"currency": "NOK", "value": 0}
+            },
+            "pspReference": "37c34d8c-2649-448e-864b-060d5d93e4c4",
+            "reference": "acme-shop-123-order123abc"
+        }))
+        .unwrap();
+        assert_eq!(m.state, State::Authorized);
+        assert_eq!(m.aggregate.cancelled_amount.money(), Money::from_ore(49900));
+        // Vipps sends expires_in as a string.
+        let t: AccessToken = serde_json::from_value(json!({
+            "token_type": "Bearer", "expires_in": "86398", "ext_expires_in": "0",
+            "expires_on": "1495271273", "not_before": "1495184574",
+            "resource": "00000002-0000-0000-c000-000000000000", "access_token": "eyJ0eXAi"
+        }))
+        .unwrap();
+        assert_eq!(t.expires_in, 86398);
+    }
+
+    #[test]
+    fn ore_is_exact_and_keys_fit() {
+        assert_eq!(ore(Money::from_ore(6547)), Some(6547));
+        assert_eq!(ore("65.47".parse().unwrap()), Some(6547));
+        assert_eq!(ore(Money::ZERO), Some(0));
+        let reference = "0190f0c2a1b27c3d8e9f00112233aabb";
+        assert_eq!(
+            idempotency_key(reference, "capture"),
+            format!("{reference}-capture")
+        );
+        assert!(idempotency_key(&"x".repeat(50), "capture").len() <= 50);
+    }
+}
