@@ -318,9 +318,10 @@ struct RawBarcode {
     port: Option<String>,
 }
 
+/// `[payment]` as written (config.toml, or a replay scenario's table).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawPayment {
+pub(crate) struct RawPayment {
     delay_ms: Option<u64>,
     decline_permille: Option<Spanned<u32>>,
     timeout_ms: Option<u64>,
@@ -355,6 +356,30 @@ struct RawEpayment {
 struct RawPrinter {
     target: Spanned<String>,
     baud: Option<u32>,
+}
+
+/// `[payment]`, checked; the simulators' defaults when it is missing.
+pub(crate) fn payment(
+    src: &Source,
+    dir: &Path,
+    p: Option<RawPayment>,
+) -> Result<PaymentConfig, InputError> {
+    let decline = p.as_ref().and_then(|p| p.decline_permille.clone());
+    if let Some(d) = &decline
+        && *d.get_ref() > 1000
+    {
+        return Err(src.error(d.span(), "decline_permille", "per mille: 0 to 1000"));
+    }
+    let mut payment = PaymentConfig {
+        delay_ms: p.as_ref().and_then(|p| p.delay_ms).unwrap_or(1500),
+        decline_permille: decline.map_or(0, Spanned::into_inner),
+        timeout_ms: p.as_ref().and_then(|p| p.timeout_ms).unwrap_or(60_000),
+        ..PaymentConfig::default()
+    };
+    if let Some(p) = p {
+        payment_providers(src, dir, p, &mut payment)?;
+    }
+    Ok(payment)
 }
 
 /// `[payment] card`, `vipps`, `emulators` and the providers' tables.
@@ -602,25 +627,7 @@ impl Config {
                 .unwrap_or(30),
             port: raw.barcode.and_then(|b| b.port),
         };
-        let payment = {
-            let p = raw.payment;
-            let decline = p.as_ref().and_then(|p| p.decline_permille.clone());
-            if let Some(d) = &decline
-                && *d.get_ref() > 1000
-            {
-                return Err(src.error(d.span(), "decline_permille", "per mille: 0 to 1000"));
-            }
-            let mut payment = PaymentConfig {
-                delay_ms: p.as_ref().and_then(|p| p.delay_ms).unwrap_or(1500),
-                decline_permille: decline.map_or(0, Spanned::into_inner),
-                timeout_ms: p.as_ref().and_then(|p| p.timeout_ms).unwrap_or(60_000),
-                ..PaymentConfig::default()
-            };
-            if let Some(p) = p {
-                payment_providers(&src, dir, p, &mut payment)?;
-            }
-            payment
-        };
+        let payment = payment(&src, dir, raw.payment)?;
         let ledger = match raw.ledger {
             Some(l) => {
                 let url = l.url.get_ref();

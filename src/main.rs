@@ -390,7 +390,7 @@ fn main() -> ExitCode {
                     eprintln!("{e}");
                     ExitCode::from(2)
                 }
-                Err(ReplayError::Till(e)) => {
+                Err(e @ (ReplayError::Till(_) | ReplayError::Providers(_))) => {
                     eprintln!("kasse replay: {e}");
                     ExitCode::from(1)
                 }

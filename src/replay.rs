@@ -67,6 +67,9 @@ pub struct Scenario {
     pub mode: Mode,
     pub now: DateTime<FixedOffset>,
     pub offline: bool,
+    /// `[payment]`: card and Vipps go through these providers
+    /// (spec/payments.md, "Replay"); None pays as a simulated approval.
+    pub payment: Option<crate::config::PaymentConfig>,
     pub steps: Vec<Step>,
 }
 
@@ -79,6 +82,7 @@ struct RawScenario {
     now: Spanned<Value>,
     #[serde(default)]
     offline: bool,
+    payment: Option<crate::config::RawPayment>,
     #[serde(default)]
     step: Vec<RawStep>,
 }
@@ -149,6 +153,10 @@ impl Scenario {
             mode,
             now,
             offline: raw.offline,
+            payment: match raw.payment {
+                Some(p) => Some(crate::config::payment(&src, dir, Some(p))?),
+                None => None,
+            },
             steps,
         })
     }
@@ -362,6 +370,9 @@ pub enum ReplayError {
     /// The till itself failed (disk full, database trouble): exit 1.
     #[error(transparent)]
     Till(#[from] TillError),
+    /// The scenario's payment providers could not be started: exit 1.
+    #[error("payment providers: {0}")]
+    Providers(String),
 }
 
 impl From<crate::store::StoreError> for ReplayError {
@@ -412,6 +423,18 @@ pub fn run_file(scenario_path: &Path, opts: &ReplayOptions<'_>) -> Result<Json, 
     run(&scenario, store)
 }
 
+/// The scenario's `[payment]` providers, if it names any.
+fn providers(scenario: &Scenario) -> Result<Option<crate::wiring::Providers>, ReplayError> {
+    scenario
+        .payment
+        .as_ref()
+        .map(|p| {
+            crate::wiring::Providers::from_payment(p)
+                .map_err(|e| ReplayError::Providers(format!("{e:#}")))
+        })
+        .transpose()
+}
+
 /// Runs a parsed scenario on a seeded store.
 pub fn run(scenario: &Scenario, store: Store) -> Result<Json, ReplayError> {
     // Replay runs as an online till with a current cache unless `offline = true`.
@@ -423,6 +446,16 @@ pub fn run(scenario: &Scenario, store: Store) -> Result<Json, ReplayError> {
     // A data file that lists no keys trusts the demo key (spec/replay.md).
     if till.trusted_key_count() == 0 {
         till.set_trusted_keys(&[crate::domain::appcode::DEMO_PUBLIC_KEY.to_string()])?;
+    }
+    let providers = providers(scenario)?;
+    // Payments a killed run left open are resolved first (spec/payments.md).
+    let mut recovered = Vec::new();
+    if let Some(p) = &providers {
+        for r in crate::wiring::recover(&mut till, p)
+            .map_err(|e| ReplayError::Providers(format!("{e:#}")))?
+        {
+            recovered.push(json!(r.to_string()));
+        }
     }
     let mut now = scenario.now;
     let mut events = Vec::with_capacity(scenario.steps.len());
@@ -447,15 +480,19 @@ pub fn run(scenario: &Scenario, store: Store) -> Result<Json, ReplayError> {
                 tender,
                 cash_given,
                 declined,
-            } => {
-                let req = PayRequest {
-                    tender: *tender,
-                    cash_given: *cash_given,
-                    approved: !declined,
-                    reference: None,
-                };
-                till.pay(req, now)?
-            }
+            } => match providers.as_ref().and_then(|p| p.for_tender(*tender)) {
+                // Through the scenario's provider, as the kiosk pays.
+                Some(provider) => pay_through(&mut till, provider.as_ref(), *tender, now)?,
+                None => {
+                    let req = PayRequest {
+                        tender: *tender,
+                        cash_given: *cash_given,
+                        approved: !declined,
+                        reference: None,
+                    };
+                    till.pay(req, now)?
+                }
+            },
             Step::Void(line) => till.void(*line, now)?,
             Step::Cancel => till.cancel(now)?,
             Step::Advance(d) => {
@@ -469,11 +506,48 @@ pub fn run(scenario: &Scenario, store: Store) -> Result<Json, ReplayError> {
         describe(&mut event, outcome, &mut receipts);
         events.push(Json::Object(event));
     }
-    Ok(json!({
+    let mut doc = json!({
         "scenario": scenario.name,
         "events": events,
         "receipts": receipts,
-    }))
+    });
+    if !recovered.is_empty()
+        && let Some(o) = doc.as_object_mut()
+    {
+        o.insert("recovered".into(), Json::Array(recovered));
+    }
+    Ok(doc)
+}
+
+/// A `pay` step through a real provider: the till writes the intent and
+/// freezes the sale, the provider is asked and waited for (confirmed by
+/// reference when it goes silent), and its answer ends the tender.
+fn pay_through(
+    till: &mut Till,
+    provider: &dyn crate::payments::Provider,
+    tender: crate::domain::TenderKind,
+    now: DateTime<FixedOffset>,
+) -> Result<Outcome, ReplayError> {
+    let outcome = till.begin_payment(tender, None, provider.name(), now)?;
+    let Outcome::Tendering { intent, amount, .. } = outcome else {
+        return Ok(outcome);
+    };
+    let limit = std::time::Duration::from_secs(120);
+    let answer =
+        match crate::payments::settle::settle(provider, amount, &intent, "kasse replay", limit) {
+            Ok(answer) => answer,
+            // Nothing is known: the intent stays open for the next run's recovery.
+            Err(e) => return Err(ReplayError::Providers(e.to_string())),
+        };
+    let outcome = till.payment_answer(&intent, answer, now)?;
+    if let Outcome::AmountMismatch {
+        intent, approved, ..
+    } = &outcome
+        && provider.reverse(intent, *approved).is_ok()
+    {
+        till.payment_reversed(intent, now)?;
+    }
+    Ok(outcome)
 }
 
 /// The event fields of one outcome (ARCHITECTURE.md lists them).
