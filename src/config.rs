@@ -89,6 +89,39 @@ pub fn verify_pin(hash: &str, pin: &str) -> bool {
     })
 }
 
+/// A PIN hash the till accepts: Argon2id with at least the argon2 crate's
+/// default cost (memory, passes, lanes), so a leaked config does not make
+/// four-digit PINs cheap to guess.
+fn pin_hash_strong(hash: &str) -> Result<(), String> {
+    let make = "make one with `kasse staff hash-pin`";
+    let parsed = argon2::password_hash::PasswordHash::new(hash)
+        .map_err(|_| format!("not a PIN hash: {make}"))?;
+    if parsed.algorithm.as_str() != "argon2id" {
+        return Err(format!(
+            "`{}` is not allowed: PIN hashes are Argon2id ({make})",
+            parsed.algorithm
+        ));
+    }
+    let params = argon2::Params::try_from(&parsed)
+        .map_err(|e| format!("unreadable Argon2 parameters ({e}): {make}"))?;
+    let least = argon2::Params::default();
+    if params.m_cost() < least.m_cost()
+        || params.t_cost() < least.t_cost()
+        || params.p_cost() < least.p_cost()
+    {
+        return Err(format!(
+            "too cheap (m={}, t={}, p={}; at least m={}, t={}, p={}): {make}",
+            params.m_cost(),
+            params.t_cost(),
+            params.p_cost(),
+            least.m_cost(),
+            least.t_cost(),
+            least.p_cost()
+        ));
+    }
+    Ok(())
+}
+
 /// `[kiosk]`: the screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KioskConfig {
@@ -736,12 +769,8 @@ impl Config {
         };
         let mut staff = Vec::with_capacity(raw.staff.len());
         for s in raw.staff {
-            if argon2::password_hash::PasswordHash::new(s.pin_hash.get_ref()).is_err() {
-                return Err(src.error(
-                    s.pin_hash.span(),
-                    "pin_hash",
-                    "not a PIN hash: make one with `kasse staff hash-pin`",
-                ));
+            if let Err(why) = pin_hash_strong(s.pin_hash.get_ref()) {
+                return Err(src.error(s.pin_hash.span(), "pin_hash", why));
             }
             staff.push(StaffMember {
                 id: s.id,

@@ -127,6 +127,19 @@ impl Kiosk {
         });
     }
 
+    /// Types `pin` and OK on the staff screen, then delivers the check the
+    /// kiosk runs off the UI thread.
+    fn pin(&mut self, pin: &str) {
+        for d in pin.chars() {
+            self.click(&d.to_string());
+        }
+        self.click("OK");
+        let staff = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml"))
+            .unwrap()
+            .staff;
+        self.send(Message::PinChecked(kasse::ui::pin_owner(&staff, pin)));
+    }
+
     fn sales(&self) -> usize {
         self.app
             .till()
@@ -291,15 +304,9 @@ fn idle_prompt_waits_then_cancels_and_journals() {
 fn cashier_logs_in_by_pin_and_takes_cash_with_change() {
     let mut k = kiosk(Mode::Cashier);
     assert_eq!(k.app.screen.name(), "staff");
-    for d in ["9", "9", "9", "9"] {
-        k.click(d);
-    }
-    k.click("OK");
+    k.pin("9999");
     assert!(k.shows("✕  Feil PIN"));
-    for d in ["1", "2", "3", "4"] {
-        k.click(d);
-    }
-    k.click("OK");
+    k.pin("1234");
     assert_eq!(k.app.screen.name(), "register");
     assert_eq!(k.app.till().operator(), Some("kari"));
     k.click("English");
@@ -364,6 +371,7 @@ fn a_member_attached_by_staff_is_asked_about_bonus_before_paying() {
     // Help → attendant PIN → attach Ola by number → back to the cart.
     k.send(Message::Do(Action::Help));
     k.send(Message::Do(Action::Pin("2580".into())));
+    k.send(Message::PinChecked(Some("ola".into())));
     k.send(Message::Do(Action::AttachMember("M-100001".into())));
     k.send(Message::Do(Action::CloseOverlay));
     assert_eq!(k.app.till().sale().member.as_deref(), Some("M-100001"));
@@ -532,4 +540,38 @@ fn a_payment_that_times_out_is_confirmed_with_the_provider_before_anything_else(
         }),
     ));
     assert_eq!(k.sales(), 1, "a second answer changes nothing");
+}
+
+#[test]
+fn wrong_pins_are_journaled_and_after_five_each_try_waits() {
+    let mut k = kiosk(Mode::Cashier);
+    for _ in 0..5 {
+        k.pin("0000");
+    }
+    assert!(
+        k.shows("✕  Feil PIN. For mange feil PIN-koder. Prøv igjen om 5 s"),
+        "{:?}",
+        k.app.screen
+    );
+    // The right PIN during the wait is not even checked.
+    for d in ["1", "2", "3", "4"] {
+        k.click(d);
+    }
+    k.click("OK");
+    assert!(k.shows("✕  For mange feil PIN-koder. Prøv igjen om 5 s"));
+    assert_eq!(k.app.till().operator(), None);
+    let failures = k
+        .app
+        .till()
+        .store()
+        .journal_between(0, u64::MAX)
+        .unwrap()
+        .iter()
+        .filter(|j| j.kind == "pin_failed")
+        .count();
+    assert_eq!(failures, 5, "every failure journaled");
+    // After the wait the right PIN logs in.
+    k.send(Message::Tick(k.t0 + Duration::from_secs(6)));
+    k.pin("1234");
+    assert_eq!(k.app.till().operator(), Some("kari"));
 }

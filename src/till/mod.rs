@@ -653,6 +653,20 @@ impl Till {
         )
     }
 
+    /// A wrong staff PIN: every failure is journaled, with its count.
+    pub fn pin_failed(
+        &mut self,
+        failures: u32,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(), TillError> {
+        self.journal(
+            now,
+            codes::OTHER,
+            "pin_failed",
+            serde_json::json!({"failures": failures}),
+        )
+    }
+
     pub fn logout(&mut self, now: DateTime<FixedOffset>) -> Result<(), TillError> {
         self.journal(now, codes::LOGOUT, "logout", serde_json::json!({}))?;
         self.operator = None;

@@ -9,7 +9,7 @@ pub mod theme;
 pub mod tour;
 pub mod widget;
 
-pub use app::{App, Message, Settings};
+pub use app::{App, Message, Settings, pin_owner};
 
 pub type Element<'a, M> = iced::Element<'a, M>;
 

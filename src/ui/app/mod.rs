@@ -28,6 +28,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+mod at_counter;
+mod chrome;
+mod pay;
+pub use at_counter::pin_owner;
+mod tour_steps;
+
 /// How long a notice stays on screen.
 const NOTICE_FOR: Duration = Duration::from_secs(6);
 /// How long the "code read" flash lasts.
@@ -36,6 +42,8 @@ const FLASH_FOR: Duration = Duration::from_millis(700);
 #[derive(Debug, Clone)]
 pub enum Message {
     Tick(Instant),
+    /// The staff member whose PIN matched (checked off the UI thread), if any.
+    PinChecked(Option<String>),
     /// A key no widget took (arrows, the barcode wedge).
     Key(keyboard::Event),
     Do(Action),
@@ -162,6 +170,9 @@ pub struct App {
     providers: Providers,
     /// Asks the running payment to stop.
     cancel_payment: Option<Arc<AtomicBool>>,
+    /// Wrong PINs in a row, and until when PIN entry waits after too many.
+    pin_failures: u32,
+    pin_wait_until: Option<Instant>,
     /// The ledger, where stored value is reserved before a payment (online).
     reserver: Option<Arc<dyn Reserver>>,
     last_receipt: Option<(SaleKind, u64)>,
@@ -171,7 +182,7 @@ pub struct App {
     setup: Option<devices::Setup>,
     /// A fixed wall clock (tests, screenshots); None is the real one.
     clock: Option<DateTime<FixedOffset>>,
-    tour: Option<super::tour::Tour>,
+    tour: Option<crate::ui::tour::Tour>,
 }
 
 impl App {
@@ -198,6 +209,8 @@ impl App {
             epoch: now,
             providers,
             cancel_payment: None,
+            pin_failures: 0,
+            pin_wait_until: None,
             reserver: None,
             last_receipt: None,
             printed: Vec::new(),
@@ -243,144 +256,8 @@ impl App {
         }
     }
 
-    pub fn start_tour(&mut self, tour: super::tour::Tour) {
+    pub fn start_tour(&mut self, tour: crate::ui::tour::Tour) {
         self.tour = Some(tour);
-    }
-
-    /// One tour step per few ticks: act, let the window paint, screenshot.
-    fn tour_tick(&mut self) -> Task<Message> {
-        let Some(tour) = self.tour.as_mut() else {
-            return Task::none();
-        };
-        if tour.first_frame.is_none() {
-            tour.first_frame = Some(tour.started.elapsed());
-        }
-        if tour.shooting {
-            return Task::none();
-        }
-        if let Some(since) = tour.measuring_frames {
-            if since.elapsed() < Duration::from_secs(5) {
-                return Task::none();
-            }
-            return self.tour_finish();
-        }
-        if let Some(name) = tour.pending.clone() {
-            // Let the window paint the step before the picture is taken.
-            if tour.settle > 0 {
-                tour.settle -= 1;
-                return Task::none();
-            }
-            tour.pending = None;
-            tour.shooting = true;
-            return iced::window::latest()
-                .and_then(iced::window::screenshot)
-                .map(move |shot| Message::Shot(name.clone(), shot));
-        }
-        if tour.next >= tour.steps.len() {
-            return self.tour_measure();
-        }
-        let step = tour.next;
-        let name = tour.steps[step].name.to_string();
-        let messages = std::mem::take(&mut tour.steps[step].messages);
-        let approve = tour.steps[step].approve;
-        tour.next += 1;
-        tour.settle = 2;
-        tour.pending = Some(name.clone());
-        for m in messages {
-            let _ = self.update(m);
-        }
-        if approve && let Some(t) = self.till.tendering().cloned() {
-            let _ = self.update(Message::Terminal(
-                t.intent,
-                PaymentUpdate::Approved {
-                    transaction_id: "VIPPS-DEMO-1".into(),
-                    amount: t.amount,
-                },
-            ));
-        }
-        if name == "12-still-there" {
-            self.idle.prompt_until = Some(self.now + self.idle.answer_within);
-        }
-        Task::none()
-    }
-
-    /// After the screens: 100 sales through the app, then frame times with
-    /// the camera running.
-    fn tour_measure(&mut self) -> Task<Message> {
-        let before = super::tour::rss_mib();
-        let started = Instant::now();
-        for _ in 0..100 {
-            self.sale_for_measurement();
-        }
-        let took = started.elapsed();
-        let sales = self.till.store().last_nr().unwrap_or(0);
-        let after = super::tour::rss_mib();
-        if let Some(tour) = self.tour.as_mut() {
-            if let Some(first) = tour.first_frame {
-                tour.report.push(format!(
-                    "cold start to first frame: {} ms",
-                    first.as_millis()
-                ));
-            }
-            tour.report.push(format!(
-                "100 sales through the app in {} ms (receipts so far: {sales}); RSS before {:.1} MiB, after {:.1} MiB",
-                took.as_millis(),
-                before.unwrap_or(0.0),
-                after.unwrap_or(0.0)
-            ));
-            tour.measuring_frames = Some(Instant::now());
-        }
-        Task::none()
-    }
-
-    fn sale_for_measurement(&mut self) {
-        let _ = self.update(Message::Do(Action::NextCustomer));
-        let _ = self.act(Action::Tap {
-            sku: "KAFFE".into(),
-            qty: 1,
-        });
-        if self.till.mode() == Mode::Cashier {
-            let _ = self.act(Action::Pay);
-            let _ = self.act(Action::Tender {
-                kind: TenderKind::Cash,
-                cash_given: None,
-            });
-        } else {
-            let _ = self.act(Action::Pay);
-            let _ = self.act(Action::Tender {
-                kind: TenderKind::Card,
-                cash_given: None,
-            });
-            if let Some(t) = self.till.tendering().cloned() {
-                let _ = self.update(Message::Terminal(
-                    t.intent.clone(),
-                    PaymentUpdate::Approved {
-                        transaction_id: format!("BENCH-{}", t.intent),
-                        amount: t.amount,
-                    },
-                ));
-            }
-        }
-        let _ = self.act(Action::Receipt(receipt::Choice::None));
-    }
-
-    fn tour_finish(&mut self) -> Task<Message> {
-        let Some(tour) = self.tour.as_mut() else {
-            return Task::none();
-        };
-        if let Some((p50, p99, max, slow, n)) = tour.frame_stats() {
-            tour.report.push(format!(
-                "frame interval with the camera running, {n} frames over 5 s: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms, {slow} slower than 33.4 ms"
-            ));
-        }
-        tour.report
-            .push(format!("screenshots: {}", tour.saved.len()));
-        let text = tour.report.join("\n") + "\n";
-        eprint!("{text}");
-        if let Err(e) = std::fs::write(tour.dir.join("measurements.txt"), text) {
-            eprintln!("kasse: {}: {e}", tour.dir.display());
-        }
-        iced::exit()
     }
 
     /// Fixes the wall clock the till's records and code expiry use.
@@ -576,6 +453,7 @@ impl App {
                 Task::none()
             }
             Message::Terminal(intent, update) => self.terminal_update(intent, update),
+            Message::PinChecked(who) => self.pin_checked(who),
             Message::Reserved(answer) => {
                 let outcome = self.till.reserved(answer, self.wall());
                 self.tendered(outcome)
@@ -894,328 +772,6 @@ impl App {
         }
     }
 
-    /// The customer or cashier is ready to pay: the bonus question first
-    /// (asked by the till from the sale as it is now), then the tenders.
-    fn pay(&mut self) -> Task<Message> {
-        if self.till.tendering().is_some() {
-            self.refuse(Reason::PaymentInProgress);
-            return Task::none();
-        }
-        if self.till.sale().lines.is_empty() {
-            self.refuse(Reason::NoOpenSale);
-            return Task::none();
-        }
-        match self.till.bonus_question(self.wall()) {
-            Ok(Some((balance, amount))) => {
-                self.screen = Screen::Bonus(bonus::State { balance, amount });
-                Task::none()
-            }
-            Ok(None) => self.show_payment(),
-            Err(e) => {
-                self.fail(&e);
-                Task::none()
-            }
-        }
-    }
-
-    fn show_payment(&mut self) -> Task<Message> {
-        let state = match self.payment_state() {
-            Ok(state) => state,
-            Err(e) => {
-                self.fail(&e);
-                return Task::none();
-            }
-        };
-        // Coupons, clips or bonus cover it all: nothing for a terminal to do.
-        if !state.due_exact.is_positive() {
-            return self.tender(TenderKind::Card, None);
-        }
-        self.screen = Screen::Payment(state);
-        Task::none()
-    }
-
-    /// The payment screen for the sale as it is, at its first stage.
-    fn payment_state(&self) -> Result<payment::State, TillError> {
-        let now = self.wall();
-        let card = self.till.quote(TenderKind::Card, now)?;
-        let cash = self.till.quote(TenderKind::Cash, now)?;
-        Ok(payment::State::new(
-            card.due_now(),
-            cash.due_now(),
-            card.bonus_used,
-            self.till.mode() == Mode::Cashier,
-        ))
-    }
-
-    /// Shows the payment screen (when another screen took its place) at `stage`.
-    fn set_payment_stage(&mut self, stage: payment::Stage) {
-        if !matches!(self.screen, Screen::Payment(_)) {
-            match self.payment_state() {
-                Ok(state) => self.screen = Screen::Payment(state),
-                Err(e) => {
-                    self.fail(&e);
-                    return;
-                }
-            }
-        }
-        if let Screen::Payment(state) = &mut self.screen {
-            state.stage = stage;
-        }
-    }
-
-    /// Starts paying with `kind`: the till settles the sale, writes the
-    /// payment intent and freezes the sale; then the provider is asked.
-    fn tender(&mut self, kind: TenderKind, cash_given: Option<Money>) -> Task<Message> {
-        let name = self.providers.for_tender(kind).map_or("cash", |p| p.name());
-        let outcome = self.till.begin_payment(kind, cash_given, name, self.wall());
-        self.tendered(outcome)
-    }
-
-    /// Where a tender went: the ledger, the provider, a receipt or a refusal.
-    fn tendered(&mut self, outcome: Result<Outcome, TillError>) -> Task<Message> {
-        match outcome {
-            Ok(Outcome::Reserving { reservation }) => {
-                let Some(reserver) = self.reserver.clone() else {
-                    return Task::none();
-                };
-                self.set_payment_stage(payment::Stage::Reserving);
-                Task::perform(
-                    async move {
-                        tokio::task::spawn_blocking(move || reserver.reserve(&reservation))
-                            .await
-                            .unwrap_or(Reserve::Unreachable)
-                    },
-                    Message::Reserved,
-                )
-            }
-            Ok(Outcome::Tendering {
-                intent,
-                tender,
-                amount,
-            }) => match self.providers.for_tender(tender).cloned() {
-                Some(provider) => self.start_provider(&provider, intent, tender, amount),
-                None => Task::none(),
-            },
-            Ok(Outcome::Declined {
-                tender: TenderKind::Cash,
-            }) => {
-                self.say(tr(self.lang, "Too little cash"), true);
-                Task::none()
-            }
-            Ok(o) => {
-                if let (Outcome::Refused(_), Screen::Payment(state)) = (&o, &mut self.screen) {
-                    state.stage = payment::Stage::Choose;
-                }
-                self.outcome(o);
-                Task::none()
-            }
-            Err(e) => {
-                self.fail(&e);
-                Task::none()
-            }
-        }
-    }
-
-    fn start_provider(
-        &mut self,
-        provider: &Arc<dyn Provider>,
-        intent: String,
-        kind: TenderKind,
-        amount: Money,
-    ) -> Task<Message> {
-        let description = format!("{} {}", self.settings.company.name, self.settings.till_id);
-        let running = provider.start(amount, &intent, &description);
-        self.cancel_payment = Some(Arc::clone(&running.cancel));
-        self.set_payment_stage(payment::Stage::Waiting {
-            kind,
-            progress: None,
-            step: 0,
-            cancelling: false,
-        });
-        if let Screen::Payment(state) = &mut self.screen {
-            state.vipps_qr = None;
-        }
-        let limit = Duration::from_millis(self.settings.payment.timeout_ms);
-        Task::run(devices::payment_updates(running, limit), move |u| {
-            Message::Terminal(intent.clone(), u)
-        })
-    }
-
-    fn terminal_update(&mut self, intent: String, update: PaymentUpdate) -> Task<Message> {
-        let current = self.till.tendering().is_some_and(|t| t.intent == intent);
-        let waiting = match &mut self.screen {
-            Screen::Payment(state) if current => Some(state),
-            _ => None,
-        };
-        let failed = |why: Failure, detail: String| Answer::Failed { why, detail };
-        let answer = match update {
-            PaymentUpdate::Progress(p) => {
-                if let Some(payment::State {
-                    stage: payment::Stage::Waiting { progress, step, .. },
-                    ..
-                }) = waiting
-                {
-                    *progress = Some(p);
-                    *step = step.saturating_add(1);
-                }
-                return Task::none();
-            }
-            PaymentUpdate::ShowQr(url) => {
-                if let Some(state) = waiting {
-                    state.vipps_qr = payment::qr_image(&url);
-                }
-                return Task::none();
-            }
-            PaymentUpdate::Approved {
-                transaction_id,
-                amount,
-            } => Answer::Approved {
-                transaction_id: Some(transaction_id),
-                amount,
-            },
-            PaymentUpdate::Declined { reason } => failed(Failure::Declined, reason),
-            PaymentUpdate::Cancelled => failed(Failure::Cancelled, String::new()),
-            // The till did not hear how it ended: the provider is asked.
-            PaymentUpdate::TimedOut => return self.confirm(intent),
-        };
-        self.answer(intent, answer)
-    }
-
-    /// The provider's final answer, to the till; what came of it on screen.
-    fn answer(&mut self, intent: String, answer: Answer) -> Task<Message> {
-        let lang = self.lang;
-        let why = match &answer {
-            Answer::Failed {
-                why: Failure::Declined,
-                detail,
-            } => format!(
-                "{}: {}",
-                tr(lang, "Payment declined"),
-                text::provider(lang, detail)
-            ),
-            Answer::Failed {
-                why: Failure::Cancelled,
-                ..
-            } => tr(lang, "Payment cancelled").to_string(),
-            Answer::Failed { .. } => tr(lang, "The terminal did not answer in time").to_string(),
-            Answer::Approved { .. } => String::new(),
-        };
-        let outcome = self
-            .till
-            .payment_answer(&intent, answer.clone(), self.wall());
-        if self.till.tendering().is_none() {
-            self.cancel_payment = None;
-        }
-        let stage = match outcome {
-            Ok(Outcome::Paid {
-                receipt, change, ..
-            }) => {
-                self.paid(*receipt, change);
-                return Task::none();
-            }
-            Ok(Outcome::Declined { .. }) => payment::Stage::Failed { why },
-            Ok(Outcome::AmountMismatch {
-                intent,
-                tender,
-                asked,
-                approved,
-            }) => {
-                self.say(
-                    tr(lang, "Staff: a payment was taken for the wrong amount"),
-                    true,
-                );
-                let stage = payment::Stage::Failed {
-                    why: format!(
-                        "{} ({} ≠ {})",
-                        tr(
-                            lang,
-                            "The payment was for the wrong amount and is being reversed"
-                        ),
-                        kr(approved),
-                        kr(asked)
-                    ),
-                };
-                self.set_payment_stage(stage);
-                return self.reverse(intent, tender, approved);
-            }
-            // An answer for a payment already settled (a duplicate reply).
-            Ok(_) => return Task::none(),
-            Err(e) => {
-                tracing_error(&e);
-                payment::Stage::NotSaved {
-                    why: e.to_string(),
-                    intent,
-                    answer: Some(answer),
-                }
-            }
-        };
-        self.set_payment_stage(stage);
-        Task::none()
-    }
-
-    /// Asks the provider what became of the running payment `intent` (it
-    /// cancels one still pending), off the UI thread.
-    fn confirm(&mut self, intent: String) -> Task<Message> {
-        let Some(t) = self
-            .till
-            .tendering()
-            .filter(|t| t.intent == intent)
-            .cloned()
-        else {
-            return Task::none();
-        };
-        let Some(provider) = self.providers.for_tender(t.tender).cloned() else {
-            return Task::none();
-        };
-        self.set_payment_stage(payment::Stage::Confirming);
-        let reference = intent.clone();
-        Task::perform(
-            async move {
-                tokio::task::spawn_blocking(move || {
-                    crate::payments::recover::confirm(provider.as_ref(), &reference, t.amount)
-                        .map_err(|e| e.to_string())
-                })
-                .await
-                .map_err(|e| e.to_string())?
-            },
-            move |result| Message::Confirmed(intent.clone(), result),
-        )
-    }
-
-    /// Undoes a payment at its provider, off the UI thread.
-    fn reverse(&mut self, intent: String, tender: TenderKind, amount: Money) -> Task<Message> {
-        let Some(provider) = self.providers.for_tender(tender).cloned() else {
-            return Task::none();
-        };
-        let reference = intent.clone();
-        Task::perform(
-            async move {
-                tokio::task::spawn_blocking(move || {
-                    provider
-                        .reverse(&reference, amount)
-                        .map_err(|e| e.to_string())
-                })
-                .await
-                .map_err(|e| e.to_string())?
-            },
-            move |result| Message::Reversed(intent.clone(), result),
-        )
-    }
-
-    fn paid(&mut self, receipt: Receipt, change: Option<Money>) {
-        let kind = if self.till.is_training() {
-            SaleKind::Training
-        } else {
-            SaleKind::Sale
-        };
-        self.last_receipt = Some((kind, receipt.number));
-        self.screen = Screen::Receipt(receipt::State {
-            receipt,
-            change,
-            stage: receipt::Stage::Choose,
-        });
-    }
-
     fn receipt_rows(&self, receipt: &Receipt, marking: Marking) -> Vec<print::Row> {
         let at = self.wall().format("%d.%m.%Y %H:%M").to_string();
         let header = Header {
@@ -1232,124 +788,6 @@ impl App {
                 .map_or_else(|| sku.to_string(), |p| p.name.clone())
         };
         print::rows(receipt, &header, &names)
-    }
-
-    fn receipt_choice(&mut self, choice: receipt::Choice) -> Task<Message> {
-        let Screen::Receipt(state) = &self.screen else {
-            return Task::none();
-        };
-        match choice {
-            receipt::Choice::Print => {
-                let marking = if self.till.is_training() {
-                    Marking::Training
-                } else {
-                    Marking::Sale
-                };
-                let bytes = print::to_escpos(&self.receipt_rows(&state.receipt, marking));
-                self.printed.push(bytes.clone());
-                if let Screen::Receipt(state) = &mut self.screen {
-                    state.stage = receipt::Stage::Printing;
-                }
-                let target = self.settings.printer.clone();
-                Task::perform(devices::print(target, bytes), Message::Printed)
-            }
-            receipt::Choice::ShowQr => {
-                let text = receipt::qr_text(&self.settings.till_id, &state.receipt);
-                if let Some(handle) = payment::qr_image(&text)
-                    && let Screen::Receipt(state) = &mut self.screen
-                {
-                    state.stage = receipt::Stage::Qr(handle);
-                }
-                Task::none()
-            }
-            receipt::Choice::None => {
-                let (receipt, change) = (state.receipt.clone(), state.change);
-                if self.till.mode() == Mode::Cashier {
-                    if let Some(c) = change {
-                        self.say(format!("{}: {}", tr(self.lang, "Change"), kr(c)), false);
-                    }
-                    self.home();
-                } else {
-                    self.screen = Screen::Thanks(thanks::State::new(&receipt, change, self.now));
-                }
-                Task::none()
-            }
-        }
-    }
-
-    fn next_customer(&mut self) {
-        self.lang = self.settings.lang;
-        self.home();
-    }
-
-    fn pin(&mut self, pin: &str) -> Task<Message> {
-        let found = self
-            .settings
-            .staff
-            .iter()
-            .find(|s| crate::config::verify_pin(&s.pin_hash, pin))
-            .cloned();
-        let Screen::Staff(state) = &mut self.screen else {
-            return Task::none();
-        };
-        let Some(who) = found else {
-            state.error = Some(tr(self.lang, "Wrong PIN").to_string());
-            return Task::none();
-        };
-        let purpose = state.purpose;
-        if let Err(e) = self.till.login(&who.id, self.wall()) {
-            self.fail(&e);
-            return Task::none();
-        }
-        match purpose {
-            staff::Purpose::Attendant => {
-                if let Screen::Staff(state) = &mut self.screen {
-                    state.unlocked();
-                }
-                Task::none()
-            }
-            staff::Purpose::Login => {
-                self.say(format!("{} {}", tr(self.lang, "Hello"), who.name), false);
-                self.home();
-                iced::widget::operation::focus(register::SEARCH)
-            }
-        }
-    }
-
-    fn report(&mut self, kind: reports::Kind) {
-        use crate::compliance::export;
-        let catalog = self.till.catalog().clone();
-        let operator = self.till.operator().map(str::to_string);
-        let now = self.wall();
-        let made = match kind {
-            reports::Kind::X => export::x_report(self.till.store_mut(), &catalog, now, operator),
-            reports::Kind::Z => export::z_report(self.till.store_mut(), &catalog, now, operator),
-        };
-        let shown = match made {
-            Ok(r) => export::render(&r),
-            Err(e) => format!("✕ {e}"),
-        };
-        if let Screen::Reports(state) = &mut self.screen {
-            state.shown = Some(shown);
-        }
-    }
-
-    fn copy_last(&mut self) {
-        let Some((kind, number)) = self.last_receipt else {
-            self.refuse(Reason::NoOpenSale);
-            return;
-        };
-        match self.till.copy_receipt(kind, number, self.wall()) {
-            Ok(receipt) => {
-                let rows = self.receipt_rows(&receipt, Marking::Copy);
-                self.printed.push(print::to_escpos(&rows));
-                if let Screen::Reports(state) = &mut self.screen {
-                    state.shown = Some(print::to_text(&rows));
-                }
-                self.say(tr(self.lang, "Copy printed"), false);
-            }
-            Err(e) => self.fail(&e),
-        }
     }
 
     pub fn view(&self) -> Element<'_, Message> {
@@ -1428,138 +866,6 @@ impl App {
             Some(left) => stack![base, screen::idle::view(look, left).map(Message::Do)].into(),
             None => base.into(),
         }
-    }
-
-    fn top_bar(&self, look: Look) -> Element<'_, Message> {
-        let mut bar = row![
-            widget::heading(look, self.settings.company.name.clone()),
-            widget::fill()
-        ]
-        .spacing(12)
-        .padding([8, 16])
-        .align_y(iced::Alignment::Center);
-        if let Some(op) = self.till.operator() {
-            bar = bar.push(widget::body(
-                look,
-                format!("{}: {op}", tr(self.lang, "Cashier")),
-            ));
-        }
-        bar = bar.push(
-            widget::big(
-                look,
-                self.lang.other().name(),
-                Some(Message::Do(Action::Language)),
-                theme::button::tile,
-            )
-            .width(Length::Fixed(150.0)),
-        );
-        if self.till.mode() == Mode::SelfService && !matches!(self.screen, Screen::Staff(_)) {
-            bar = bar.push(
-                widget::big(
-                    look,
-                    format!("? {}", tr(self.lang, "Help")),
-                    Some(Message::Do(Action::Help)),
-                    theme::button::primary,
-                )
-                .width(Length::Fixed(150.0)),
-            );
-        }
-        bar.into()
-    }
-
-    fn camera_view<M: 'static>(&self, look: Look) -> Element<'_, M> {
-        let flash = self.flash_until.is_some();
-        let picture: Element<'_, M> = match &self.preview {
-            Some(h) => image(h.clone()).height(Length::Fixed(120.0)).into(),
-            None => label(format!("◌ {}", tr(self.lang, "No camera")))
-                .size(look.sizes.small)
-                .into(),
-        };
-        let caption = if flash {
-            format!("✓ {}", tr(self.lang, "Code read"))
-        } else {
-            tr(self.lang, "Scan the QR code in your app, or tap an item").to_string()
-        };
-        let style: fn(&iced::Theme) -> container::Style = if flash {
-            theme::container::ok
-        } else {
-            theme::container::panel
-        };
-        container(
-            row![picture, label(caption).size(look.sizes.body)]
-                .spacing(16)
-                .align_y(iced::Alignment::Center),
-        )
-        .padding(8)
-        .width(Length::Fill)
-        .style(style)
-        .into()
-    }
-
-    fn status_bar(&self, look: Look) -> Element<'_, Message> {
-        let lang = self.lang;
-        let s = &self.status;
-        let sync = if !s.ledger {
-            format!(
-                "○ {} ({}), {} {}",
-                tr(lang, "Offline"),
-                tr(lang, "no ledger configured"),
-                s.sync.queue,
-                tr(lang, "queued")
-            )
-        } else if s.sync.online {
-            format!(
-                "● {}, {} {}",
-                tr(lang, "Online"),
-                s.sync.queue,
-                tr(lang, "queued")
-            )
-        } else {
-            format!(
-                "○ {}, {} {}",
-                tr(lang, "Offline"),
-                s.sync.queue,
-                tr(lang, "queued")
-            )
-        };
-        let mark = |ok: bool| if ok { "●" } else { "○" };
-        let payments = if s.demo_payments {
-            format!("◐ {}", tr(lang, "Demo payments"))
-        } else {
-            String::new()
-        };
-        // Anyone can sign codes with the published demo key: say so.
-        let demo = if self.settings.demo_key {
-            format!("◐ {}", tr(lang, "DEMO QR key"))
-        } else {
-            String::new()
-        };
-        container(
-            row![
-                label(sync).size(look.sizes.small),
-                label(payments).size(look.sizes.small),
-                label(demo).size(look.sizes.small),
-                label(format!(
-                    "{} {}: {}",
-                    mark(s.scale_ok),
-                    tr(lang, "Scale"),
-                    s.scale
-                ))
-                .size(look.sizes.small),
-                label(format!(
-                    "{} {}: {}",
-                    mark(s.camera_ok),
-                    tr(lang, "Camera"),
-                    s.camera
-                ))
-                .size(look.sizes.small),
-            ]
-            .spacing(28),
-        )
-        .padding([6, 16])
-        .width(Length::Fill)
-        .style(theme::container::status_bar)
-        .into()
     }
 
     pub fn subscription(&self) -> Subscription<Message> {

@@ -1,0 +1,185 @@
+//! Staff and receipt actions: the receipt choice, PIN login, X/Z reports and
+//! the receipt copy.
+
+use super::*;
+
+/// Wrong PINs in a row before each further try waits.
+const PIN_TRIES: u32 = 5;
+
+/// The id of the staff member whose PIN this is (Argon2: run it off the UI
+/// thread, as `App` does).
+pub fn pin_owner(staff: &[StaffMember], pin: &str) -> Option<String> {
+    staff
+        .iter()
+        .find(|s| crate::config::verify_pin(&s.pin_hash, pin))
+        .map(|s| s.id.clone())
+}
+
+impl App {
+    pub(super) fn receipt_choice(&mut self, choice: receipt::Choice) -> Task<Message> {
+        let Screen::Receipt(state) = &self.screen else {
+            return Task::none();
+        };
+        match choice {
+            receipt::Choice::Print => {
+                let marking = if self.till.is_training() {
+                    Marking::Training
+                } else {
+                    Marking::Sale
+                };
+                let bytes = print::to_escpos(&self.receipt_rows(&state.receipt, marking));
+                self.printed.push(bytes.clone());
+                if let Screen::Receipt(state) = &mut self.screen {
+                    state.stage = receipt::Stage::Printing;
+                }
+                let target = self.settings.printer.clone();
+                Task::perform(devices::print(target, bytes), Message::Printed)
+            }
+            receipt::Choice::ShowQr => {
+                let text = receipt::qr_text(&self.settings.till_id, &state.receipt);
+                if let Some(handle) = payment::qr_image(&text)
+                    && let Screen::Receipt(state) = &mut self.screen
+                {
+                    state.stage = receipt::Stage::Qr(handle);
+                }
+                Task::none()
+            }
+            receipt::Choice::None => {
+                let (receipt, change) = (state.receipt.clone(), state.change);
+                if self.till.mode() == Mode::Cashier {
+                    if let Some(c) = change {
+                        self.say(format!("{}: {}", tr(self.lang, "Change"), kr(c)), false);
+                    }
+                    self.home();
+                } else {
+                    self.screen = Screen::Thanks(thanks::State::new(&receipt, change, self.now));
+                }
+                Task::none()
+            }
+        }
+    }
+
+    pub(super) fn next_customer(&mut self) {
+        self.lang = self.settings.lang;
+        self.home();
+    }
+
+    /// Checks a PIN off the UI thread (Argon2 takes tens of milliseconds);
+    /// after five wrong ones in a row each try waits longer.
+    pub(super) fn pin(&mut self, pin: &str) -> Task<Message> {
+        let lang = self.lang;
+        let now = self.now;
+        if let Some(until) = self.pin_wait_until.filter(|u| now < *u) {
+            let wait = until
+                .saturating_duration_since(now)
+                .as_millis()
+                .div_ceil(1000);
+            if let Screen::Staff(state) = &mut self.screen {
+                state.error = Some(format!(
+                    "{} {wait} s",
+                    tr(lang, "Too many wrong PINs. Try again in")
+                ));
+            }
+            return Task::none();
+        }
+        let staff = self.settings.staff.clone();
+        let pin = pin.to_string();
+        Task::perform(
+            async move {
+                tokio::task::spawn_blocking(move || pin_owner(&staff, &pin))
+                    .await
+                    .ok()
+                    .flatten()
+            },
+            Message::PinChecked,
+        )
+    }
+
+    /// Whose PIN it was: logs them in, or counts, journals and delays.
+    pub(super) fn pin_checked(&mut self, who: Option<String>) -> Task<Message> {
+        let lang = self.lang;
+        // The staff screen was left meanwhile: nothing to log in to.
+        let Screen::Staff(state) = &self.screen else {
+            return Task::none();
+        };
+        let purpose = state.purpose;
+        let found = who.and_then(|id| self.settings.staff.iter().find(|s| s.id == id).cloned());
+        let Some(who) = found else {
+            self.pin_failures = self.pin_failures.saturating_add(1);
+            if let Err(e) = self.till.pin_failed(self.pin_failures, self.wall()) {
+                self.fail(&e);
+            }
+            let mut error = tr(lang, "Wrong PIN").to_string();
+            if self.pin_failures >= PIN_TRIES {
+                // 5 s, 10 s, 20 s … up to 5 minutes.
+                let doubling = (self.pin_failures - PIN_TRIES).min(6);
+                let wait = Duration::from_secs(5u64 << doubling).min(Duration::from_secs(300));
+                self.pin_wait_until = Some(self.now + wait);
+                error = format!(
+                    "{error}. {} {} s",
+                    tr(lang, "Too many wrong PINs. Try again in"),
+                    wait.as_secs()
+                );
+            }
+            if let Screen::Staff(state) = &mut self.screen {
+                state.error = Some(error);
+            }
+            return Task::none();
+        };
+        self.pin_failures = 0;
+        self.pin_wait_until = None;
+        if let Err(e) = self.till.login(&who.id, self.wall()) {
+            self.fail(&e);
+            return Task::none();
+        }
+        match purpose {
+            staff::Purpose::Attendant => {
+                if let Screen::Staff(state) = &mut self.screen {
+                    state.unlocked();
+                }
+                Task::none()
+            }
+            staff::Purpose::Login => {
+                self.say(format!("{} {}", tr(lang, "Hello"), who.name), false);
+                self.home();
+                iced::widget::operation::focus(register::SEARCH)
+            }
+        }
+    }
+
+    pub(super) fn report(&mut self, kind: reports::Kind) {
+        use crate::compliance::export;
+        let catalog = self.till.catalog().clone();
+        let operator = self.till.operator().map(str::to_string);
+        let now = self.wall();
+        let made = match kind {
+            reports::Kind::X => export::x_report(self.till.store_mut(), &catalog, now, operator),
+            reports::Kind::Z => export::z_report(self.till.store_mut(), &catalog, now, operator),
+        };
+        let shown = match made {
+            Ok(r) => export::render(&r),
+            Err(e) => format!("✕ {e}"),
+        };
+        if let Screen::Reports(state) = &mut self.screen {
+            state.shown = Some(shown);
+        }
+    }
+
+    pub(super) fn copy_last(&mut self) {
+        let Some((kind, number)) = self.last_receipt else {
+            self.refuse(Reason::NoOpenSale);
+            return;
+        };
+        match self.till.copy_receipt(kind, number, self.wall()) {
+            Ok(receipt) => {
+                let rows = self.receipt_rows(&receipt, Marking::Copy);
+                self.printed.push(print::to_escpos(&rows));
+                if let Screen::Reports(state) = &mut self.screen {
+                    state.shown = Some(print::to_text(&rows));
+                }
+                self.say(tr(self.lang, "Copy printed"), false);
+            }
+            Err(e) => self.fail(&e),
+        }
+    }
+}
