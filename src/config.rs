@@ -135,6 +135,8 @@ pub struct KioskConfig {
     /// Window size in logical pixels.
     pub width: u32,
     pub height: u32,
+    /// Taps this soon after a screen change are dropped (double taps).
+    pub tap_guard_ms: u64,
 }
 
 /// Who the receipts are from (kassasystemforskrifta: name and org. number).
@@ -278,6 +280,7 @@ struct RawKiosk {
     large_text: Option<bool>,
     width: Option<u32>,
     height: Option<u32>,
+    tap_guard_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -765,6 +768,7 @@ impl Config {
                 large_text: k.as_ref().and_then(|k| k.large_text).unwrap_or(false),
                 width: k.as_ref().and_then(|k| k.width).unwrap_or(1280),
                 height: k.as_ref().and_then(|k| k.height).unwrap_or(800),
+                tap_guard_ms: k.as_ref().and_then(|k| k.tap_guard_ms).unwrap_or(400),
             }
         };
         let mut staff = Vec::with_capacity(raw.staff.len());

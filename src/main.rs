@@ -137,14 +137,15 @@ enum Command {
     },
     /// Payment intents: what was asked of the card terminal or Vipps.
     Payments {
-        #[arg(long, default_value = "config.toml")]
+        /// Also accepted after the subcommand (`kasse payments list --config FILE`).
+        #[arg(long, global = true, default_value = "config.toml")]
         config: PathBuf,
         #[command(subcommand)]
         command: PaymentsCommand,
     },
     /// Sync this till with the ledger.
     Sync {
-        #[arg(long, default_value = "config.toml")]
+        #[arg(long, global = true, default_value = "config.toml")]
         config: PathBuf,
         #[command(subcommand)]
         command: SyncCommand,
@@ -327,7 +328,8 @@ enum BenchCommand {
     },
     /// What the till adds to a card payment, and recovery of open intents at start.
     Payments {
-        #[arg(long, default_value = "config.toml")]
+        /// Also accepted after the subcommand (`kasse payments list --config FILE`).
+        #[arg(long, global = true, default_value = "config.toml")]
         config: PathBuf,
         /// Card payments to time.
         #[arg(long, default_value_t = 200)]

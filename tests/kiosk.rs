@@ -47,7 +47,9 @@ fn kiosk(mode: Mode) -> Kiosk {
     };
     let till = Till::new(store, mode, link, OfflineLimits::default()).unwrap();
     let config = Config::load(&root.join("config.toml")).unwrap();
-    let settings = Settings::from_config(&config);
+    let mut settings = Settings::from_config(&config);
+    // The flows below tap as fast as a test can; the guard has its own test.
+    settings.tap_guard = Duration::ZERO;
     let t0 = Instant::now();
     let mut app = App::new(till, settings, t0);
     app.set_clock(at());
@@ -426,10 +428,31 @@ fn scans_and_taps_during_a_card_payment_are_refused_and_change_nothing() {
         qty: 1,
     }));
     k.send(Message::Do(Action::CancelSale));
+    // Help would hide the payment's progress and its cancel button.
+    k.send(Message::Do(Action::Help));
+    assert_eq!(k.app.screen.name(), "payment", "help waits for the payment");
     assert_eq!(k.total(), "25.00", "the frozen sale is unchanged");
     assert_eq!(k.app.till().sale().lines.len(), 1);
     k.approve("T-FROZEN");
     assert_eq!(k.app.screen.name(), "receipt");
+    assert!(
+        !k.shows("✕  Vent til betalingen er ferdig."),
+        "the wait warning ends with the payment"
+    );
+    // No printer configured: "Print" shows the receipt on screen.
+    k.click("Skriv ut");
+    assert!(k.shows("Ferdig"));
+    assert!(
+        matches!(
+            &k.app.screen,
+            kasse::ui::app::Screen::Receipt(kasse::ui::screen::receipt::State {
+                stage: kasse::ui::screen::receipt::Stage::OnScreen(text),
+                ..
+            }) if text.contains("Kaffe")
+        ),
+        "{:?}",
+        k.app.screen
+    );
     let sales = k.app.till().store().transactions(0, u64::MAX).unwrap();
     assert_eq!(sales.len(), 1);
     assert_eq!(sales[0].total.to_string(), "25.00");
@@ -574,4 +597,21 @@ fn wrong_pins_are_journaled_and_after_five_each_try_waits() {
     k.send(Message::Tick(k.t0 + Duration::from_secs(6)));
     k.pin("1234");
     assert_eq!(k.app.till().operator(), Some("kari"));
+}
+
+#[test]
+fn a_double_tap_does_not_press_what_the_next_screen_puts_under_the_finger() {
+    let mut k = kiosk(Mode::SelfService);
+    k.click("Kaffe");
+    k.click("Betal  kr 25,00");
+    assert_eq!(k.app.screen.name(), "payment");
+    // As if the tap came right after the screen changed.
+    k.app.settings_mut().tap_guard = Duration::from_secs(30);
+    // The second tap of a double tap lands on the new screen: dropped.
+    assert_eq!(k.press("Kort"), 1, "the button still sends its message");
+    assert!(k.app.till().tendering().is_none(), "but no payment started");
+    assert_eq!(k.app.till().store().intents(false).unwrap().len(), 0);
+    k.app.settings_mut().tap_guard = Duration::ZERO;
+    k.click("Kort");
+    assert!(k.app.till().tendering().is_some(), "a deliberate tap works");
 }

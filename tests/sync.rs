@@ -384,7 +384,8 @@ impl Kiosk {
         )
         .expect("till");
         let config = kasse::config::Config::load(&root().join("config.toml")).expect("config");
-        let settings = kasse::ui::Settings::from_config(&config);
+        let mut settings = kasse::ui::Settings::from_config(&config);
+        settings.tap_guard = std::time::Duration::ZERO;
         let mut app = kasse::ui::App::new(till, settings, std::time::Instant::now());
         app.set_clock(now());
         app.set_reserver(std::sync::Arc::new(client(

@@ -27,8 +27,16 @@ impl App {
                 } else {
                     Marking::Sale
                 };
-                let bytes = print::to_escpos(&self.receipt_rows(&state.receipt, marking));
+                let rows = self.receipt_rows(&state.receipt, marking);
+                let bytes = print::to_escpos(&rows);
                 self.printed.push(bytes.clone());
+                if self.settings.printer == crate::config::PrinterTarget::Screen {
+                    let text = print::to_text(&rows);
+                    if let Screen::Receipt(state) = &mut self.screen {
+                        state.stage = receipt::Stage::OnScreen(text);
+                    }
+                    return Task::none();
+                }
                 if let Screen::Receipt(state) = &mut self.screen {
                     state.stage = receipt::Stage::Printing;
                 }

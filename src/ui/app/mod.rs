@@ -128,6 +128,8 @@ pub struct Settings {
     pub max_gap_ms: u64,
     /// The config trusts the published demo QR key: the status bar says DEMO.
     pub demo_key: bool,
+    /// Taps this soon after a screen change are dropped (double taps).
+    pub tap_guard: Duration,
 }
 
 impl Settings {
@@ -147,6 +149,7 @@ impl Settings {
                 .trusted_keys
                 .iter()
                 .any(|k| k == crate::domain::appcode::DEMO_PUBLIC_KEY),
+            tap_guard: Duration::from_millis(c.kiosk.tap_guard_ms),
         }
     }
 }
@@ -173,6 +176,9 @@ pub struct App {
     /// Wrong PINs in a row, and until when PIN entry waits after too many.
     pin_failures: u32,
     pin_wait_until: Option<Instant>,
+    /// When the screen last changed (wall clock): taps are dropped for
+    /// `Settings::tap_guard` after it.
+    screen_changed: Option<Instant>,
     /// The ledger, where stored value is reserved before a payment (online).
     reserver: Option<Arc<dyn Reserver>>,
     last_receipt: Option<(SaleKind, u64)>,
@@ -211,6 +217,7 @@ impl App {
             cancel_payment: None,
             pin_failures: 0,
             pin_wait_until: None,
+            screen_changed: None,
             reserver: None,
             last_receipt: None,
             printed: Vec::new(),
@@ -274,6 +281,11 @@ impl App {
         self.setup = Some(setup);
     }
 
+    /// The kiosk's settings, to change at run time (tests, the tour).
+    pub fn settings_mut(&mut self) -> &mut Settings {
+        &mut self.settings
+    }
+
     pub fn till(&self) -> &Till {
         &self.till
     }
@@ -330,7 +342,28 @@ impl App {
         }
     }
 
+    /// One message in; a tap that lands within `tap_guard` of a screen
+    /// change is dropped (a double tap must not press what the new screen
+    /// put under the finger).
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        let tap = matches!(
+            message,
+            Message::Do(_) | Message::Shopping(_) | Message::Payment(_) | Message::Staff(_)
+        );
+        let wall = Instant::now();
+        let guard = self.settings.tap_guard;
+        if tap && self.screen_changed.is_some_and(|at| wall < at + guard) {
+            return Task::none();
+        }
+        let before = std::mem::discriminant(&self.screen);
+        let task = self.route(message);
+        if std::mem::discriminant(&self.screen) != before {
+            self.screen_changed = Some(wall);
+        }
+        task
+    }
+
+    fn route(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::Tick(now) => {
                 self.tick(now);
@@ -678,6 +711,11 @@ impl App {
             Action::NextCustomer => self.next_customer(),
             Action::Language => self.lang = self.lang.other(),
             Action::LargeText => self.large_text = !self.large_text,
+            // Staff cannot be called over a running payment: its progress
+            // and its cancel button stay in view.
+            Action::Help if self.till.tendering().is_some() => {
+                self.refuse(Reason::PaymentInProgress);
+            }
             Action::Help => {
                 self.screen = Screen::Staff(staff::State::new(staff::Purpose::Attendant))
             }
@@ -852,9 +890,19 @@ impl App {
                 .style(theme::container::warning),
             );
         }
-        if let Some((n, _)) = &self.notice {
-            body = body.push(container(widget::notice(look, n)).padding([4, 16]));
-        }
+        // The notice has a slot of its own, there or not, so nothing moves
+        // under the finger when one comes or goes.
+        let slot = look.sizes.heading * 1.4 + 32.0;
+        let notice: Element<'_, Message> = match &self.notice {
+            Some((n, _)) => container(widget::notice(look, n)).padding([4, 16]).into(),
+            None => iced::widget::Space::new().into(),
+        };
+        body = body.push(
+            container(notice)
+                .height(Length::Fixed(slot))
+                .width(Length::Fill)
+                .clip(true),
+        );
         body = body
             .push(container(page).height(Length::Fill))
             .push(self.status_bar(look));

@@ -330,6 +330,10 @@ impl App {
             SaleKind::Sale
         };
         self.last_receipt = Some((kind, receipt.number));
+        // A refusal said during the payment ("wait until…") is over now.
+        if self.notice.as_ref().is_some_and(|(n, _)| n.refusal) {
+            self.notice = None;
+        }
         self.screen = Screen::Receipt(receipt::State {
             receipt,
             change,

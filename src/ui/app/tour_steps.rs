@@ -44,10 +44,10 @@ impl App {
         tour.settle = 2;
         tour.pending = Some(name.clone());
         for m in messages {
-            let _ = self.update(m);
+            let _ = self.route(m);
         }
         if approve && let Some(t) = self.till.tendering().cloned() {
-            let _ = self.update(Message::Terminal(
+            let _ = self.route(Message::Terminal(
                 t.intent,
                 PaymentUpdate::Approved {
                     transaction_id: "VIPPS-DEMO-1".into(),
@@ -91,7 +91,7 @@ impl App {
     }
 
     pub(super) fn sale_for_measurement(&mut self) {
-        let _ = self.update(Message::Do(Action::NextCustomer));
+        let _ = self.route(Message::Do(Action::NextCustomer));
         let _ = self.act(Action::Tap {
             sku: "KAFFE".into(),
             qty: 1,
@@ -109,7 +109,7 @@ impl App {
                 cash_given: None,
             });
             if let Some(t) = self.till.tendering().cloned() {
-                let _ = self.update(Message::Terminal(
+                let _ = self.route(Message::Terminal(
                     t.intent.clone(),
                     PaymentUpdate::Approved {
                         transaction_id: format!("BENCH-{}", t.intent),

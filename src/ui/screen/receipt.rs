@@ -23,6 +23,9 @@ pub enum Stage {
     /// Printed, or the printer's problem in words.
     Printed(Result<(), String>),
     Qr(image::Handle),
+    /// No printer configured (`[printer] target = "screen"`): the receipt as
+    /// it would print, on screen.
+    OnScreen(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -83,6 +86,30 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
                 )
                 .width(Length::Fixed(240.0)),
             );
+        }
+        Stage::OnScreen(text_) => {
+            col = col
+                .push(
+                    container(
+                        iced::widget::scrollable(
+                            text(text_.clone())
+                                .size(look.sizes.small)
+                                .font(iced::Font::MONOSPACE),
+                        )
+                        .height(Length::Fixed(380.0)),
+                    )
+                    .padding(12)
+                    .style(theme::container::panel),
+                )
+                .push(
+                    big(
+                        look,
+                        look.tr("Done"),
+                        Some(Action::Receipt(Choice::None)),
+                        theme::button::success,
+                    )
+                    .width(Length::Fixed(240.0)),
+                );
         }
         Stage::Qr(handle) => {
             col = col
