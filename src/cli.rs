@@ -729,7 +729,7 @@ pub fn bench_payments(config_path: &Path, sales: usize, intents: usize) -> Resul
     let mut payment = config.payment.clone();
     payment.delay_ms = 0;
     payment.decline_permille = 0;
-    let providers = crate::wiring::Providers::from_payment(&payment)?;
+    let providers = crate::wiring::Providers::from_payment(&payment, None)?;
     let dir = tempfile::tempdir().context("a temporary folder")?;
     let report = crate::bench::payments::payments(&providers, sales, intents, dir.path())?;
     print!("{report}");

@@ -420,23 +420,32 @@ pub fn run_file(scenario_path: &Path, opts: &ReplayOptions<'_>) -> Result<Json, 
     };
     let mut store = Store::open(&db_path, "replay")?;
     store.seed(&data, scenario.now)?;
-    run(&scenario, store)
+    let emulators = opts.db.map(crate::payments::Emulators::state_beside);
+    run(&scenario, store, emulators.as_deref())
 }
 
 /// The scenario's `[payment]` providers, if it names any.
-fn providers(scenario: &Scenario) -> Result<Option<crate::wiring::Providers>, ReplayError> {
+fn providers(
+    scenario: &Scenario,
+    emulator_state: Option<&Path>,
+) -> Result<Option<crate::wiring::Providers>, ReplayError> {
     scenario
         .payment
         .as_ref()
         .map(|p| {
-            crate::wiring::Providers::from_payment(p)
+            crate::wiring::Providers::from_payment(p, emulator_state)
                 .map_err(|e| ReplayError::Providers(format!("{e:#}")))
         })
         .transpose()
 }
 
-/// Runs a parsed scenario on a seeded store.
-pub fn run(scenario: &Scenario, store: Store) -> Result<Json, ReplayError> {
+/// Runs a parsed scenario on a seeded store; in-process payment emulators
+/// keep their books in `emulator_state` when given (beside `--db`).
+pub fn run(
+    scenario: &Scenario,
+    store: Store,
+    emulator_state: Option<&Path>,
+) -> Result<Json, ReplayError> {
     // Replay runs as an online till with a current cache unless `offline = true`.
     let link = Link {
         online: !scenario.offline,
@@ -447,7 +456,7 @@ pub fn run(scenario: &Scenario, store: Store) -> Result<Json, ReplayError> {
     if till.trusted_key_count() == 0 {
         till.set_trusted_keys(&[crate::domain::appcode::DEMO_PUBLIC_KEY.to_string()])?;
     }
-    let providers = providers(scenario)?;
+    let providers = providers(scenario, emulator_state)?;
     // Payments a killed run left open are resolved first (spec/payments.md).
     let mut recovered = Vec::new();
     if let Some(p) = &providers {

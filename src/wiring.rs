@@ -103,15 +103,25 @@ impl Providers {
     }
 
     /// The configured providers (`[payment]`): the protocol clients, pointed
-    /// at in-process emulators when the demo asks for them.
+    /// at in-process emulators when the demo asks for them, which keep their
+    /// payments beside the till's database (`<store_path>.emulators.json`).
     pub fn from_config(config: &Config) -> Result<Providers> {
-        Providers::from_payment(&config.payment)
+        let state = crate::payments::Emulators::state_beside(&config.store_path);
+        Providers::from_payment(&config.payment, Some(&state))
     }
 
     /// The providers `[payment]` chooses (config.toml or a replay scenario).
-    pub fn from_payment(payment: &crate::config::PaymentConfig) -> Result<Providers> {
+    /// In-process emulators (the demo) keep their books in the JSON file
+    /// `state` when given, so a payment outlives a restart of the till as it
+    /// does at the real provider (`Emulators::state_beside` the till's
+    /// database); without it they keep them in memory. Real providers
+    /// ignore it.
+    pub fn from_payment(
+        payment: &crate::config::PaymentConfig,
+        state: Option<&std::path::Path>,
+    ) -> Result<Providers> {
         use crate::payments::{Emulators, provider};
-        let emulators = Emulators::for_config(payment)
+        let emulators = Emulators::for_config(payment, state)
             .context("starting the demo's payment emulators on 127.0.0.1")?;
         Ok(Providers {
             card: provider(TenderKind::Card, payment, emulators.as_ref())?,

@@ -615,3 +615,29 @@ fn a_double_tap_does_not_press_what_the_next_screen_puts_under_the_finger() {
     k.click("Kort");
     assert!(k.app.till().tendering().is_some(), "a deliberate tap works");
 }
+
+#[test]
+fn the_z_report_asks_before_it_closes_the_day() {
+    let mut k = kiosk(Mode::Cashier);
+    k.pin("1234");
+    k.send(Message::Do(Action::ShowReports));
+    k.click("Z-rapport (avslutt dagen)");
+    assert!(
+        k.shows("Avslutte dagen med Z-rapport? Det gjøres én gang per dag og kan ikke angres.")
+    );
+    k.click("Avbryt");
+    let z = |k: &Kiosk| {
+        k.app
+            .till()
+            .store()
+            .journal_between(0, u64::MAX)
+            .unwrap()
+            .iter()
+            .filter(|j| j.kind == "z_report")
+            .count()
+    };
+    assert_eq!(z(&k), 0, "cancelled: no Z report");
+    k.click("Z-rapport (avslutt dagen)");
+    k.click("Kjør Z-rapport");
+    assert_eq!(z(&k), 1, "confirmed: the day is closed once");
+}

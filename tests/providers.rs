@@ -635,7 +635,7 @@ fn the_demo_config_pays_through_the_protocol_clients_and_emulators() {
         ..PaymentConfig::default()
     };
     assert!(Emulators::wanted(&demo));
-    let emulators = Emulators::for_config(&demo)
+    let emulators = Emulators::for_config(&demo, None)
         .expect("emulators start")
         .expect("wanted");
     let card = provider(TenderKind::Card, &demo, Some(&emulators)).expect("card");
@@ -668,7 +668,7 @@ fn the_demo_config_pays_through_the_protocol_clients_and_emulators() {
         provider(TenderKind::Vipps, &PaymentConfig::default(), None).expect("simulator");
     assert_eq!(simulated.name(), "simulator");
     assert!(
-        Emulators::for_config(&PaymentConfig::default())
+        Emulators::for_config(&PaymentConfig::default(), None)
             .expect("nothing to start")
             .is_none()
     );

@@ -3,7 +3,7 @@
 //! for the demo, `[payment] emulators = true` without the provider's table —
 //! at an in-process emulator speaking the same protocol.
 
-use super::emulator::{self, EmulatorError, EmulatorHandle, Mode};
+use super::emulator::{self, EmulatorError, EmulatorHandle, Mode, StateFile};
 use super::epayment::{Epayment, EpaymentConfig};
 use super::nexo::{Nexo, NexoConfig};
 use super::{Provider, ProviderError, ProviderStatus, Running};
@@ -11,6 +11,7 @@ use crate::config::{CardProvider, PaymentConfig, VippsProvider};
 use crate::devices::payment::Simulator;
 use crate::domain::Money;
 use crate::domain::receipt::TenderKind;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,17 +31,34 @@ pub enum ChooseError {
 
 /// The in-process emulators of the demo: a Vipps and a card terminal on
 /// loopback, approving every payment after the demo delay.
+///
+/// Given a state file (the till's own: [`Emulators::state_beside`] its
+/// database), both keep their books in it across restarts, so a payment
+/// outlives a till killed mid-payment as it would at the real provider
+/// (see [`StateFile`]).
 pub struct Emulators {
     vipps: Arc<EmulatorHandle>,
     terminal: Arc<EmulatorHandle>,
 }
 
 impl Emulators {
-    /// Both emulators (`Mode::Approve`), the customer taking `delay`.
+    /// Both emulators (`Mode::Approve`), the customer taking `delay`, with
+    /// their books only in memory.
     pub fn spawn(delay: Duration) -> Result<Emulators, EmulatorError> {
-        let vipps = emulator::spawn_vipps(Mode::Approve)?;
+        Emulators::spawn_with_state(delay, None)
+    }
+
+    /// Both emulators (`Mode::Approve`), the customer taking `delay`; with
+    /// `state`, a JSON file (created when missing) that both keep their
+    /// books in, starting from what it holds.
+    pub fn spawn_with_state(
+        delay: Duration,
+        state: Option<&Path>,
+    ) -> Result<Emulators, EmulatorError> {
+        let state = state.map(StateFile::open).transpose()?;
+        let vipps = emulator::vipps::spawn_vipps_on(Mode::Approve, state.clone())?;
         vipps.set_delay(delay);
-        let terminal = emulator::spawn_terminal(Mode::Approve)?;
+        let terminal = emulator::terminal::spawn_terminal_on(Mode::Approve, state)?;
         terminal.set_delay(delay);
         Ok(Emulators {
             vipps: Arc::new(vipps),
@@ -56,13 +74,26 @@ impl Emulators {
                 || (config.vipps == VippsProvider::Epayment && config.epayment.is_none()))
     }
 
-    /// The emulators `config` asks for, started (demo delay `delay_ms`).
-    pub fn for_config(config: &PaymentConfig) -> Result<Option<Emulators>, EmulatorError> {
+    /// The emulators `config` asks for, started (demo delay `delay_ms`),
+    /// keeping their books in the JSON file `state` when given (see
+    /// [`Emulators::spawn_with_state`]).
+    pub fn for_config(
+        config: &PaymentConfig,
+        state: Option<&Path>,
+    ) -> Result<Option<Emulators>, EmulatorError> {
         if Emulators::wanted(config) {
-            Emulators::spawn(Duration::from_millis(config.delay_ms)).map(Some)
+            Emulators::spawn_with_state(Duration::from_millis(config.delay_ms), state).map(Some)
         } else {
             Ok(None)
         }
+    }
+
+    /// The emulators' state file of the till database `db`: beside it,
+    /// `<db>.emulators.json` (`kasse.sqlite` → `kasse.sqlite.emulators.json`).
+    pub fn state_beside(db: &Path) -> PathBuf {
+        let mut name = db.as_os_str().to_owned();
+        name.push(".emulators.json");
+        PathBuf::from(name)
     }
 
     pub fn vipps(&self) -> &EmulatorHandle {

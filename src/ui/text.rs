@@ -263,6 +263,11 @@ fn norwegian(en: &str) -> Option<&'static str> {
         "Reports" => "Rapporter",
         "X report" => "X-rapport",
         "Z report (close the day)" => "Z-rapport (avslutt dagen)",
+        "Close the day with a Z report? This is done once per day and cannot be undone." => {
+            "Avslutte dagen med Z-rapport? Det gjøres én gang per dag og kan ikke angres."
+        }
+        "Run the Z report" => "Kjør Z-rapport",
+        "Cancel" => "Avbryt",
         "Copy receipt" => "Kopi av kvittering",
         "Last receipt" => "Siste kvittering",
         "Training" => "Opplæring",

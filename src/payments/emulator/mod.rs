@@ -9,12 +9,18 @@
 //! Connections go through a listener that can *drop* them (not merely answer
 //! an error), so "the terminal approved but the answer never came" and "the
 //! provider went away mid-payment" are the real thing on the wire.
+//!
+//! Given a state file ([`StateFile`], e.g. `spawn_vipps_with_state`), an
+//! emulator keeps its book there and reads it back when started again, so a
+//! payment outlives the process as it does at the real provider: a Vipps
+//! payment created before the till was killed is approved by the emulated
+//! customer meanwhile, and recovery finds it on restart.
 
 pub mod terminal;
 pub mod vipps;
 
-pub use terminal::{serve_terminal, spawn_terminal};
-pub use vipps::{serve_vipps, spawn_vipps};
+pub use terminal::{serve_terminal, spawn_terminal, spawn_terminal_with_state};
+pub use vipps::{serve_vipps, spawn_vipps, spawn_vipps_with_state};
 
 use crate::domain::Money;
 use axum::extract::connect_info::Connected;
@@ -22,6 +28,7 @@ use axum::serve::{IncomingStream, Listener};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -89,6 +96,21 @@ impl fmt::Display for Mode {
     }
 }
 
+/// Written as the command line writes it (`approve`, `delay:250`, …): a
+/// payment's outcome in a state file.
+impl serde::Serialize for Mode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Mode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Mode, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
     "`{0}` is not a mode: approve, decline, delay:MS, no-reply, twice, go-away or wrong-amount"
@@ -121,6 +143,105 @@ pub enum EmulatorError {
     Listen { addr: SocketAddr, source: io::Error },
     #[error("cannot start the emulator: {0}")]
     Start(io::Error),
+    #[error("the emulators' state file {}: {why}", path.display())]
+    State { path: PathBuf, why: String },
+}
+
+/// Wall-clock milliseconds since the Unix epoch: what a book keeps of
+/// time, so a payment's deadlines mean the same after a restart.
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// `at` plus `delay`, in wall-clock milliseconds.
+pub(crate) fn after_ms(at: i64, delay: Duration) -> i64 {
+    at.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Where emulators keep their books between runs: one JSON file, an object
+/// with one member per emulator (`"vipps"`, `"terminal"`), read when an
+/// emulator starts and rewritten after every change to a book (a temporary
+/// file beside it, flushed to disk, then renamed over it, so a kill leaves
+/// the old or the new book, never half of one).
+///
+/// The emulators started with one `StateFile` share it (the demo's
+/// [`crate::payments::Emulators`]); a file is meant for one running set of
+/// emulators at a time.
+pub struct StateFile {
+    path: PathBuf,
+    books: Mutex<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl fmt::Debug for StateFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateFile")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl StateFile {
+    /// The books kept at `path` (none yet if there is no such file). A
+    /// file that cannot be read is an error, never an empty book: it holds
+    /// payments.
+    pub fn open(path: &Path) -> Result<Arc<StateFile>, EmulatorError> {
+        let fail = |why: String| EmulatorError::State {
+            path: path.to_path_buf(),
+            why,
+        };
+        let books = match std::fs::read_to_string(path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => serde_json::Map::new(),
+            Err(e) => return Err(fail(e.to_string())),
+        };
+        Ok(Arc::new(StateFile {
+            path: path.to_path_buf(),
+            books: Mutex::new(books),
+        }))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The book of emulator `name`, as it was last saved.
+    pub(crate) fn book<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<Option<T>, EmulatorError> {
+        let books = self.books.lock().map_err(|_| EmulatorError::State {
+            path: self.path.clone(),
+            why: "poisoned".into(),
+        })?;
+        books
+            .get(name)
+            .map(|v| T::deserialize(v))
+            .transpose()
+            .map_err(|e| EmulatorError::State {
+                path: self.path.clone(),
+                why: format!("the {name} book: {e}"),
+            })
+    }
+
+    /// Replaces the book of emulator `name` and writes the file.
+    pub(crate) fn save<T: serde::Serialize>(&self, name: &str, book: &T) -> io::Result<()> {
+        let value = serde_json::to_value(book).map_err(io::Error::other)?;
+        let mut books = self
+            .books
+            .lock()
+            .map_err(|_| io::Error::other("the state file's lock is poisoned"))?;
+        books.insert(name.to_string(), value);
+        let text = serde_json::to_vec_pretty(&*books).map_err(io::Error::other)?;
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        io::Write::write_all(&mut file, &text)?;
+        file.as_file().sync_all()?;
+        file.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
 }
 
 /// What an emulator recorded of one payment, in the till's terms.
@@ -522,9 +643,37 @@ mod tests {
             Mode::WrongAmount,
         ] {
             assert_eq!(mode.to_string().parse::<Mode>(), Ok(mode));
+            let saved = serde_json::to_string(&mode).expect("json");
+            assert_eq!(serde_json::from_str::<Mode>(&saved).expect("read"), mode);
         }
         assert!("delay:soon".parse::<Mode>().is_err());
         assert!("approve-ish".parse::<Mode>().is_err());
         assert_eq!(Mode::Delay(7).delay(TEST_DELAY), Duration::from_millis(7));
+    }
+
+    #[test]
+    fn a_state_file_keeps_each_book_and_refuses_a_garbled_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("emulators.json");
+        let file = StateFile::open(&path).expect("no file yet");
+        assert_eq!(file.book::<Vec<u32>>("vipps").expect("read"), None);
+        file.save("vipps", &vec![1_u32, 2]).expect("save");
+        file.save("terminal", &vec![3_u32]).expect("save");
+        let again = StateFile::open(&path).expect("reopen");
+        assert_eq!(
+            again.book::<Vec<u32>>("vipps").expect("read"),
+            Some(vec![1, 2])
+        );
+        assert_eq!(
+            again.book::<Vec<u32>>("terminal").expect("read"),
+            Some(vec![3])
+        );
+        // Only the file itself: the temporary file was renamed over it.
+        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+        std::fs::write(&path, "{\"vipps\": [1,").expect("garble");
+        assert!(matches!(
+            StateFile::open(&path),
+            Err(EmulatorError::State { .. })
+        ));
     }
 }

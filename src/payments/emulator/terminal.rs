@@ -16,8 +16,21 @@
 //!
 //! A request it cannot read is answered `400` with the terminal's own
 //! rejection: an `EventNotification` with `EventToNotify` `Reject`.
+//!
+//! With a state file ([`spawn_terminal_with_state`]) the terminal saves its
+//! book (payments with their answers, aborts, reversals) after every change
+//! and reads it back at start, so `TransactionStatus` and `Reversal` answer
+//! for payments made before a restart. A payment still waiting for the card
+//! when the emulator stopped is read back as `Failure` / `Aborted`: the
+//! emulated card holder acts only while the till's request is held open, and
+//! that request died with the process, so no card was presented and nothing
+//! was approved (a real terminal likewise ends the transaction when it loses
+//! the sale system). Recovery then finds it failed, never approved later.
 
-use super::{Book, Connection, Control, EmulatorError, EmulatorHandle, Mode, Record};
+use super::{
+    Book, Connection, Control, EmulatorError, EmulatorHandle, Mode, Record, StateFile, after_ms,
+    now_ms,
+};
 use crate::domain::Money;
 use crate::payments::nexo::{
     AbortRequest, Amount, AmountsResp, EventNotification, MessageHeader, MessageReference,
@@ -34,24 +47,46 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use axum::routing::post;
 use base64::Engine;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The emulated terminal's `POIID` ([device model]-[serial number]).
 pub const POIID: &str = "EMU400-000000001";
+/// Its book's name in a state file.
+const BOOK: &str = "terminal";
 
 /// Starts an emulated terminal on an ephemeral loopback port.
 pub fn spawn_terminal(mode: Mode) -> Result<EmulatorHandle, EmulatorError> {
-    start_at(super::loopback(), mode, super::TEST_DELAY)
+    start_at(super::loopback(), mode, super::TEST_DELAY, None)
+}
+
+/// Starts an emulated terminal on an ephemeral loopback port that keeps its
+/// book in the state file `state` (see [`StateFile`]), starting from what
+/// is saved there.
+pub fn spawn_terminal_with_state(
+    mode: Mode,
+    state: &Path,
+) -> Result<EmulatorHandle, EmulatorError> {
+    spawn_terminal_on(mode, Some(StateFile::open(state)?))
+}
+
+/// Starts an emulated terminal on an ephemeral loopback port, keeping its
+/// book in `state` when given.
+pub(crate) fn spawn_terminal_on(
+    mode: Mode,
+    state: Option<Arc<StateFile>>,
+) -> Result<EmulatorHandle, EmulatorError> {
+    start_at(super::loopback(), mode, super::TEST_DELAY, state)
 }
 
 /// Serves an emulated terminal on `listen` until the process ends
 /// (`kasse sim terminal`).
 pub fn serve_terminal(listen: SocketAddr, mode: Mode) -> Result<(), EmulatorError> {
-    let handle = start_at(listen, mode, super::DEMO_DELAY)?;
+    let handle = start_at(listen, mode, super::DEMO_DELAY, None)?;
     println!(
         "emulated nexo terminal {POIID} on {} (mode {mode}); [payment.nexo] url = \"{}\", poi_id = \"{POIID}\"",
         handle.url(),
@@ -64,12 +99,26 @@ fn start_at(
     listen: SocketAddr,
     mode: Mode,
     delay: Duration,
+    state: Option<Arc<StateFile>>,
 ) -> Result<EmulatorHandle, EmulatorError> {
+    let desk = match &state {
+        Some(file) => {
+            let mut desk = file.book::<Desk>(BOOK)?.unwrap_or_default();
+            if desk.reopen() {
+                file.save(BOOK, &desk).map_err(|e| EmulatorError::State {
+                    path: file.path().to_path_buf(),
+                    why: e.to_string(),
+                })?;
+            }
+            desk
+        }
+        None => Desk::default(),
+    };
     let control = Control::new(mode, delay);
     let terminal = Arc::new(Terminal {
         control: Arc::clone(&control),
-        desk: Mutex::new(Desk::default()),
-        issued: AtomicU64::new(0),
+        desk: Mutex::new(desk),
+        state,
     });
     let book: Arc<dyn Book> = terminal.clone();
     super::start(listen, control, book, move |addr| {
@@ -83,28 +132,81 @@ fn start_at(
 struct Terminal {
     control: Arc<Control>,
     desk: Mutex<Desk>,
-    /// Terminal transactions made so far (numbers their ids).
-    issued: AtomicU64,
+    /// Where the desk is saved, if anywhere.
+    state: Option<Arc<StateFile>>,
 }
 
 impl Terminal {
-    fn issue(&self) -> u64 {
-        self.issued.fetch_add(1, Ordering::SeqCst) + 1
+    /// Writes the desk to the state file, if there is one. A desk that
+    /// cannot be saved is answered 500 (the answer returned), as by a
+    /// terminal that could not record it.
+    fn unsaved(&self, desk: &Desk) -> Option<HttpResponse> {
+        let file = self.state.as_ref()?;
+        file.save(BOOK, desk).err().map(|e| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the emulator could not save its book: {e}"),
+            )
+                .into_response()
+        })
     }
 }
 
-#[derive(Default)]
+/// Everything the emulated terminal knows: what a state file keeps.
+#[derive(Default, Serialize, Deserialize)]
 struct Desk {
     /// Payments in the order they came.
     payments: Vec<Exchange>,
+    /// Index into `payments` by `ServiceID` (rebuilt when read back).
+    #[serde(skip)]
     by_service: HashMap<String, usize>,
     /// Aborts that came before the payment they name.
     pre_aborted: HashSet<String>,
     /// Reversals by `ServiceID`: the request and the answer, for repeats.
     reversals: HashMap<String, (String, SaleToPoiResponse)>,
+    /// Terminal transactions made so far (numbers their ids).
+    issued: u64,
+}
+
+impl Desk {
+    fn issue(&mut self) -> u64 {
+        self.issued += 1;
+        self.issued
+    }
+
+    /// A desk read back from a state file: its index rebuilt, and every
+    /// payment that was waiting for the card ended `Failure` / `Aborted`
+    /// (the module's documentation says why). True if a payment was ended.
+    fn reopen(&mut self) -> bool {
+        self.by_service = self
+            .payments
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.service_id.clone(), i))
+            .collect();
+        let mut ended = false;
+        for i in 0..self.payments.len() {
+            if self.payments[i].reply.is_none() {
+                let issued = self.issue();
+                let extra = form(&[(
+                    "message",
+                    "Transaction aborted: the sale system's connection was lost",
+                )]);
+                finish(
+                    &mut self.payments[i],
+                    issued,
+                    Response::failure("Aborted", Some(extra)),
+                    None,
+                );
+                ended = true;
+            }
+        }
+        ended
+    }
 }
 
 /// One payment request and what became of it.
+#[derive(Serialize, Deserialize)]
 struct Exchange {
     service_id: String,
     /// Sale, transaction and amount: tells a repeat from a reuse of the `ServiceID`.
@@ -114,7 +216,8 @@ struct Exchange {
     currency: String,
     requested: Money,
     outcome: Mode,
-    due: Instant,
+    /// When the emulated card holder acts, in wall-clock milliseconds.
+    due: i64,
     aborted: bool,
     /// `InProgress`, `Success`, `Failure:<ErrorCondition>`, `Gone`.
     state: String,
@@ -397,7 +500,7 @@ async fn payment(
                 return answer(&busy);
             }
             let mode = terminal.control.mode();
-            let now = Instant::now();
+            let now = now_ms();
             let aborted = desk.pre_aborted.remove(&service_id);
             desk.payments.push(Exchange {
                 service_id: service_id.clone(),
@@ -407,7 +510,7 @@ async fn payment(
                 currency: currency.clone(),
                 requested: amounts.requested_amount.0,
                 outcome: mode,
-                due: now + mode.delay(terminal.control.delay()),
+                due: after_ms(now, mode.delay(terminal.control.delay())),
                 aborted,
                 state: "InProgress".into(),
                 reply: None,
@@ -419,19 +522,25 @@ async fn payment(
             desk.by_service.insert(service_id.clone(), i);
             if mode == Mode::GoAway {
                 desk.payments[i].state = "Gone".into();
+                // Saved or not, nothing answers from now on.
+                let _ = terminal.unsaved(&desk);
                 drop(desk);
                 terminal.control.go_away(None);
                 connection.drop_it();
                 return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+            if let Some(r) = terminal.unsaved(&desk) {
+                return r;
             }
             i
         }
     };
     loop {
         tokio::time::sleep(Duration::from_millis(5)).await;
-        let Ok(mut desk) = terminal.desk.lock() else {
+        let Ok(mut guard) = terminal.desk.lock() else {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         };
+        let desk = &mut *guard;
         let x = &mut desk.payments[index];
         if let Some(reply) = &x.reply {
             return answer(reply);
@@ -442,19 +551,24 @@ async fn payment(
         }
         if x.aborted {
             let extra = form(&[("message", "Transaction aborted by the sale system")]);
-            let issued = terminal.issue();
-            return answer(&finish(
+            desk.issued += 1;
+            let reply = finish(
                 x,
-                issued,
+                desk.issued,
                 Response::failure("Aborted", Some(extra)),
                 None,
-            ));
+            );
+            if let Some(r) = terminal.unsaved(desk) {
+                return r;
+            }
+            return answer(&reply);
         }
-        if Instant::now() < x.due {
+        if now_ms() < x.due {
             continue;
         }
         let requested = x.requested;
-        let issued = terminal.issue();
+        desk.issued += 1;
+        let issued = desk.issued;
         let reply = match x.outcome {
             Mode::Decline => {
                 let extra = form(&[
@@ -472,6 +586,7 @@ async fn payment(
             Mode::ApproveNoReply => {
                 // Approved and recorded, but the answer never reaches the till.
                 finish(x, issued, Response::success(), Some(requested));
+                let _ = terminal.unsaved(desk);
                 connection.drop_it();
                 return StatusCode::SERVICE_UNAVAILABLE.into_response();
             }
@@ -479,6 +594,9 @@ async fn payment(
                 finish(x, issued, Response::success(), Some(requested))
             }
         };
+        if let Some(r) = terminal.unsaved(desk) {
+            return r;
+        }
         return answer(&reply);
     }
 }
@@ -509,6 +627,9 @@ fn abort(
         None => {
             desk.pre_aborted.insert(target);
         }
+    }
+    if let Some(r) = terminal.unsaved(&desk) {
+        return r;
     }
     StatusCode::OK.into_response()
 }
@@ -598,7 +719,7 @@ fn reversal(
             )
         };
     }
-    let issued = terminal.issue();
+    let issued = desk.issue();
     let original = &request
         .original_poi_transaction
         .poi_transaction_id
@@ -640,5 +761,8 @@ fn reversal(
     reply.reversal = Some(outcome);
     desk.reversals
         .insert(service_id, (fingerprint, reply.clone()));
+    if let Some(r) = terminal.unsaved(&desk) {
+        return r;
+    }
     answer(&reply)
 }

@@ -11,8 +11,19 @@
 //! the API guide describes (a cancel after authorisation keeps the state
 //! `AUTHORIZED` and fills `cancelledAmount`). A POST repeated with the same
 //! `Idempotency-Key` and body is answered from the record.
+//!
+//! With a state file ([`spawn_vipps_with_state`]) the whole book — payments
+//! with their creation time and when the customer acts, the recorded
+//! answers to idempotent requests, the issued access tokens — is saved
+//! after every change and read back at start. The customer's approval is
+//! worked out from the stored times whenever a payment is looked at, so a
+//! payment whose delay passed while no emulator ran is `AUTHORIZED` when
+//! read, as if the customer approved in the app while the till was down.
 
-use super::{Book, Connection, Control, EmulatorError, EmulatorHandle, Mode, Record};
+use super::{
+    Book, Connection, Control, EmulatorError, EmulatorHandle, Mode, Record, StateFile, after_ms,
+    now_ms,
+};
 use crate::payments::epayment::{
     AccessToken, Aggregate, Amount, CreatePaymentRequest, CreatePaymentResponse, ExtraDetail,
     GetPaymentResponse, ModificationRequest, ModificationResponse, PaymentMethod, Problem, Profile,
@@ -24,24 +35,47 @@ use axum::extract::{ConnectInfo, Path, State as Shared};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
+use std::path::Path as FilePath;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// A QR payment nobody acts on expires (the app's payment request times out).
-const EXPIRES_AFTER: Duration = Duration::from_secs(300);
+/// A QR payment nobody acts on expires (the app's payment request times
+/// out), in milliseconds.
+const EXPIRES_AFTER_MS: i64 = 300_000;
+/// Its book's name in a state file.
+const BOOK: &str = "vipps";
 const PROBLEM_TYPE: &str = "https://developer.vippsmobilepay.com/docs/knowledge-base/errors";
 
 /// Starts an emulated Vipps on an ephemeral loopback port.
 pub fn spawn_vipps(mode: Mode) -> Result<EmulatorHandle, EmulatorError> {
-    start_at(super::loopback(), mode, super::TEST_DELAY)
+    start_at(super::loopback(), mode, super::TEST_DELAY, None)
+}
+
+/// Starts an emulated Vipps on an ephemeral loopback port that keeps its
+/// book in the state file `state` (see [`StateFile`]), starting from what
+/// is saved there.
+pub fn spawn_vipps_with_state(
+    mode: Mode,
+    state: &FilePath,
+) -> Result<EmulatorHandle, EmulatorError> {
+    spawn_vipps_on(mode, Some(StateFile::open(state)?))
+}
+
+/// Starts an emulated Vipps on an ephemeral loopback port, keeping its book
+/// in `state` when given.
+pub(crate) fn spawn_vipps_on(
+    mode: Mode,
+    state: Option<Arc<StateFile>>,
+) -> Result<EmulatorHandle, EmulatorError> {
+    start_at(super::loopback(), mode, super::TEST_DELAY, state)
 }
 
 /// Serves an emulated Vipps on `listen` until the process ends (`kasse sim vipps`).
 pub fn serve_vipps(listen: SocketAddr, mode: Mode) -> Result<(), EmulatorError> {
-    let handle = start_at(listen, mode, super::DEMO_DELAY)?;
+    let handle = start_at(listen, mode, super::DEMO_DELAY, None)?;
     println!(
         "emulated Vipps MobilePay ePayment API on {} (mode {mode}); [payment.epayment] base_url = \"{}\"",
         handle.url(),
@@ -54,12 +88,18 @@ fn start_at(
     listen: SocketAddr,
     mode: Mode,
     delay: Duration,
+    state: Option<Arc<StateFile>>,
 ) -> Result<EmulatorHandle, EmulatorError> {
+    let ledger = match &state {
+        Some(file) => file.book::<Ledger>(BOOK)?.unwrap_or_default(),
+        None => Ledger::default(),
+    };
     let control = Control::new(mode, delay);
     let vipps = Arc::new(Vipps {
         control: Arc::clone(&control),
         base: Mutex::new(String::new()),
-        ledger: Mutex::new(Ledger::default()),
+        ledger: Mutex::new(ledger),
+        state,
     });
     let book: Arc<dyn Book> = vipps.clone();
     super::start(listen, control, book, move |addr| {
@@ -83,9 +123,12 @@ struct Vipps {
     control: Arc<Control>,
     base: Mutex<String>,
     ledger: Mutex<Ledger>,
+    /// Where the ledger is saved, if anywhere.
+    state: Option<Arc<StateFile>>,
 }
 
-#[derive(Default)]
+/// Everything the emulated Vipps knows: what a state file keeps.
+#[derive(Default, Serialize, Deserialize)]
 struct Ledger {
     payments: BTreeMap<String, Payment>,
     /// Insertion order, for the records.
@@ -96,13 +139,22 @@ struct Ledger {
     issued: u64,
 }
 
+#[derive(Serialize, Deserialize)]
 struct Reply {
     request: String,
-    status: StatusCode,
+    /// The HTTP status it was answered with.
+    status: u16,
     body: String,
 }
 
-/// One payment, in øre.
+impl Reply {
+    fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// One payment, in øre; times in wall-clock milliseconds since the epoch.
+#[derive(Serialize, Deserialize)]
 struct Payment {
     reference: String,
     amount: i64,
@@ -113,15 +165,24 @@ struct Payment {
     refunded: i64,
     psp_reference: String,
     redirect_url: Option<String>,
-    created: Instant,
-    due: Instant,
+    created: i64,
+    /// When the emulated customer acts.
+    due: i64,
     /// The mode when it was created decides what the customer does.
     outcome: Mode,
 }
 
 impl Payment {
-    /// The emulated customer acts once the delay is over.
-    fn advance(&mut self, now: Instant) {
+    /// The emulated customer acts once the delay is over. Worked out from
+    /// the stored times, so it holds for a payment read back from a state
+    /// file. True if the state changed.
+    fn advance(&mut self, now: i64) -> bool {
+        let before = self.state;
+        self.act(now);
+        self.state != before
+    }
+
+    fn act(&mut self, now: i64) {
         if self.state != State::Created {
             return;
         }
@@ -138,7 +199,7 @@ impl Payment {
                     self.authorized = self.amount;
                 }
             }
-        } else if now.duration_since(self.created) >= EXPIRES_AFTER {
+        } else if now.saturating_sub(self.created) >= EXPIRES_AFTER_MS {
             self.state = State::Expired;
         }
     }
@@ -180,16 +241,24 @@ impl Payment {
 
 impl Book for Vipps {
     fn records(&self) -> Vec<Record> {
-        let now = Instant::now();
+        let now = now_ms();
         let Ok(mut ledger) = self.ledger.lock() else {
             return Vec::new();
         };
-        let order = ledger.order.clone();
-        order
+        let mut changed = false;
+        for p in ledger.payments.values_mut() {
+            changed |= p.advance(now);
+        }
+        if changed {
+            // Best effort: the customer's action follows from the stored
+            // times, so a book saved before it is read back the same.
+            let _ = self.save(&ledger);
+        }
+        ledger
+            .order
             .iter()
             .filter_map(|reference| {
-                let p = ledger.payments.get_mut(reference)?;
-                p.advance(now);
+                let p = ledger.payments.get(reference)?;
                 Some(Record {
                     reference: p.reference.clone(),
                     requested: Amount::nok(p.amount).money(),
@@ -293,6 +362,27 @@ fn went_away(vipps: &Vipps, connection: &Connection) -> Option<Response> {
 }
 
 impl Vipps {
+    /// Writes the ledger to the state file, if there is one.
+    fn save(&self, ledger: &Ledger) -> std::io::Result<()> {
+        match &self.state {
+            Some(file) => file.save(BOOK, ledger),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Vipps::save`] for a change a client waits on: a book that cannot
+    /// be saved is answered 500 (the answer returned), as by a provider that
+    /// could not record it.
+    fn unsaved(&self, ledger: &Ledger) -> Option<Response> {
+        self.save(ledger).err().map(|e| {
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the emulator could not save its book: {e}"),
+                None,
+            )
+        })
+    }
+
     /// The headers every ePayment call needs; the `Idempotency-Key` when
     /// `idempotent`.
     fn admit(&self, headers: &HeaderMap, idempotent: bool) -> Result<Option<String>, Refusal> {
@@ -343,7 +433,7 @@ impl Vipps {
         let reply = ledger.replies.get(scope)?;
         Some(if reply.request == request {
             (
-                reply.status,
+                reply.status(),
                 [(header::CONTENT_TYPE, "application/json")],
                 reply.body.clone(),
             )
@@ -357,7 +447,10 @@ impl Vipps {
         })
     }
 
+    /// Records the answer to an idempotent request, saves the ledger and
+    /// answers.
     fn remember(
+        &self,
         ledger: &mut Ledger,
         scope: String,
         request: String,
@@ -369,10 +462,13 @@ impl Vipps {
             scope,
             Reply {
                 request,
-                status,
+                status: status.as_u16(),
                 body: text.clone(),
             },
         );
+        if let Some(r) = self.unsaved(ledger) {
+            return r;
+        }
         (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
     }
 }
@@ -413,6 +509,10 @@ async fn access_token(
         uuid::Uuid::now_v7().simple()
     );
     ledger.tokens.insert(token.clone());
+    if let Some(r) = vipps.unsaved(&ledger) {
+        return r;
+    }
+    drop(ledger);
     let now = chrono::Utc::now().timestamp();
     json(
         StatusCode::OK,
@@ -528,7 +628,7 @@ async fn create(
         ("QR", _) => Some(format!("{base}/qr-image/{}.svg", request.reference)),
         _ => Some(format!("{base}/landing?token={psp_reference}")),
     };
-    let now = Instant::now();
+    let now = now_ms();
     ledger.order.push(request.reference.clone());
     ledger.payments.insert(
         request.reference.clone(),
@@ -543,7 +643,7 @@ async fn create(
             psp_reference,
             redirect_url: redirect_url.clone(),
             created: now,
-            due: now + mode.delay(vipps.control.delay()),
+            due: after_ms(now, mode.delay(vipps.control.delay())),
             outcome: mode,
         },
     );
@@ -551,7 +651,7 @@ async fn create(
         redirect_url,
         reference: request.reference.clone(),
     };
-    let response = Vipps::remember(
+    let response = vipps.remember(
         &mut ledger,
         scope,
         fingerprint,
@@ -589,7 +689,13 @@ async fn read(
             Some("reference"),
         );
     };
-    payment.advance(Instant::now());
+    let changed = payment.advance(now_ms());
+    let view = payment.view();
+    if changed {
+        // Best effort, as in `records`.
+        let _ = vipps.save(&ledger);
+    }
+    drop(ledger);
     if vipps.control.mode() == Mode::ApproveNoReply {
         return problem(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -597,7 +703,7 @@ async fn read(
             None,
         );
     }
-    json(StatusCode::OK, &payment.view())
+    json(StatusCode::OK, &view)
 }
 
 /// Which modification a POST is.
@@ -710,7 +816,7 @@ fn modify(
             Some("reference"),
         );
     };
-    p.advance(Instant::now());
+    p.advance(now_ms());
     let refused = |detail: &'static str| -> Result<(), Refusal> {
         Err(Refusal::new(StatusCode::BAD_REQUEST, detail, None))
     };
@@ -758,5 +864,5 @@ fn modify(
         return r.into_response();
     }
     let answer = p.modification();
-    Vipps::remember(&mut ledger, scope, fingerprint, StatusCode::OK, &answer)
+    vipps.remember(&mut ledger, scope, fingerprint, StatusCode::OK, &answer)
 }

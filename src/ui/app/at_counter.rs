@@ -170,6 +170,7 @@ impl App {
         };
         if let Screen::Reports(state) = &mut self.screen {
             state.shown = Some(shown);
+            state.confirm_z = false;
         }
     }
 

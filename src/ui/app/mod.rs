@@ -412,9 +412,16 @@ impl App {
                 let Screen::Register(state) = &mut self.screen else {
                     return Task::none();
                 };
-                match state.update(m, self.till.catalog(), bonus) {
+                let task = match state.update(m, self.till.catalog(), bonus) {
                     Some(action) => self.act(action),
                     None => Task::none(),
+                };
+                // The cashier keeps typing: the search field keeps the focus
+                // after each item, as long as the register is on screen.
+                if matches!(self.screen, Screen::Register(_)) {
+                    Task::batch([task, iced::widget::operation::focus(register::SEARCH)])
+                } else {
+                    task
                 }
             }
             Message::Payment(m) => {
@@ -729,6 +736,11 @@ impl App {
             }
             Action::ShowReports => self.screen = Screen::Reports(reports::State::default()),
             Action::Report(kind) => self.report(kind),
+            Action::AskZ(ask) => {
+                if let Screen::Reports(state) = &mut self.screen {
+                    state.confirm_z = ask;
+                }
+            }
             Action::CopyLastReceipt => self.copy_last(),
             Action::Training(on) => {
                 if let Err(e) = self.till.set_training(on, self.wall()) {

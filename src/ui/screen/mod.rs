@@ -60,6 +60,8 @@ pub enum Action {
     Logout,
     ShowReports,
     Report(reports::Kind),
+    /// The Z button: asks before the day is closed (once per day, for good).
+    AskZ(bool),
     CopyLastReceipt,
     Training(bool),
     OpenDrawer,

@@ -18,6 +18,8 @@ pub enum Kind {
 pub struct State {
     /// The last report or receipt copy, as printed.
     pub shown: Option<String>,
+    /// "Close the day?" is asked before a Z report.
+    pub confirm_z: bool,
 }
 
 pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Action> {
@@ -32,7 +34,7 @@ pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Act
         big(
             look,
             look.tr("Z report (close the day)"),
-            Some(Action::Report(Kind::Z)),
+            Some(Action::AskZ(true)),
             theme::button::danger
         )
         .width(Length::Fill),
@@ -78,15 +80,45 @@ pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Act
     ]
     .spacing(10)
     .width(Length::FillPortion(1));
-    let paper = container(scrollable(
-        text(state.shown.clone().unwrap_or_default())
-            .font(Font::MONOSPACE)
-            .size(look.sizes.small),
-    ))
-    .padding(16)
-    .style(theme::container::panel)
-    .width(Length::FillPortion(2))
-    .height(Length::Fill);
+    let paper: Element<'a, Action> = if state.confirm_z {
+        column![
+            text(look.tr(
+                "Close the day with a Z report? This is done once per day and cannot be undone."
+            ))
+            .size(look.sizes.heading),
+            row![
+                big(
+                    look,
+                    look.tr("Run the Z report"),
+                    Some(Action::Report(Kind::Z)),
+                    theme::button::danger
+                )
+                .width(Length::Fixed(260.0)),
+                big(
+                    look,
+                    look.tr("Cancel"),
+                    Some(Action::AskZ(false)),
+                    theme::button::tile
+                )
+                .width(Length::Fixed(200.0)),
+            ]
+            .spacing(16),
+        ]
+        .spacing(20)
+        .into()
+    } else {
+        scrollable(
+            text(state.shown.clone().unwrap_or_default())
+                .font(Font::MONOSPACE)
+                .size(look.sizes.small),
+        )
+        .into()
+    };
+    let paper = container(paper)
+        .padding(16)
+        .style(theme::container::panel)
+        .width(Length::FillPortion(2))
+        .height(Length::Fill);
     column![
         title(look, look.tr("Reports")),
         row![buttons, paper].spacing(16)
