@@ -1,12 +1,12 @@
 //! `config.toml`: the till's settings. A malformed file is refused with the
 //! file, line and key, never half-read.
 
+use crate::domain::Mode;
 use crate::domain::Money;
 use crate::domain::sale::OfflineLimits;
 use crate::input::{InputError, Source};
 use crate::payments::epayment::{DEFAULT_POLL_MS, EpaymentConfig};
 use crate::payments::nexo::NexoConfig;
-use crate::till::Mode;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::{Spanned, Value};

@@ -6,6 +6,7 @@
 pub mod appcode;
 pub mod barcode;
 pub mod catalog;
+pub mod mode;
 pub mod money;
 pub mod print;
 pub mod reason;
@@ -17,6 +18,7 @@ pub use appcode::{AppCode, CodeError};
 pub use catalog::{
     Campaign, Catalog, CoffeeCard, Coupon, Member, Pricing, Product, Settings, VatRate,
 };
+pub use mode::Mode;
 pub use money::Money;
 pub use reason::Reason;
 pub use receipt::{Receipt, ReceiptLine, TenderKind, TenderRow, VatRow};
