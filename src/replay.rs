@@ -9,6 +9,7 @@ use crate::input::{InputError, Source};
 use crate::scanner::decode;
 use crate::store::Store;
 use crate::till::{Link, Mode, Outcome, PayRequest, Till, TillError};
+use crate::wiring::open_demo_store;
 use chrono::{DateTime, Duration, FixedOffset};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json, json};
@@ -418,7 +419,7 @@ pub fn run_file(scenario_path: &Path, opts: &ReplayOptions<'_>) -> Result<Json, 
             tmp.path().join("replay.sqlite")
         }
     };
-    let mut store = Store::open(&db_path, "replay")?;
+    let mut store = open_demo_store(&db_path, "replay")?;
     store.seed(&data, scenario.now)?;
     run(&scenario, store)
 }

@@ -13,6 +13,7 @@ pub mod reason;
 pub mod receipt;
 pub mod sale;
 pub mod scale;
+pub mod signature;
 
 pub use appcode::{AppCode, CodeError};
 pub use catalog::{
