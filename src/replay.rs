@@ -6,7 +6,7 @@ use crate::domain::receipt::TenderKind;
 use crate::domain::sale::OfflineLimits;
 use crate::domain::{Money, Receipt};
 use crate::input::{InputError, Source};
-use crate::scanner::decode;
+use crate::scanner::pipeline;
 use crate::store::Store;
 use crate::till::{Link, Mode, Outcome, PayRequest, Till, TillError};
 use crate::wiring::open_demo_store;
@@ -466,7 +466,7 @@ pub fn run(scenario: &Scenario, store: Store) -> Result<Json, ReplayError> {
         event.insert("step".into(), json!(i + 1));
         event.insert("kind".into(), json!(step.kind()));
         let outcome = match step {
-            Step::Scan(path) => match decode::decode_file(path) {
+            Step::Scan(path) => match pipeline::decode_file(path) {
                 Ok(found) => match found.texts.first() {
                     Some(text) => till.present_code(text, now)?,
                     None => Outcome::Refused(crate::domain::Reason::UnreadableImage),
