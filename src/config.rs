@@ -766,7 +766,7 @@ impl Config {
                 |c| dir.join(&c.signing_key),
             ),
             key_version: raw.compliance.map_or_else(
-                || crate::compliance::sign::DEMO_KEY_VERSION.to_string(),
+                || crate::store::DEMO_KEY_VERSION.to_string(),
                 |c| c.key_version,
             ),
             ledger,

@@ -22,7 +22,7 @@ use openssl::rsa::Rsa;
 use sha1::Sha1;
 use std::path::{Path, PathBuf};
 
-use crate::store::{ReceiptSigner, SignFailure, SigningKey};
+use crate::store::{DEMO_KEY_VERSION, DEMO_SIGNING_KEY, ReceiptSigner, SignFailure, SigningKey};
 
 /// The key size the regulation prescribes for RSA-SHA1 signatures.
 pub const KEY_BITS: u32 = 1024;
@@ -164,12 +164,8 @@ impl ReceiptSigner for Signer {
     }
 }
 
-/// The demo signing key of the fixtures: used by replay, tests and the demo.
-/// A production till names its own key in config (`[compliance]`).
-pub const DEMO_SIGNING_KEY: &str = include_str!("../../fixtures/keys/saft-demo.pem");
-pub const DEMO_KEY_VERSION: &str = "demo-1";
-
-/// The demo key as the store takes it.
+/// The demo key ([`DEMO_SIGNING_KEY`]) as the store takes it: replay, tests
+/// and the demo.
 pub fn demo_key() -> Result<SigningKey, SignError> {
     Ok(SigningKey {
         signer: Box::new(Signer::from_pem(DEMO_SIGNING_KEY, "the built-in demo key")?),

@@ -150,6 +150,12 @@ pub struct SigningKey {
     pub version: String,
 }
 
+/// The demo signing key of the fixtures: used by replay, tests and the demo
+/// (`compliance::sign::demo_key` loads it). A production till names its own
+/// key in config (`[compliance]`).
+pub const DEMO_SIGNING_KEY: &str = include_str!("../../fixtures/keys/saft-demo.pem");
+pub const DEMO_KEY_VERSION: &str = "demo-1";
+
 /// A sale that has been paid, ready to be written.
 pub struct CompletedSale<'a> {
     pub id: String,
