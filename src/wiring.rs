@@ -103,7 +103,7 @@ pub struct Providers {
 impl Providers {
     /// The simulators of `[payment]` (demo and tests).
     pub fn simulated(config: &crate::config::PaymentConfig) -> Providers {
-        use crate::devices::payment::Simulator;
+        use crate::payments::simulator::Simulator;
         Providers {
             card: Arc::new(Simulator::new(TenderKind::Card, config.clone())),
             vipps: Arc::new(Simulator::new(TenderKind::Vipps, config.clone())),
