@@ -9,6 +9,8 @@ use crate::payments::epayment::{DEFAULT_POLL_MS, EpaymentConfig};
 use crate::payments::nexo::NexoConfig;
 // The `[payment]` table is the payments room's own type; these names stay.
 pub use crate::payments::{CardProvider, PaymentConfig, VippsProvider};
+// Who the receipts are from is domain vocabulary; `config::Company` stays.
+pub use crate::domain::Company;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::{Spanned, Value};
@@ -104,13 +106,6 @@ pub struct KioskConfig {
     /// Window size in logical pixels.
     pub width: u32,
     pub height: u32,
-}
-
-/// Who the receipts are from (kassasystemforskrifta: name and org. number).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Company {
-    pub name: String,
-    pub org_no: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 pub mod appcode;
 pub mod barcode;
 pub mod catalog;
+pub mod company;
 pub mod mode;
 pub mod money;
 pub mod print;
@@ -19,6 +20,7 @@ pub use appcode::{AppCode, CodeError};
 pub use catalog::{
     Campaign, Catalog, CoffeeCard, Coupon, Member, Pricing, Product, Settings, VatRate,
 };
+pub use company::Company;
 pub use mode::Mode;
 pub use money::Money;
 pub use reason::Reason;
