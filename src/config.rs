@@ -1,12 +1,16 @@
 //! `config.toml`: the till's settings. A malformed file is refused with the
 //! file, line and key, never half-read.
 
+use crate::domain::Mode;
 use crate::domain::Money;
 use crate::domain::sale::OfflineLimits;
 use crate::input::{InputError, Source};
 use crate::payments::epayment::{DEFAULT_POLL_MS, EpaymentConfig};
 use crate::payments::nexo::NexoConfig;
-use crate::till::Mode;
+// The `[payment]` table is the payments room's own type; these names stay.
+pub use crate::payments::{CardProvider, PaymentConfig, VippsProvider};
+// Who the receipts are from is domain vocabulary; `config::Company` stays.
+pub use crate::domain::Company;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::{Spanned, Value};
@@ -139,13 +143,6 @@ pub struct KioskConfig {
     pub tap_guard_ms: u64,
 }
 
-/// Who the receipts are from (kassasystemforskrifta: name and org. number).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Company {
-    pub name: String,
-    pub org_no: String,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScaleConfig {
     /// A serial port path, or `simulated`.
@@ -161,61 +158,6 @@ pub struct BarcodeConfig {
     pub max_gap_ms: u64,
     /// A serial (USB CDC) scanner, read line by line; None for a keyboard wedge.
     pub port: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PaymentConfig {
-    /// How long a simulated (or, in the demo, emulated) customer takes.
-    pub delay_ms: u64,
-    /// Share of payments the simulator declines, in per mille.
-    pub decline_permille: u32,
-    pub timeout_ms: u64,
-    /// `card`: who takes card payments.
-    pub card: CardProvider,
-    /// `vipps`: who takes Vipps payments.
-    pub vipps: VippsProvider,
-    /// `emulators`: a real provider without its table talks to an
-    /// in-process emulator of its protocol (the demo).
-    pub emulators: bool,
-    /// `[payment.nexo]`: the card terminal.
-    pub nexo: Option<NexoConfig>,
-    /// `[payment.epayment]`: Vipps MobilePay's ePayment API.
-    pub epayment: Option<EpaymentConfig>,
-}
-
-impl Default for PaymentConfig {
-    fn default() -> PaymentConfig {
-        PaymentConfig {
-            delay_ms: 1500,
-            decline_permille: 0,
-            timeout_ms: 60_000,
-            card: CardProvider::Simulator,
-            vipps: VippsProvider::Simulator,
-            emulators: false,
-            nexo: None,
-            epayment: None,
-        }
-    }
-}
-
-/// `[payment] card`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CardProvider {
-    /// The built-in simulator (demos and tests; "Demo payments").
-    #[default]
-    Simulator,
-    /// A nexo Sale-to-POI terminal (`[payment.nexo]`).
-    Nexo,
-}
-
-/// `[payment] vipps`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum VippsProvider {
-    /// The built-in simulator (demos and tests; "Demo payments").
-    #[default]
-    Simulator,
-    /// Vipps MobilePay's ePayment API (`[payment.epayment]`).
-    Epayment,
 }
 
 /// Where receipts are printed.

@@ -7,6 +7,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::{Spanned, Value};
 
+use crate::domain::Mode;
 use crate::domain::money::{Money, parse_rate};
 
 /// A file that cannot be used, with where and why.
@@ -131,10 +132,10 @@ impl<'a> Source<'a> {
     }
 
     /// The till's mode, `self` (the default) or `cashier`.
-    pub fn mode(&self, v: Option<&Spanned<String>>) -> Result<crate::till::Mode, InputError> {
+    pub fn mode(&self, v: Option<&Spanned<String>>) -> Result<Mode, InputError> {
         match v {
-            None => Ok(crate::till::Mode::SelfService),
-            Some(m) => crate::till::Mode::parse(m.get_ref()).ok_or_else(|| {
+            None => Ok(Mode::SelfService),
+            Some(m) => Mode::parse(m.get_ref()).ok_or_else(|| {
                 self.error(
                     m.span(),
                     "mode",

@@ -6,9 +6,10 @@ use crate::domain::receipt::TenderKind;
 use crate::domain::sale::OfflineLimits;
 use crate::domain::{Money, Receipt};
 use crate::input::{InputError, Source};
-use crate::scanner::decode;
+use crate::scanner::pipeline;
 use crate::store::Store;
 use crate::till::{Link, Mode, Outcome, PayRequest, Till, TillError};
+use crate::wiring::open_demo_store;
 use chrono::{DateTime, Duration, FixedOffset};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json, json};
@@ -418,7 +419,7 @@ pub fn run_file(scenario_path: &Path, opts: &ReplayOptions<'_>) -> Result<Json, 
             tmp.path().join("replay.sqlite")
         }
     };
-    let mut store = Store::open(&db_path, "replay")?;
+    let mut store = open_demo_store(&db_path, "replay")?;
     store.seed(&data, scenario.now)?;
     let emulators = opts.db.map(crate::payments::Emulators::state_beside);
     run(&scenario, store, emulators.as_deref())
@@ -474,7 +475,7 @@ pub fn run(
         event.insert("step".into(), json!(i + 1));
         event.insert("kind".into(), json!(step.kind()));
         let outcome = match step {
-            Step::Scan(path) => match decode::decode_file(path) {
+            Step::Scan(path) => match pipeline::decode_file(path) {
                 Ok(found) => match found.texts.first() {
                     Some(text) => till.present_code(text, now)?,
                     None => Outcome::Refused(crate::domain::Reason::UnreadableImage),

@@ -3,21 +3,23 @@
 //! on it, the ledger client, the payment providers, and recovery of the
 //! payments a crash left open (spec/payments.md).
 
+use crate::compliance::sign;
 use crate::config::Config;
 use crate::domain::TenderKind;
 use crate::payments::Provider;
 use crate::payments::recover::{self, Resolved};
-use crate::store::{Intent, SigningKey, Store};
+use crate::store::{Intent, SigningKey, Store, StoreError};
 use crate::till::{Link, Till};
 use anyhow::{Context, Result, bail};
+use std::path::Path;
 use std::sync::Arc;
 
 /// The till's database, opened with its signing key and seeded with the
 /// configured data file when it has no products yet (the demo).
 pub fn open_store(config: &Config) -> Result<Store> {
-    let signer = crate::compliance::sign::Signer::from_pem_file(&config.signing_key)?;
+    let signer = sign::Signer::from_pem_file(&config.signing_key)?;
     let key = SigningKey {
-        signer,
+        signer: Box::new(signer),
         version: config.key_version.clone(),
     };
     let mut store = Store::open_with_key(&config.store_path, &config.till_id, key)?;
@@ -30,6 +32,13 @@ pub fn open_store(config: &Config) -> Result<Store> {
         )?;
     }
     Ok(store)
+}
+
+/// A till database signed with the built-in demo key (replay, tests, the
+/// benchmarks): [`Store::open_with_key`] with [`sign::demo_key`].
+pub fn open_demo_store(path: &Path, till: &str) -> Result<Store, StoreError> {
+    let key = sign::demo_key().map_err(|e| StoreError::Sign(Box::new(e)))?;
+    Store::open_with_key(path, till, key)
 }
 
 /// The till a config describes, on its own database.
@@ -94,7 +103,7 @@ pub struct Providers {
 impl Providers {
     /// The simulators of `[payment]` (demo and tests).
     pub fn simulated(config: &crate::config::PaymentConfig) -> Providers {
-        use crate::devices::payment::Simulator;
+        use crate::payments::simulator::Simulator;
         Providers {
             card: Arc::new(Simulator::new(TenderKind::Card, config.clone())),
             vipps: Arc::new(Simulator::new(TenderKind::Vipps, config.clone())),

@@ -13,6 +13,7 @@ use kasse::domain::sale::OfflineLimits;
 use kasse::domain::{AppCode, Money};
 use kasse::store::{SaleKind, Store, StoreError};
 use kasse::till::{Link, Mode, Outcome, PayRequest, Till, TillError};
+use kasse::wiring::open_demo_store;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use std::path::Path;
@@ -27,7 +28,7 @@ fn start() -> DateTime<FixedOffset> {
 }
 
 fn till(dir: &Path) -> Till {
-    let mut store = Store::open(&dir.join("till.sqlite"), "kafe-1").expect("open");
+    let mut store = open_demo_store(&dir.join("till.sqlite"), "kafe-1").expect("open");
     store
         .seed(
             &Data::load(&root().join("fixtures/data/demo.toml")).expect("demo"),

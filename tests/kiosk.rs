@@ -10,11 +10,11 @@ use kasse::config::Config;
 use kasse::data::Data;
 use kasse::domain::sale::OfflineLimits;
 use kasse::payments::{PaymentUpdate, Step};
-use kasse::store::Store;
 use kasse::till::{Link, Mode, Till};
 use kasse::ui::devices::{CameraReport, ScaleReport};
 use kasse::ui::screen::Action;
 use kasse::ui::{App, Message, Settings};
+use kasse::wiring::open_demo_store;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -34,7 +34,7 @@ struct Kiosk {
 fn kiosk(mode: Mode) -> Kiosk {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("till.sqlite"), "kafe-1").unwrap();
+    let mut store = open_demo_store(&dir.path().join("till.sqlite"), "kafe-1").unwrap();
     store
         .seed(
             &Data::load(&root.join("fixtures/data/demo.toml")).unwrap(),

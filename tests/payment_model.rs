@@ -20,8 +20,9 @@ use kasse::domain::sale::OfflineLimits;
 use kasse::domain::{AppCode, Money, Reason, TenderKind};
 use kasse::payments::recover::{self, confirm};
 use kasse::payments::{Provider, ProviderError, ProviderStatus, Running};
-use kasse::store::{IntentState, Store};
+use kasse::store::IntentState;
 use kasse::till::{Answer, Failure, Link, Mode, Outcome, Till};
+use kasse::wiring::open_demo_store;
 use proptest::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -183,7 +184,7 @@ struct World {
 }
 
 fn open(path: &Path) -> Till {
-    let store = Store::open(path, "kafe-1").expect("open");
+    let store = open_demo_store(path, "kafe-1").expect("open");
     let link = Link {
         online: true,
         last_sync: at(),
@@ -195,7 +196,7 @@ impl World {
     fn new(dir: &Path) -> World {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let path = dir.join("till.sqlite");
-        let mut store = Store::open(&path, "kafe-1").expect("open");
+        let mut store = open_demo_store(&path, "kafe-1").expect("open");
         store
             .seed(
                 &Data::load(&root.join("fixtures/data/demo.toml")).expect("demo"),

@@ -7,8 +7,8 @@ use kasse::data::Data;
 use kasse::domain::receipt::{Payment, TenderKind};
 use kasse::domain::sale::OfflineLimits;
 use kasse::domain::{AppCode, Catalog, Line, Money, Pricing, Product, Sale, Settings, VatRate};
-use kasse::store::Store;
 use kasse::till::{Link, Mode, Outcome, PayRequest, Till};
+use kasse::wiring::open_demo_store;
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -195,7 +195,7 @@ proptest! {
         let data = Data::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/data/demo.toml")).expect("demo");
         let member = "M-100001";
         let card = data.cards.iter().find(|c| c.member == member).map(|c| c.id.clone());
-        let mut store = Store::open(&dir.path().join("t.sqlite"), "t1").expect("open");
+        let mut store = open_demo_store(&dir.path().join("t.sqlite"), "t1").expect("open");
         store.seed(&data, now()).expect("seed");
         let mut till = Till::new(store, Mode::Cashier, Link { online: true, last_sync: now() }, OfflineLimits::default()).expect("till");
         let seed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/keys/demo.seed")).expect("seed");

@@ -2,7 +2,7 @@
 //! every fixture image decodes to the text its manifest says; the scanner worker.
 
 use kasse::domain::appcode::{self, AppCode, CodeError};
-use kasse::scanner::decode::decode_file;
+use kasse::scanner::pipeline::decode_file;
 use std::path::Path;
 use std::process::Command;
 

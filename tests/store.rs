@@ -7,6 +7,7 @@ use kasse::domain::receipt::TenderKind;
 use kasse::domain::sale::OfflineLimits;
 use kasse::store::{SCHEMA_VERSION, Store, StoreError};
 use kasse::till::{Link, Mode, Outcome, PayRequest, Till, TillError};
+use kasse::wiring::open_demo_store;
 use std::path::{Path, PathBuf};
 
 fn now() -> DateTime<FixedOffset> {
@@ -19,7 +20,7 @@ fn demo() -> Data {
 }
 
 fn till_at(path: &Path, seed: bool) -> Till {
-    let mut store = Store::open(path, "t1").expect("open");
+    let mut store = open_demo_store(path, "t1").expect("open");
     if seed {
         store.seed(&demo(), now()).expect("seed");
     }
@@ -74,7 +75,7 @@ fn db(dir: &tempfile::TempDir) -> PathBuf {
 #[test]
 fn pragmas_are_wal_full_and_foreign_keys() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&db(&dir), "t1").expect("open");
+    let store = open_demo_store(&db(&dir), "t1").expect("open");
     let c = store.connection();
     let mode: String = c
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -262,13 +263,13 @@ fn reopening_keeps_sales_and_balances() {
 fn a_newer_schema_is_refused_with_a_clear_message() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = db(&dir);
-    drop(Store::open(&path, "t1").expect("open"));
+    drop(open_demo_store(&path, "t1").expect("open"));
     {
         let c = rusqlite::Connection::open(&path).expect("raw open");
         c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
             .expect("bump");
     }
-    let err = match Store::open(&path, "t1") {
+    let err = match open_demo_store(&path, "t1") {
         Err(e) => e,
         Ok(_) => panic!("a newer schema must be refused"),
     };

@@ -514,7 +514,7 @@ fn the_sync_worker_and_sales_share_one_database_without_refusals() {
     let (db, server, token_a, _) = setup(dir.path());
     let mut till = demo_till(dir.path(), "till-a");
     let store =
-        kasse::store::Store::open(&dir.path().join("till-a.sqlite"), "till-a").expect("open");
+        kasse::wiring::open_demo_store(&dir.path().join("till-a.sqlite"), "till-a").expect("open");
     let status = std::sync::Arc::new(std::sync::Mutex::new(kasse::sync::SyncStatus::default()));
     let _worker = kasse::sync::spawn_worker(
         client(

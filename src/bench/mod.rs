@@ -9,7 +9,8 @@ use crate::domain::receipt::{Payment, TenderKind};
 use crate::domain::{
     Campaign, Catalog, Line, Member, Money, Pricing, Product, Sale, Settings, VatRate,
 };
-use crate::store::{CompletedSale, Store};
+use crate::store::CompletedSale;
+use crate::wiring::open_demo_store;
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rusqlite::{Connection, params};
@@ -209,7 +210,7 @@ pub fn checkout(sales: usize, dir: Option<&Path>) -> Result<CheckoutReport> {
         }
     }
     let mut floor = Floor::open(&floor_db)?;
-    let mut store = Store::open(&store_db, "bench").context("opening the bench store")?;
+    let mut store = open_demo_store(&store_db, "bench").context("opening the bench store")?;
     let members = bench_members(50);
     store.seed(
         &Data {
@@ -259,7 +260,7 @@ pub fn checkout(sales: usize, dir: Option<&Path>) -> Result<CheckoutReport> {
         store_wall += t0.elapsed();
         i = end;
     }
-    let key = crate::store::SigningKey::demo()?;
+    let key = crate::compliance::sign::demo_key()?;
     let mut sign_t: Vec<Duration> = (0..200)
         .map(|i| {
             let s = Instant::now();
@@ -373,7 +374,7 @@ pub fn sync(db: &str, sales: usize, members: usize) -> Result<String> {
 
     // The till's queue: real sales through the store.
     let now: DateTime<FixedOffset> = chrono::Local::now().fixed_offset();
-    let mut store = Store::open(&tmp.path().join("till.sqlite"), &till_id)?;
+    let mut store = open_demo_store(&tmp.path().join("till.sqlite"), &till_id)?;
     store.seed(
         &Data {
             catalog: catalog.clone(),

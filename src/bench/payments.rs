@@ -18,9 +18,8 @@ use crate::domain::print;
 use crate::domain::sale::OfflineLimits;
 use crate::payments::PaymentUpdate;
 use crate::payments::recover;
-use crate::store::Store;
 use crate::till::{Answer, Link, Mode, Outcome, Till};
-use crate::wiring::Providers;
+use crate::wiring::{Providers, open_demo_store};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset};
 use std::fmt;
@@ -80,7 +79,7 @@ impl fmt::Display for PaymentsReport {
 }
 
 fn open(path: &Path) -> Result<Till> {
-    let store = Store::open(path, "bench-1")?;
+    let store = open_demo_store(path, "bench-1")?;
     let link = Link {
         online: true,
         last_sync: now(),
@@ -120,7 +119,7 @@ pub fn payments(
     let path = dir.join("bench-payments.sqlite");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = Data::load(&root.join("fixtures/data/demo.toml"))?;
-    Store::open(&path, "bench-1")?.seed(&data, now())?;
+    open_demo_store(&path, "bench-1")?.seed(&data, now())?;
     let provider = providers.card.clone();
     let mut till = open(&path)?;
     let (mut asked, mut done, mut round) = (Vec::new(), Vec::new(), Vec::new());

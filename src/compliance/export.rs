@@ -418,7 +418,7 @@ pub fn render(r: &Report) -> String {
 
 /// What an export needs besides the store.
 pub struct ExportSettings<'a> {
-    pub company: &'a crate::config::Company,
+    pub company: &'a crate::domain::Company,
     pub till: &'a str,
     pub from: NaiveDate,
     pub to: NaiveDate,

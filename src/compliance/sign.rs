@@ -15,62 +15,23 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use chrono::{NaiveDate, NaiveTime};
 use hmac::{Hmac, KeyInit, Mac};
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private, Public};
 use openssl::rsa::Rsa;
-use rust_decimal::{Decimal, RoundingStrategy};
 use sha1::Sha1;
 use std::path::{Path, PathBuf};
+
+use crate::store::{DEMO_KEY_VERSION, DEMO_SIGNING_KEY, ReceiptSigner, SignFailure, SigningKey};
 
 /// The key size the regulation prescribes for RSA-SHA1 signatures.
 pub const KEY_BITS: u32 = 1024;
 
-/// `prevSignature` of the first transaction on a till.
-pub const FIRST_PREV_SIGNATURE: &str = "0";
-
-/// The text that is signed for one transaction:
-/// `prevSignature;transDate;transTime;nr;transAmntIn;transAmntEx`.
-///
-/// Date is `YYYY-MM-DD`, time `HH:MM:SS` (fractions of a second dropped, as
-/// the export writes them); the amounts go in exactly as given — use
-/// [`amount_text`] so they match what the export writes.
-pub fn signed_text(
-    prev_signature: &str,
-    trans_date: NaiveDate,
-    trans_time: NaiveTime,
-    nr: u64,
-    amnt_in: &str,
-    amnt_ex: &str,
-) -> String {
-    format!(
-        "{prev_signature};{};{};{nr};{amnt_in};{amnt_ex}",
-        date_text(trans_date),
-        time_text(trans_time)
-    )
-}
-
-/// An amount as SAF-T writes and signs it: `.` and exactly two decimals,
-/// rounded half away from zero (the project's one rounding rule), never `-0.00`.
-pub fn amount_text(amount: Decimal) -> String {
-    let mut v = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    v.rescale(2);
-    if v.is_zero() {
-        v.set_sign_positive(true);
-    }
-    v.to_string()
-}
-
-/// A date as SAF-T writes and signs it: `YYYY-MM-DD`.
-pub fn date_text(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
-}
-
-/// A time as SAF-T writes and signs it: `HH:MM:SS`.
-pub fn time_text(time: NaiveTime) -> String {
-    time.format("%H:%M:%S").to_string()
-}
+// What is signed (the text of one transaction) is domain vocabulary: the
+// store builds it at commit, the export and the verifier rebuild it.
+pub use crate::domain::signature::{
+    FIRST_PREV_SIGNATURE, amount_text, date_text, signed_text, time_text,
+};
 
 /// Why a key could not be loaded, made or used.
 #[derive(Debug, thiserror::Error)]
@@ -196,6 +157,22 @@ impl Signer {
     }
 }
 
+/// The store signs each receipt through its [`ReceiptSigner`] port.
+impl ReceiptSigner for Signer {
+    fn sign(&self, text: &str) -> Result<String, SignFailure> {
+        Ok(Signer::sign(self, text)?)
+    }
+}
+
+/// The demo key ([`DEMO_SIGNING_KEY`]) as the store takes it: replay, tests
+/// and the demo.
+pub fn demo_key() -> Result<SigningKey, SignError> {
+    Ok(SigningKey {
+        signer: Box::new(Signer::from_pem(DEMO_SIGNING_KEY, "the built-in demo key")?),
+        version: DEMO_KEY_VERSION.to_string(),
+    })
+}
+
 /// Generates an RSA private key of `bits` bits and returns it as PKCS#8 PEM.
 /// The till needs [`KEY_BITS`]; other sizes exist for tests.
 pub fn generate_key(bits: usize) -> Result<String, SignError> {
@@ -272,6 +249,7 @@ pub fn hmac_sha1_signature(key: &[u8], text: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use chrono::{NaiveDate, NaiveTime};
     use std::sync::OnceLock;
 
     /// One generated 1024-bit key per test binary: key generation is slow.
@@ -300,51 +278,6 @@ pub(crate) mod tests {
             hmac_sha1_signature(b"SkatteetatenSign", &text),
             "iHh68DWCU3G42eL/7vOGUMSkvMM="
         );
-    }
-
-    #[test]
-    fn signed_text_formats() {
-        let cases = [
-            (
-                ("0", "2025-03-10", "09:05:07", 1, "163.90", "134.59"),
-                "0;2025-03-10;09:05:07;1;163.90;134.59",
-            ),
-            (
-                ("abc+/=", "2025-12-31", "23:59:59", 1000, "-49.90", "-43.39"),
-                "abc+/=;2025-12-31;23:59:59;1000;-49.90;-43.39",
-            ),
-        ];
-        for ((prev, date, time, nr, a_in, a_ex), expected) in cases {
-            assert_eq!(
-                signed_text(prev, d(date), t(time), nr, a_in, a_ex),
-                expected
-            );
-        }
-        // Fractions of a second are not part of the signed time.
-        let time = NaiveTime::from_hms_milli_opt(9, 5, 7, 640).unwrap();
-        assert_eq!(
-            signed_text("0", d("2025-03-10"), time, 1, "1.00", "0.80"),
-            "0;2025-03-10;09:05:07;1;1.00;0.80"
-        );
-    }
-
-    #[test]
-    fn amount_text_is_two_decimals_half_away_from_zero() {
-        let cases = [
-            ("1", "1.00"),
-            ("1.5", "1.50"),
-            ("0.96", "0.96"),
-            ("-16.4", "-16.40"),
-            ("2.005", "2.01"),
-            ("-2.005", "-2.01"),
-            ("-0.001", "0.00"),
-            ("0", "0.00"),
-            ("123456789.999", "123456790.00"),
-        ];
-        for (input, expected) in cases {
-            let v: Decimal = input.parse().unwrap();
-            assert_eq!(amount_text(v), expected, "{input}");
-        }
     }
 
     #[test]

@@ -6,17 +6,22 @@
 pub mod appcode;
 pub mod barcode;
 pub mod catalog;
+pub mod company;
+pub mod mode;
 pub mod money;
 pub mod print;
 pub mod reason;
 pub mod receipt;
 pub mod sale;
 pub mod scale;
+pub mod signature;
 
 pub use appcode::{AppCode, CodeError};
 pub use catalog::{
     Campaign, Catalog, CoffeeCard, Coupon, Member, Pricing, Product, Settings, VatRate,
 };
+pub use company::Company;
+pub use mode::Mode;
 pub use money::Money;
 pub use reason::Reason;
 pub use receipt::{Receipt, ReceiptLine, TenderKind, TenderRow, VatRow};

@@ -6,9 +6,8 @@
 use super::emulator::{self, EmulatorError, EmulatorHandle, Mode, StateFile};
 use super::epayment::{Epayment, EpaymentConfig};
 use super::nexo::{Nexo, NexoConfig};
+use super::simulator::Simulator;
 use super::{Provider, ProviderError, ProviderStatus, Running};
-use crate::config::{CardProvider, PaymentConfig, VippsProvider};
-use crate::devices::payment::Simulator;
 use crate::domain::Money;
 use crate::domain::receipt::TenderKind;
 use std::path::{Path, PathBuf};
@@ -18,6 +17,63 @@ use std::time::Duration;
 /// How often the demo polls the in-process Vipps emulator (the real API
 /// asks for 2 s; the emulator does not mind).
 const EMULATED_POLL_MS: u64 = 500;
+
+/// `[payment]` of config.toml (and of a replay scenario): who takes each
+/// tender, and the simulator's and the emulators' settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentConfig {
+    /// How long a simulated (or, in the demo, emulated) customer takes.
+    pub delay_ms: u64,
+    /// Share of payments the simulator declines, in per mille.
+    pub decline_permille: u32,
+    pub timeout_ms: u64,
+    /// `card`: who takes card payments.
+    pub card: CardProvider,
+    /// `vipps`: who takes Vipps payments.
+    pub vipps: VippsProvider,
+    /// `emulators`: a real provider without its table talks to an
+    /// in-process emulator of its protocol (the demo).
+    pub emulators: bool,
+    /// `[payment.nexo]`: the card terminal.
+    pub nexo: Option<NexoConfig>,
+    /// `[payment.epayment]`: Vipps MobilePay's ePayment API.
+    pub epayment: Option<EpaymentConfig>,
+}
+
+impl Default for PaymentConfig {
+    fn default() -> PaymentConfig {
+        PaymentConfig {
+            delay_ms: 1500,
+            decline_permille: 0,
+            timeout_ms: 60_000,
+            card: CardProvider::Simulator,
+            vipps: VippsProvider::Simulator,
+            emulators: false,
+            nexo: None,
+            epayment: None,
+        }
+    }
+}
+
+/// `[payment] card`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CardProvider {
+    /// The built-in simulator (demos and tests; "Demo payments").
+    #[default]
+    Simulator,
+    /// A nexo Sale-to-POI terminal (`[payment.nexo]`).
+    Nexo,
+}
+
+/// `[payment] vipps`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VippsProvider {
+    /// The built-in simulator (demos and tests; "Demo payments").
+    #[default]
+    Simulator,
+    /// Vipps MobilePay's ePayment API (`[payment.epayment]`).
+    Epayment,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChooseError {

@@ -113,5 +113,6 @@ mod choose;
 pub mod emulator;
 pub mod epayment;
 pub mod nexo;
+pub mod simulator;
 
-pub use choose::{ChooseError, Emulators, provider};
+pub use choose::{CardProvider, ChooseError, Emulators, PaymentConfig, VippsProvider, provider};

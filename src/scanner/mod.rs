@@ -4,6 +4,7 @@
 
 pub mod debounce;
 pub mod decode;
+mod image_ops;
 pub mod pipeline;
 pub mod source;
 pub mod worker;

@@ -30,6 +30,7 @@
 
 use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
 
 use image::GrayImage;
 use rxing::common::{DetectorRXingResult, GlobalHistogramBinarizer, HybridBinarizer};
@@ -39,7 +40,8 @@ use rxing::qrcode::decoder::qrcode_decoder;
 use rxing::qrcode::detector::Detector;
 use rxing::{Binarizer, BinaryBitmap, DecodeHints, Exceptions, Luma8Source, Point, Reader};
 
-use super::decode::{self, DecodeOutcome};
+use super::decode::{self, DecodeError, DecodeOutcome, load_gray};
+use super::image_ops::{adaptive_threshold, box_blur, half_size};
 
 /// Frames with a longer side of at least this are tried at half size first.
 pub const HALF_FIRST_FROM_PX: u32 = 600;
@@ -82,6 +84,12 @@ struct Seen {
     panicked: bool,
 }
 
+/// Reads a PNG or JPEG file and scans it with the camera's pipeline
+/// (replay's `scan` steps, `kasse scan`).
+pub fn decode_file(path: &Path) -> Result<DecodeOutcome, DecodeError> {
+    Ok(FramePipeline::new().decode(&load_gray(path)?))
+}
+
 impl FramePipeline {
     pub fn new() -> FramePipeline {
         FramePipeline::default()
@@ -116,7 +124,7 @@ impl FramePipeline {
         // finder patterns it could not read (a second code): then the
         // full-resolution local pass gets a look too.
         let large = w.max(h) >= HALF_FIRST_FROM_PX;
-        let half = large.then(|| decode::half_size(img));
+        let half = large.then(|| half_size(img));
         let mut stages: Vec<(&GrayImage, Binarize, bool)> = Vec::with_capacity(6);
         if let Some(half) = &half {
             stages.extend(
@@ -282,7 +290,7 @@ pub enum Binarize {
     /// rxing's `GlobalHistogramBinarizer`: one threshold for each row (and
     /// for the whole frame when detecting) from the histogram's valley.
     Global,
-    /// [`decode::adaptive_threshold`] (a 3×3 mean against a 1/16-frame
+    /// [`adaptive_threshold`] (a 3×3 mean against a 1/16-frame
     /// window), then read as is.
     Adaptive,
     /// A 3×3 box blur, then `HybridBinarizer`: smooths moiré and JPEG
@@ -302,8 +310,8 @@ fn rxing_multi(img: &GrayImage, binarize: Binarize) -> Seen {
 fn rxing_read(img: &GrayImage, binarize: Binarize, one_code: bool) -> Seen {
     let prepared = match binarize {
         Binarize::Hybrid | Binarize::Global => Cow::Borrowed(img),
-        Binarize::Adaptive => Cow::Owned(decode::adaptive_threshold(img)),
-        Binarize::Blurred => Cow::Owned(decode::box_blur(img)),
+        Binarize::Adaptive => Cow::Owned(adaptive_threshold(img)),
+        Binarize::Blurred => Cow::Owned(box_blur(img)),
     };
     let Some(source) = source(&prepared) else {
         return Seen::default();
@@ -539,7 +547,7 @@ mod tests {
             (16, MOIRE, None),
         ] {
             let frame = hard_frame(1, index, text);
-            let half = decode::half_size(&frame);
+            let half = half_size(&frame);
             assert!(reads(&half, Binarize::Hybrid).is_empty(), "{index}");
             assert!(reads(&frame, Binarize::Hybrid).is_empty(), "{index}");
             match rescued_by {
@@ -571,7 +579,7 @@ mod tests {
         ];
 
         let frame = hard_frame(1000, 11, ONE_CODE);
-        let half = decode::half_size(&frame);
+        let half = half_size(&frame);
         for b in all {
             assert!(rxing_multi(&half, b).texts.is_empty(), "{b:?}");
         }
@@ -583,7 +591,7 @@ mod tests {
         assert_eq!(FramePipeline::new().decode(&frame).texts, [ONE_CODE]);
 
         let frame = hard_frame(1000, 67, BLUR);
-        let half = decode::half_size(&frame);
+        let half = half_size(&frame);
         for b in [Binarize::Hybrid, Binarize::Global, Binarize::Adaptive] {
             assert!(rxing_read(&half, b, true).texts.is_empty(), "{b:?}");
         }
@@ -592,5 +600,28 @@ mod tests {
         }
         assert_eq!(rxing_multi(&half, Binarize::Blurred).texts, [BLUR]);
         assert_eq!(FramePipeline::new().decode(&frame).texts, [BLUR]);
+    }
+
+    #[test]
+    fn decode_file_tells_missing_from_not_an_image() {
+        let dir = std::env::temp_dir().join(format!("kasse-decode-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+
+        let missing = dir.join("missing.png");
+        let err = decode_file(&missing).unwrap_err();
+        assert!(matches!(err, DecodeError::Io { .. }));
+        assert!(err.to_string().contains("missing.png"), "{err}");
+
+        let text = dir.join("notes.png");
+        std::fs::write(&text, "not a picture").unwrap();
+        let err = decode_file(&text).unwrap_err();
+        assert!(matches!(err, DecodeError::NotAnImage { .. }), "{err}");
+        assert!(err.to_string().contains("notes.png"), "{err}");
+
+        let good = dir.join("member.png");
+        render(MEMBER, 4).unwrap().save(&good).unwrap();
+        assert_eq!(decode_file(&good).unwrap().texts, [MEMBER]);
+
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -14,6 +14,7 @@ pub use schema::SCHEMA_VERSION;
 
 use crate::data::Data;
 use crate::domain::receipt::{Payment, Receipt};
+use crate::domain::signature;
 use crate::domain::{
     Campaign, Catalog, CoffeeCard, Coupon, Member, Money, Pricing, Product, Sale, Settings, VatRate,
 };
@@ -45,7 +46,7 @@ pub enum StoreError {
     #[error("the database holds a value it cannot read: {0}")]
     Corrupt(String),
     #[error("signing the receipt failed: {0}")]
-    Sign(#[from] crate::compliance::sign::SignError),
+    Sign(#[source] SignFailure),
     #[error("receipt {0} has already been copied once: only one copy is allowed")]
     CopyExists(u64),
     #[error("payment {id} is already {state}: its sale is not committed again")]
@@ -131,28 +132,29 @@ impl SaleKind {
     }
 }
 
+/// Signs each receipt as it is committed (the SAF-T signature chain). The
+/// store needs no more of a signer than this, so storage does not depend on
+/// the cryptography: `compliance::sign::Signer` is the real one.
+pub trait ReceiptSigner: Send {
+    /// The signature of `text`, the transaction's signed text
+    /// ([`signed_text`](crate::domain::signature::signed_text)).
+    fn sign(&self, text: &str) -> std::result::Result<String, SignFailure>;
+}
+
+/// Why a receipt could not be signed, in the signer's own words.
+pub type SignFailure = Box<dyn std::error::Error + Send + Sync>;
+
 /// The key that signs every receipt when it is committed, and its name.
 pub struct SigningKey {
-    pub signer: crate::compliance::sign::Signer,
+    pub signer: Box<dyn ReceiptSigner>,
     pub version: String,
 }
 
-/// The demo signing key of the fixtures: used by replay, tests and the demo.
-/// A production till names its own key in config (`[compliance]`).
+/// The demo signing key of the fixtures: used by replay, tests and the demo
+/// (`compliance::sign::demo_key` loads it). A production till names its own
+/// key in config (`[compliance]`).
 pub const DEMO_SIGNING_KEY: &str = include_str!("../../fixtures/keys/saft-demo.pem");
 pub const DEMO_KEY_VERSION: &str = "demo-1";
-
-impl SigningKey {
-    pub fn demo() -> Result<SigningKey> {
-        Ok(SigningKey {
-            signer: crate::compliance::sign::Signer::from_pem(
-                DEMO_SIGNING_KEY,
-                "the built-in demo key",
-            )?,
-            version: DEMO_KEY_VERSION.to_string(),
-        })
-    }
-}
 
 /// A sale that has been paid, ready to be written.
 pub struct CompletedSale<'a> {
@@ -206,13 +208,9 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path`: WAL,
-    /// `synchronous=FULL`, foreign keys on, migrations applied.
-    /// Opens with the demo signing key (replay, tests, demo).
-    pub fn open(path: &Path, till: &str) -> Result<Store> {
-        Store::open_with_key(path, till, SigningKey::demo()?)
-    }
-
-    /// Opens with the till's own signing key.
+    /// `synchronous=FULL`, foreign keys on, migrations applied. `key` signs
+    /// every sale committed through it (the demo key:
+    /// `wiring::open_demo_store`).
     pub fn open_with_key(path: &Path, till: &str, key: SigningKey) -> Result<Store> {
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
@@ -699,12 +697,11 @@ fn write_sale(
     key: &SigningKey,
     done: &CompletedSale<'_>,
 ) -> Result<Receipt> {
-    use crate::compliance::sign;
     let (nr, prev_signature): (i64, String) = tx
         .prepare_cached("SELECT nr + 1, signature FROM sale ORDER BY nr DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
-        .unwrap_or((1, sign::FIRST_PREV_SIGNATURE.to_string()));
+        .unwrap_or((1, signature::FIRST_PREV_SIGNATURE.to_string()));
     let number: i64 = tx
         .prepare_cached("SELECT COALESCE(MAX(number), 0) + 1 FROM sale WHERE kind = ?1")?
         .query_row([done.kind.code()], |r| r.get(0))?;
@@ -726,15 +723,15 @@ fn write_sale(
     // The signature chain: over the previous signature and this receipt's
     // date, time, nr and totals, computed now, in the sale's own transaction.
     let local = done.at.naive_local();
-    let text = sign::signed_text(
+    let text = signature::signed_text(
         &prev_signature,
         local.date(),
         local.time(),
         nr.unsigned_abs(),
-        &sign::amount_text(receipt.total.as_decimal()),
-        &sign::amount_text(total_ex.as_decimal()),
+        &signature::amount_text(receipt.total.as_decimal()),
+        &signature::amount_text(total_ex.as_decimal()),
     );
-    let signature = key.signer.sign(&text)?;
+    let signature = key.signer.sign(&text).map_err(StoreError::Sign)?;
     let at = done.at.to_rfc3339();
     tx.prepare_cached(
         "INSERT INTO sale (id, nr, kind, number, seq, at, till, mode, operator, member, total, total_ex, rounding,

@@ -7,6 +7,10 @@ mod payment;
 use payment::Pending;
 pub use payment::{Answer, Failure, Reservation, Reserve, Reserver, Tendering};
 
+// The mode is domain vocabulary; `till::Mode` stays the name the till's
+// callers know it by.
+pub use crate::domain::Mode;
+
 use crate::domain::appcode::{self, AppCode, CodeError};
 use crate::domain::barcode::{self, Barcode};
 use crate::domain::receipt::{Payment, Receipt, TenderKind};
@@ -15,32 +19,6 @@ use crate::domain::{Catalog, Line, Member, Money, Reason, Sale};
 use crate::store::{CompletedSale, JournalEntry, SaleKind, Store, StoreError, codes};
 use chrono::{DateTime, FixedOffset};
 use ed25519_dalek::VerifyingKey;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// Students serve themselves: bonus is offered before payment, no cash.
-    SelfService,
-    /// A cashier operates the till: cash and voids allowed.
-    Cashier,
-}
-
-impl Mode {
-    /// `self` or `cashier`, as config.toml and scenarios write it.
-    pub fn parse(s: &str) -> Option<Mode> {
-        match s {
-            "self" => Some(Mode::SelfService),
-            "cashier" => Some(Mode::Cashier),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Mode::SelfService => "self",
-            Mode::Cashier => "cashier",
-        }
-    }
-}
 
 /// What one action at the till led to.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,6 +6,7 @@ use kasse::domain::sale::OfflineLimits;
 use kasse::store::Store;
 use kasse::sync::{LedgerClient, LedgerConfig};
 use kasse::till::{Link, Mode, Till};
+use kasse::wiring::open_demo_store;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
@@ -45,7 +46,7 @@ pub fn admin(db: &Path, args: &[&str]) -> String {
 
 /// Till `id`'s own SQLite file, seeded with the demo data.
 pub fn demo_store(dir: &Path, id: &str) -> Store {
-    let mut store = Store::open(&dir.join(format!("{id}.sqlite")), id).expect("open");
+    let mut store = open_demo_store(&dir.join(format!("{id}.sqlite")), id).expect("open");
     store
         .seed(
             &Data::load(&root().join("fixtures/data/demo.toml")).expect("demo"),
