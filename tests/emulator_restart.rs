@@ -17,7 +17,6 @@ use kasse::payments::epayment::{Epayment, EpaymentConfig};
 use kasse::payments::nexo::{Nexo, NexoConfig};
 use kasse::payments::recover::Resolution;
 use kasse::payments::{Emulators, Provider, ProviderStatus};
-use kasse::store::Store;
 use kasse::till::{Link, Outcome, Till};
 use kasse::wiring::Providers;
 use std::path::Path;
@@ -192,7 +191,7 @@ fn the_terminal_answers_from_its_saved_book_and_aborts_a_payment_cut_off() {
 }
 
 fn till_on(db: &Path, seed: bool) -> Till {
-    let mut store = Store::open(db, "t1").expect("open");
+    let mut store = kasse::wiring::open_demo_store(db, "t1").expect("open");
     if seed {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/data/demo.toml");
         store
