@@ -12,6 +12,7 @@ use super::model::{
 use crate::compliance::sign::amount_text;
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
+use std::fmt::Display;
 
 /// Why a model cannot be written as a valid SAF-T file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -167,44 +168,76 @@ fn amount(at: &str, field: &'static str, value: Decimal) -> Result<(), SaftError
     decimal(at, field, value, 2, 20)
 }
 
+/// A whole number of at most three digits (`receiptNum`, `periodNumber`).
 fn small(at: &str, field: &'static str, value: u64) -> Result<(), SaftError> {
-    if value > 999 {
-        return Err(SaftError::TooLarge {
-            at: at.to_string(),
-            field,
-            value,
-            max: 999,
-        });
-    }
-    Ok(())
+    at_most(at, field, value, 999)
 }
 
+/// A count of at most ten digits (the report counters).
 fn count(at: &str, field: &'static str, value: u64) -> Result<(), SaftError> {
-    if value > 9_999_999_999 {
+    at_most(at, field, value, 9_999_999_999)
+}
+
+fn at_most(at: &str, field: &'static str, value: u64, max: u64) -> Result<(), SaftError> {
+    if value > max {
         return Err(SaftError::TooLarge {
             at: at.to_string(),
             field,
             value,
-            max: 9_999_999_999,
+            max,
         });
     }
     Ok(())
 }
 
-fn unique<'a>(
+/// The set of `ids`, or the first that appears twice.
+fn unique<T: Ord + Copy + Display>(
     what: &'static str,
-    ids: impl IntoIterator<Item = &'a str>,
-) -> Result<BTreeSet<&'a str>, SaftError> {
+    ids: impl IntoIterator<Item = T>,
+) -> Result<BTreeSet<T>, SaftError> {
     let mut seen = BTreeSet::new();
     for id in ids {
-        if !seen.insert(id) {
-            return Err(SaftError::Duplicate {
-                what,
-                id: id.to_string(),
-            });
-        }
+        first_time(&mut seen, id, what, id)?;
     }
     Ok(seen)
+}
+
+/// Adds `key` to `seen`; refuses it when it is there already, named as `id`.
+fn first_time<T: Ord>(
+    seen: &mut BTreeSet<T>,
+    key: T,
+    what: &'static str,
+    id: impl Display,
+) -> Result<(), SaftError> {
+    if seen.insert(key) {
+        Ok(())
+    } else {
+        Err(SaftError::Duplicate {
+            what,
+            id: id.to_string(),
+        })
+    }
+}
+
+/// Refuses `id`, a `what`, unless it is `known`: listed in the company's
+/// `list`, as the schema's keys demand.
+fn listed(
+    known: bool,
+    at: &str,
+    what: &'static str,
+    id: impl Display,
+    list: &'static str,
+) -> Result<(), SaftError> {
+    if known {
+        Ok(())
+    } else {
+        Err(SaftError::UnknownReference {
+            at: at.to_string(),
+            what,
+            id: id.to_string(),
+            list,
+        })
+    }
 }
 
 fn inconsistent(at: &str, problem: String) -> SaftError {
@@ -252,7 +285,7 @@ impl<'a> Checker<'a> {
             required(&at, "standardVatCode", &v.standard_code, 9)?;
         }
 
-        self.periods = unique_numbers(c.periods.iter().map(|p| p.number))?;
+        self.periods = unique("periodNumber", c.periods.iter().map(|p| p.number))?;
         for p in &c.periods {
             let at = format!("period {}", p.number);
             small(&at, "periodNumber", u64::from(p.number))?;
@@ -304,12 +337,7 @@ impl<'a> Checker<'a> {
                 self.address(&at, a)?;
             }
             for reg in &loc.registers {
-                if !register_ids.insert(reg.id.as_str()) {
-                    return Err(SaftError::Duplicate {
-                        what: "registerID",
-                        id: reg.id.clone(),
-                    });
-                }
+                first_time(&mut register_ids, reg.id.as_str(), "registerID", &reg.id)?;
                 self.register(reg, &mut report_ids)?;
             }
         }
@@ -362,41 +390,25 @@ impl<'a> Checker<'a> {
     }
 
     fn employee(&self, at: &str, id: Option<&String>) -> Result<(), SaftError> {
-        match id {
-            Some(id) if !self.employees.contains(id.as_str()) => Err(SaftError::UnknownReference {
-                at: at.to_string(),
-                what: "employee",
-                id: id.clone(),
-                list: "employees",
-            }),
-            _ => Ok(()),
-        }
+        id.map_or(Ok(()), |id| {
+            let known = self.employees.contains(id.as_str());
+            listed(known, at, "employee", id, "employees")
+        })
     }
 
     fn basic(&self, at: &str, id: &str) -> Result<(), SaftError> {
-        if self.basics.contains(id) {
-            Ok(())
-        } else {
-            Err(SaftError::UnknownReference {
-                at: at.to_string(),
-                what: "code",
-                id: id.to_string(),
-                list: "basics (use standard_basics())",
-            })
-        }
+        let known = self.basics.contains(id);
+        listed(known, at, "code", id, "basics (use standard_basics())")
     }
 
     fn vat_code(&self, at: &str, code: &str) -> Result<(), SaftError> {
-        if self.vat_codes.contains(code) {
-            Ok(())
-        } else {
-            Err(SaftError::UnknownReference {
-                at: at.to_string(),
-                what: "VAT code",
-                id: code.to_string(),
-                list: "vat_codes",
-            })
-        }
+        listed(
+            self.vat_codes.contains(code),
+            at,
+            "VAT code",
+            code,
+            "vat_codes",
+        )
     }
 
     fn register(
@@ -411,12 +423,8 @@ impl<'a> Checker<'a> {
         let mut event_ids = BTreeSet::new();
         for e in &reg.events {
             let at = format!("register {} event {}", reg.id, e.id);
-            if !event_ids.insert(e.id) {
-                return Err(SaftError::Duplicate {
-                    what: "eventID",
-                    id: format!("{} on register {}", e.id, reg.id),
-                });
-            }
+            let id = format_args!("{} on register {}", e.id, reg.id);
+            first_time(&mut event_ids, e.id, "eventID", id)?;
             self.basic(&at, e.code.code())?;
             optional(&at, "transID", e.trans_id.as_ref(), 35)?;
             self.employee(&at, e.employee.as_ref())?;
@@ -438,12 +446,7 @@ impl<'a> Checker<'a> {
                     ));
                 }
                 (Some(r), _) => {
-                    if !report_ids.insert(r.id.as_str()) {
-                        return Err(SaftError::Duplicate {
-                            what: "reportID",
-                            id: r.id.clone(),
-                        });
-                    }
+                    first_time(report_ids, r.id.as_str(), "reportID", &r.id)?;
                     self.report(&at, r)?;
                 }
                 (None, EventCode::ZReport) => {
@@ -474,12 +477,8 @@ impl<'a> Checker<'a> {
                 ));
             }
             prev_nr = Some(t.nr);
-            if !trans_ids.insert(t.trans_id.as_str()) {
-                return Err(SaftError::Duplicate {
-                    what: "transID",
-                    id: format!("{} on register {}", t.trans_id, reg.id),
-                });
-            }
+            let id = format_args!("{} on register {}", t.trans_id, reg.id);
+            first_time(&mut trans_ids, t.trans_id.as_str(), "transID", id)?;
             self.transaction(&at, t)?;
         }
         Ok(())
@@ -491,15 +490,8 @@ impl<'a> Checker<'a> {
         amount(at, "transAmntIn", t.amount_in)?;
         amount(at, "transAmntEx", t.amount_ex)?;
         self.employee(at, t.employee.as_ref())?;
-        if let Some(p) = t.period_number
-            && !self.periods.contains(&p)
-        {
-            return Err(SaftError::UnknownReference {
-                at: at.to_string(),
-                what: "period",
-                id: p.to_string(),
-                list: "periods",
-            });
+        if let Some(p) = t.period_number {
+            listed(self.periods.contains(&p), at, "period", p, "periods")?;
         }
         optional(at, "refID", t.reference.as_ref(), 9999)?;
         optional(at, "desc", t.description.as_ref(), 9999)?;
@@ -514,15 +506,14 @@ impl<'a> Checker<'a> {
             }
             self.basic(&at, l.line_type.code())?;
             self.basic(&at, l.group.code())?;
-            if let Some(a) = &l.article
-                && !self.articles.contains(a.as_str())
-            {
-                return Err(SaftError::UnknownReference {
-                    at,
-                    what: "article",
-                    id: a.clone(),
-                    list: "articles",
-                });
+            if let Some(a) = &l.article {
+                listed(
+                    self.articles.contains(a.as_str()),
+                    &at,
+                    "article",
+                    a,
+                    "articles",
+                )?;
             }
             decimal(&at, "qnt", l.quantity, 6, 20)?;
             amount(&at, "lineAmntIn", l.amount_in)?;
@@ -704,19 +695,6 @@ impl<'a> Checker<'a> {
         amount(at, "reportGrandTotalReturn", r.grand_totals.returns)?;
         amount(at, "reportGrandTotalSalesNet", r.grand_totals.net)
     }
-}
-
-fn unique_numbers(ids: impl IntoIterator<Item = u16>) -> Result<BTreeSet<u16>, SaftError> {
-    let mut seen = BTreeSet::new();
-    for id in ids {
-        if !seen.insert(id) {
-            return Err(SaftError::Duplicate {
-                what: "periodNumber",
-                id: id.to_string(),
-            });
-        }
-    }
-    Ok(seen)
 }
 
 #[cfg(test)]
