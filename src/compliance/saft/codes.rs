@@ -57,7 +57,7 @@ macro_rules! code_list {
             pub const ALL: &'static [$name] = &[ $( $name::$variant, )+ ];
 
             /// The predefined code, e.g. `"13028"`; also the `basicID` written.
-            pub fn code(self) -> &'static str {
+            pub const fn code(self) -> &'static str {
                 match self { $( $name::$variant => $code, )+ }
             }
 

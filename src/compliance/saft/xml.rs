@@ -9,9 +9,10 @@ use super::checks::{SaftError, check};
 use super::codes::{ArticleGroup, PaymentCode};
 use super::model::{
     Address, AuditFile, CashRegister, CashTransaction, Company, Correction, GroupSales, Header,
-    PaymentTotal, Report, VatLine, VatTotal,
+    PaymentTotal, PriceLookUps, Report, Tally, VatLine, VatTotal,
 };
 use crate::compliance::sign::{amount_text, date_text, time_text};
+use IfEmpty::{Omit, Placeholder};
 use chrono::{NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
 use std::fmt::Write as _;
@@ -52,6 +53,56 @@ pub enum WriteError {
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
 }
+
+/// What a list with no rows becomes.
+enum IfEmpty<T> {
+    /// Left out: the schema makes the list optional.
+    Omit,
+    /// This one stand-in row: the schema wants at least one.
+    Placeholder(T),
+}
+
+/// A kind, a count and an amount: one row of most report lists.
+type Counted<'a> = (&'a str, u64, Decimal);
+
+/// A report row written as [`Counted`].
+trait Counts {
+    fn counted(&self) -> Counted<'_>;
+}
+
+impl Counts for PaymentTotal {
+    fn counted(&self) -> Counted<'_> {
+        (self.code.code(), self.count, self.amount)
+    }
+}
+
+impl Counts for PriceLookUps {
+    fn counted(&self) -> Counted<'_> {
+        (self.group.code(), self.count, self.amount)
+    }
+}
+
+impl Counts for Correction {
+    fn counted(&self) -> Counted<'_> {
+        (&self.kind, self.count, self.amount)
+    }
+}
+
+/// The stand-in rows of the report lists the schema requires (see
+/// [`Report`]): group `04999`, rate 0, kind `None`; the payment one is cash.
+const NO_GROUP: GroupSales = GroupSales {
+    group: ArticleGroup::Other,
+    quantity: Decimal::ZERO,
+    amount: Decimal::ZERO,
+};
+const NO_VAT: VatTotal = VatTotal {
+    code: None,
+    rate: Decimal::ZERO,
+    base: Decimal::ZERO,
+    vat: Decimal::ZERO,
+};
+const NO_PAYMENT: Counted<'static> = (PaymentCode::Cash.code(), 0, Decimal::ZERO);
+const NO_KIND: Counted<'static> = ("None", 0, Decimal::ZERO);
 
 #[derive(Default)]
 struct Xml {
@@ -103,6 +154,61 @@ impl Xml {
     }
     fn flag(&mut self, name: &str, value: bool) {
         self.leaf(name, if value { "true" } else { "false" });
+    }
+    /// A `<row>` per item, each filled in by `fields`; nothing for no items.
+    fn each<T>(
+        &mut self,
+        row: &str,
+        items: impl IntoIterator<Item = T>,
+        mut fields: impl FnMut(&mut Xml, T),
+    ) {
+        for item in items {
+            self.open(row);
+            fields(self, item);
+            self.close(row);
+        }
+    }
+    /// `<list>` around a `<row>` per item, as [`Xml::each`]; with no items,
+    /// what `if_empty` says.
+    fn list<T>(
+        &mut self,
+        (list, row): (&str, &str),
+        items: impl IntoIterator<Item = T>,
+        if_empty: IfEmpty<T>,
+        fields: impl FnMut(&mut Xml, T),
+    ) {
+        let mut items = items.into_iter().peekable();
+        let placeholder = match if_empty {
+            _ if items.peek().is_some() => None,
+            Omit => return,
+            Placeholder(row) => Some(row),
+        };
+        self.open(list);
+        self.each(row, placeholder.into_iter().chain(items), fields);
+        self.close(list);
+    }
+    /// `<name>` with a tally's count and amount; nothing without a tally.
+    fn tally(&mut self, name: &str, (num, amnt): (&str, &str), tally: Option<&Tally>) {
+        self.each(name, tally, |x, t| {
+            x.num(num, t.count);
+            x.amount(amnt, t.amount);
+        });
+    }
+    /// A [`Xml::list`] of kind/count/amount rows, the shape of most report
+    /// lists; `fields` names the three elements of a row.
+    fn counted<'a, T: Counts>(
+        &mut self,
+        names: (&str, &str),
+        (kind, num, amnt): (&str, &str, &str),
+        rows: &'a [T],
+        if_empty: IfEmpty<Counted<'a>>,
+    ) {
+        let rows = rows.iter().map(Counts::counted);
+        self.list(names, rows, if_empty, |x, (k, n, a)| {
+            x.leaf(kind, k);
+            x.num(num, n);
+            x.amount(amnt, a);
+        });
     }
 }
 
@@ -192,77 +298,45 @@ fn company(x: &mut Xml, c: &Company) {
     if let Some(a) = &c.postal_address {
         address(x, "postalAddress", a);
     }
-    if !c.vat_codes.is_empty() {
-        x.open("vatCodeDetails");
-        for v in &c.vat_codes {
-            x.open("vatCodeDetail");
-            x.leaf("vatCode", &v.code);
-            x.date("dateOfEntry", v.date_of_entry);
-            x.opt("vatDesc", v.description.as_ref());
-            x.leaf("standardVatCode", &v.standard_code);
-            x.close("vatCodeDetail");
-        }
-        x.close("vatCodeDetails");
-    }
-    if !c.periods.is_empty() {
-        x.open("periods");
-        for p in &c.periods {
-            x.open("period");
-            x.num("periodNumber", p.number);
-            x.opt("periodDesc", p.description.as_ref());
-            x.date("startDatePeriod", p.start.date());
-            x.time("startTimePeriod", p.start.time());
-            x.date("endDatePeriod", p.end.date());
-            x.time("endTimePeriod", p.end.time());
-            x.close("period");
-        }
-        x.close("periods");
-    }
-    if !c.employees.is_empty() {
-        x.open("employees");
-        for e in &c.employees {
-            x.open("employee");
-            x.leaf("empID", &e.id);
-            x.date("dateOfEntry", e.entered.date());
-            x.time("timeOfEntry", e.entered.time());
-            x.opt("firstName", e.first_name.as_ref());
-            x.leaf("surName", &e.surname);
-            for r in &e.roles {
-                x.open("employeeRole");
-                x.leaf("roleType", &r.role);
-                x.opt("roleTypeDesc", r.description.as_ref());
-                x.close("employeeRole");
-            }
-            x.close("employee");
-        }
-        x.close("employees");
-    }
-    if !c.articles.is_empty() {
-        x.open("articles");
-        for a in &c.articles {
-            x.open("article");
-            x.leaf("artID", &a.id);
-            x.date("dateOfEntry", a.date_of_entry);
-            x.leaf("artGroupID", a.group.code());
-            x.leaf("artDesc", &a.description);
-            x.close("article");
-        }
-        x.close("articles");
-    }
-    if !c.basics.is_empty() {
-        x.open("basics");
-        for b in &c.basics {
-            x.open("basic");
-            x.leaf("basicType", b.basic_type.code());
-            x.leaf("basicID", &b.id);
-            x.opt("predefinedBasicID", b.predefined.as_ref());
-            x.leaf("basicDesc", &b.description);
-            x.close("basic");
-        }
-        x.close("basics");
-    }
-    for loc in &c.locations {
-        x.open("location");
+    let names = ("vatCodeDetails", "vatCodeDetail");
+    x.list(names, &c.vat_codes, Omit, |x, v| {
+        x.leaf("vatCode", &v.code);
+        x.date("dateOfEntry", v.date_of_entry);
+        x.opt("vatDesc", v.description.as_ref());
+        x.leaf("standardVatCode", &v.standard_code);
+    });
+    x.list(("periods", "period"), &c.periods, Omit, |x, p| {
+        x.num("periodNumber", p.number);
+        x.opt("periodDesc", p.description.as_ref());
+        x.date("startDatePeriod", p.start.date());
+        x.time("startTimePeriod", p.start.time());
+        x.date("endDatePeriod", p.end.date());
+        x.time("endTimePeriod", p.end.time());
+    });
+    x.list(("employees", "employee"), &c.employees, Omit, |x, e| {
+        x.leaf("empID", &e.id);
+        x.date("dateOfEntry", e.entered.date());
+        x.time("timeOfEntry", e.entered.time());
+        x.opt("firstName", e.first_name.as_ref());
+        x.leaf("surName", &e.surname);
+        x.each("employeeRole", &e.roles, |x, r| {
+            x.leaf("roleType", &r.role);
+            x.opt("roleTypeDesc", r.description.as_ref());
+        });
+    });
+    x.list(("articles", "article"), &c.articles, Omit, |x, a| {
+        x.leaf("artID", &a.id);
+        x.date("dateOfEntry", a.date_of_entry);
+        x.leaf("artGroupID", a.group.code());
+        x.leaf("artDesc", &a.description);
+    });
+    x.list(("basics", "basic"), &c.basics, Omit, |x, b| {
+        x.leaf("basicType", b.basic_type.code());
+        x.leaf("basicID", &b.id);
+        x.opt("predefinedBasicID", b.predefined.as_ref());
+        x.leaf("basicDesc", &b.description);
+    });
+    x.each("location", &c.locations, |x, loc| {
         x.opt("name", loc.name.as_ref());
         if let Some(a) = &loc.street_address {
             address(x, "streetAddress", a);
@@ -270,8 +344,7 @@ fn company(x: &mut Xml, c: &Company) {
         for reg in &loc.registers {
             register(x, c, reg);
         }
-        x.close("location");
-    }
+    });
     x.close("company");
 }
 
@@ -279,8 +352,7 @@ fn register(x: &mut Xml, c: &Company, reg: &CashRegister) {
     x.open("cashregister");
     x.leaf("registerID", &reg.id);
     x.opt("regDesc", reg.description.as_ref());
-    for e in &reg.events {
-        x.open("event");
+    x.each("event", &reg.events, |x, e| {
         x.num("eventID", e.id);
         x.leaf("eventType", e.code.code());
         x.opt("transID", e.trans_id.as_ref());
@@ -291,8 +363,7 @@ fn register(x: &mut Xml, c: &Company, reg: &CashRegister) {
         if let Some(r) = &e.report {
             report(x, c, reg, r);
         }
-        x.close("event");
-    }
+    });
     for t in &reg.transactions {
         transaction(x, t);
     }
@@ -313,113 +384,52 @@ fn report(x: &mut Xml, c: &Company, reg: &CashRegister, r: &Report) {
     x.amount("totalCashSaleAmnt", r.cash_sales_total);
     x.close("reportTotalCashSales");
 
-    x.open("reportArtGroups");
-    let none_group = [GroupSales {
-        group: ArticleGroup::Other,
-        quantity: Decimal::ZERO,
-        amount: Decimal::ZERO,
-    }];
-    let groups = if r.sales_per_group.is_empty() {
-        &none_group[..]
-    } else {
-        &r.sales_per_group[..]
-    };
-    for g in groups {
-        x.open("reportArtGroup");
+    let names = ("reportArtGroups", "reportArtGroup");
+    x.list(names, &r.sales_per_group, Placeholder(&NO_GROUP), |x, g| {
         x.leaf("artGroupID", g.group.code());
         x.quantity("artGroupNum", g.quantity);
         x.amount("artGroupAmnt", g.amount);
-        x.close("reportArtGroup");
-    }
-    x.close("reportArtGroups");
+    });
+    let names = ("reportEmpArtGroups", "reportEmpArtGroup");
+    let rows = &r.sales_per_group_and_employee;
+    x.list(names, rows, Omit, |x, g| {
+        x.leaf("empID", &g.employee);
+        x.leaf("artGroupID", g.group.code());
+        x.quantity("artGroupNum", g.quantity);
+        x.amount("artGroupAmnt", g.amount);
+    });
 
-    if !r.sales_per_group_and_employee.is_empty() {
-        x.open("reportEmpArtGroups");
-        for g in &r.sales_per_group_and_employee {
-            x.open("reportEmpArtGroup");
-            x.leaf("empID", &g.employee);
-            x.leaf("artGroupID", g.group.code());
-            x.quantity("artGroupNum", g.quantity);
-            x.amount("artGroupAmnt", g.amount);
-            x.close("reportEmpArtGroup");
-        }
-        x.close("reportEmpArtGroups");
-    }
-
-    x.open("reportPayments");
-    let none_payment = [PaymentTotal {
-        code: PaymentCode::Cash,
-        count: 0,
-        amount: Decimal::ZERO,
-    }];
-    let payments = if r.payments.is_empty() {
-        &none_payment[..]
-    } else {
-        &r.payments[..]
-    };
-    for p in payments {
-        x.open("reportPayment");
+    let names = ("reportPayments", "reportPayment");
+    let fields = ("paymentType", "paymentNum", "paymentAmnt");
+    x.counted(names, fields, &r.payments, Placeholder(NO_PAYMENT));
+    let names = ("reportEmpPayments", "reportEmpPayment");
+    x.list(names, &r.payments_per_employee, Omit, |x, p| {
+        x.leaf("empID", &p.employee);
         x.leaf("paymentType", p.code.code());
         x.num("paymentNum", p.count);
         x.amount("paymentAmnt", p.amount);
-        x.close("reportPayment");
-    }
-    x.close("reportPayments");
+    });
 
-    if !r.payments_per_employee.is_empty() {
-        x.open("reportEmpPayments");
-        for p in &r.payments_per_employee {
-            x.open("reportEmpPayment");
-            x.leaf("empID", &p.employee);
-            x.leaf("paymentType", p.code.code());
-            x.num("paymentNum", p.count);
-            x.amount("paymentAmnt", p.amount);
-            x.close("reportEmpPayment");
-        }
-        x.close("reportEmpPayments");
-    }
+    x.tally("reportTip", ("tipNum", "tipAmnt"), r.tips.as_ref());
 
-    if let Some(t) = &r.tips {
-        x.open("reportTip");
-        x.num("tipNum", t.count);
-        x.amount("tipAmnt", t.amount);
-        x.close("reportTip");
-    }
-
-    x.open("reportCashSalesVat");
-    let none_vat = [VatTotal {
-        code: None,
-        rate: Decimal::ZERO,
-        base: Decimal::ZERO,
-        vat: Decimal::ZERO,
-    }];
-    let vats = if r.vat.is_empty() {
-        &none_vat[..]
-    } else {
-        &r.vat[..]
-    };
-    for v in vats {
-        x.open("reportCashSaleVat");
+    let names = ("reportCashSalesVat", "reportCashSaleVat");
+    x.list(names, &r.vat, Placeholder(&NO_VAT), |x, v| {
         x.opt("vatCode", v.code.as_ref());
         x.leaf("vatPerc", &rate_text(v.rate));
         x.amount("cashSaleAmnt", v.base);
         x.amount("vatAmnt", v.vat);
         x.leaf("vatAmntTp", debit_credit(v.vat));
-        x.close("reportCashSaleVat");
-    }
-    x.close("reportCashSalesVat");
+    });
 
     x.amount("reportOpeningChangeFloat", r.opening_float);
-    if !r.opening_float_per_employee.is_empty() {
-        x.open("reportEmpOpeningChangeFloats");
-        for f in &r.opening_float_per_employee {
-            x.open("reportEmpOpeningChangeFloat");
-            x.leaf("empID", &f.employee);
-            x.amount("openingChangeFloatAmnt", f.amount);
-            x.close("reportEmpOpeningChangeFloat");
-        }
-        x.close("reportEmpOpeningChangeFloats");
-    }
+    let names = (
+        "reportEmpOpeningChangeFloats",
+        "reportEmpOpeningChangeFloat",
+    );
+    x.list(names, &r.opening_float_per_employee, Omit, |x, f| {
+        x.leaf("empID", &f.employee);
+        x.amount("openingChangeFloatAmnt", f.amount);
+    });
 
     x.num("reportReceiptNum", r.receipts);
     x.num("reportOpenCashBoxNum", r.drawer_openings_without_sale);
@@ -434,105 +444,42 @@ fn report(x: &mut Xml, c: &Company, reg: &CashRegister, r: &Report) {
     x.num("reportVoidTransNum", r.voided.count);
     x.amount("reportVoidTransAmnt", r.voided.amount);
 
-    corrections(
-        x,
-        ("reportCorrLines", "reportCorrLine"),
-        ("corrLineType", "corrLineNum", "corrLineAmnt"),
-        &r.line_corrections,
-        true,
-    );
-
-    x.open("reportPriceInquiries");
-    if r.price_look_ups.is_empty() {
-        x.open("reportPriceInquiry");
-        x.leaf("priceInquiryGroup", "None");
-        x.num("priceInquiryNum", 0);
-        x.amount("priceInquiryAmnt", Decimal::ZERO);
-        x.close("reportPriceInquiry");
-    }
-    for p in &r.price_look_ups {
-        x.open("reportPriceInquiry");
-        x.leaf("priceInquiryGroup", p.group.code());
-        x.num("priceInquiryNum", p.count);
-        x.amount("priceInquiryAmnt", p.amount);
-        x.close("reportPriceInquiry");
-    }
-    x.close("reportPriceInquiries");
-
-    corrections(
-        x,
-        ("reportOtherCorrs", "reportOtherCorr"),
-        ("otherCorrType", "otherCorrNum", "otherCorrAmnt"),
-        &r.other_corrections,
-        true,
-    );
+    let names = ("reportCorrLines", "reportCorrLine");
+    let fields = ("corrLineType", "corrLineNum", "corrLineAmnt");
+    x.counted(names, fields, &r.line_corrections, Placeholder(NO_KIND));
+    let names = ("reportPriceInquiries", "reportPriceInquiry");
+    let fields = ("priceInquiryGroup", "priceInquiryNum", "priceInquiryAmnt");
+    x.counted(names, fields, &r.price_look_ups, Placeholder(NO_KIND));
+    let names = ("reportOtherCorrs", "reportOtherCorr");
+    let fields = ("otherCorrType", "otherCorrNum", "otherCorrAmnt");
+    x.counted(names, fields, &r.other_corrections, Placeholder(NO_KIND));
 
     x.num("reportReceiptDeliveryNum", r.delivery.count);
     x.amount("reportReceiptDeliveryAmnt", r.delivery.amount);
     x.num("reportTrainingNum", r.training.count);
     x.amount("reportTrainingAmnt", r.training.amount);
 
-    if let Some(t) = &r.credit_sales {
-        x.open("reportCreditSales");
-        x.num("creditSalesNum", t.count);
-        x.amount("creditSalesAmnt", t.amount);
-        x.close("reportCreditSales");
-    }
-    if let Some(t) = &r.credit_memos {
-        x.open("reportCreditMemos");
-        x.num("creditMemosNum", t.count);
-        x.amount("creditMemosAmnt", t.amount);
-        x.close("reportCreditMemos");
-    }
-    corrections(
-        x,
-        ("reportPayIns", "reportPayIn"),
-        ("payInType", "payInNum", "payInAmnt"),
-        &r.pay_ins,
-        false,
+    x.tally(
+        "reportCreditSales",
+        ("creditSalesNum", "creditSalesAmnt"),
+        r.credit_sales.as_ref(),
     );
-    corrections(
-        x,
-        ("reportPayOuts", "reportPayOut"),
-        ("payOutType", "payOutNum", "payOutAmnt"),
-        &r.pay_outs,
-        false,
+    x.tally(
+        "reportCreditMemos",
+        ("creditMemosNum", "creditMemosAmnt"),
+        r.credit_memos.as_ref(),
     );
+    let names = ("reportPayIns", "reportPayIn");
+    let fields = ("payInType", "payInNum", "payInAmnt");
+    x.counted(names, fields, &r.pay_ins, Omit);
+    let names = ("reportPayOuts", "reportPayOut");
+    let fields = ("payOutType", "payOutNum", "payOutAmnt");
+    x.counted(names, fields, &r.pay_outs, Omit);
 
     x.amount("reportGrandTotalSales", r.grand_totals.sales);
     x.amount("reportGrandTotalReturn", r.grand_totals.returns);
     x.amount("reportGrandTotalSalesNet", r.grand_totals.net);
     x.close("eventReport");
-}
-
-/// A list of kind/count/amount rows. `required` lists get one `None` row when
-/// empty (the schema wants at least one); optional ones are left out.
-fn corrections(
-    x: &mut Xml,
-    (list, row): (&str, &str),
-    (kind, num, amnt): (&str, &str, &str),
-    rows: &[Correction],
-    required: bool,
-) {
-    if rows.is_empty() && !required {
-        return;
-    }
-    x.open(list);
-    if rows.is_empty() {
-        x.open(row);
-        x.leaf(kind, "None");
-        x.num(num, 0);
-        x.amount(amnt, Decimal::ZERO);
-        x.close(row);
-    }
-    for c in rows {
-        x.open(row);
-        x.leaf(kind, &c.kind);
-        x.num(num, c.count);
-        x.amount(amnt, c.amount);
-        x.close(row);
-    }
-    x.close(list);
 }
 
 fn vat(x: &mut Xml, v: &VatLine) {
@@ -561,8 +508,7 @@ fn transaction(x: &mut Xml, t: &CashTransaction) {
     x.time("transTime", t.time);
     x.opt("refID", t.reference.as_ref());
     x.opt("desc", t.description.as_ref());
-    for l in &t.lines {
-        x.open("ctLine");
+    x.each("ctLine", &t.lines, |x, l| {
         x.num("nr", t.nr);
         x.num("lineID", l.line_id);
         x.leaf("lineType", l.line_type.code());
@@ -584,29 +530,24 @@ fn transaction(x: &mut Xml, t: &CashTransaction) {
         if let Some(v) = &l.vat {
             vat(x, v);
         }
-        for d in &l.discounts {
-            x.open("discount");
+        x.each("discount", &l.discounts, |x, d| {
             x.leaf("dscTp", &d.kind);
             x.amount("dscAmnt", d.amount);
             x.opt("empID", d.employee.as_ref());
-            x.close("discount");
-        }
-        x.close("ctLine");
-    }
+        });
+    });
     for v in &t.vat {
         vat(x, v);
     }
     x.open("rounding");
     x.amount("roundingAmnt", t.rounding);
     x.close("rounding");
-    for p in &t.payments {
-        x.open("payment");
+    x.each("payment", &t.payments, |x, p| {
         x.leaf("paymentType", p.code.code());
         x.amount("paidAmnt", p.amount);
         x.opt("empID", p.employee.as_ref());
         x.opt("paymentRefID", p.reference.as_ref());
-        x.close("payment");
-    }
+    });
     x.leaf("signature", &t.signature);
     x.leaf("keyVersion", &t.key_version);
     x.num("receiptNum", t.receipts_issued);
