@@ -164,6 +164,26 @@ fn decimal(
     Ok(())
 }
 
+/// What a valid code looks like, as a refusal says it.
+const ORG_NUMBER: &str = "9 digits";
+const ISO_4217: &str = "three capital letters, ISO 4217, e.g. NOK";
+const ISO_3166: &str = "two capital letters, ISO 3166-1, e.g. NO";
+const RATE: &str = "a rate of 0 or more";
+
+/// A code of exactly `len` bytes, each of one `kind` (digits, capitals).
+fn fixed(value: &str, len: usize, kind: fn(&u8) -> bool) -> bool {
+    value.len() == len && value.bytes().all(|b| kind(&b))
+}
+
+fn bad_code(at: &str, field: &'static str, value: &str, expected: &'static str) -> SaftError {
+    SaftError::BadCode {
+        at: at.to_string(),
+        field,
+        value: value.to_string(),
+        expected,
+    }
+}
+
 fn amount(at: &str, field: &'static str, value: Decimal) -> Result<(), SaftError> {
     decimal(at, field, value, 2, 20)
 }
@@ -264,13 +284,13 @@ impl<'a> Checker<'a> {
         self.header(&model.header)?;
         let c = &model.company;
         let at = "company";
-        if c.org_number.len() != 9 || !c.org_number.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(SaftError::BadCode {
-                at: at.to_string(),
-                field: "organisation number",
-                value: c.org_number.clone(),
-                expected: "9 digits",
-            });
+        if !fixed(&c.org_number, 9, u8::is_ascii_digit) {
+            return Err(bad_code(
+                at,
+                "organisation number",
+                &c.org_number,
+                ORG_NUMBER,
+            ));
         }
         required(at, "companyName", &c.name, 100)?;
         for a in c.street_address.iter().chain(&c.postal_address) {
@@ -356,13 +376,8 @@ impl<'a> Checker<'a> {
                 ),
             ));
         }
-        if h.currency.len() != 3 || !h.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(SaftError::BadCode {
-                at: at.to_string(),
-                field: "curCode",
-                value: h.currency.clone(),
-                expected: "three capital letters, ISO 4217, e.g. NOK",
-            });
+        if !fixed(&h.currency, 3, u8::is_ascii_uppercase) {
+            return Err(bad_code(at, "curCode", &h.currency, ISO_4217));
         }
         required(at, "softwareDesc", &h.software.name, 100)?;
         required(at, "softwareVersion", &h.software.version, 20)?;
@@ -378,13 +393,8 @@ impl<'a> Checker<'a> {
         required(at, "city", &a.city, 50)?;
         required(at, "postalCode", &a.postal_code, 20)?;
         optional(at, "region", a.region.as_ref(), 50)?;
-        if a.country.len() != 2 || !a.country.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(SaftError::BadCode {
-                at: at.to_string(),
-                field: "country",
-                value: a.country.clone(),
-                expected: "two capital letters, ISO 3166-1, e.g. NO",
-            });
+        if !fixed(&a.country, 2, u8::is_ascii_uppercase) {
+            return Err(bad_code(at, "country", &a.country, ISO_3166));
         }
         Ok(())
     }
@@ -610,12 +620,7 @@ impl<'a> Checker<'a> {
 
     fn vat_rate(&self, at: &str, rate: Decimal) -> Result<(), SaftError> {
         if rate.is_sign_negative() && !rate.is_zero() {
-            return Err(SaftError::BadCode {
-                at: at.to_string(),
-                field: "vatPerc",
-                value: rate.to_string(),
-                expected: "a rate of 0 or more",
-            });
+            return Err(bad_code(at, "vatPerc", &rate.to_string(), RATE));
         }
         decimal(at, "vatPerc", rate, 3, 8)
     }
