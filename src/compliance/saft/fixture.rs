@@ -43,12 +43,13 @@ fn vat_line(gross: Decimal, percent: u8) -> VatLine {
     }
 }
 
+/// A receipt line, its numbers parsed.
 struct L {
     art: &'static str,
     group: ArticleGroup,
-    qty: &'static str,
-    ppu: &'static str,
-    amount: &'static str,
+    qty: Decimal,
+    ppu: Decimal,
+    amount: Decimal,
     vat: u8,
     discount: Option<(&'static str, &'static str)>,
 }
@@ -64,18 +65,19 @@ fn l(
     L {
         art,
         group,
-        qty,
-        ppu,
-        amount,
+        qty: dec(qty),
+        ppu: dec(ppu),
+        amount: dec(amount),
         vat,
         discount: None,
     }
 }
 
+/// A receipt, its time parsed.
 struct T {
     trans_id: &'static str,
     emp: &'static str,
-    at: &'static str,
+    at: NaiveTime,
     lines: Vec<L>,
     pay: Vec<(PaymentCode, &'static str, Option<&'static str>)>,
     rounding: &'static str,
@@ -94,7 +96,7 @@ fn t(
     T {
         trans_id,
         emp,
-        at,
+        at: time(at),
         lines,
         pay,
         rounding: "0",
@@ -107,17 +109,17 @@ fn t(
 /// Builds the transaction; VAT per rate is computed on the summed gross
 /// per rate, as the till's receipt does.
 fn build(nr: u64, spec: T) -> CashTransaction {
-    let at = time(spec.at);
+    let at = spec.at;
     let mut per_rate: std::collections::BTreeMap<u8, Decimal> = Default::default();
     let lines: Vec<CtLine> = spec
         .lines
         .iter()
         .enumerate()
         .map(|(i, x)| {
-            let gross = dec(x.amount);
+            let gross = x.amount;
             *per_rate.entry(x.vat).or_default() += gross;
             let v = vat_line(gross, x.vat);
-            let qty = dec(x.qty);
+            let qty = x.qty;
             CtLine {
                 line_id: i as u32 + 1,
                 line_type: if qty.is_sign_negative() {
@@ -130,7 +132,7 @@ fn build(nr: u64, spec: T) -> CashTransaction {
                 quantity: qty,
                 amount_in: gross,
                 amount_ex: v.base,
-                unit_price: Some(dec(x.ppu)),
+                unit_price: Some(x.ppu),
                 employee: Some(spec.emp.to_string()),
                 description: Some(article_name(x.art).to_string()),
                 at: Some(day().and_time(at)),
