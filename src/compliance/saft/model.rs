@@ -2,9 +2,13 @@
 //! the canteen's terms.
 //!
 //! Amounts are `Decimal` (never binary floating point), dates and times are
-//! chrono values, codes are the enums of [`super::codes`]. The types say
-//! what they can; [`super::check`] checks the rest (references, lengths,
-//! decimals, sums) before anything is written.
+//! chrono values, codes are the enums of `codes`. The types say what they
+//! can; [`super::check`] checks the rest (references, lengths, decimals,
+//! sums) before anything is written.
+//!
+//! Invariant: the model holds values, never their XML spelling: `amntTp`,
+//! `taxRegIdent` and a report's company and register ids are derived when
+//! written, not stored.
 
 use super::codes::{
     ArticleGroup, BasicType, EventCode, LineType, PaymentCode, TransType, standard_vat_code,
