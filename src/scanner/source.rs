@@ -54,6 +54,11 @@ pub enum Capture {
 /// a frame interval, not much longer, so the caller can stop in time.
 pub trait FrameSource: Send {
     fn next(&mut self) -> Capture;
+    /// A recording played once, not a live camera: every frame must reach
+    /// the decoder (the capture side waits instead of dropping frames).
+    fn lossless(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +141,10 @@ impl FixtureSource {
 }
 
 impl FrameSource for FixtureSource {
+    fn lossless(&self) -> bool {
+        self.once
+    }
+
     fn next(&mut self) -> Capture {
         if !self.announced {
             self.announced = true;

@@ -101,6 +101,21 @@ impl Mailbox {
         self.ready.notify_one();
     }
 
+    /// Puts `frame` once the decoder has taken the previous one (a
+    /// lossless source), unless the scanner stops meanwhile.
+    fn put_when_free(&self, frame: GrayImage, at: Instant, stop: &AtomicBool) {
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        while slot.frame.is_some() && !stop.load(Ordering::Relaxed) {
+            slot = self
+                .ready
+                .wait_timeout(slot, Duration::from_millis(50))
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+        slot.frame = Some((frame, at));
+        self.ready.notify_all();
+    }
+
     fn close(&self) {
         let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
         slot.closed = true;
@@ -115,6 +130,8 @@ impl Mailbox {
                 return None;
             }
             if let Some(frame) = slot.frame.take() {
+                // A lossless source waits for the slot to be free.
+                self.ready.notify_all();
                 return Some(frame);
             }
             if slot.closed {
@@ -160,9 +177,12 @@ impl Scanner {
         };
         let decoder = Box::new(FramePipeline::new());
         if request.choice == CameraChoice::First && !any_camera() {
+            // The demo's "phone held up" plays once, every frame decoded:
+            // looping it would present the same member and clip card again
+            // and again, each presentation a new clip (spec/qr-payloads.md).
             return match FixtureSource::from_folder(&config.fixture_folder, config.fps) {
                 Ok(source) => {
-                    Scanner::with_source(Box::new(source), config.repeat_after_ms, decoder)
+                    Scanner::with_source(Box::new(source.once()), config.repeat_after_ms, decoder)
                 }
                 Err(e) => Scanner::idle(CameraStatus::Missing {
                     reason: format!("no camera found, and no demo images: {e}"),
@@ -279,7 +299,11 @@ fn capture_loop(
                         break;
                     }
                 }
-                mailbox.put(frame, now);
+                if source.lossless() {
+                    mailbox.put_when_free(frame, now, stop);
+                } else {
+                    mailbox.put(frame, now);
+                }
             }
             Capture::Status(status) => {
                 if tx.send(ScanEvent::Status(status)).is_err() {

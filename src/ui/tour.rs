@@ -177,6 +177,8 @@ pub struct Tour {
     pub next: usize,
     /// Ticks to wait for the window to paint before the screenshot.
     pub settle: u8,
+    /// Ticks a step has waited for the running payment to end.
+    pub waited: u32,
     pub shooting: bool,
     /// The step acted on, waiting for its screenshot.
     pub pending: Option<String>,
@@ -195,6 +197,7 @@ impl Tour {
             steps: steps(mode),
             next: 0,
             settle: 3,
+            waited: 0,
             shooting: false,
             pending: None,
             started,

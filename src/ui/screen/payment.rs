@@ -223,11 +223,22 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             step,
             cancelling,
         } => {
-            if *kind == TenderKind::Vipps
-                && let Some(qr) = &state.vipps_qr
-            {
-                col = col.push(body(look, look.tr("Scan with Vipps to pay")));
-                col = col.push(image(qr.clone()).width(Length::Fixed(240.0)));
+            if *kind == TenderKind::Vipps {
+                match &state.vipps_qr {
+                    Some(qr) => {
+                        col = col.push(body(look, look.tr("Scan with Vipps to pay")));
+                        col = col.push(image(qr.clone()).width(Length::Fixed(240.0)));
+                    }
+                    // Same room as the code, so nothing jumps when it comes.
+                    None => {
+                        col = col.push(body(look, look.tr("Getting the Vipps code…")));
+                        col = col.push(
+                            container(iced::widget::Space::new())
+                                .width(Length::Fixed(240.0))
+                                .height(Length::Fixed(240.0)),
+                        );
+                    }
+                }
             } else {
                 col = col.push(body(
                     look,
