@@ -377,6 +377,11 @@ fn a_member_attached_by_staff_is_asked_about_bonus_before_paying() {
     k.send(Message::Do(Action::AttachMember("M-100001".into())));
     k.send(Message::Do(Action::CloseOverlay));
     assert_eq!(k.app.till().sale().member.as_deref(), Some("M-100001"));
+    assert_eq!(
+        k.app.till().operator(),
+        None,
+        "staff leave with the menu: the student's sale has no operator"
+    );
     k.click("Betal  kr 25,00");
     assert_eq!(
         k.app.screen.name(),

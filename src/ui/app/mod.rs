@@ -726,7 +726,17 @@ impl App {
             Action::Help => {
                 self.screen = Screen::Staff(staff::State::new(staff::Purpose::Attendant))
             }
-            Action::CloseOverlay => self.home(),
+            Action::CloseOverlay => {
+                // Staff called to a self-service till leave with the menu:
+                // the next customer's sale has no operator (journaled).
+                if self.till.mode() == Mode::SelfService
+                    && self.till.operator().is_some()
+                    && let Err(e) = self.till.logout(self.wall())
+                {
+                    self.fail(&e);
+                }
+                self.home();
+            }
             Action::Pin(pin) => return self.pin(&pin),
             Action::Logout => {
                 if let Err(e) = self.till.logout(self.wall()) {
