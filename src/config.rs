@@ -336,6 +336,31 @@ struct RawPrinter {
     baud: Option<u32>,
 }
 
+/// An `https://` URL, or plain `http://` to this machine only — decided on
+/// the parsed host (so `http://localhost@elsewhere` is not "local"), never on
+/// a prefix of the text; no user name or password in it.
+pub fn secure_or_local(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return false;
+    }
+    let host = parsed.host_str().unwrap_or_default();
+    match parsed.scheme() {
+        "https" => !host.is_empty(),
+        "http" => {
+            host == "localhost"
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        _ => false,
+    }
+}
+
 /// `[payment]`, checked; the simulators' defaults when it is missing.
 pub(crate) fn payment(
     src: &Source,
@@ -421,13 +446,7 @@ fn payment_providers(
     }
     if let Some(e) = p.epayment {
         let url = e.base_url.get_ref().trim().trim_end_matches('/');
-        let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-            .iter()
-            .any(|p| url.starts_with(p));
-        let parsed = reqwest::Url::parse(url).ok();
-        if !(url.starts_with("https://") || loopback)
-            || parsed.as_ref().and_then(|u| u.host_str()).is_none()
-        {
+        if !secure_or_local(url) {
             return Err(src.error(
                 e.base_url.span(),
                 "base_url",
@@ -609,10 +628,7 @@ impl Config {
         let ledger = match raw.ledger {
             Some(l) => {
                 let url = l.url.get_ref();
-                let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-                    .iter()
-                    .any(|p| url.starts_with(p));
-                if !url.starts_with("https://") && !loopback {
+                if !secure_or_local(url) {
                     return Err(src.error(
                         l.url.span(),
                         "url",
@@ -932,6 +948,36 @@ mod tests {
             let e = Config::parse(Path::new("config.toml"), &text).unwrap_err();
             assert_eq!((e.line, e.key.as_deref()), (Some(line), Some(key)), "{e}");
             assert!(e.to_string().starts_with("config.toml:"), "{e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::secure_or_local;
+
+    #[test]
+    fn plain_http_only_to_this_machine_decided_on_the_parsed_host() {
+        for ok in [
+            "https://ledger.sio.no",
+            "http://127.0.0.1:7070",
+            "http://localhost:7070/x",
+            "http://[::1]:7070",
+            "http://127.0.0.2",
+        ] {
+            assert!(secure_or_local(ok), "{ok}");
+        }
+        for bad in [
+            "http://localhost@elsewhere.example",
+            "http://127.0.0.1.evil.example",
+            "http://localhost.evil.example",
+            "http://ledger.sio.no",
+            "https://user:pw@ledger.sio.no",
+            "ftp://127.0.0.1",
+            "127.0.0.1:7070",
+            "",
+        ] {
+            assert!(!secure_or_local(bad), "{bad}");
         }
     }
 }

@@ -506,7 +506,14 @@ pub fn run(
             Step::Void(line) => till.void(*line, now)?,
             Step::Cancel => till.cancel(now)?,
             Step::Advance(d) => {
-                now += *d;
+                now = now.checked_add_signed(*d).ok_or_else(|| {
+                    ReplayError::Input(crate::input::InputError {
+                        file: std::path::PathBuf::from(&scenario.name),
+                        line: None,
+                        key: Some("advance".into()),
+                        message: format!("step {}: the clock would leave the calendar", i + 1),
+                    })
+                })?;
                 event.insert("result".into(), json!("advanced"));
                 event.insert("now".into(), json!(now.to_rfc3339()));
                 events.push(Json::Object(event));

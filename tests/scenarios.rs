@@ -266,6 +266,23 @@ fn bad_input_files_exit_2_naming_file_line_and_key() {
         .output()
         .expect("kasse runs");
     assert_eq!(out.status.code(), Some(2));
+    // A clock advanced past the calendar is refused, never a panic.
+    let far = dir.path().join("far.toml");
+    std::fs::write(
+        &far,
+        "now = \"2026-11-23T11:30:00+01:00\"\n\n[[step]]\nadvance = \"100000000d\"\n",
+    )
+    .expect("write");
+    let out = kasse()
+        .arg("replay")
+        .arg(&far)
+        .arg("--data")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/data/demo.toml"))
+        .output()
+        .expect("kasse runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("advance"), "{stderr}");
 }
 
 #[test]

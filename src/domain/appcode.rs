@@ -186,7 +186,8 @@ pub fn parse_public_key(text: &str) -> Result<VerifyingKey, KeyError> {
 /// A signing key from its seed as 64 hex digits (the fixtures' key file format).
 pub fn parse_seed_hex(text: &str) -> Result<SigningKey, KeyError> {
     let t = text.trim();
-    if t.len() != 64 {
+    // Hex is ASCII: anything else is refused before it is sliced by bytes.
+    if t.len() != 64 || !t.is_ascii() {
         return Err(KeyError::BadSeed);
     }
     let mut seed = [0u8; 32];
@@ -215,6 +216,14 @@ mod tests {
 
     fn demo() -> SigningKey {
         parse_seed_hex(DEMO_SEED).unwrap()
+    }
+
+    #[test]
+    fn a_seed_with_non_ascii_text_is_refused_not_a_panic() {
+        // 64 bytes, but "é" straddles a hex pair's byte boundary.
+        let text = format!("é{}", "0".repeat(62));
+        assert_eq!(text.len(), 64);
+        assert!(matches!(parse_seed_hex(&text), Err(KeyError::BadSeed)));
     }
 
     #[test]
