@@ -104,12 +104,17 @@ pub struct ScriptError {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Script {
     steps: Vec<Step>,
+    /// Start again after the last timed step (the demo), instead of holding it.
+    looping: bool,
 }
 
 impl Script {
     /// A script of `steps`, run once; the last timed step holds.
     pub fn new(steps: Vec<Step>) -> Script {
-        Script { steps }
+        Script {
+            steps,
+            looping: false,
+        }
     }
 
     /// The steps, in order; indices match [`Simulator::first_frame_at`].
@@ -119,7 +124,23 @@ impl Script {
 
     /// The step in force `t_ms` after the start (`None`: empty platter), and
     /// how many steps have begun by then (garbage is sent as it begins).
+    /// The same script, started again each time it ends (the demo's scale).
+    pub fn looping(mut self) -> Script {
+        self.looping = true;
+        self
+    }
+
     fn at(&self, t_ms: u64) -> (Option<usize>, usize) {
+        let total = self
+            .steps
+            .iter()
+            .filter_map(|s| s.ms())
+            .fold(0u64, u64::saturating_add);
+        let t_ms = if self.looping && total > 0 {
+            t_ms % total
+        } else {
+            t_ms
+        };
         let mut current = None;
         let mut begun = 0;
         let mut start = 0u64;
@@ -179,7 +200,10 @@ impl FromStr for Script {
                 })?);
             }
         }
-        Ok(Script { steps })
+        Ok(Script {
+            steps,
+            looping: false,
+        })
     }
 }
 
@@ -634,6 +658,10 @@ mod tests {
         assert_eq!(script.at(1100), (Some(2), 4));
         assert_eq!(script.at(u64::MAX), (Some(2), 4));
         assert_eq!(Script::default().at(5), (None, 0));
+        // Looping (the demo's scale): the script starts again after 1100 ms.
+        let looping = script.clone().looping();
+        assert_eq!(looping.at(1100 + 299), (Some(0), 1));
+        assert_eq!(looping.at(2 * 1100 + 300), (Some(2), 3));
         assert_eq!(script.motion_target(0), 412);
     }
 }

@@ -73,8 +73,11 @@ fn scale_stream(config: Arc<Config>) -> impl Stream<Item = ScaleReport> {
         };
         // No scale cable: the demo's simulator on a pty pair stands in.
         let sim = if simulated {
-            let script = match crate::devices::setup::DEMO_SCRIPT.parse() {
-                Ok(s) => s,
+            // The demo's food goes on and off the scale, round and round.
+            let script = match crate::devices::setup::DEMO_SCRIPT
+                .parse::<crate::devices::scale_sim::Script>()
+            {
+                Ok(s) => s.looping(),
                 Err(e) => {
                     let _ = tx.blocking_send(status(format!("{e}"), false));
                     return;
