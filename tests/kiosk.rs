@@ -646,3 +646,29 @@ fn the_z_report_asks_before_it_closes_the_day() {
     k.click("Kjør Z-rapport");
     assert_eq!(z(&k), 1, "confirmed: the day is closed once");
 }
+
+#[test]
+fn a_payment_completed_by_recovery_stays_in_the_status_bar() {
+    let mut k = kiosk(Mode::SelfService);
+    let done = [kasse::payments::recover::Resolved {
+        intent: "01a2350641".into(),
+        provider: "epayment".into(),
+        amount: kasse::domain::Money::from_ore(2500),
+        resolution: kasse::payments::recover::Resolution::Committed { receipt: 3 },
+    }];
+    k.app.recovered(&done);
+    // A scan's notice replaces the banner; the status bar keeps the news.
+    k.scan(OLA);
+    assert!(k.shows("⚠ Fullført etter omstart, kvittering: 3"));
+}
+
+#[test]
+fn an_operated_till_takes_no_codes_before_a_cashier_logs_in() {
+    let mut k = kiosk(Mode::Cashier);
+    k.scan(OLA);
+    assert!(k.shows("✕  Logg inn først"));
+    assert_eq!(k.app.till().sale().member, None);
+    k.pin("1234");
+    k.scan(OLA);
+    assert_eq!(k.app.till().sale().member.as_deref(), Some("M-100001"));
+}

@@ -199,6 +199,7 @@ fn norwegian(en: &str) -> Option<&'static str> {
             "Betalingen er godkjent og tatt vare på: ingenting blir trukket to ganger. Prøv igjen, eller tilkall personalet."
         }
         "Try again" => "Prøv igjen",
+        "Log in first" => "Logg inn først",
         "Getting the Vipps code…" => "Henter Vipps-koden…",
         "Too many wrong PINs. Try again in" => "For mange feil PIN-koder. Prøv igjen om",
         "Checking the payment with the provider…" => "Sjekker betalingen med betalingstjenesten…",

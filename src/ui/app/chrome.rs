@@ -113,6 +113,20 @@ impl App {
                 label(sync).size(look.sizes.small),
                 label(payments).size(look.sizes.small),
                 label(demo).size(look.sizes.small),
+                label(if s.recovered.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "⚠ {}: {}",
+                        tr(lang, "Completed after a restart, receipt"),
+                        s.recovered
+                            .iter()
+                            .map(u64::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+                .size(look.sizes.small),
                 label(format!(
                     "{} {}: {}",
                     mark(s.scale_ok),

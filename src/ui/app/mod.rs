@@ -111,6 +111,10 @@ pub struct Status {
     pub ledger: bool,
     /// Card or Vipps go to the simulator: no money moves.
     pub demo_payments: bool,
+    /// Receipts of payments completed by recovery at start: staff see them
+    /// in the status bar for the whole run (a notice would be gone at the
+    /// first scan).
+    pub recovered: Vec<u64>,
 }
 
 /// Everything the kiosk needs from the config, kept apart from the till.
@@ -244,13 +248,14 @@ impl App {
     /// till was down is a late completion with its receipt.
     pub fn recovered(&mut self, done: &[crate::payments::recover::Resolved]) {
         use crate::payments::recover::Resolution;
-        let late: Vec<String> = done
+        self.status.recovered = done
             .iter()
             .filter_map(|r| match r.resolution {
-                Resolution::Committed { receipt } => Some(receipt.to_string()),
+                Resolution::Committed { receipt } => Some(receipt),
                 _ => None,
             })
             .collect();
+        let late: Vec<String> = self.status.recovered.iter().map(u64::to_string).collect();
         if !late.is_empty() {
             self.say(
                 format!(
@@ -644,6 +649,12 @@ impl App {
             Action::Weigh { sku, grams } => {
                 let outcome = self.till.weigh(&sku, grams, true);
                 self.outcome(outcome);
+            }
+            // An operated till sells only with a cashier logged in.
+            Action::Code(_)
+                if self.till.mode() == Mode::Cashier && self.till.operator().is_none() =>
+            {
+                self.say(tr(self.lang, "Log in first"), true);
             }
             Action::Code(code) => match self.till.present_code(code.trim(), self.wall()) {
                 Ok(outcome) => self.outcome(outcome),

@@ -94,8 +94,14 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
                         iced::widget::scrollable(
                             text(text_.clone())
                                 .size(look.sizes.small)
-                                .font(iced::Font::MONOSPACE),
+                                .font(iced::Font::MONOSPACE)
+                                .wrapping(iced::widget::text::Wrapping::None),
                         )
+                        .direction(iced::widget::scrollable::Direction::Both {
+                            vertical: iced::widget::scrollable::Scrollbar::default(),
+                            horizontal: iced::widget::scrollable::Scrollbar::default(),
+                        })
+                        .width(Length::Fixed(look.sizes.small * 0.62 * 48.0))
                         .height(Length::Fixed(380.0)),
                     )
                     .padding(12)

@@ -197,13 +197,20 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                 );
         }
     }
-    if let Some(e) = &state.error {
-        col = col.push(
-            container(text(format!("✕  {e}")).size(look.sizes.body))
-                .padding(10)
-                .style(theme::container::refusal),
-        );
-    }
+    // The error has its room whether it shows or not: the keypad must not
+    // move under the finger when "Wrong PIN" appears.
+    let error: Element<'a, Message> = match &state.error {
+        Some(e) => container(text(format!("✕  {e}")).size(look.sizes.body))
+            .padding(10)
+            .style(theme::container::refusal)
+            .into(),
+        None => iced::widget::Space::new().into(),
+    };
+    col = col.push(
+        container(error)
+            .height(Length::Fixed(look.sizes.body * 1.5 + 24.0))
+            .clip(true),
+    );
     container(container(col).padding(24).style(theme::container::panel))
         .center(Length::Fill)
         .into()
