@@ -567,3 +567,80 @@ fn the_sync_worker_and_sales_share_one_database_without_refusals() {
         .expect("count");
     assert_eq!(received, SALES as i64, "every sale reached the ledger once");
 }
+
+/// The kiosk's arrangement since one writer per till process: the sync
+/// worker reads on a read-only connection of its own and hands every write
+/// (acknowledgements, the change feed) to the till's connection, which the
+/// UI thread — here the test's thread — serves between sales.
+#[test]
+fn the_kiosks_sync_worker_writes_only_through_the_tills_connection() {
+    use kasse::ui::devices::{ForwardingStore, SyncEvent};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, server, token_a, _) = setup(dir.path());
+    let mut till = demo_till(dir.path(), "till-a");
+    let reads =
+        kasse::wiring::open_demo_store(&dir.path().join("till-a.sqlite"), "till-a").expect("open");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let store = ForwardingStore::new(reads, tx).expect("read-only connection");
+    let status = std::sync::Arc::new(std::sync::Mutex::new(kasse::sync::SyncStatus::default()));
+    let _worker = kasse::sync::spawn_worker(
+        client(
+            &server.url,
+            "till-a",
+            &token_a,
+            std::time::Duration::from_secs(3),
+            5,
+        ),
+        store,
+        std::time::Duration::from_millis(1),
+        std::sync::Arc::clone(&status),
+    );
+    let mut writes = 0;
+    let mut serve = |till: &mut Till| {
+        while let Ok(event) = rx.try_recv() {
+            if let SyncEvent::Write(w) = event {
+                let done = till.sync_write(&w.op);
+                assert_eq!(done, Ok(()));
+                let _ = w.reply.send(done);
+                writes += 1;
+            }
+        }
+    };
+    const SALES: usize = 40;
+    for n in 0..SALES {
+        till.tap(if n % 2 == 0 { "KAFFE" } else { "TE" }, 1);
+        let req = PayRequest {
+            tender: TenderKind::Card,
+            cash_given: None,
+            approved: true,
+            reference: Some(format!("T-{n}")),
+        };
+        assert!(
+            matches!(till.pay(req, now()), Ok(Outcome::Paid { .. })),
+            "sale {n} refused"
+        );
+        serve(&mut till);
+        let error = status.lock().expect("status").last_error.clone();
+        assert_eq!(error, None, "after sale {n}");
+    }
+    let mut queue = i64::MAX;
+    for _ in 0..1000 {
+        serve(&mut till);
+        queue = till.store().sync_state().expect("state").queue;
+        if queue == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(queue, 0, "the outbox drained through the till's connection");
+    assert!(writes > 0, "the worker's writes came to the till");
+    let ledger = rusqlite::Connection::open(&db).expect("ledger db");
+    let received: i64 = ledger
+        .query_row(
+            "SELECT count(*) FROM event WHERE till = 'till-a' AND kind = 'sale'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(received, SALES as i64);
+}

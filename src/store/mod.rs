@@ -8,7 +8,7 @@ mod sync;
 
 pub use intent::{Intent, IntentState, NewIntent};
 pub use read::{JournalRow, LineRow, SaleRow, TenderRowRead, ZMark};
-pub use sync::{Change, SyncState};
+pub use sync::{Change, SyncOp, SyncState};
 
 pub use schema::SCHEMA_VERSION;
 
@@ -53,6 +53,10 @@ pub enum StoreError {
     IntentClosed { id: String, state: String },
     #[error("there is no {kind} receipt number {number}")]
     NoSuchReceipt { kind: &'static str, number: u64 },
+    /// A write handed to the till's own connection failed there (or got no
+    /// answer): the kiosk's sync worker writes through the till.
+    #[error("the till's database: {0}")]
+    Forwarded(String),
 }
 
 impl From<rusqlite::Error> for StoreError {

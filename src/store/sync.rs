@@ -230,3 +230,35 @@ impl Store {
         Ok(())
     }
 }
+
+/// A write of sync on the till's database, as a value: the kiosk's sync
+/// worker hands these to the till's own connection.
+#[derive(Clone, Debug)]
+pub enum SyncOp {
+    Acked {
+        seq: i64,
+        at: chrono::DateTime<chrono::FixedOffset>,
+    },
+    Changes {
+        changes: Vec<Change>,
+        next: i64,
+        acked_through: i64,
+        at: chrono::DateTime<chrono::FixedOffset>,
+    },
+}
+
+impl SyncOp {
+    /// Makes the write on this store (the till's, for the kiosk).
+    pub fn apply(&self, store: &mut Store) -> std::result::Result<(), String> {
+        let done = match self {
+            SyncOp::Acked { seq, at } => store.set_acked(*seq, *at),
+            SyncOp::Changes {
+                changes,
+                next,
+                acked_through,
+                at,
+            } => store.apply_changes(changes, *next, *acked_through, *at),
+        };
+        done.map_err(|e| e.to_string())
+    }
+}

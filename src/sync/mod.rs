@@ -118,7 +118,7 @@ impl LedgerClient {
     /// Sends the outbox in batches until the ledger has everything.
     pub fn upload(
         &self,
-        store: &mut Store,
+        store: &mut impl SyncStore,
         now: DateTime<FixedOffset>,
     ) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
@@ -199,7 +199,11 @@ impl LedgerClient {
     }
 
     /// Pulls the change feed into the cache, a page per transaction.
-    pub fn pull(&self, store: &mut Store, now: DateTime<FixedOffset>) -> Result<usize, SyncError> {
+    pub fn pull(
+        &self,
+        store: &mut impl SyncStore,
+        now: DateTime<FixedOffset>,
+    ) -> Result<usize, SyncError> {
         let mut total = 0;
         loop {
             let cursor = store.sync_state()?.cursor;
@@ -230,7 +234,7 @@ impl LedgerClient {
     /// Upload, then pull.
     pub fn sync_once(
         &self,
-        store: &mut Store,
+        store: &mut impl SyncStore,
         now: DateTime<FixedOffset>,
     ) -> Result<SyncReport, SyncError> {
         let mut report = self.upload(store, now)?;
@@ -289,7 +293,7 @@ pub fn backoff(failures: u32, jitter_seed: u64) -> Duration {
 /// is away; its status is shared with the UI.
 pub fn spawn_worker(
     client: LedgerClient,
-    mut store: Store,
+    mut store: impl SyncStore + 'static,
     every: Duration,
     status: Arc<Mutex<SyncStatus>>,
 ) -> std::thread::JoinHandle<()> {
@@ -318,6 +322,54 @@ pub fn spawn_worker(
             std::thread::sleep(wait);
         }
     })
+}
+
+/// What sync needs of the till's database. `Store` is one; the kiosk's
+/// worker uses one that reads on its own connection and hands every write to
+/// the till's connection (one writer per till process).
+pub trait SyncStore: Send {
+    fn sync_state(&self) -> Result<crate::store::SyncState, StoreError>;
+    fn outbox_events(
+        &self,
+        seq: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::store::OutboxEvent>, StoreError>;
+    fn set_acked(&mut self, seq: i64, at: DateTime<FixedOffset>) -> Result<(), StoreError>;
+    fn apply_changes(
+        &mut self,
+        changes: &[crate::store::Change],
+        next: i64,
+        acked_through: i64,
+        at: DateTime<FixedOffset>,
+    ) -> Result<(), StoreError>;
+}
+
+impl SyncStore for Store {
+    fn sync_state(&self) -> Result<crate::store::SyncState, StoreError> {
+        Store::sync_state(self)
+    }
+
+    fn outbox_events(
+        &self,
+        seq: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::store::OutboxEvent>, StoreError> {
+        Store::outbox_events(self, seq, limit)
+    }
+
+    fn set_acked(&mut self, seq: i64, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
+        Store::set_acked(self, seq, at)
+    }
+
+    fn apply_changes(
+        &mut self,
+        changes: &[crate::store::Change],
+        next: i64,
+        acked_through: i64,
+        at: DateTime<FixedOffset>,
+    ) -> Result<(), StoreError> {
+        Store::apply_changes(self, changes, next, acked_through, at)
+    }
 }
 
 impl crate::till::Reserver for LedgerClient {

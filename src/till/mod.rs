@@ -238,6 +238,12 @@ impl Till {
     }
 
     /// For reports and exports run at the till.
+    /// A write of the sync worker, made on this till's connection (the
+    /// kiosk keeps one writer per process).
+    pub fn sync_write(&mut self, op: &crate::store::SyncOp) -> Result<(), String> {
+        op.apply(&mut self.store)
+    }
+
     /// The store back, the till closed (tests, tools).
     pub fn into_store(self) -> Store {
         self.store

@@ -121,30 +121,126 @@ fn scale_stream(config: Arc<Config>) -> impl Stream<Item = ScaleReport> {
     })
 }
 
-pub fn sync(setup: Setup) -> Subscription<SyncStatus> {
+/// What the sync thread tells the kiosk: its status, or a write for the
+/// till's own connection.
+#[derive(Clone, Debug)]
+pub enum SyncEvent {
+    Status(SyncStatus),
+    Write(SyncWrite),
+}
+
+/// A write the sync worker asks the till's connection to make; the answer
+/// goes back on `reply` (the worker waits for it, the UI thread never does).
+#[derive(Clone, Debug)]
+pub struct SyncWrite {
+    pub op: crate::store::SyncOp,
+    pub reply: std::sync::mpsc::Sender<Result<(), String>>,
+}
+
+/// The kiosk sync worker's store: reads on a read-only connection of its
+/// own (WAL readers never block the till), writes handed to the till's
+/// connection through `writes` and waited for — one writer per process.
+pub struct ForwardingStore {
+    reads: crate::store::Store,
+    writes: mpsc::Sender<SyncEvent>,
+}
+
+impl ForwardingStore {
+    pub fn new(
+        reads: crate::store::Store,
+        writes: mpsc::Sender<SyncEvent>,
+    ) -> Result<ForwardingStore, crate::store::StoreError> {
+        // Any write on this connection is refused by SQLite itself.
+        reads.connection().execute_batch("PRAGMA query_only = ON")?;
+        Ok(ForwardingStore { reads, writes })
+    }
+
+    fn forward(&self, op: crate::store::SyncOp) -> Result<(), crate::store::StoreError> {
+        let (reply, answer) = std::sync::mpsc::channel();
+        let lost = || crate::store::StoreError::Forwarded("the kiosk is closing".into());
+        self.writes
+            .blocking_send(SyncEvent::Write(SyncWrite { op, reply }))
+            .map_err(|_| lost())?;
+        answer
+            .recv_timeout(Duration::from_secs(30))
+            .map_err(|_| lost())?
+            .map_err(crate::store::StoreError::Forwarded)
+    }
+}
+
+impl crate::sync::SyncStore for ForwardingStore {
+    fn sync_state(&self) -> Result<crate::store::SyncState, crate::store::StoreError> {
+        self.reads.sync_state()
+    }
+
+    fn outbox_events(
+        &self,
+        seq: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::store::OutboxEvent>, crate::store::StoreError> {
+        self.reads.outbox_events(seq, limit)
+    }
+
+    fn set_acked(
+        &mut self,
+        seq: i64,
+        at: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Result<(), crate::store::StoreError> {
+        self.forward(crate::store::SyncOp::Acked { seq, at })
+    }
+
+    fn apply_changes(
+        &mut self,
+        changes: &[crate::store::Change],
+        next: i64,
+        acked_through: i64,
+        at: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Result<(), crate::store::StoreError> {
+        self.forward(crate::store::SyncOp::Changes {
+            changes: changes.to_vec(),
+            next,
+            acked_through,
+            at,
+        })
+    }
+}
+
+pub fn sync(setup: Setup) -> Subscription<SyncEvent> {
     Subscription::run_with(setup, |s| sync_stream(s.0.clone()))
 }
 
-fn sync_stream(config: Arc<Config>) -> impl Stream<Item = SyncStatus> {
+fn sync_stream(config: Arc<Config>) -> impl Stream<Item = SyncEvent> {
     from_thread("sync", move |tx| {
+        let failed = |e: String| {
+            SyncEvent::Status(SyncStatus {
+                last_error: Some(e),
+                ..SyncStatus::default()
+            })
+        };
         let store = match crate::wiring::open_store(&config) {
             Ok(s) => s,
             Err(e) => {
-                let _ = tx.blocking_send(SyncStatus {
-                    last_error: Some(e.to_string()),
-                    ..SyncStatus::default()
-                });
+                let _ = tx.blocking_send(failed(e.to_string()));
                 return;
             }
         };
         let shared = Arc::new(Mutex::new(SyncStatus::default()));
         let worker = match crate::wiring::ledger_client(&config) {
-            Ok(client) if config.ledger.is_some() => Some(crate::sync::spawn_worker(
-                client,
-                store,
-                Duration::from_secs(5),
-                shared.clone(),
-            )),
+            Ok(client) if config.ledger.is_some() => {
+                let store = match ForwardingStore::new(store, tx.clone()) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = tx.blocking_send(failed(e.to_string()));
+                        return;
+                    }
+                };
+                Some(crate::sync::spawn_worker(
+                    client,
+                    store,
+                    Duration::from_secs(5),
+                    shared.clone(),
+                ))
+            }
             Ok(_) | Err(_) => {
                 // No ledger: count the queue from the outbox now and then.
                 loop {
@@ -153,7 +249,7 @@ fn sync_stream(config: Arc<Config>) -> impl Stream<Item = SyncStatus> {
                         queue,
                         ..SyncStatus::default()
                     };
-                    if tx.blocking_send(status).is_err() {
+                    if tx.blocking_send(SyncEvent::Status(status)).is_err() {
                         return;
                     }
                     std::thread::sleep(Duration::from_secs(3));
@@ -163,7 +259,7 @@ fn sync_stream(config: Arc<Config>) -> impl Stream<Item = SyncStatus> {
         let _worker = worker;
         loop {
             let status = shared.lock().map(|s| s.clone()).unwrap_or_default();
-            if tx.blocking_send(status).is_err() {
+            if tx.blocking_send(SyncEvent::Status(status)).is_err() {
                 return;
             }
             std::thread::sleep(Duration::from_secs(1));

@@ -42,6 +42,8 @@ const FLASH_FOR: Duration = Duration::from_millis(700);
 #[derive(Debug, Clone)]
 pub enum Message {
     Tick(Instant),
+    /// A write of the sync worker, made on the till's own connection.
+    SyncWrite(devices::SyncWrite),
     /// The staff member whose PIN matched (checked off the UI thread), if any.
     PinChecked(Option<String>),
     /// A key no widget took (arrows, the barcode wedge).
@@ -499,6 +501,11 @@ impl App {
             }
             Message::Terminal(intent, update) => self.terminal_update(intent, update),
             Message::PinChecked(who) => self.pin_checked(who),
+            Message::SyncWrite(w) => {
+                let done = self.till.sync_write(&w.op);
+                let _ = w.reply.send(done);
+                Task::none()
+            }
             Message::Reserved(answer) => {
                 let outcome = self.till.reserved(answer, self.wall());
                 self.tendered(outcome)
@@ -963,7 +970,10 @@ impl App {
         }
         if let Some(setup) = &self.setup {
             subs.push(devices::scale(setup.clone()).map(Message::Scale));
-            subs.push(devices::sync(setup.clone()).map(Message::Sync));
+            subs.push(devices::sync(setup.clone()).map(|e| match e {
+                devices::SyncEvent::Status(s) => Message::Sync(s),
+                devices::SyncEvent::Write(w) => Message::SyncWrite(w),
+            }));
             subs.push(devices::camera(setup.clone()).map(Message::Camera));
         }
         Subscription::batch(subs)
