@@ -11,7 +11,7 @@ use kasse::domain::Money;
 use kasse::domain::receipt::TenderKind;
 use kasse::domain::sale::OfflineLimits;
 use kasse::payments::emulator::{
-    EmulatorHandle, Mode, spawn_terminal_with_state, spawn_vipps_with_state,
+    EmulatorHandle, Mode, StateFile, spawn_terminal_on, spawn_vipps_on,
 };
 use kasse::payments::epayment::{Epayment, EpaymentConfig};
 use kasse::payments::nexo::{Nexo, NexoConfig};
@@ -83,7 +83,8 @@ fn a_vipps_payment_outlives_the_emulator_and_is_approved_and_captured_once() {
     let amount = Money::from_ore(4250);
     let reference = reference();
 
-    let vipps = spawn_vipps_with_state(Mode::Approve, &state).expect("emulator");
+    let vipps = spawn_vipps_on(Mode::Approve, Some(StateFile::open(&state).expect("state")))
+        .expect("emulator");
     vipps.set_delay(DELAY);
     let started = Instant::now();
     let running = epayment(&vipps).start(amount, &reference, "Kaffe");
@@ -102,7 +103,8 @@ fn a_vipps_payment_outlives_the_emulator_and_is_approved_and_captured_once() {
 
     // Meanwhile the customer approves in the app.
     after_the_delay(started);
-    let vipps = spawn_vipps_with_state(Mode::Approve, &state).expect("reloaded");
+    let vipps = spawn_vipps_on(Mode::Approve, Some(StateFile::open(&state).expect("state")))
+        .expect("reloaded");
     let record = vipps.payment(&reference).expect("read back");
     assert_eq!(record.state, "AUTHORIZED");
     assert_eq!(record.authorized, amount);
@@ -118,7 +120,8 @@ fn a_vipps_payment_outlives_the_emulator_and_is_approved_and_captured_once() {
     drop(vipps);
 
     // Another restart: the capture is in the book, and is not made again.
-    let vipps = spawn_vipps_with_state(Mode::Approve, &state).expect("reloaded again");
+    let vipps = spawn_vipps_on(Mode::Approve, Some(StateFile::open(&state).expect("state")))
+        .expect("reloaded again");
     assert_eq!(vipps.payment(&reference).expect("record").captured, amount);
     match epayment(&vipps).status(&reference).expect("status") {
         ProviderStatus::Approved {
@@ -139,7 +142,8 @@ fn the_terminal_answers_from_its_saved_book_and_aborts_a_payment_cut_off() {
     let amount = Money::from_ore(3900);
 
     // An approved payment: TransactionStatus answers it after a restart.
-    let terminal = spawn_terminal_with_state(Mode::Approve, &state).expect("terminal");
+    let terminal = spawn_terminal_on(Mode::Approve, Some(StateFile::open(&state).expect("state")))
+        .expect("terminal");
     let paid = reference();
     let running = nexo(&terminal).start(amount, &paid, "Kaffe");
     let PaymentUpdate::Approved {
@@ -163,7 +167,8 @@ fn the_terminal_answers_from_its_saved_book_and_aborts_a_payment_cut_off() {
     drop(terminal);
     drop(running);
 
-    let terminal = spawn_terminal_with_state(Mode::Approve, &state).expect("reloaded");
+    let terminal = spawn_terminal_on(Mode::Approve, Some(StateFile::open(&state).expect("state")))
+        .expect("reloaded");
     assert_eq!(
         terminal.payment(&cut).expect("read back").state,
         "Failure:Aborted"
@@ -297,7 +302,8 @@ fn a_till_that_dies_mid_vipps_payment_commits_it_once_after_restart() {
     );
     assert_eq!(count(&till, "SELECT COUNT(*) FROM sale"), 1);
     drop(providers);
-    let vipps = spawn_vipps_with_state(Mode::Approve, &state).expect("the book");
+    let vipps = spawn_vipps_on(Mode::Approve, Some(StateFile::open(&state).expect("state")))
+        .expect("the book");
     let record = vipps.payment(&intent).expect("the payment");
     assert_eq!(record.state, "AUTHORIZED");
     assert_eq!(record.captured, amount);

@@ -504,33 +504,27 @@ fn two_kiosks_online_the_second_is_refused_the_coupon_before_any_payment() {
     );
 }
 
-/// The kiosk's arrangement: the till sells on its connection while the sync
-/// worker uploads and pulls through its own, on the same SQLite file, as
-/// fast as it can. No sale may be refused and the worker may never report
-/// the database as locked.
-#[test]
-fn the_sync_worker_and_sales_share_one_database_without_refusals() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (db, server, token_a, _) = setup(dir.path());
-    let mut till = demo_till(dir.path(), "till-a");
-    let store =
-        kasse::wiring::open_demo_store(&dir.path().join("till-a.sqlite"), "till-a").expect("open");
+/// Sells `sales` card sales on `till` beside a sync worker started on
+/// `store` (syncing every 1 ms), calling `serve` between sales and while
+/// the outbox drains (the kiosk's UI thread). Every sale must be paid, the
+/// worker must never report an error, and the ledger at `db` must hold each
+/// sale once.
+fn sell_beside_the_sync_worker(
+    till: &mut Till,
+    store: impl kasse::sync::SyncStore + 'static,
+    (db, url, token): (&Path, &str, &str),
+    sales: usize,
+    serve: &mut dyn FnMut(&mut Till),
+) {
     let status = std::sync::Arc::new(std::sync::Mutex::new(kasse::sync::SyncStatus::default()));
     let _worker = kasse::sync::spawn_worker(
-        client(
-            &server.url,
-            "till-a",
-            &token_a,
-            std::time::Duration::from_secs(3),
-            5,
-        ),
+        client(url, "till-a", token, std::time::Duration::from_secs(3), 5),
         store,
         std::time::Duration::from_millis(1),
         std::sync::Arc::clone(&status),
     );
     let mut errors = Vec::new();
-    const SALES: usize = 60;
-    for n in 0..SALES {
+    for n in 0..sales {
         till.tap(if n % 2 == 0 { "KAFFE" } else { "SKOLEBOLLE" }, 1);
         let req = PayRequest {
             tender: TenderKind::Card,
@@ -542,6 +536,7 @@ fn the_sync_worker_and_sales_share_one_database_without_refusals() {
             Ok(Outcome::Paid { .. }) => {}
             other => errors.push(format!("sale {n}: {other:?}")),
         }
+        serve(till);
         if let Some(e) = status.lock().expect("status").last_error.clone() {
             errors.push(format!("worker after sale {n}: {e}"));
         }
@@ -549,15 +544,16 @@ fn the_sync_worker_and_sales_share_one_database_without_refusals() {
     assert_eq!(errors, Vec::<String>::new());
     // Everything reaches the ledger: the worker drains the outbox.
     let mut queue = i64::MAX;
-    for _ in 0..400 {
+    for _ in 0..1000 {
+        serve(till);
         queue = till.store().sync_state().expect("state").queue;
         if queue == 0 {
             break;
         }
-        std::thread::sleep(std::time::Duration::from_millis(25));
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert_eq!(queue, 0, "the outbox drained while selling");
-    let ledger = rusqlite::Connection::open(&db).expect("ledger db");
+    let ledger = rusqlite::Connection::open(db).expect("ledger db");
     let received: i64 = ledger
         .query_row(
             "SELECT count(*) FROM event WHERE till = 'till-a' AND kind = 'sale'",
@@ -565,11 +561,30 @@ fn the_sync_worker_and_sales_share_one_database_without_refusals() {
             |r| r.get(0),
         )
         .expect("count");
-    assert_eq!(received, SALES as i64, "every sale reached the ledger once");
+    assert_eq!(received, sales as i64, "every sale reached the ledger once");
 }
 
-/// The kiosk's arrangement since one writer per till process: the sync
-/// worker reads on a read-only connection of its own and hands every write
+/// `kasse sync run` beside the till: the worker on a connection of its own
+/// writes there too, on the same SQLite file. No sale may be refused and the
+/// worker may never report the database as locked.
+#[test]
+fn the_sync_worker_and_sales_share_one_database_without_refusals() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, server, token_a, _) = setup(dir.path());
+    let mut till = demo_till(dir.path(), "till-a");
+    let store =
+        kasse::wiring::open_demo_store(&dir.path().join("till-a.sqlite"), "till-a").expect("open");
+    sell_beside_the_sync_worker(
+        &mut till,
+        store,
+        (&db, &server.url, &token_a),
+        60,
+        &mut |_| {},
+    );
+}
+
+/// The kiosk's arrangement, one writer per till process: the sync worker
+/// reads on a read-only connection of its own and hands every write
 /// (acknowledgements, the change feed) to the till's connection, which the
 /// UI thread — here the test's thread — serves between sales.
 #[test]
@@ -582,65 +597,22 @@ fn the_kiosks_sync_worker_writes_only_through_the_tills_connection() {
         kasse::wiring::open_demo_store(&dir.path().join("till-a.sqlite"), "till-a").expect("open");
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let store = ForwardingStore::new(reads, tx).expect("read-only connection");
-    let status = std::sync::Arc::new(std::sync::Mutex::new(kasse::sync::SyncStatus::default()));
-    let _worker = kasse::sync::spawn_worker(
-        client(
-            &server.url,
-            "till-a",
-            &token_a,
-            std::time::Duration::from_secs(3),
-            5,
-        ),
-        store,
-        std::time::Duration::from_millis(1),
-        std::sync::Arc::clone(&status),
-    );
     let mut writes = 0;
-    let mut serve = |till: &mut Till| {
-        while let Ok(event) = rx.try_recv() {
-            if let SyncEvent::Write(w) = event {
-                let done = till.sync_write(&w.op);
-                assert_eq!(done, Ok(()));
-                let _ = w.reply.send(done);
-                writes += 1;
+    sell_beside_the_sync_worker(
+        &mut till,
+        store,
+        (&db, &server.url, &token_a),
+        40,
+        &mut |till: &mut Till| {
+            while let Ok(event) = rx.try_recv() {
+                if let SyncEvent::Write(w) = event {
+                    let done = till.sync_write(&w.op);
+                    assert_eq!(done, Ok(()));
+                    let _ = w.reply.send(done);
+                    writes += 1;
+                }
             }
-        }
-    };
-    const SALES: usize = 40;
-    for n in 0..SALES {
-        till.tap(if n % 2 == 0 { "KAFFE" } else { "TE" }, 1);
-        let req = PayRequest {
-            tender: TenderKind::Card,
-            cash_given: None,
-            approved: true,
-            reference: Some(format!("T-{n}")),
-        };
-        assert!(
-            matches!(till.pay(req, now()), Ok(Outcome::Paid { .. })),
-            "sale {n} refused"
-        );
-        serve(&mut till);
-        let error = status.lock().expect("status").last_error.clone();
-        assert_eq!(error, None, "after sale {n}");
-    }
-    let mut queue = i64::MAX;
-    for _ in 0..1000 {
-        serve(&mut till);
-        queue = till.store().sync_state().expect("state").queue;
-        if queue == 0 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    assert_eq!(queue, 0, "the outbox drained through the till's connection");
+        },
+    );
     assert!(writes > 0, "the worker's writes came to the till");
-    let ledger = rusqlite::Connection::open(&db).expect("ledger db");
-    let received: i64 = ledger
-        .query_row(
-            "SELECT count(*) FROM event WHERE till = 'till-a' AND kind = 'sale'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
-    assert_eq!(received, SALES as i64);
 }

@@ -183,10 +183,10 @@ pub fn parse_public_key(text: &str) -> Result<VerifyingKey, KeyError> {
     VerifyingKey::from_bytes(&bytes).map_err(|_| bad())
 }
 
-/// A signing key from its seed as 64 hex digits (the fixtures' key file format).
+/// A signing key from its seed as 64 hex digits (the fixtures' key file
+/// format); other text, non-ASCII included, is `BadSeed`.
 pub fn parse_seed_hex(text: &str) -> Result<SigningKey, KeyError> {
     let t = text.trim();
-    // Hex is ASCII: anything else is refused before it is sliced by bytes.
     if t.len() != 64 || !t.is_ascii() {
         return Err(KeyError::BadSeed);
     }

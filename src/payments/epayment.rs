@@ -24,7 +24,7 @@
 //! (`reqwest::blocking`) and runs on a thread of its own, never inside an
 //! async runtime.
 
-use super::{PaymentUpdate, Provider, ProviderError, ProviderStatus, Running, Step};
+use super::{Failure, PaymentUpdate, Provider, ProviderError, ProviderStatus, Running, Step};
 use crate::domain::Money;
 use reqwest::Method;
 use reqwest::blocking::Client;
@@ -384,45 +384,11 @@ impl Epayment {
                 .join()
                 .unwrap_or_else(|_| Err(Failure::Garbled("the Vipps worker thread failed".into())))
         })
-        .map_err(Failure::into_error)
+        .map_err(|f| f.into_error(NAME))
     }
 
     fn query_deadline(&self) -> Instant {
         Instant::now() + Duration::from_millis(self.config.timeout_ms).clamp(GRACE, REQUEST_LIMIT)
-    }
-}
-
-/// Why a call did not give an answer to act on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Failure {
-    /// No answer, or a server error: worth trying again.
-    Unreachable(String),
-    /// Vipps MobilePay refused the request (a 4xx `Problem`).
-    Refused(String),
-    /// An answer the protocol does not allow.
-    Garbled(String),
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Unreachable(d) | Failure::Refused(d) | Failure::Garbled(d) => f.write_str(d),
-        }
-    }
-}
-
-impl Failure {
-    fn into_error(self) -> ProviderError {
-        match self {
-            Failure::Unreachable(detail) => ProviderError::Unreachable {
-                provider: NAME,
-                detail,
-            },
-            Failure::Refused(detail) | Failure::Garbled(detail) => ProviderError::Protocol {
-                provider: NAME,
-                detail,
-            },
-        }
     }
 }
 
@@ -961,7 +927,9 @@ impl Provider for Epayment {
     /// retries share one idempotency key.
     fn refund(&self, reference: &str, amount: Money) -> Result<(), ProviderError> {
         let Some(value) = ore(amount).filter(|v| *v > 0) else {
-            return Err(Failure::Refused(format!("{amount} NOK cannot be refunded")).into_error());
+            return Err(
+                Failure::Refused(format!("{amount} NOK cannot be refunded")).into_error(NAME)
+            );
         };
         let until = self.query_deadline();
         let pause = Duration::from_millis(self.config.poll_ms.clamp(1, 250));

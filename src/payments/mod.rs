@@ -90,6 +90,37 @@ pub enum ProviderError {
     },
 }
 
+/// Why a call to a provider gave no answer to act on (the protocol
+/// clients' own account, turned into a `ProviderError` at their edge).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// No answer: connection refused or lost, timeout, a server error.
+    Unreachable(String),
+    /// The provider refused the request (a 4xx `Problem`, a nexo `Reject`).
+    Refused(String),
+    /// An answer the protocol does not allow.
+    Garbled(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Unreachable(d) | Failure::Refused(d) | Failure::Garbled(d) => f.write_str(d),
+        }
+    }
+}
+
+impl Failure {
+    pub(crate) fn into_error(self, provider: &'static str) -> ProviderError {
+        match self {
+            Failure::Unreachable(detail) => ProviderError::Unreachable { provider, detail },
+            Failure::Refused(detail) | Failure::Garbled(detail) => {
+                ProviderError::Protocol { provider, detail }
+            }
+        }
+    }
+}
+
 /// One payment provider. `reference` is always the till's payment intent id
 /// (UUID v7, 32 hex digits): the provider's reference and idempotency key.
 pub trait Provider: Send + Sync {

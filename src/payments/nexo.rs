@@ -21,13 +21,12 @@
 //! configuration of a real deployment and not spoken here; the emulator
 //! takes plain JSON on loopback.
 
-use super::{PaymentUpdate, Provider, ProviderError, ProviderStatus, Running, Step};
+use super::{Failure, PaymentUpdate, Provider, ProviderError, ProviderStatus, Running, Step};
 use crate::domain::Money;
 use reqwest::blocking::Client;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::HashMap;
-use std::fmt;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -595,40 +594,6 @@ pub struct Nexo {
     approved: Arc<Mutex<HashMap<String, TransactionId>>>,
 }
 
-/// Why an exchange gave no answer to act on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Failure {
-    /// No answer: connection refused or lost, timeout.
-    Unreachable(String),
-    /// The terminal refused the request (`Reject`, an HTTP error).
-    Refused(String),
-    /// An answer the protocol does not allow.
-    Garbled(String),
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Unreachable(d) | Failure::Refused(d) | Failure::Garbled(d) => f.write_str(d),
-        }
-    }
-}
-
-impl Failure {
-    fn into_error(self) -> ProviderError {
-        match self {
-            Failure::Unreachable(detail) => ProviderError::Unreachable {
-                provider: NAME,
-                detail,
-            },
-            Failure::Refused(detail) | Failure::Garbled(detail) => ProviderError::Protocol {
-                provider: NAME,
-                detail,
-            },
-        }
-    }
-}
-
 /// What `TransactionStatus` says of a payment.
 enum Lookup {
     Done(Box<PaymentResponse>),
@@ -881,7 +846,7 @@ impl Nexo {
                 .join()
                 .unwrap_or_else(|_| Err(Failure::Garbled("the terminal thread failed".into())))
         })
-        .map_err(Failure::into_error)
+        .map_err(|f| f.into_error(NAME))
     }
 
     /// The approved payment's terminal transaction, remembered or asked.
@@ -1139,7 +1104,9 @@ impl Provider for Nexo {
     /// A referenced refund: `ReversalRequest` with `ReversedAmount`.
     fn refund(&self, reference: &str, amount: Money) -> Result<(), ProviderError> {
         if !amount.is_positive() {
-            return Err(Failure::Refused(format!("{amount} NOK cannot be refunded")).into_error());
+            return Err(
+                Failure::Refused(format!("{amount} NOK cannot be refunded")).into_error(NAME)
+            );
         }
         let until = Instant::now() + SHORT;
         self.blocking(|link| match self.original(link, reference)? {

@@ -10,7 +10,7 @@
 //! an error), so "the terminal approved but the answer never came" and "the
 //! provider went away mid-payment" are the real thing on the wire.
 //!
-//! Given a state file ([`StateFile`], e.g. `spawn_vipps_with_state`), an
+//! Given a state file ([`StateFile`], e.g. `spawn_vipps_on`), an
 //! emulator keeps its book there and reads it back when started again, so a
 //! payment outlives the process as it does at the real provider: a Vipps
 //! payment created before the till was killed is approved by the emulated
@@ -19,8 +19,8 @@
 pub mod terminal;
 pub mod vipps;
 
-pub use terminal::{serve_terminal, spawn_terminal, spawn_terminal_with_state};
-pub use vipps::{serve_vipps, spawn_vipps, spawn_vipps_with_state};
+pub use terminal::{serve_terminal, spawn_terminal, spawn_terminal_on};
+pub use vipps::{serve_vipps, spawn_vipps, spawn_vipps_on};
 
 use crate::domain::Money;
 use axum::extract::connect_info::Connected;

@@ -17,7 +17,7 @@
 //! A request it cannot read is answered `400` with the terminal's own
 //! rejection: an `EventNotification` with `EventToNotify` `Reject`.
 //!
-//! With a state file ([`spawn_terminal_with_state`]) the terminal saves its
+//! With a state file ([`spawn_terminal_on`]) the terminal saves its
 //! book (payments with their answers, aborts, reversals) after every change
 //! and reads it back at start, so `TransactionStatus` and `Reversal` answer
 //! for payments made before a restart. A payment still waiting for the card
@@ -50,7 +50,6 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,19 +63,10 @@ pub fn spawn_terminal(mode: Mode) -> Result<EmulatorHandle, EmulatorError> {
     start_at(super::loopback(), mode, super::TEST_DELAY, None)
 }
 
-/// Starts an emulated terminal on an ephemeral loopback port that keeps its
-/// book in the state file `state` (see [`StateFile`]), starting from what
-/// is saved there.
-pub fn spawn_terminal_with_state(
-    mode: Mode,
-    state: &Path,
-) -> Result<EmulatorHandle, EmulatorError> {
-    spawn_terminal_on(mode, Some(StateFile::open(state)?))
-}
-
 /// Starts an emulated terminal on an ephemeral loopback port, keeping its
-/// book in `state` when given.
-pub(crate) fn spawn_terminal_on(
+/// book in `state` (see [`StateFile`]) when given and starting from what is
+/// saved there.
+pub fn spawn_terminal_on(
     mode: Mode,
     state: Option<Arc<StateFile>>,
 ) -> Result<EmulatorHandle, EmulatorError> {

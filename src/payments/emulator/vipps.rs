@@ -12,7 +12,7 @@
 //! `AUTHORIZED` and fills `cancelledAmount`). A POST repeated with the same
 //! `Idempotency-Key` and body is answered from the record.
 //!
-//! With a state file ([`spawn_vipps_with_state`]) the whole book — payments
+//! With a state file ([`spawn_vipps_on`]) the whole book — payments
 //! with their creation time and when the customer acts, the recorded
 //! answers to idempotent requests, the issued access tokens — is saved
 //! after every change and read back at start. The customer's approval is
@@ -38,7 +38,6 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
-use std::path::Path as FilePath;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -54,19 +53,10 @@ pub fn spawn_vipps(mode: Mode) -> Result<EmulatorHandle, EmulatorError> {
     start_at(super::loopback(), mode, super::TEST_DELAY, None)
 }
 
-/// Starts an emulated Vipps on an ephemeral loopback port that keeps its
-/// book in the state file `state` (see [`StateFile`]), starting from what
-/// is saved there.
-pub fn spawn_vipps_with_state(
-    mode: Mode,
-    state: &FilePath,
-) -> Result<EmulatorHandle, EmulatorError> {
-    spawn_vipps_on(mode, Some(StateFile::open(state)?))
-}
-
 /// Starts an emulated Vipps on an ephemeral loopback port, keeping its book
-/// in `state` when given.
-pub(crate) fn spawn_vipps_on(
+/// in `state` (see [`StateFile`]) when given and starting from what is
+/// saved there.
+pub fn spawn_vipps_on(
     mode: Mode,
     state: Option<Arc<StateFile>>,
 ) -> Result<EmulatorHandle, EmulatorError> {
