@@ -141,6 +141,9 @@ pub struct KioskConfig {
     pub height: u32,
     /// Taps this soon after a screen change are dropped (double taps).
     pub tap_guard_ms: u64,
+    /// Staff called to a self-service till are logged out after this long
+    /// without input (journaled).
+    pub staff_idle_s: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -223,6 +226,7 @@ struct RawKiosk {
     width: Option<u32>,
     height: Option<u32>,
     tap_guard_ms: Option<u64>,
+    staff_idle_s: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -727,6 +731,7 @@ impl Config {
                 width: k.as_ref().and_then(|k| k.width).unwrap_or(1280),
                 height: k.as_ref().and_then(|k| k.height).unwrap_or(800),
                 tap_guard_ms: k.as_ref().and_then(|k| k.tap_guard_ms).unwrap_or(400),
+                staff_idle_s: k.as_ref().and_then(|k| k.staff_idle_s).unwrap_or(120),
             }
         };
         let mut staff = Vec::with_capacity(raw.staff.len());

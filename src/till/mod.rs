@@ -819,8 +819,9 @@ impl Till {
         if let Some(busy) = self.frozen() {
             return Ok(busy);
         }
-        // A cashier, or staff called to a self-service till (logged in).
-        if self.mode != Mode::Cashier && self.operator.is_none() {
+        // A cashier logged in, or at a self-service till the customer
+        // (their own unpaid lines) or staff called by Help.
+        if self.mode == Mode::Cashier && self.operator.is_none() {
             return Ok(Outcome::Refused(Reason::NotAllowedInMode));
         }
         if self.sale.lines.is_empty() {

@@ -251,6 +251,33 @@ fn norwegian(en: &str) -> Option<&'static str> {
         "Member number" => "Medlemsnummer",
         "Unknown member" => "Ukjent medlem",
         "Void line" => "Fjern linje",
+        "Paid and saved" => "Betalt og lagret",
+        "Left to pay with bonus" => "Å betale med bonus",
+        "without" => "uten",
+        "Rounding" => "Øreavrunding",
+        "Paid with bonus" => "Betalt med bonus",
+        "Paid by card" => "Betalt med kort",
+        "Paid with Vipps" => "Betalt med Vipps",
+        "Paid in cash" => "Betalt kontant",
+        "Staff logged out" => "Ansatt logget ut",
+        "The barcode was not read. Scan it again." => "Strekkoden ble ikke lest. Skann den igjen.",
+        "Keys: 3* quantity · F2 bonus · F4 remove line · F8 pay · F9 cancel · F10 reports · F12 log out" => {
+            "Taster: 3* antall · F2 bonus · F4 fjern linje · F8 betal · F9 avbryt · F10 rapporter · F12 logg ut"
+        }
+        "Keys: F5 card · F6 Vipps · F7 cash · Esc back" => {
+            "Taster: F5 kort · F6 Vipps · F7 kontant · Esc tilbake"
+        }
+        "Keys: F1 X · F2 Z · F3 copy · Esc back" => {
+            "Taster: F1 X · F2 Z · F3 kopi · Esc tilbake"
+        }
+        "Cancel the whole purchase?" => "Avbryte hele kjøpet?",
+        "Everything in the cart is removed." => "Alt i handlekurven blir fjernet.",
+        "Yes, cancel" => "Ja, avbryt",
+        "No, keep shopping" => "Nei, fortsett å handle",
+        "Remove this line?" => "Fjerne denne linjen?",
+        "Yes, remove" => "Ja, fjern",
+        "No, keep it" => "Nei, behold den",
+        "Removed line" => "Fjernet linje",
         "Line number" => "Linjenummer",
         "Large text" => "Stor tekst",
         "Normal text" => "Normal tekst",

@@ -175,7 +175,9 @@ pub fn notice<'a, M: 'a>(look: Look, n: &Notice) -> Element<'a, M> {
 /// Digits, clear and OK, as big buttons; the entered PIN shows as dots.
 pub fn pin_pad<'a, M: Clone + 'a>(
     look: Look,
-    entered: usize,
+    // PIN dots for the digits entered so far; None for a number shown in
+    // clear elsewhere (member and line numbers are not secrets).
+    dots: Option<usize>,
     digit: fn(char) -> M,
     clear: M,
     ok: M,
@@ -185,9 +187,11 @@ pub fn pin_pad<'a, M: Clone + 'a>(
     };
     let rows =
         ["123", "456", "789"].map(|r| row(r.chars().map(|c| key(c).into())).spacing(10).into());
+    let dots = dots.map_or_else(String::new, |n| {
+        "●".repeat(n) + &"○".repeat(4usize.saturating_sub(n))
+    });
     column![
-        text("●".repeat(entered) + &"○".repeat(4usize.saturating_sub(entered)))
-            .size(look.sizes.title),
+        text(dots).size(look.sizes.title),
         column(rows).spacing(10),
         row![
             big(look, look.tr("Clear"), Some(clear), theme::button::danger)

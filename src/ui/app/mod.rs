@@ -46,8 +46,10 @@ pub enum Message {
     SyncWrite(devices::SyncWrite),
     /// The staff member whose PIN matched (checked off the UI thread), if any.
     PinChecked(Option<String>),
-    /// A key no widget took (arrows, the barcode wedge).
-    Key(keyboard::Event),
+    /// A key no widget took (arrows, the barcode wedge), stamped with the
+    /// moment the window delivered it: the wedge tells a scanner from a
+    /// person by the gaps between these stamps, never by the clock tick.
+    Key(Instant, keyboard::Event),
     Do(Action),
     Shopping(shopping::Message),
     Register(register::Message),
@@ -136,6 +138,8 @@ pub struct Settings {
     pub demo_key: bool,
     /// Taps this soon after a screen change are dropped (double taps).
     pub tap_guard: Duration,
+    /// Staff at a self-service till are logged out after this long idle.
+    pub staff_idle: Duration,
 }
 
 impl Settings {
@@ -156,6 +160,7 @@ impl Settings {
                 .iter()
                 .any(|k| k == crate::domain::appcode::DEMO_PUBLIC_KEY),
             tap_guard: Duration::from_millis(c.kiosk.tap_guard_ms),
+            staff_idle: Duration::from_secs(c.kiosk.staff_idle_s),
         }
     }
 }
@@ -195,6 +200,8 @@ pub struct App {
     /// A fixed wall clock (tests, screenshots); None is the real one.
     clock: Option<DateTime<FixedOffset>>,
     tour: Option<crate::ui::tour::Tour>,
+    /// A question over the screen waiting for yes or no (cancel, void).
+    ask: Option<screen::confirm::Ask>,
 }
 
 impl App {
@@ -230,7 +237,13 @@ impl App {
             setup: None,
             clock: None,
             tour: None,
+            ask: None,
         }
+    }
+
+    /// The question over the screen waiting for yes or no, if any.
+    pub fn question(&self) -> Option<&screen::confirm::Ask> {
+        self.ask.as_ref()
     }
 
     /// Reserves coupons, clips and bonus at this ledger before each payment
@@ -362,10 +375,22 @@ impl App {
         if tap && self.screen_changed.is_some_and(|at| wall < at + guard) {
             return Task::none();
         }
-        let before = std::mem::discriminant(&self.screen);
-        let task = self.route(message);
-        if std::mem::discriminant(&self.screen) != before {
+        let before = (std::mem::discriminant(&self.screen), self.ask.is_some());
+        let mut task = self.route(message);
+        if (std::mem::discriminant(&self.screen), self.ask.is_some()) != before {
             self.screen_changed = Some(wall);
+        }
+        // Enter and Escape answer a question: the cashier's search field
+        // lets go of the keyboard while one is asked and takes it back after.
+        if self.ask.is_some() != before.1 {
+            let focus = if self.ask.is_some() {
+                iced::widget::operation::focus(screen::confirm::NO_FIELD)
+            } else if matches!(self.screen, Screen::Register(_)) {
+                iced::widget::operation::focus(register::SEARCH)
+            } else {
+                Task::none()
+            };
+            task = Task::batch([task, focus]);
         }
         task
     }
@@ -397,7 +422,7 @@ impl App {
                 }
                 Task::none()
             }
-            Message::Key(event) => self.key(event),
+            Message::Key(at, event) => self.key(at, event),
             Message::Do(action) => {
                 self.idle.input(self.now);
                 self.act(action)
@@ -544,6 +569,23 @@ impl App {
 
     fn tick(&mut self, now: Instant) {
         self.now = now;
+        // Staff who walked away from a self-service till are logged out:
+        // the next customer's sale has no operator (journaled).
+        if self.till.mode() == Mode::SelfService
+            && (self.till.operator().is_some() || matches!(self.screen, Screen::Staff(_)))
+            && self.till.tendering().is_none()
+            && now.saturating_duration_since(self.idle.last_input) >= self.settings.staff_idle
+        {
+            if self.till.operator().is_some() {
+                match self.till.logout(self.wall()) {
+                    Ok(()) => self.say(tr(self.lang, "Staff logged out"), false),
+                    Err(e) => self.fail(&e),
+                }
+            }
+            if matches!(self.screen, Screen::Staff(_)) {
+                self.home();
+            }
+        }
         if self.notice.as_ref().is_some_and(|(_, until)| now >= *until) {
             self.notice = None;
         }
@@ -579,34 +621,65 @@ impl App {
         }
     }
 
-    fn key(&mut self, event: keyboard::Event) -> Task<Message> {
+    fn key(&mut self, at: Instant, event: keyboard::Event) -> Task<Message> {
         let keyboard::Event::KeyPressed { key, text, .. } = event else {
             return Task::none();
         };
         self.idle.input(self.now);
-        let ms = u64::try_from(self.now.saturating_duration_since(self.epoch).as_millis())
-            .unwrap_or(u64::MAX);
-        if let Screen::Register(_) = self.screen {
-            let m = match key.as_ref() {
-                Key::Named(Named::ArrowUp) => Some(register::Message::Up),
-                Key::Named(Named::ArrowDown) => Some(register::Message::Down),
-                Key::Named(Named::Escape) => Some(register::Message::Search(String::new())),
-                _ => None,
-            };
-            if let Some(m) = m {
-                return Task::batch([
-                    self.update(Message::Register(m)),
-                    iced::widget::operation::focus(register::SEARCH),
-                ]);
-            }
+        if let Some(k) = screen::Key::read(&key, text.as_deref())
+            && let Some(m) = self.screen_key(k)
+        {
+            return self.route(m);
         }
+        let ms =
+            u64::try_from(at.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX);
         let ch = match key.as_ref() {
             Key::Named(Named::Enter) => Some('\n'),
             _ => text.and_then(|t| t.chars().next()),
         };
         match ch.and_then(|c| self.wedge.key(ms, c)) {
-            Some(crate::domain::barcode::Keyed::Scan(code)) => self.act(Action::Code(code)),
+            Some(crate::domain::barcode::Keyed::Scan(code)) => {
+                self.flash_until = Some(self.now + FLASH_FOR);
+                devices::beep();
+                self.act(Action::Code(code))
+            }
+            // Too slow for a scanner, with no field to type into: a scan
+            // that came apart. Say so rather than lose it quietly.
+            Some(crate::domain::barcode::Keyed::Typed(typed))
+                if typed.len() >= 4 && typed.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                devices::beep();
+                self.say(
+                    tr(self.lang, "The barcode was not read. Scan it again."),
+                    true,
+                );
+                Task::none()
+            }
             _ => Task::none(),
+        }
+    }
+
+    /// What the key means on the screen (or the question) showing now;
+    /// None leaves it to the barcode wedge.
+    fn screen_key(&self, k: screen::Key) -> Option<Message> {
+        if self.ask.is_some() {
+            return match k {
+                screen::Key::Enter => Some(Message::Do(Action::Answer(true))),
+                screen::Key::Escape => Some(Message::Do(Action::Answer(false))),
+                _ => None,
+            };
+        }
+        match &self.screen {
+            Screen::Register(state) => {
+                let m = state.key(k, self.till.sale().lines.len())?;
+                Some(Message::Register(m))
+            }
+            Screen::Staff(state) => state.key(k).map(Message::Staff),
+            Screen::Payment(state) => state.key(k).map(Message::Payment),
+            Screen::Reports(state) => reports::key(state, k).map(Message::Do),
+            Screen::Receipt(state) => receipt::key(state, k).map(Message::Do),
+            Screen::Thanks(_) if k == screen::Key::Enter => Some(Message::Do(Action::NextCustomer)),
+            _ => None,
         }
     }
 
@@ -708,22 +781,28 @@ impl App {
                 self.screen = Screen::Welcome;
                 self.show_cart();
             }
-            Action::CancelSale => match self.till.cancel(self.wall()) {
-                Ok(Outcome::Cancelled) => {
-                    self.say(tr(self.lang, "Sale cancelled"), false);
-                    if self.till.mode() == Mode::SelfService {
-                        self.lang = self.settings.lang;
-                        self.screen = Screen::Welcome;
-                    } else {
-                        self.home();
-                    }
+            // A purchase with lines is cancelled only after a yes (the
+            // still-there prompt's "Cancel now" is its own question).
+            // A running payment refuses both at once, without a question.
+            Action::CancelSale
+                if !self.till.sale().lines.is_empty()
+                    && self.idle.prompt_until.is_none()
+                    && self.till.tendering().is_none() =>
+            {
+                self.ask = Some(screen::confirm::Ask::CancelSale);
+            }
+            Action::CancelSale => self.cancel_sale(),
+            Action::Void(line) => match self.till.sale().lines.get(line.wrapping_sub(1)) {
+                Some(l) if self.till.tendering().is_none() => {
+                    let what = widget::line_text(self.look(), l).0;
+                    self.ask = Some(screen::confirm::Ask::Void { line, what });
                 }
-                Ok(outcome) => self.outcome(outcome),
-                Err(e) => self.fail(&e),
+                _ => self.void(line),
             },
-            Action::Void(n) => match self.till.void(n, self.wall()) {
-                Ok(outcome) => self.outcome(outcome),
-                Err(e) => self.fail(&e),
+            Action::Answer(yes) => match self.ask.take() {
+                Some(screen::confirm::Ask::CancelSale) if yes => self.cancel_sale(),
+                Some(screen::confirm::Ask::Void { line, .. }) if yes => self.void(line),
+                _ => {}
             },
             Action::AttachMember(id) => match self.till.attach_member_by_staff(&id) {
                 Ok(Outcome::Refused(Reason::UnknownCode)) => {
@@ -785,6 +864,42 @@ impl App {
         Task::none()
     }
 
+    fn cancel_sale(&mut self) {
+        match self.till.cancel(self.wall()) {
+            Ok(Outcome::Cancelled) => {
+                self.say(tr(self.lang, "Sale cancelled"), false);
+                if self.till.mode() == Mode::SelfService {
+                    self.lang = self.settings.lang;
+                    self.screen = Screen::Welcome;
+                } else {
+                    self.home();
+                }
+            }
+            Ok(outcome) => self.outcome(outcome),
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    fn void(&mut self, line: usize) {
+        let name = self
+            .till
+            .sale()
+            .lines
+            .get(line.wrapping_sub(1))
+            .map(|l| l.name.clone());
+        match self.till.void(line, self.wall()) {
+            Ok(Outcome::Voided { line, sku }) => {
+                let name = name.unwrap_or(sku);
+                self.say(
+                    format!("{} {line}: {name}", tr(self.lang, "Removed line")),
+                    false,
+                );
+            }
+            Ok(outcome) => self.outcome(outcome),
+            Err(e) => self.fail(&e),
+        }
+    }
+
     /// What the till said, on screen.
     fn outcome(&mut self, outcome: Outcome) {
         let lang = self.lang;
@@ -823,7 +938,11 @@ impl App {
             }
             Outcome::WeightRefused(r) | Outcome::Refused(r) => self.refuse(r),
             Outcome::BonusOffered { balance, amount } => {
-                self.screen = Screen::Bonus(bonus::State { balance, amount });
+                self.screen = Screen::Bonus(bonus::State {
+                    balance,
+                    amount,
+                    total: self.till.sale().total(),
+                });
             }
             Outcome::BonusUsed { amount } => {
                 self.say(format!("{}: {}", tr(lang, "Bonus used"), kr(amount)), false);
@@ -950,16 +1069,25 @@ impl App {
             .width(Length::Fill)
             .height(Length::Fill)
             .style(theme::container::page);
-        match self.idle.seconds_left(self.now) {
-            Some(left) => stack![base, screen::idle::view(look, left).map(Message::Do)].into(),
-            None => base.into(),
+        // Overlays take every tap: nothing under them is pressed by mistake.
+        let mut layers = stack![base];
+        if let Some(ask) = &self.ask {
+            layers = layers.push(iced::widget::opaque(
+                screen::confirm::view(look, ask).map(Message::Do),
+            ));
         }
+        if let Some(left) = self.idle.seconds_left(self.now) {
+            layers = layers.push(iced::widget::opaque(
+                screen::idle::view(look, left).map(Message::Do),
+            ));
+        }
+        layers.into()
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
         let mut subs = vec![
             iced::time::every(Duration::from_millis(250)).map(Message::Tick),
-            keyboard::listen().map(Message::Key),
+            keyboard::listen().map(|event| Message::Key(Instant::now(), event)),
         ];
         if self
             .tour

@@ -19,7 +19,11 @@ impl App {
         }
         match self.till.bonus_question(self.wall()) {
             Ok(Some((balance, amount))) => {
-                self.screen = Screen::Bonus(bonus::State { balance, amount });
+                self.screen = Screen::Bonus(bonus::State {
+                    balance,
+                    amount,
+                    total: self.till.sale().total(),
+                });
                 Task::none()
             }
             Ok(None) => self.show_payment(),

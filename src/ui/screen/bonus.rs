@@ -14,6 +14,8 @@ use iced::{Alignment, Length};
 pub struct State {
     pub balance: Money,
     pub amount: Money,
+    /// The purchase's total: what is left to pay is shown for both answers.
+    pub total: Money,
 }
 
 pub fn view<'a>(look: Look, state: &State) -> Element<'a, Action> {
@@ -25,6 +27,19 @@ pub fn view<'a>(look: Look, state: &State) -> Element<'a, Action> {
                 format!("{}: {}", look.tr("You have"), kr(state.balance))
             ),
             body(look, format!("{}: {}", look.tr("Use"), kr(state.amount))),
+            body(
+                look,
+                match state.total.checked_sub(state.amount) {
+                    Some(left) => format!(
+                        "{}: {}  ·  {}: {}",
+                        look.tr("Left to pay with bonus"),
+                        kr(left),
+                        look.tr("without"),
+                        kr(state.total)
+                    ),
+                    None => format!("{}: {}", look.tr("Total"), kr(state.total)),
+                }
+            ),
             row![
                 big(
                     look,

@@ -2,6 +2,7 @@
 //! [`Action`] for the app instead of touching the till) and its `view`.
 
 pub mod bonus;
+pub mod confirm;
 pub mod idle;
 pub mod payment;
 pub mod receipt;
@@ -66,4 +67,61 @@ pub enum Action {
     Training(bool),
     OpenDrawer,
     StillHere,
+    /// Yes or no to the question over the screen (cancel a purchase, remove
+    /// a line).
+    Answer(bool),
+}
+
+/// A key press as the screens read it: what a cashier's keyboard, a PIN
+/// pad or a 4-direction keypad sends. Keys a focused text field takes never
+/// arrive here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Digit(char),
+    /// `,` or `.`: the decimal comma.
+    Comma,
+    Backspace,
+    Enter,
+    Escape,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    /// F1–F12.
+    F(u8),
+}
+
+impl Key {
+    pub fn read(key: &iced::keyboard::Key, text: Option<&str>) -> Option<Key> {
+        use iced::keyboard::key::Named;
+        let iced::keyboard::Key::Named(named) = key else {
+            return match text.and_then(|t| t.chars().next()) {
+                Some(c) if c.is_ascii_digit() => Some(Key::Digit(c)),
+                Some(',' | '.') => Some(Key::Comma),
+                _ => None,
+            };
+        };
+        Some(match named {
+            Named::Backspace | Named::Delete => Key::Backspace,
+            Named::Enter => Key::Enter,
+            Named::Escape => Key::Escape,
+            Named::ArrowUp => Key::Up,
+            Named::ArrowDown => Key::Down,
+            Named::PageUp => Key::PageUp,
+            Named::PageDown => Key::PageDown,
+            Named::F1 => Key::F(1),
+            Named::F2 => Key::F(2),
+            Named::F3 => Key::F(3),
+            Named::F4 => Key::F(4),
+            Named::F5 => Key::F(5),
+            Named::F6 => Key::F(6),
+            Named::F7 => Key::F(7),
+            Named::F8 => Key::F(8),
+            Named::F9 => Key::F(9),
+            Named::F10 => Key::F(10),
+            Named::F11 => Key::F(11),
+            Named::F12 => Key::F(12),
+            _ => return None,
+        })
+    }
 }

@@ -2,7 +2,7 @@
 //! terminal's progress until it approves, declines or times out. A decline or
 //! a cancel goes back to the cart with the sale intact.
 
-use super::Action;
+use super::{Action, Key};
 use crate::domain::{Money, TenderKind};
 use crate::payments::Step;
 use crate::till::Answer;
@@ -106,6 +106,31 @@ impl State {
         }
     }
 
+    /// The cashier's keyboard: F5 card, F6 Vipps, F7 cash; in the cash
+    /// amount digits, comma, Backspace clears, Enter takes it; Escape goes
+    /// back (or cancels a running payment).
+    pub fn key(&self, key: Key) -> Option<Message> {
+        match (&self.stage, key) {
+            (Stage::Choose, Key::F(5)) => Some(Message::Choose(TenderKind::Card)),
+            (Stage::Choose, Key::F(6)) => Some(Message::Choose(TenderKind::Vipps)),
+            (Stage::Choose, Key::F(7)) => Some(Message::Choose(TenderKind::Cash)),
+            (Stage::Choose | Stage::Cash { .. }, Key::Escape) => {
+                Some(Message::Do(Action::BackToCart))
+            }
+            (Stage::Cash { .. }, Key::Digit(c)) => Some(Message::Digit(c)),
+            (Stage::Cash { .. }, Key::Comma) => Some(Message::Comma),
+            (Stage::Cash { .. }, Key::Backspace) => Some(Message::Clear),
+            (Stage::Cash { .. }, Key::Enter) => Some(Message::CashOk),
+            (
+                Stage::Waiting {
+                    cancelling: false, ..
+                },
+                Key::Escape,
+            ) => Some(Message::Do(Action::CancelPayment)),
+            _ => None,
+        }
+    }
+
     pub fn update(&mut self, message: Message) -> Option<Action> {
         match message {
             Message::Choose(TenderKind::Cash) if self.cash_allowed => {
@@ -193,6 +218,13 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
     match &state.stage {
         Stage::Choose => {
             col = col.push(tenders(look, state.cash_allowed)).push(back);
+            if state.cash_allowed {
+                col = col.push(
+                    text(look.tr("Keys: F5 card · F6 Vipps · F7 cash · Esc back"))
+                        .size(look.sizes.small)
+                        .color(theme::MUTED),
+                );
+            }
         }
         Stage::Cash { entry } => {
             col = col.push(body(

@@ -1,7 +1,7 @@
 //! Receipt choice after payment: print it, show it as a QR code for the
 //! phone, or none; the printer's progress is shown while it prints.
 
-use super::Action;
+use super::{Action, Key};
 use crate::domain::{Money, Receipt};
 use crate::ui::Element;
 use crate::ui::theme;
@@ -40,13 +40,29 @@ pub fn qr_text(till: &str, receipt: &Receipt) -> String {
     format!("kasse:receipt:{till}:{}:{}", receipt.number, receipt.total)
 }
 
+/// The cashier's keys: F5 print, F6 QR, F7 no receipt; Enter is Done
+/// once the receipt is out.
+pub fn key(state: &State, key: Key) -> Option<Action> {
+    match (&state.stage, key) {
+        (Stage::Choose, Key::F(5)) => Some(Action::Receipt(Choice::Print)),
+        (Stage::Choose, Key::F(6)) => Some(Action::Receipt(Choice::ShowQr)),
+        (Stage::Choose, Key::F(7)) => Some(Action::Receipt(Choice::None)),
+        (Stage::Printed(_) | Stage::OnScreen(_) | Stage::Qr(_), Key::Enter) => {
+            Some(Action::Receipt(Choice::None))
+        }
+        _ => None,
+    }
+}
+
 pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
     let mut col = column![title(look, look.tr("Receipt"))]
         .spacing(22)
         .align_x(Alignment::Center);
     match &state.stage {
         Stage::Choose => {
+            // The receipt screen comes only after the sale is paid and saved.
             col = col
+                .push(heading(look, format!("✓  {}", look.tr("Paid and saved"))))
                 .push(body(look, look.tr("Do you want a receipt?")))
                 .push(
                     row([

@@ -2,7 +2,7 @@
 //! (Up/Down to choose, Enter to add), quantity, void a line, bonus on request
 //! with confirmation, then pay with cash, card or Vipps.
 
-use super::Action;
+use super::{Action, Key};
 use crate::domain::{Catalog, Member, Money, Product, Sale};
 use crate::ui::Element;
 use crate::ui::text::kr;
@@ -70,6 +70,34 @@ impl State {
         }
     }
 
+    /// The cashier's keys besides the search field (which takes the
+    /// typing): Up/Down pick a result, PageUp/PageDown a cart line, F2
+    /// bonus (F2 again confirms, F3 declines), F4 removes the chosen line
+    /// (the last one when none is chosen), F8 pay, F9 cancel the purchase,
+    /// F10 reports, F12 log out. `lines` is the cart's length.
+    pub fn key(&self, key: Key, lines: usize) -> Option<Message> {
+        match key {
+            Key::Up => Some(Message::Up),
+            Key::Down => Some(Message::Down),
+            Key::PageUp if lines > 0 => Some(Message::Line(
+                self.line.map_or(lines, |n| n.saturating_sub(1).max(1)),
+            )),
+            Key::PageDown if lines > 0 => {
+                Some(Message::Line(self.line.map_or(1, |n| (n + 1).min(lines))))
+            }
+            Key::F(2) if self.confirm_bonus.is_some() => Some(Message::ConfirmBonus(true)),
+            Key::F(3) if self.confirm_bonus.is_some() => Some(Message::ConfirmBonus(false)),
+            Key::F(2) => Some(Message::AskBonus),
+            Key::F(4) if self.line.is_some() => Some(Message::VoidLine),
+            Key::F(4) if lines > 0 => Some(Message::Line(lines)),
+            Key::F(8) if lines > 0 => Some(Message::Do(Action::Pay)),
+            Key::F(9) => Some(Message::Do(Action::CancelSale)),
+            Key::F(10) => Some(Message::Do(Action::ShowReports)),
+            Key::F(12) => Some(Message::Do(Action::Logout)),
+            _ => None,
+        }
+    }
+
     /// `bonus` is what the member's bonus would take off now, if any.
     pub fn update(
         &mut self,
@@ -104,7 +132,19 @@ impl State {
             }
             Message::Pick(sku) => Some(self.add(sku)),
             Message::Submit => {
-                let query = self.search.trim().to_string();
+                let mut query = self.search.trim().to_string();
+                // "3*kaffe": three of what follows, as tills have always read it.
+                if let Some((n, rest)) = query.split_once('*')
+                    && let Ok(n) = n.trim().parse::<u32>()
+                    && (1..=99).contains(&n)
+                {
+                    self.qty = n;
+                    query = rest.trim().to_string();
+                    if query.is_empty() {
+                        self.search.clear();
+                        return None;
+                    }
+                }
                 // A barcode typed or wedge-scanned into the field.
                 if query.len() >= 7 && query.bytes().all(|b| b.is_ascii_digit()) {
                     let sku_match = catalog
@@ -277,6 +317,11 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
             .width(Length::Fill),
         ]
         .spacing(10),
+        text(look.tr(
+            "Keys: 3* quantity · F2 bonus · F4 remove line · F8 pay · F9 cancel · F10 reports · F12 log out"
+        ))
+        .size(look.sizes.small)
+        .color(theme::MUTED),
     ]
     .spacing(12)
     .width(Length::FillPortion(3));

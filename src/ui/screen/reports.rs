@@ -1,7 +1,7 @@
 //! The cashier's back office: X report (any time), Z report (closes the
 //! day, once), a copy of the last receipt, training mode, the drawer.
 
-use super::Action;
+use super::{Action, Key};
 use crate::ui::Element;
 use crate::ui::theme;
 use crate::ui::widget::{Look, big, title};
@@ -20,6 +20,20 @@ pub struct State {
     pub shown: Option<String>,
     /// "Close the day?" is asked before a Z report.
     pub confirm_z: bool,
+}
+
+/// The cashier's keys: F1 X report, F2 Z report (Enter runs it once
+/// asked, Escape does not), F3 copy of the last receipt, Escape back.
+pub fn key(state: &State, key: Key) -> Option<Action> {
+    match (state.confirm_z, key) {
+        (true, Key::Enter) => Some(Action::Report(Kind::Z)),
+        (true, Key::Escape) => Some(Action::AskZ(false)),
+        (false, Key::F(1)) => Some(Action::Report(Kind::X)),
+        (false, Key::F(2)) => Some(Action::AskZ(true)),
+        (false, Key::F(3)) => Some(Action::CopyLastReceipt),
+        (false, Key::Escape) => Some(Action::CloseOverlay),
+        _ => None,
+    }
 }
 
 pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Action> {
@@ -121,7 +135,10 @@ pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Act
         .height(Length::Fill);
     column![
         title(look, look.tr("Reports")),
-        row![buttons, paper].spacing(16)
+        row![buttons, paper].spacing(16).height(Length::Fill),
+        text(look.tr("Keys: F1 X · F2 Z · F3 copy · Esc back"))
+            .size(look.sizes.small)
+            .color(theme::MUTED),
     ]
     .spacing(12)
     .padding(16)

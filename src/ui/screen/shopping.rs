@@ -124,9 +124,14 @@ pub struct View<'a> {
     pub camera: Element<'a, Message>,
 }
 
+fn remove(line: usize) -> Message {
+    Message::Do(Action::Void(line))
+}
+
 pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
     let look = v.look;
-    let cart = widget::cart(look, v.sale, v.member, None);
+    // A student removes a line they added by tapping it (asked first).
+    let cart = widget::cart(look, v.sale, v.member, Some(remove));
     let pay = big(
         look,
         format!("{}  {}", look.tr("Pay"), kr(v.sale.total())),

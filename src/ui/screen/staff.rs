@@ -2,7 +2,7 @@
 //! self-service till) and, once in, the attendant's actions: attach a member
 //! by number (no camera, no app), void a line, cancel the sale, large text.
 
-use super::Action;
+use super::{Action, Key};
 use crate::ui::Element;
 use crate::ui::theme;
 use crate::ui::widget::{self, Look, big, body, heading, title};
@@ -63,6 +63,23 @@ impl State {
         };
     }
 
+    /// The keyboard on the PIN pad and the menu's number field: digits,
+    /// Backspace clears, Enter is OK, Up/Down choose the field, Escape
+    /// leaves the attendant's menu.
+    pub fn key(&self, key: Key) -> Option<Message> {
+        match (key, &self.stage) {
+            (Key::Digit(c), _) => Some(Message::Digit(c)),
+            (Key::Backspace, _) => Some(Message::Clear),
+            (Key::Enter, _) => Some(Message::Ok),
+            (Key::Up, Stage::Menu { .. }) => Some(Message::Field(Field::Member)),
+            (Key::Down, Stage::Menu { .. }) => Some(Message::Field(Field::Line)),
+            (Key::Escape, _) if self.purpose == Purpose::Attendant => {
+                Some(Message::Do(Action::CloseOverlay))
+            }
+            _ => None,
+        }
+    }
+
     pub fn update(&mut self, message: Message) -> Option<Action> {
         match (&mut self.stage, message) {
             (Stage::Pin(pin), Message::Digit(c)) if pin.len() < 8 => {
@@ -116,7 +133,7 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             };
             col = col.push(heading(look, heading_text)).push(widget::pin_pad(
                 look,
-                pin.len(),
+                Some(pin.len()),
                 Message::Digit,
                 Message::Clear,
                 Message::Ok,
@@ -164,7 +181,7 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                 ))
                 .push(widget::pin_pad(
                     look,
-                    0,
+                    None,
                     Message::Digit,
                     Message::Clear,
                     Message::Ok,

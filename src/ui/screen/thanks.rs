@@ -1,7 +1,8 @@
-//! Thank you: the total, bonus earned, then back to Welcome by itself.
+//! Thank you: the total, what paid it (bonus, card, Vipps, cash), change,
+//! bonus earned, then back to Welcome by itself.
 
 use super::Action;
-use crate::domain::{Money, Receipt};
+use crate::domain::{Money, Receipt, TenderKind};
 use crate::ui::Element;
 use crate::ui::text::kr;
 use crate::ui::theme;
@@ -16,6 +17,10 @@ pub const SHOW_FOR: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
     pub total: Money,
+    /// What paid the total, in the order it was taken (bonus first).
+    pub paid: Vec<(TenderKind, Money)>,
+    /// Cash rounding to whole kroner, when any.
+    pub rounding: Money,
     pub bonus_earned: Money,
     pub change: Option<Money>,
     pub until: Instant,
@@ -25,6 +30,8 @@ impl State {
     pub fn new(receipt: &Receipt, change: Option<Money>, now: Instant) -> State {
         State {
             total: receipt.total,
+            paid: receipt.tenders.iter().map(|t| (t.kind, t.amount)).collect(),
+            rounding: receipt.rounding,
             bonus_earned: receipt.bonus_earned,
             change,
             until: now + SHOW_FOR,
@@ -44,6 +51,21 @@ pub fn view<'a>(look: Look, state: &State) -> Element<'a, Action> {
     ]
     .spacing(20)
     .align_x(Alignment::Center);
+    for (kind, amount) in &state.paid {
+        let how = match kind {
+            TenderKind::Bonus => look.tr("Paid with bonus"),
+            TenderKind::Card => look.tr("Paid by card"),
+            TenderKind::Vipps => look.tr("Paid with Vipps"),
+            TenderKind::Cash => look.tr("Paid in cash"),
+        };
+        col = col.push(body(look, format!("{how}: {}", kr(*amount))));
+    }
+    if !state.rounding.is_zero() {
+        col = col.push(body(
+            look,
+            format!("{}: {}", look.tr("Rounding"), kr(state.rounding)),
+        ));
+    }
     if let Some(change) = state.change {
         col = col.push(title(
             look,
