@@ -215,6 +215,9 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
         theme::button::tile,
     )
     .width(Length::Fixed(320.0));
+    // The cash pad stands beside the amounts, not under them: with bonus
+    // and rounding lines a column would push the way back off the screen.
+    let mut beside: Option<Element<'a, Message>> = None;
     match &state.stage {
         Stage::Choose => {
             col = col.push(tenders(look, state.cash_allowed)).push(back);
@@ -246,8 +249,8 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                 Some(change) => heading(look, format!("{}: {}", look.tr("Change"), kr(change))),
                 None => body(look, look.tr("Too little cash")),
             });
-            col = col.push(cash_pad(look, state.change().is_some()));
             col = col.push(back);
+            beside = Some(cash_pad(look, state.change().is_some()));
         }
         Stage::Waiting {
             kind,
@@ -255,19 +258,21 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             step,
             cancelling,
         } => {
+            // The Vipps code stands beside the progress, like the cash pad.
             if *kind == TenderKind::Vipps {
                 match &state.vipps_qr {
                     Some(qr) => {
                         col = col.push(body(look, look.tr("Scan with Vipps to pay")));
-                        col = col.push(image(qr.clone()).width(Length::Fixed(240.0)));
+                        beside = Some(image(qr.clone()).width(Length::Fixed(240.0)).into());
                     }
                     // Same room as the code, so nothing jumps when it comes.
                     None => {
                         col = col.push(body(look, look.tr("Getting the Vipps code…")));
-                        col = col.push(
+                        beside = Some(
                             container(iced::widget::Space::new())
                                 .width(Length::Fixed(240.0))
-                                .height(Length::Fixed(240.0)),
+                                .height(Length::Fixed(240.0))
+                                .into(),
                         );
                     }
                 }
@@ -350,7 +355,12 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             col = col.push(back);
         }
     }
-    container(col).center(Length::Fill).into()
+    match beside {
+        Some(pad) => container(row![col, pad].spacing(48).align_y(Alignment::Center))
+            .center(Length::Fill)
+            .into(),
+        None => container(col).center(Length::Fill).into(),
+    }
 }
 
 /// The tender buttons: card and Vipps, and cash at an operated checkout.

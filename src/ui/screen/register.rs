@@ -242,39 +242,50 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
         theme::button::danger,
     )
     .width(Length::Fill);
-    let bonus: Element<'a, Message> = match state.confirm_bonus {
+    // The bonus confirmation takes the whole row, buttons full size, far
+    // from "Cancel purchase" (a cashier once cancelled a sale by mistake).
+    let corrections: Element<'a, Message> = match state.confirm_bonus {
         Some(amount) => container(
-            row![
+            column![
                 body(
                     look,
                     format!("{} {}?", look.tr("Confirm bonus"), kr(amount))
                 ),
-                big(
-                    look,
-                    look.tr("OK"),
-                    Some(Message::ConfirmBonus(true)),
-                    theme::button::success
-                ),
-                big(
-                    look,
-                    look.tr("Back"),
-                    Some(Message::ConfirmBonus(false)),
-                    theme::button::tile
-                ),
+                row![
+                    big(
+                        look,
+                        format!("{} (F2)", look.tr("OK")),
+                        Some(Message::ConfirmBonus(true)),
+                        theme::button::success
+                    )
+                    .width(Length::Fill),
+                    big(
+                        look,
+                        format!("{} (F3)", look.tr("Back")),
+                        Some(Message::ConfirmBonus(false)),
+                        theme::button::tile
+                    )
+                    .width(Length::Fill),
+                ]
+                .spacing(10),
             ]
-            .spacing(10)
-            .align_y(Alignment::Center),
+            .spacing(8),
         )
         .padding(8)
+        .width(Length::Fill)
         .style(theme::container::warning)
         .into(),
-        None => big(
-            look,
-            look.tr("Bonus on request"),
-            v.bonus_available.then_some(Message::AskBonus),
-            theme::button::tile,
-        )
-        .width(Length::Fill)
+        None => row![
+            void,
+            big(
+                look,
+                look.tr("Bonus on request"),
+                v.bonus_available.then_some(Message::AskBonus),
+                theme::button::tile,
+            )
+            .width(Length::Fill)
+        ]
+        .spacing(10)
         .into(),
     };
     let has_lines = !v.sale.lines.is_empty();
@@ -282,7 +293,7 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
         search,
         scrollable(results).height(Length::Fill),
         qty,
-        row![void, bonus].spacing(10),
+        corrections,
         row![
             big(
                 look,

@@ -37,60 +37,59 @@ pub fn key(state: &State, key: Key) -> Option<Action> {
 }
 
 pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Action> {
+    let button = |label: String, action: Action, style: crate::ui::widget::Style| {
+        big(look, label, Some(action), style).width(Length::Fill)
+    };
+    // Two buttons a row: seven in a column did not fit 1024×768 in large text.
     let buttons = column![
-        big(
-            look,
-            look.tr("X report"),
-            Some(Action::Report(Kind::X)),
-            theme::button::primary
-        )
-        .width(Length::Fill),
-        big(
-            look,
-            look.tr("Z report (close the day)"),
-            Some(Action::AskZ(true)),
-            theme::button::danger
-        )
-        .width(Length::Fill),
-        big(
-            look,
-            look.tr("Copy receipt"),
-            Some(Action::CopyLastReceipt),
-            theme::button::tile
-        )
-        .width(Length::Fill),
-        big(
-            look,
-            format!(
-                "{}: {}",
-                look.tr("Training"),
-                if training { "✓" } else { "–" }
+        row![
+            button(
+                look.tr("X report").into(),
+                Action::Report(Kind::X),
+                theme::button::primary
             ),
-            Some(Action::Training(!training)),
-            theme::button::tile
-        )
-        .width(Length::Fill),
-        big(
-            look,
-            look.tr("Open drawer"),
-            Some(Action::OpenDrawer),
-            theme::button::tile
-        )
-        .width(Length::Fill),
-        big(
-            look,
-            look.tr("Close the till"),
-            Some(Action::Logout),
-            theme::button::tile
-        )
-        .width(Length::Fill),
-        big(
-            look,
-            look.tr("Back"),
-            Some(Action::CloseOverlay),
+            button(
+                look.tr("Z report (close the day)").into(),
+                Action::AskZ(true),
+                theme::button::danger
+            ),
+        ]
+        .spacing(10),
+        row![
+            button(
+                look.tr("Copy receipt").into(),
+                Action::CopyLastReceipt,
+                theme::button::tile
+            ),
+            button(
+                format!(
+                    "{}: {}",
+                    look.tr("Training"),
+                    if training { "✓" } else { "–" }
+                ),
+                Action::Training(!training),
+                theme::button::tile
+            ),
+        ]
+        .spacing(10),
+        row![
+            button(
+                look.tr("Open drawer").into(),
+                Action::OpenDrawer,
+                theme::button::tile
+            ),
+            button(
+                look.tr("Close the till").into(),
+                Action::Logout,
+                theme::button::tile
+            ),
+        ]
+        .spacing(10),
+        button(
+            look.tr("Back").into(),
+            Action::CloseOverlay,
             theme::button::success
-        )
-        .width(Length::Fill),
+        ),
     ]
     .spacing(10)
     .width(Length::FillPortion(1));

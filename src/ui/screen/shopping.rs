@@ -161,13 +161,21 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
             .into()
     }))
     .spacing(8);
-    let right: Element<'a, Message> = match &state.weighing {
-        Some(sku) => weigh_panel(look, v.catalog, sku, v.weight),
-        None => products(look, v.catalog, state.category),
-    };
-    let side = column![tabs, container(right).height(Length::Fill), v.camera,]
-        .spacing(12)
-        .width(Length::FillPortion(3));
+    // While food is weighed the panel takes the camera's room too: in large
+    // text both did not fit 1024×768.
+    let side = match &state.weighing {
+        Some(sku) => column![
+            tabs,
+            container(weigh_panel(look, v.catalog, sku, v.weight)).height(Length::Fill)
+        ],
+        None => column![
+            tabs,
+            container(products(look, v.catalog, state.category)).height(Length::Fill),
+            v.camera,
+        ],
+    }
+    .spacing(12)
+    .width(Length::FillPortion(3));
     row![left, side].spacing(16).padding(16).into()
 }
 
@@ -238,12 +246,12 @@ fn weigh_panel<'a>(
             } else {
                 format!("≈ {}", look.tr("Moving"))
             };
-            column![
+            row![
                 text(grams(net)).size(look.sizes.huge),
                 body(look, format!("{} ({})", state, look.tr("net"))),
             ]
         }
-        None => column![
+        None => row![
             text("– g").size(look.sizes.huge),
             body(look, format!("○ {}", look.tr("No weight"))),
         ],
@@ -252,13 +260,18 @@ fn weigh_panel<'a>(
     container(
         column![
             heading(look, format!("{}: {}", look.tr("Weigh"), product.name)),
-            body(look, format!("{} {}", kr(per_kg), look.tr("per kg"))),
-            body(look, look.tr("Put the food on the scale")),
-            reading.spacing(4).align_x(Alignment::Center),
             body(
                 look,
-                format!("{} {}", look.tr("minimum"), grams(i64::from(min)))
+                format!(
+                    "{} {}  ·  {} {}",
+                    kr(per_kg),
+                    look.tr("per kg"),
+                    look.tr("minimum"),
+                    grams(i64::from(min))
+                )
             ),
+            body(look, look.tr("Put the food on the scale")),
+            reading.spacing(16).align_y(Alignment::Center),
             row![
                 big(look, look.tr("Add"), add, theme::button::success).width(Length::Fill),
                 big(

@@ -124,31 +124,34 @@ impl State {
 }
 
 pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
-    let mut col = column![].spacing(18).align_x(Alignment::Center);
-    match &state.stage {
+    // Words and actions on the left, the keypad on the right: side by side
+    // they fit 1024×768 in large text, stacked they did not.
+    let mut left = column![].spacing(18).width(Length::Fixed(460.0));
+    let pad = match &state.stage {
         Stage::Pin(pin) => {
             let heading_text = match state.purpose {
                 Purpose::Attendant => look.tr("Staff is on the way. Staff: enter your PIN."),
                 Purpose::Login => look.tr("Cashier login"),
             };
-            col = col.push(heading(look, heading_text)).push(widget::pin_pad(
-                look,
-                Some(pin.len()),
-                Message::Digit,
-                Message::Clear,
-                Message::Ok,
-            ));
+            left = left.push(heading(look, heading_text));
             if state.purpose == Purpose::Attendant {
-                col = col.push(
+                left = left.push(
                     big(
                         look,
                         look.tr("Back"),
                         Some(Message::Do(Action::CloseOverlay)),
                         theme::button::tile,
                     )
-                    .width(Length::Fixed(300.0)),
+                    .width(Length::Fill),
                 );
             }
+            widget::pin_pad(
+                look,
+                Some(pin.len()),
+                Message::Digit,
+                Message::Clear,
+                Message::Ok,
+            )
         }
         Stage::Menu { field, entry } => {
             let label = match field {
@@ -161,9 +164,12 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                 } else {
                     theme::button::tile
                 };
-                big(look, look.tr(name), Some(Message::Field(f)), style).width(Length::Fixed(240.0))
+                big(look, look.tr(name), Some(Message::Field(f)), style).width(Length::Fill)
             };
-            col = col
+            let action = |name: &'static str, action: Action, style: widget::Style| {
+                big(look, look.tr(name), Some(Message::Do(action)), style).width(Length::Fill)
+            };
+            left = left
                 .push(title(look, look.tr("Staff")))
                 .push(
                     row![
@@ -179,41 +185,21 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                         if *field == Field::Member { "M-" } else { "" }
                     ),
                 ))
-                .push(widget::pin_pad(
-                    look,
-                    None,
-                    Message::Digit,
-                    Message::Clear,
-                    Message::Ok,
-                ))
                 .push(
                     row![
-                        big(
-                            look,
-                            look.tr("Cancel purchase"),
-                            Some(Message::Do(Action::CancelSale)),
-                            theme::button::danger
-                        )
-                        .width(Length::Fixed(240.0)),
-                        big(
-                            look,
-                            look.tr("Large text"),
-                            Some(Message::Do(Action::LargeText)),
-                            theme::button::tile
-                        )
-                        .width(Length::Fixed(240.0)),
-                        big(
-                            look,
-                            look.tr("Log out"),
-                            Some(Message::Do(Action::Logout)),
-                            theme::button::primary
-                        )
-                        .width(Length::Fixed(240.0)),
+                        action("Large text", Action::LargeText, theme::button::tile),
+                        action("Log out", Action::Logout, theme::button::primary),
                     ]
                     .spacing(12),
-                );
+                )
+                .push(action(
+                    "Cancel purchase",
+                    Action::CancelSale,
+                    theme::button::danger,
+                ));
+            widget::pin_pad(look, None, Message::Digit, Message::Clear, Message::Ok)
         }
-    }
+    };
     // The error has its room whether it shows or not: the keypad must not
     // move under the finger when "Wrong PIN" appears.
     let error: Element<'a, Message> = match &state.error {
@@ -223,14 +209,18 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             .into(),
         None => iced::widget::Space::new().into(),
     };
-    col = col.push(
+    left = left.push(
         container(error)
             .height(Length::Fixed(look.sizes.body * 1.5 + 24.0))
             .clip(true),
     );
-    container(container(col).padding(24).style(theme::container::panel))
-        .center(Length::Fill)
-        .into()
+    container(
+        container(row![left, pad].spacing(40).align_y(Alignment::Center))
+            .padding(24)
+            .style(theme::container::panel),
+    )
+    .center(Length::Fill)
+    .into()
 }
 
 #[cfg(test)]

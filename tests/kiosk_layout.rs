@@ -1,0 +1,330 @@
+//! Every screen of the assembled kiosk rendered at 1280×800 and 1024×768,
+//! in Norwegian and English, with normal and large text: no text outside
+//! the window, none cut by its container, no two texts on top of each
+//! other (a control under another); and a notice coming or going moves
+//! nothing. Texts inside a scrolling list may be scrolled out of view.
+
+mod harness;
+
+use harness::*;
+use iced::{Rectangle, Size};
+use iced_test::selector::Candidate;
+
+/// A text as laid out: content, bounds, and the part actually visible.
+#[derive(Clone, Debug)]
+struct Laid {
+    content: String,
+    bounds: Rectangle,
+    visible: Option<Rectangle>,
+}
+
+/// The texts and scroll areas of the current view at `size`.
+fn layout(k: &Kiosk, size: Size) -> (Vec<Laid>, Vec<Rectangle>) {
+    let mut ui = iced_test::Simulator::with_size(Default::default(), size, k.app.view());
+    let mut texts = Vec::new();
+    let mut scrolls = Vec::new();
+    let _ = ui.find(|c: Candidate<'_>| {
+        match c {
+            Candidate::Text {
+                content,
+                bounds,
+                visible_bounds,
+                ..
+            } if !content.trim().is_empty() => texts.push(Laid {
+                content: content.to_string(),
+                bounds,
+                visible: visible_bounds,
+            }),
+            // The whole scrolled content, from the top of the viewport.
+            Candidate::Scrollable {
+                bounds,
+                content_bounds,
+                ..
+            } => scrolls.push(Rectangle {
+                height: bounds.height.max(content_bounds.height),
+                ..bounds
+            }),
+            _ => {}
+        }
+        None::<()>
+    });
+    (texts, scrolls)
+}
+
+fn inside(outer: Rectangle, inner: Rectangle) -> bool {
+    const E: f32 = 0.5;
+    inner.x >= outer.x - E
+        && inner.y >= outer.y - E
+        && inner.x + inner.width <= outer.x + outer.width + E
+        && inner.y + inner.height <= outer.y + outer.height + E
+}
+
+fn overlap(a: Rectangle, b: Rectangle) -> bool {
+    const E: f32 = 1.0;
+    a.x + E < b.x + b.width
+        && b.x + E < a.x + a.width
+        && a.y + E < b.y + b.height
+        && b.y + E < a.y + a.height
+}
+
+/// What is wrong with the current view at `size`, in words.
+fn faults(k: &Kiosk, size: Size) -> Vec<String> {
+    let (texts, scrolls) = layout(k, size);
+    let window = Rectangle::new(iced::Point::ORIGIN, size);
+    let scrolled = |r: Rectangle| scrolls.iter().any(|s| overlap(*s, r) || inside(*s, r));
+    let mut faults = Vec::new();
+    for t in &texts {
+        if scrolled(t.bounds) {
+            continue;
+        }
+        if !inside(window, t.bounds) {
+            faults.push(format!(
+                "`{}` lies outside the window: {:?}",
+                t.content, t.bounds
+            ));
+        } else if t.visible.is_none_or(|v| !inside(v, t.bounds)) {
+            faults.push(format!(
+                "`{}` is cut: {:?} of {:?}",
+                t.content, t.visible, t.bounds
+            ));
+        }
+    }
+    for (i, a) in texts.iter().enumerate() {
+        for b in &texts[i + 1..] {
+            if !scrolled(a.bounds) && !scrolled(b.bounds) && overlap(a.bounds, b.bounds) {
+                faults.push(format!("`{}` and `{}` overlap", a.content, b.content));
+            }
+        }
+    }
+    faults
+}
+
+/// Brings a fresh kiosk to one screen; the name is for the failure message.
+type Setup = fn(&mut Kiosk);
+
+fn screens() -> Vec<(&'static str, Mode, Setup)> {
+    vec![
+        ("welcome", Mode::SelfService, |_| {}),
+        ("shopping with a member", Mode::SelfService, |k| {
+            k.scan(OLA);
+            k.send(Message::Do(Action::Tap {
+                sku: "KAFFE".into(),
+                qty: 1,
+            }));
+        }),
+        ("shopping with twelve lines", Mode::SelfService, |k| {
+            k.scan(OLA);
+            for sku in ["KAFFE", "SKOLEBOLLE", "KAFFE", "SKOLEBOLLE"].repeat(3) {
+                k.send(Message::Do(Action::Tap {
+                    sku: sku.into(),
+                    qty: 1,
+                }));
+            }
+        }),
+        ("weighing", Mode::SelfService, |k| {
+            k.send(Message::Do(Action::OpenWeigh));
+            k.send(Message::Scale(ScaleReport::Weight {
+                grams: 412,
+                stable: true,
+            }));
+        }),
+        ("bonus question", Mode::SelfService, |k| {
+            k.scan(OLA);
+            k.send(Message::Do(Action::Tap {
+                sku: "KAFFE".into(),
+                qty: 1,
+            }));
+            k.send(Message::Do(Action::Pay));
+        }),
+        ("payment choice", Mode::SelfService, |k| {
+            k.send(Message::Do(Action::Tap {
+                sku: "KAFFE".into(),
+                qty: 1,
+            }));
+            k.send(Message::Do(Action::Pay));
+        }),
+        ("card payment running", Mode::SelfService, |k| {
+            k.send(Message::Do(Action::Tap {
+                sku: "KAFFE".into(),
+                qty: 1,
+            }));
+            k.send(Message::Do(Action::Pay));
+            k.send(Message::Do(Action::Tender {
+                kind: kasse::domain::TenderKind::Card,
+                cash_given: None,
+            }));
+        }),
+        ("vipps code shown", Mode::SelfService, |k| {
+            k.send(Message::Do(Action::Tap {
+                sku: "KAFFE".into(),
+                qty: 1,
+            }));
+            k.send(Message::Do(Action::Pay));
+            k.send(Message::Do(Action::Tender {
+                kind: kasse::domain::TenderKind::Vipps,
+                cash_given: None,
+            }));
+            k.provider(PaymentUpdate::ShowQr("https://qr.vipps.no/example".into()));
+        }),
+        ("receipt choice", Mode::SelfService, paid_by_card),
+        ("receipt on screen", Mode::SelfService, |k| {
+            paid_by_card(k);
+            k.send(Message::Do(Action::Receipt(
+                kasse::ui::screen::receipt::Choice::Print,
+            )));
+        }),
+        ("thank you", Mode::SelfService, |k| {
+            paid_by_card(k);
+            k.send(Message::Do(Action::Receipt(
+                kasse::ui::screen::receipt::Choice::None,
+            )));
+        }),
+        ("still there?", Mode::SelfService, |k| {
+            k.send(Message::Do(Action::Tap {
+                sku: "KAFFE".into(),
+                qty: 1,
+            }));
+            k.send(Message::Tick(k.t0 + Duration::from_secs(61)));
+        }),
+        ("remove-line question", Mode::SelfService, |k| {
+            k.send(Message::Do(Action::Tap {
+                sku: "KAFFE".into(),
+                qty: 1,
+            }));
+            k.send(Message::Do(Action::Void(1)));
+        }),
+        ("cancel question", Mode::SelfService, |k| {
+            k.send(Message::Do(Action::Tap {
+                sku: "KAFFE".into(),
+                qty: 1,
+            }));
+            k.send(Message::Do(Action::CancelSale));
+        }),
+        ("staff PIN", Mode::SelfService, |k| {
+            k.send(Message::Do(Action::Help));
+        }),
+        ("staff menu", Mode::SelfService, |k| {
+            k.send(Message::Do(Action::Help));
+            k.send(Message::Do(Action::Pin("2580".into())));
+            k.send(Message::PinChecked(Some("ola".into())));
+        }),
+        ("register with bonus to confirm", Mode::Cashier, |k| {
+            k.pin("1234");
+            k.scan(OLA);
+            k.send(Message::Do(Action::Tap {
+                sku: "SKOLEBOLLE".into(),
+                qty: 3,
+            }));
+            k.send(Message::Register(
+                kasse::ui::screen::register::Message::AskBonus,
+            ));
+        }),
+        ("cash with bonus and rounding", Mode::Cashier, |k| {
+            k.pin("1234");
+            k.scan(OLA);
+            k.send(Message::Do(Action::Tap {
+                sku: "SKOLEBOLLE".into(),
+                qty: 1,
+            }));
+            k.send(Message::Do(Action::Bonus(true)));
+            k.send(Message::Do(Action::Pay));
+            k.send(Message::Payment(
+                kasse::ui::screen::payment::Message::Choose(kasse::domain::TenderKind::Cash),
+            ));
+        }),
+        ("reports", Mode::Cashier, |k| {
+            k.pin("1234");
+            k.send(Message::Do(Action::ShowReports));
+            k.send(Message::Do(Action::Report(
+                kasse::ui::screen::reports::Kind::X,
+            )));
+        }),
+    ]
+}
+
+/// A member's coffee paid by card with bonus: the receipt question.
+fn paid_by_card(k: &mut Kiosk) {
+    k.scan(OLA);
+    k.send(Message::Do(Action::Tap {
+        sku: "KAFFE".into(),
+        qty: 1,
+    }));
+    k.send(Message::Do(Action::Pay));
+    k.send(Message::Do(Action::Bonus(true)));
+    k.send(Message::Do(Action::Tender {
+        kind: kasse::domain::TenderKind::Card,
+        cash_given: None,
+    }));
+    k.approve("T-LAYOUT");
+}
+
+#[test]
+fn every_screen_fits_both_window_sizes_in_both_languages_and_large_text() {
+    let sizes = [Size::new(1280.0, 800.0), Size::new(1024.0, 768.0)];
+    let mut all = Vec::new();
+    for (name, mode, setup) in screens() {
+        for english in [false, true] {
+            for large in [false, true] {
+                let mut k = kiosk(mode);
+                if english {
+                    k.send(Message::Do(Action::Language));
+                }
+                if large {
+                    k.send(Message::Do(Action::LargeText));
+                }
+                setup(&mut k);
+                for size in sizes {
+                    for fault in faults(&k, size) {
+                        all.push(format!(
+                            "{name} ({}, {}, {}×{}): {fault}",
+                            if english { "en" } else { "no" },
+                            if large { "large text" } else { "normal text" },
+                            size.width,
+                            size.height
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(all.is_empty(), "{} faults:\n{}", all.len(), all.join("\n"));
+}
+
+#[test]
+fn a_notice_coming_and_going_moves_nothing() {
+    let size = Size::new(1280.0, 800.0);
+    let mut k = kiosk(Mode::SelfService);
+    k.scan(OLA);
+    k.send(Message::Tick(k.t0 + Duration::from_secs(30)));
+    let (before, _) = layout(&k, size);
+    // A tap: the line and its notice ("✓  Kaffe …").
+    k.click("Kaffe\nkr 25,00");
+    let (during, _) = layout(&k, size);
+    k.send(Message::Tick(k.t0 + Duration::from_secs(60)));
+    let (after, _) = layout(&k, size);
+    let place = |texts: &[Laid], content: &str| {
+        texts
+            .iter()
+            .find(|t| t.content == content)
+            .map(|t| (t.bounds.x, t.bounds.y))
+    };
+    let mut checked = 0;
+    for t in &before {
+        // The cart and the totals change with the sale; every control stays.
+        if t.content.contains("kr ") && !t.content.contains('\n') {
+            continue;
+        }
+        let here = Some((t.bounds.x, t.bounds.y));
+        // What the sale itself replaced ("Nothing yet…") is not a control.
+        let (Some(d), Some(a)) = (place(&during, &t.content), place(&after, &t.content)) else {
+            continue;
+        };
+        assert_eq!(Some(d), here, "`{}` moved when the notice came", t.content);
+        assert_eq!(Some(a), here, "`{}` moved when the notice went", t.content);
+        checked += 1;
+    }
+    assert!(
+        checked > 10,
+        "the shopping screen's controls were compared ({checked})"
+    );
+}
