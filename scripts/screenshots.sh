@@ -25,7 +25,10 @@ export DISPLAY="$display" ICED_BACKEND=tiny-skia XDG_RUNTIME_DIR="$work/xdg"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 
 cargo build --locked --quiet
-bin="${CARGO_TARGET_DIR:-target}/debug/kasse"
+# A copy: another build sharing the target dir must not swap the binary
+# between the two runs.
+cp "${CARGO_TARGET_DIR:-target}/debug/kasse" "$work/kasse"
+bin="$work/kasse"
 mkdir -p "$out"
 rm -f "$out"/*.png "$out"/measurements*.txt
 

@@ -186,6 +186,9 @@ pub struct Tour {
     pub first_frame: Option<Duration>,
     pub frames: Vec<Instant>,
     pub measuring_frames: Option<Instant>,
+    /// At rest on the welcome screen since when, with the process's CPU
+    /// time then.
+    pub resting: Option<(Instant, Duration)>,
     pub report: Vec<String>,
     pub saved: Vec<PathBuf>,
 }
@@ -204,6 +207,7 @@ impl Tour {
             first_frame: None,
             frames: Vec::new(),
             measuring_frames: None,
+            resting: None,
             report: Vec::new(),
             saved: Vec::new(),
         }
@@ -251,6 +255,20 @@ impl Tour {
         let slow = gaps.iter().filter(|g| **g > 33.4).count();
         Some((at(0.5), at(0.99), at(1.0), slow, gaps.len()))
     }
+}
+
+/// CPU time this process has used so far (all threads, user + system).
+pub fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    // SAFETY: sysconf only reads a constant of the running system.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let hz = u64::try_from(hz).ok().filter(|h| *h > 0)?;
+    Some(Duration::from_millis((utime + stime) * 1000 / hz))
 }
 
 /// Resident memory of this process in MiB, from /proc.

@@ -19,6 +19,25 @@ impl App {
             if since.elapsed() < Duration::from_secs(5) {
                 return Task::none();
             }
+            // Then the till at rest on the welcome screen, camera running,
+            // nobody there: what it costs for hours every day.
+            tour.measuring_frames = None;
+            tour.resting = crate::ui::tour::cpu_time().map(|cpu| (Instant::now(), cpu));
+            self.screen = Screen::Welcome;
+            return Task::none();
+        }
+        if let Some((since, cpu)) = tour.resting {
+            if since.elapsed() < Duration::from_secs(20) {
+                return Task::none();
+            }
+            let used = crate::ui::tour::cpu_time().unwrap_or(cpu).saturating_sub(cpu);
+            let share = used.as_secs_f64() / since.elapsed().as_secs_f64() * 100.0;
+            tour.report.push(format!(
+                "at rest on the welcome screen, camera running, over {} s: {share:.1} % of one core (CPU {} ms), RSS {:.1} MiB",
+                since.elapsed().as_secs(),
+                used.as_millis(),
+                crate::ui::tour::rss_mib().unwrap_or(0.0)
+            ));
             return self.tour_finish();
         }
         if let Some(name) = tour.pending.clone() {
