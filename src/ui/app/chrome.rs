@@ -1,7 +1,10 @@
-//! The window chrome around every screen: the top bar, the camera view and
-//! the status bar (sync, demo payments, demo QR key, scale, camera).
+//! The window around every screen: the page of the screen showing, the top
+//! bar, the notice slot, the camera view, the status bar (sync, demo
+//! payments, demo QR key, scale, camera) and the overlays (a question,
+//! "still there?").
 
 use super::*;
+use iced::widget::column;
 
 impl App {
     pub(super) fn top_bar(&self, look: Look) -> Element<'_, Message> {
@@ -148,5 +151,102 @@ impl App {
         .width(Length::Fill)
         .style(theme::container::status_bar)
         .into()
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let look = self.look();
+        let page: Element<'_, Message> = match &self.screen {
+            Screen::Welcome => {
+                let quick: Vec<&Product> = self
+                    .till
+                    .catalog()
+                    .products()
+                    .iter()
+                    .filter(|p| p.coffee && !p.is_weighed())
+                    .collect();
+                let weighed = self
+                    .till
+                    .catalog()
+                    .products()
+                    .iter()
+                    .any(Product::is_weighed);
+                welcome::view(look, &quick, weighed).map(Message::Do)
+            }
+            Screen::Shopping(state) => shopping::view(
+                state,
+                shopping::View {
+                    look,
+                    sale: self.till.sale(),
+                    member: self.till.member(),
+                    catalog: self.till.catalog(),
+                    weight: self.weight,
+                    camera: self.camera_view(look),
+                },
+            )
+            .map(Message::Shopping),
+            Screen::Register(state) => register::view(
+                state,
+                register::View {
+                    look,
+                    sale: self.till.sale(),
+                    member: self.till.member(),
+                    catalog: self.till.catalog(),
+                    bonus_available: self.bonus_offer().is_some(),
+                },
+            )
+            .map(Message::Register),
+            Screen::Bonus(state) => bonus::view(look, state).map(Message::Do),
+            Screen::Payment(state) => payment::view(look, state).map(Message::Payment),
+            Screen::Receipt(state) => receipt::view(look, state).map(Message::Do),
+            Screen::Thanks(state) => thanks::view(look, state).map(Message::Do),
+            Screen::Staff(state) => staff::view(look, state).map(Message::Staff),
+            Screen::Reports(state) => {
+                reports::view(look, state, self.till.is_training()).map(Message::Do)
+            }
+        };
+        let mut body = column![self.top_bar(look)];
+        if self.till.is_training() {
+            body = body.push(
+                container(
+                    label(tr(self.lang, "TRAINING MODE: not a real sale")).size(look.sizes.heading),
+                )
+                .padding(8)
+                .width(Length::Fill)
+                .style(theme::container::warning),
+            );
+        }
+        // The notice has a slot of its own, there or not, so nothing moves
+        // under the finger when one comes or goes.
+        let slot = look.sizes.heading * 1.4 + 32.0;
+        let notice: Element<'_, Message> = match &self.notice {
+            Some((n, _)) => container(widget::notice(look, n)).padding([4, 16]).into(),
+            None => iced::widget::Space::new().into(),
+        };
+        body = body.push(
+            container(notice)
+                .height(Length::Fixed(slot))
+                .width(Length::Fill)
+                .clip(true),
+        );
+        body = body
+            .push(container(page).height(Length::Fill))
+            .push(self.status_bar(look));
+        let base = container(body)
+            .width(Length::Fill)
+            .height(Length::Fill)
+            .style(theme::container::page);
+        // Overlays take every tap: nothing under them is pressed by mistake.
+        let mut layers = stack![base];
+        if let Some(ask) = &self.ask {
+            layers = layers.push(iced::widget::opaque(
+                screen::confirm::view(look, ask).map(Message::Do),
+            ));
+        }
+        if let Some(left) = self.idle.seconds_left(self.now) {
+            layers = layers.push(iced::widget::opaque(
+                screen::idle::view(look, left).map(Message::Do),
+            ));
+        }
+        layers.into()
     }
 }

@@ -22,7 +22,7 @@ use crate::wiring::Providers;
 use chrono::{DateTime, FixedOffset};
 use iced::keyboard::{self, Key, key::Named};
 use iced::widget::text as label;
-use iced::widget::{column, container, image, row, stack};
+use iced::widget::{container, image, row, stack};
 use iced::{Length, Subscription, Task};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 mod at_counter;
 mod chrome;
+mod input;
 mod pay;
 pub use at_counter::pin_owner;
 mod tour_steps;
@@ -567,122 +568,6 @@ impl App {
         }
     }
 
-    fn tick(&mut self, now: Instant) {
-        self.now = now;
-        // Staff who walked away from a self-service till are logged out:
-        // the next customer's sale has no operator (journaled).
-        if self.till.mode() == Mode::SelfService
-            && (self.till.operator().is_some() || matches!(self.screen, Screen::Staff(_)))
-            && self.till.tendering().is_none()
-            && now.saturating_duration_since(self.idle.last_input) >= self.settings.staff_idle
-        {
-            if self.till.operator().is_some() {
-                match self.till.logout(self.wall()) {
-                    Ok(()) => self.say(tr(self.lang, "Staff logged out"), false),
-                    Err(e) => self.fail(&e),
-                }
-            }
-            if matches!(self.screen, Screen::Staff(_)) {
-                self.home();
-            }
-        }
-        if self.notice.as_ref().is_some_and(|(_, until)| now >= *until) {
-            self.notice = None;
-        }
-        if self.flash_until.is_some_and(|u| now >= u) {
-            self.flash_until = None;
-        }
-        if let Screen::Thanks(t) = &self.screen
-            && t.tick(now).is_some()
-        {
-            self.next_customer();
-        }
-        // Only a self-service sale left alone is cancelled; a cashier's is not.
-        let active = self.till.mode() == Mode::SelfService
-            && !self.till.sale().is_empty()
-            && matches!(
-                self.screen,
-                Screen::Shopping(_)
-                    | Screen::Bonus(_)
-                    | Screen::Payment(payment::State {
-                        stage: payment::Stage::Choose | payment::Stage::Failed { .. },
-                        ..
-                    })
-            );
-        if self.idle.tick(now, active) == idle::Verdict::GiveUp {
-            match self.till.cancel(self.wall()) {
-                Ok(_) => {
-                    self.screen = Screen::Welcome;
-                    self.lang = self.settings.lang;
-                    self.say(tr(self.lang, "The purchase was cancelled"), false);
-                }
-                Err(e) => self.fail(&e),
-            }
-        }
-    }
-
-    fn key(&mut self, at: Instant, event: keyboard::Event) -> Task<Message> {
-        let keyboard::Event::KeyPressed { key, text, .. } = event else {
-            return Task::none();
-        };
-        self.idle.input(self.now);
-        if let Some(k) = screen::Key::read(&key, text.as_deref())
-            && let Some(m) = self.screen_key(k)
-        {
-            return self.route(m);
-        }
-        let ms =
-            u64::try_from(at.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX);
-        let ch = match key.as_ref() {
-            Key::Named(Named::Enter) => Some('\n'),
-            _ => text.and_then(|t| t.chars().next()),
-        };
-        match ch.and_then(|c| self.wedge.key(ms, c)) {
-            Some(crate::domain::barcode::Keyed::Scan(code)) => {
-                self.flash_until = Some(self.now + FLASH_FOR);
-                devices::beep();
-                self.act(Action::Code(code))
-            }
-            // Too slow for a scanner, with no field to type into: a scan
-            // that came apart. Say so rather than lose it quietly.
-            Some(crate::domain::barcode::Keyed::Typed(typed))
-                if typed.len() >= 4 && typed.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                devices::beep();
-                self.say(
-                    tr(self.lang, "The barcode was not read. Scan it again."),
-                    true,
-                );
-                Task::none()
-            }
-            _ => Task::none(),
-        }
-    }
-
-    /// What the key means on the screen (or the question) showing now;
-    /// None leaves it to the barcode wedge.
-    fn screen_key(&self, k: screen::Key) -> Option<Message> {
-        if self.ask.is_some() {
-            return match k {
-                screen::Key::Enter => Some(Message::Do(Action::Answer(true))),
-                screen::Key::Escape => Some(Message::Do(Action::Answer(false))),
-                _ => None,
-            };
-        }
-        match &self.screen {
-            Screen::Register(state) => {
-                let m = state.key(k, self.till.sale().lines.len())?;
-                Some(Message::Register(m))
-            }
-            Screen::Staff(state) => state.key(k).map(Message::Staff),
-            Screen::Payment(state) => state.key(k).map(Message::Payment),
-            Screen::Reports(state) => reports::key(state, k).map(Message::Do),
-            Screen::Receipt(state) => receipt::key(state, k).map(Message::Do),
-            Screen::Thanks(_) if k == screen::Key::Enter => Some(Message::Do(Action::NextCustomer)),
-            _ => None,
-        }
-    }
-
     /// The bonus the open sale could use, as the till computes it now.
     fn bonus_offer(&self) -> Option<(Money, Money)> {
         self.till.bonus_offer(self.wall()).ok().flatten()
@@ -985,103 +870,6 @@ impl App {
                 .map_or_else(|| sku.to_string(), |p| p.name.clone())
         };
         print::rows(receipt, &header, &names)
-    }
-
-    pub fn view(&self) -> Element<'_, Message> {
-        let look = self.look();
-        let page: Element<'_, Message> = match &self.screen {
-            Screen::Welcome => {
-                let quick: Vec<&Product> = self
-                    .till
-                    .catalog()
-                    .products()
-                    .iter()
-                    .filter(|p| p.coffee && !p.is_weighed())
-                    .collect();
-                let weighed = self
-                    .till
-                    .catalog()
-                    .products()
-                    .iter()
-                    .any(Product::is_weighed);
-                welcome::view(look, &quick, weighed).map(Message::Do)
-            }
-            Screen::Shopping(state) => shopping::view(
-                state,
-                shopping::View {
-                    look,
-                    sale: self.till.sale(),
-                    member: self.till.member(),
-                    catalog: self.till.catalog(),
-                    weight: self.weight,
-                    camera: self.camera_view(look),
-                },
-            )
-            .map(Message::Shopping),
-            Screen::Register(state) => register::view(
-                state,
-                register::View {
-                    look,
-                    sale: self.till.sale(),
-                    member: self.till.member(),
-                    catalog: self.till.catalog(),
-                    bonus_available: self.bonus_offer().is_some(),
-                },
-            )
-            .map(Message::Register),
-            Screen::Bonus(state) => bonus::view(look, state).map(Message::Do),
-            Screen::Payment(state) => payment::view(look, state).map(Message::Payment),
-            Screen::Receipt(state) => receipt::view(look, state).map(Message::Do),
-            Screen::Thanks(state) => thanks::view(look, state).map(Message::Do),
-            Screen::Staff(state) => staff::view(look, state).map(Message::Staff),
-            Screen::Reports(state) => {
-                reports::view(look, state, self.till.is_training()).map(Message::Do)
-            }
-        };
-        let mut body = column![self.top_bar(look)];
-        if self.till.is_training() {
-            body = body.push(
-                container(
-                    label(tr(self.lang, "TRAINING MODE: not a real sale")).size(look.sizes.heading),
-                )
-                .padding(8)
-                .width(Length::Fill)
-                .style(theme::container::warning),
-            );
-        }
-        // The notice has a slot of its own, there or not, so nothing moves
-        // under the finger when one comes or goes.
-        let slot = look.sizes.heading * 1.4 + 32.0;
-        let notice: Element<'_, Message> = match &self.notice {
-            Some((n, _)) => container(widget::notice(look, n)).padding([4, 16]).into(),
-            None => iced::widget::Space::new().into(),
-        };
-        body = body.push(
-            container(notice)
-                .height(Length::Fixed(slot))
-                .width(Length::Fill)
-                .clip(true),
-        );
-        body = body
-            .push(container(page).height(Length::Fill))
-            .push(self.status_bar(look));
-        let base = container(body)
-            .width(Length::Fill)
-            .height(Length::Fill)
-            .style(theme::container::page);
-        // Overlays take every tap: nothing under them is pressed by mistake.
-        let mut layers = stack![base];
-        if let Some(ask) = &self.ask {
-            layers = layers.push(iced::widget::opaque(
-                screen::confirm::view(look, ask).map(Message::Do),
-            ));
-        }
-        if let Some(left) = self.idle.seconds_left(self.now) {
-            layers = layers.push(iced::widget::opaque(
-                screen::idle::view(look, left).map(Message::Do),
-            ));
-        }
-        layers.into()
     }
 
     pub fn subscription(&self) -> Subscription<Message> {

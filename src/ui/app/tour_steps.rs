@@ -30,7 +30,9 @@ impl App {
             if since.elapsed() < Duration::from_secs(20) {
                 return Task::none();
             }
-            let used = crate::ui::tour::cpu_time().unwrap_or(cpu).saturating_sub(cpu);
+            let used = crate::ui::tour::cpu_time()
+                .unwrap_or(cpu)
+                .saturating_sub(cpu);
             let share = used.as_secs_f64() / since.elapsed().as_secs_f64() * 100.0;
             tour.report.push(format!(
                 "at rest on the welcome screen, camera running, over {} s: {share:.1} % of one core (CPU {} ms), RSS {:.1} MiB",

@@ -1,0 +1,123 @@
+//! What reaches the kiosk without a tap: the clock (notices expire, the
+//! thank-you moves on, staff and idle sales time out) and keys no widget
+//! took (the barcode wedge, the cashier's keys, yes/no to a question).
+
+use super::*;
+
+impl App {
+    pub(super) fn tick(&mut self, now: Instant) {
+        self.now = now;
+        // Staff who walked away from a self-service till are logged out:
+        // the next customer's sale has no operator (journaled).
+        if self.till.mode() == Mode::SelfService
+            && (self.till.operator().is_some() || matches!(self.screen, Screen::Staff(_)))
+            && self.till.tendering().is_none()
+            && now.saturating_duration_since(self.idle.last_input) >= self.settings.staff_idle
+        {
+            if self.till.operator().is_some() {
+                match self.till.logout(self.wall()) {
+                    Ok(()) => self.say(tr(self.lang, "Staff logged out"), false),
+                    Err(e) => self.fail(&e),
+                }
+            }
+            if matches!(self.screen, Screen::Staff(_)) {
+                self.home();
+            }
+        }
+        if self.notice.as_ref().is_some_and(|(_, until)| now >= *until) {
+            self.notice = None;
+        }
+        if self.flash_until.is_some_and(|u| now >= u) {
+            self.flash_until = None;
+        }
+        if let Screen::Thanks(t) = &self.screen
+            && t.tick(now).is_some()
+        {
+            self.next_customer();
+        }
+        // Only a self-service sale left alone is cancelled; a cashier's is not.
+        let active = self.till.mode() == Mode::SelfService
+            && !self.till.sale().is_empty()
+            && matches!(
+                self.screen,
+                Screen::Shopping(_)
+                    | Screen::Bonus(_)
+                    | Screen::Payment(payment::State {
+                        stage: payment::Stage::Choose | payment::Stage::Failed { .. },
+                        ..
+                    })
+            );
+        if self.idle.tick(now, active) == idle::Verdict::GiveUp {
+            match self.till.cancel(self.wall()) {
+                Ok(_) => {
+                    self.screen = Screen::Welcome;
+                    self.lang = self.settings.lang;
+                    self.say(tr(self.lang, "The purchase was cancelled"), false);
+                }
+                Err(e) => self.fail(&e),
+            }
+        }
+    }
+
+    pub(super) fn key(&mut self, at: Instant, event: keyboard::Event) -> Task<Message> {
+        let keyboard::Event::KeyPressed { key, text, .. } = event else {
+            return Task::none();
+        };
+        self.idle.input(self.now);
+        if let Some(k) = screen::Key::read(&key, text.as_deref())
+            && let Some(m) = self.screen_key(k)
+        {
+            return self.route(m);
+        }
+        let ms =
+            u64::try_from(at.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX);
+        let ch = match key.as_ref() {
+            Key::Named(Named::Enter) => Some('\n'),
+            _ => text.and_then(|t| t.chars().next()),
+        };
+        match ch.and_then(|c| self.wedge.key(ms, c)) {
+            Some(crate::domain::barcode::Keyed::Scan(code)) => {
+                self.flash_until = Some(self.now + FLASH_FOR);
+                devices::beep();
+                self.act(Action::Code(code))
+            }
+            // Too slow for a scanner, with no field to type into: a scan
+            // that came apart. Say so rather than lose it quietly.
+            Some(crate::domain::barcode::Keyed::Typed(typed))
+                if typed.len() >= 4 && typed.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                devices::beep();
+                self.say(
+                    tr(self.lang, "The barcode was not read. Scan it again."),
+                    true,
+                );
+                Task::none()
+            }
+            _ => Task::none(),
+        }
+    }
+
+    /// What the key means on the screen (or the question) showing now;
+    /// None leaves it to the barcode wedge.
+    fn screen_key(&self, k: screen::Key) -> Option<Message> {
+        if self.ask.is_some() {
+            return match k {
+                screen::Key::Enter => Some(Message::Do(Action::Answer(true))),
+                screen::Key::Escape => Some(Message::Do(Action::Answer(false))),
+                _ => None,
+            };
+        }
+        match &self.screen {
+            Screen::Register(state) => {
+                let m = state.key(k, self.till.sale().lines.len())?;
+                Some(Message::Register(m))
+            }
+            Screen::Staff(state) => state.key(k).map(Message::Staff),
+            Screen::Payment(state) => state.key(k).map(Message::Payment),
+            Screen::Reports(state) => reports::key(state, k).map(Message::Do),
+            Screen::Receipt(state) => receipt::key(state, k).map(Message::Do),
+            Screen::Thanks(_) if k == screen::Key::Enter => Some(Message::Do(Action::NextCustomer)),
+            _ => None,
+        }
+    }
+}
