@@ -82,6 +82,8 @@ pub struct FixtureSource {
     due: Option<Instant>,
     once: bool,
     played: usize,
+    /// Held up on request (the kiosk's demo): one image per request.
+    requests: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl FixtureSource {
@@ -118,12 +120,24 @@ impl FixtureSource {
             due: None,
             once: false,
             played: 0,
+            requests: None,
         })
     }
 
     /// Plays the images once instead of looping, then ends.
     pub fn once(mut self) -> FixtureSource {
         self.once = true;
+        self
+    }
+
+    /// Holds up one image each time `requests` goes up (the kiosk's demo
+    /// camera: a code only when someone asks for one, never in a loop),
+    /// round the folder; every one decoded.
+    pub fn on_demand(
+        mut self,
+        requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) -> FixtureSource {
+        self.requests = Some(requests);
         self
     }
 
@@ -142,7 +156,7 @@ impl FixtureSource {
 
 impl FrameSource for FixtureSource {
     fn lossless(&self) -> bool {
-        self.once
+        self.once || self.requests.is_some()
     }
 
     fn next(&mut self) -> Capture {
@@ -151,6 +165,19 @@ impl FrameSource for FixtureSource {
             return Capture::Status(CameraStatus::Fixture {
                 folder: self.folder.clone(),
             });
+        }
+        if let Some(requests) = &self.requests {
+            let asked = requests.load(std::sync::atomic::Ordering::SeqCst);
+            if self.played as u64 >= asked {
+                return Capture::Wait(Duration::from_millis(100));
+            }
+            self.played += 1;
+            return match self.next_frame() {
+                Some((_, img)) => Capture::Frame(img),
+                None => Capture::Status(CameraStatus::Lost {
+                    reason: format!("no readable image left in {}", self.folder.display()),
+                }),
+            };
         }
         if self.once && self.played >= self.files.len() {
             return Capture::End;
@@ -482,6 +509,36 @@ mod camera {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_holds_up_one_code_per_request_and_nothing_unasked() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.png", "b.png"] {
+            GrayImage::new(4, 4).save(dir.path().join(name)).unwrap();
+        }
+        let asked = Arc::new(AtomicU64::new(0));
+        let mut s = FixtureSource::from_folder(dir.path(), 30)
+            .unwrap()
+            .on_demand(asked.clone());
+        assert!(s.lossless(), "every image held up is decoded");
+        assert!(matches!(
+            s.next(),
+            Capture::Status(CameraStatus::Fixture { .. })
+        ));
+        for _ in 0..5 {
+            assert!(matches!(s.next(), Capture::Wait(_)), "nothing unasked");
+        }
+        asked.fetch_add(3, Ordering::SeqCst);
+        for _ in 0..3 {
+            assert!(matches!(s.next(), Capture::Frame(_)));
+        }
+        assert!(
+            matches!(s.next(), Capture::Wait(_)),
+            "three asked, three shown"
+        );
+    }
 
     #[test]
     fn plays_images_in_name_order_and_loops() {

@@ -163,6 +163,16 @@ impl Scanner {
     /// - an index (`0`) or a name: that camera; while it is missing or lost
     ///   the status says so and the camera is opened again when it returns.
     pub fn start(config: &ScannerConfig) -> Scanner {
+        Scanner::start_with(config, None)
+    }
+
+    /// As [`Scanner::start`]; with no camera and `demo` given, the demo's
+    /// images are held up one per request (the kiosk) instead of played
+    /// through once.
+    pub fn start_with(
+        config: &ScannerConfig,
+        demo: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    ) -> Scanner {
         let camera = config.camera.trim();
         if camera == "none" {
             return Scanner::idle(CameraStatus::Missing {
@@ -182,7 +192,11 @@ impl Scanner {
             // and again, each presentation a new clip (spec/qr-payloads.md).
             return match FixtureSource::from_folder(&config.fixture_folder, config.fps) {
                 Ok(source) => {
-                    Scanner::with_source(Box::new(source.once()), config.repeat_after_ms, decoder)
+                    let source = match demo {
+                        Some(requests) => source.on_demand(requests),
+                        None => source.once(),
+                    };
+                    Scanner::with_source(Box::new(source), config.repeat_after_ms, decoder)
                 }
                 Err(e) => Scanner::idle(CameraStatus::Missing {
                     reason: format!("no camera found, and no demo images: {e}"),

@@ -41,6 +41,33 @@ impl Hash for Setup {
     }
 }
 
+/// The demo's hands, for a tester at the keyboard: hold up the next demo
+/// code to the fixture camera (F11), put food on or take it off the
+/// simulated scale (+ and −, 50 g a press). Shared with the device threads,
+/// which say whether their device is a demo one.
+#[derive(Clone, Debug, Default)]
+pub struct Demo {
+    /// Requests to hold up the next demo code (the fixture camera).
+    pub codes: Arc<std::sync::atomic::AtomicU64>,
+    /// Gross grams wanted on the simulated scale; taken by the scale thread.
+    pub grams: Arc<Mutex<Option<i64>>>,
+    /// The camera is the demo's fixture folder, held up on request.
+    pub camera: Arc<std::sync::atomic::AtomicBool>,
+    /// The scale is the demo's simulator.
+    pub scale: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// A device subscription's setup with the demo's hands; the same
+/// subscription as long as the config is (the hands are not hashed).
+#[derive(Clone, Debug)]
+pub struct WithDemo(pub Setup, pub Demo);
+
+impl Hash for WithDemo {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
 /// A stream fed by a blocking producer on its own thread. The producer sees
 /// its sends fail once the subscription is gone, and stops.
 fn from_thread<T: Send + 'static>(
@@ -57,11 +84,11 @@ fn from_thread<T: Send + 'static>(
     iced::futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
 }
 
-pub fn scale(setup: Setup) -> Subscription<ScaleReport> {
-    Subscription::run_with(setup, |s| scale_stream(s.0.clone()))
+pub fn scale(setup: WithDemo) -> Subscription<ScaleReport> {
+    Subscription::run_with(setup, |s| scale_stream(s.0.0.clone(), s.1.clone()))
 }
 
-fn scale_stream(config: Arc<Config>) -> impl Stream<Item = ScaleReport> {
+fn scale_stream(config: Arc<Config>, demo: Demo) -> impl Stream<Item = ScaleReport> {
     from_thread("scale", move |tx| {
         let status = |text: String, ok: bool| ScaleReport::Status { text, ok };
         let (reader, simulated) = match config.scale.reader() {
@@ -106,7 +133,19 @@ fn scale_stream(config: Arc<Config>) -> impl Stream<Item = ScaleReport> {
                 return;
             }
         };
+        demo.scale
+            .store(sim.is_some(), std::sync::atomic::Ordering::SeqCst);
         while let Ok(event) = events.recv() {
+            // A tester's + or − on the demo's scale: the food settles there.
+            if let Some(sim) = &sim
+                && let Some(grams) = demo.grams.lock().ok().and_then(|mut g| g.take())
+            {
+                use crate::devices::scale_sim::{Script, Step};
+                sim.simulator.replace_script(Script::new(vec![
+                    Step::Motion { ms: 300 },
+                    Step::Load { grams, ms: 1000 },
+                ]));
+            }
             let report = match event {
                 ScaleEvent::Connected => status(label.clone(), true),
                 ScaleEvent::Weight { grams, stable } => ScaleReport::Weight { grams, stable },
@@ -321,17 +360,17 @@ pub fn beep() {
         .spawn();
 }
 
-pub fn camera(setup: Setup) -> Subscription<CameraReport> {
-    Subscription::run_with(setup, |s| camera_stream(s.0.clone()))
+pub fn camera(setup: WithDemo) -> Subscription<CameraReport> {
+    Subscription::run_with(setup, |s| camera_stream(s.0.0.clone(), s.1.clone()))
 }
 
 /// The scanner worker (camera per `[scanner]`, or the fixture folder when
 /// none is found): capture and decoding on threads of their own, frames
 /// dropped when decoding is slower than the camera, codes debounced.
-fn camera_stream(config: Arc<Config>) -> impl Stream<Item = CameraReport> {
+fn camera_stream(config: Arc<Config>, demo: Demo) -> impl Stream<Item = CameraReport> {
     use crate::scanner::worker::{CameraStatus, ScanEvent, Scanner};
     from_thread("camera", move |tx| {
-        let scanner = Scanner::start(&config.scanner);
+        let scanner = Scanner::start_with(&config.scanner, Some(demo.codes.clone()));
         loop {
             let event = match scanner.events().recv_timeout(Duration::from_millis(500)) {
                 Ok(e) => e,
@@ -345,6 +384,10 @@ fn camera_stream(config: Arc<Config>) -> impl Stream<Item = CameraReport> {
             };
             let report = match event {
                 ScanEvent::Status(status) => {
+                    demo.camera.store(
+                        matches!(status, CameraStatus::Fixture { .. }),
+                        std::sync::atomic::Ordering::SeqCst,
+                    );
                     let ok = matches!(
                         status,
                         CameraStatus::Connected { .. } | CameraStatus::Fixture { .. }

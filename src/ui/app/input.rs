@@ -64,6 +64,9 @@ impl App {
             return Task::none();
         };
         self.idle.input(self.now);
+        if self.demo_key(&key, text.as_deref()) {
+            return Task::none();
+        }
         if let Some(k) = screen::Key::read(&key, text.as_deref())
             && let Some(m) = self.screen_key(k)
         {
@@ -118,6 +121,32 @@ impl App {
             Screen::Receipt(state) => receipt::key(state, k).map(Message::Do),
             Screen::Thanks(_) if k == screen::Key::Enter => Some(Message::Do(Action::NextCustomer)),
             _ => None,
+        }
+    }
+
+    /// The demo's keys, only while its devices are the demo's: F11 holds up
+    /// the next demo code to the camera, + and − put 50 g on or take it off
+    /// the simulated scale. True when the key was the demo's.
+    fn demo_key(&mut self, key: &Key, text: Option<&str>) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        match (key.as_ref(), text) {
+            (Key::Named(Named::F11), _) if self.demo.camera.load(SeqCst) => {
+                self.demo.codes.fetch_add(1, SeqCst);
+                true
+            }
+            (_, Some(t @ ("+" | "-"))) if self.demo.scale.load(SeqCst) => {
+                let now = self.weight.grams.unwrap_or(0);
+                let grams = if t == "+" {
+                    now + 50
+                } else {
+                    (now - 50).max(0)
+                };
+                if let Ok(mut wanted) = self.demo.grams.lock() {
+                    *wanted = Some(grams);
+                }
+                true
+            }
+            _ => false,
         }
     }
 }

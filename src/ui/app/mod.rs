@@ -203,6 +203,8 @@ pub struct App {
     tour: Option<crate::ui::tour::Tour>,
     /// A question over the screen waiting for yes or no (cancel, void).
     ask: Option<screen::confirm::Ask>,
+    /// The demo's camera and scale, worked from the keyboard.
+    pub demo: devices::Demo,
 }
 
 impl App {
@@ -239,6 +241,7 @@ impl App {
             clock: None,
             tour: None,
             ask: None,
+            demo: devices::Demo::default(),
         }
     }
 
@@ -885,12 +888,13 @@ impl App {
             subs.push(iced::window::frames().map(Message::Frame));
         }
         if let Some(setup) = &self.setup {
-            subs.push(devices::scale(setup.clone()).map(Message::Scale));
+            let hands = devices::WithDemo(setup.clone(), self.demo.clone());
+            subs.push(devices::scale(hands.clone()).map(Message::Scale));
             subs.push(devices::sync(setup.clone()).map(|e| match e {
                 devices::SyncEvent::Status(s) => Message::Sync(s),
                 devices::SyncEvent::Write(w) => Message::SyncWrite(w),
             }));
-            subs.push(devices::camera(setup.clone()).map(Message::Camera));
+            subs.push(devices::camera(hands).map(Message::Camera));
         }
         Subscription::batch(subs)
     }
