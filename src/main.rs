@@ -270,10 +270,16 @@ enum DevicesCommand {
 
 #[derive(Subcommand)]
 enum LedgerCommand {
-    /// Serve the ledger API (plain HTTP on loopback only; TLS in front otherwise).
+    /// Serve the ledger API: HTTPS with --tls-cert and --tls-key, plain HTTP on loopback only.
     Serve {
         #[arg(long, default_value = "127.0.0.1:7070")]
         listen: String,
+        /// The server's certificate chain (PEM).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM, PKCS#8, PKCS#1 or SEC1).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Load catalog, members, coupons and cards from a data file.
     Import { data: PathBuf },
@@ -480,7 +486,17 @@ fn main() -> ExitCode {
         Command::Ledger { db, command } => report(kasse::cli::ledger(
             &db,
             match &command {
-                LedgerCommand::Serve { listen } => kasse::cli::LedgerAction::Serve { listen },
+                LedgerCommand::Serve {
+                    listen,
+                    tls_cert,
+                    tls_key,
+                } => kasse::cli::LedgerAction::Serve {
+                    listen,
+                    tls: tls_cert
+                        .clone()
+                        .zip(tls_key.clone())
+                        .map(|(cert, key)| kasse::ledger::TlsFiles { cert, key }),
+                },
                 LedgerCommand::Import { data } => kasse::cli::LedgerAction::Import { data },
                 LedgerCommand::Enroll { till } => kasse::cli::LedgerAction::Enroll { till },
                 LedgerCommand::Exceptions => kasse::cli::LedgerAction::Exceptions,

@@ -552,8 +552,9 @@ fn redeem(
 ) -> Result<RedeemOutcome, LedgerError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now_ms = millis(now);
-    // Lapsed holds go first, so a retry after ten minutes is judged afresh.
-    tx.prepare_cached("DELETE FROM reservation WHERE confirmed = 0 AND expires_at <= ?1")?
+    // Lapsed holds go first, so a retry after ten minutes is judged afresh;
+    // confirmed ones too (their sale is applied), so the table stays small.
+    tx.prepare_cached("DELETE FROM reservation WHERE expires_at <= ?1")?
         .execute([now_ms])?;
     let existing: Option<(String, bool)> = tx
         .prepare_cached("SELECT digest, confirmed FROM reservation WHERE till = ?1 AND id = ?2")?
