@@ -332,6 +332,22 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         members: usize,
     },
+    /// The ledger under many tills at once, idle connections and oversized
+    /// bodies, on 127.0.0.1: events stored once, p99 upload latency, peak RSS.
+    LedgerLoad {
+        /// Ledger database: a SQLite path (default: a temporary file) or postgres://…
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        tills: usize,
+        /// Sales each till uploads, one per request.
+        #[arg(long, default_value_t = 200)]
+        uploads: usize,
+        #[arg(long, default_value_t = 200)]
+        idle: usize,
+        #[arg(long, default_value_t = 20)]
+        oversized: usize,
+    },
     /// What the till adds to a card payment, and recovery of open intents at start.
     Payments {
         /// Also accepted after the subcommand (`kasse payments list --config FILE`).
@@ -515,6 +531,23 @@ fn main() -> ExitCode {
             BenchCommand::Qr { dirs, misses } => {
                 kasse::bench::qr(&dirs, misses).map(|r| print!("{r}"))
             }
+            BenchCommand::LedgerLoad {
+                db,
+                tills,
+                uploads,
+                idle,
+                oversized,
+            } => kasse::bench::ledger_load(
+                db.as_deref(),
+                kasse::ledger::load::LoadOptions {
+                    tills,
+                    uploads,
+                    idle,
+                    oversized,
+                    ..Default::default()
+                },
+            )
+            .map(|r| print!("{r}")),
             BenchCommand::Sync { db, sales, members } => {
                 let tmp = tempfile::tempdir();
                 match (db, tmp) {

@@ -22,7 +22,7 @@ struct Running {
     addr: SocketAddr,
     token: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    rt: tokio::runtime::Runtime,
+    _rt: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
 
@@ -69,7 +69,7 @@ fn start(tls: Option<TlsFiles>, limits: Limits) -> Running {
         addr,
         token,
         stop: Some(stop),
-        rt,
+        _rt: rt,
         _dir: dir,
     }
 }

@@ -545,3 +545,20 @@ pub fn qr(dirs: &[std::path::PathBuf], misses: bool) -> Result<String> {
     }
     Ok(out)
 }
+
+/// `kasse bench ledger-load`: many tills at once against a ledger on
+/// 127.0.0.1 (a temporary SQLite file unless `db` names one), beside idle
+/// connections and oversized bodies, with the product's limits.
+pub fn ledger_load(db: Option<&str>, options: crate::ledger::load::LoadOptions) -> Result<String> {
+    let tmp = tempfile::tempdir().context("creating a temporary folder")?;
+    let path = tmp.path().join("ledger.sqlite").display().to_string();
+    let db = db.unwrap_or(&path);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let report = rt.block_on(async {
+        let storage = crate::ledger::open_storage(db).await?;
+        crate::ledger::load::load(storage, options, crate::ledger::Limits::default()).await
+    })?;
+    Ok(format!("{report}\n"))
+}

@@ -172,7 +172,7 @@ async fn drive(
     Ok((upload, batches.len(), started.elapsed(), pulled, pages))
 }
 
-fn bench_data(members: usize) -> Result<Data, LedgerError> {
+pub(crate) fn bench_data(members: usize) -> Result<Data, LedgerError> {
     let coffee = Product {
         sku: "KAFFE".into(),
         name: "Kaffe".into(),
@@ -211,7 +211,7 @@ fn bench_data(members: usize) -> Result<Data, LedgerError> {
     })
 }
 
-fn member_id(i: usize) -> String {
+pub(crate) fn member_id(i: usize) -> String {
     format!("M-{i:06}")
 }
 
@@ -234,13 +234,16 @@ fn sale_batches(sales: usize, batch: usize, members: usize) -> Vec<Bytes> {
 }
 
 /// One keep-alive HTTP/1.1 connection.
-struct Client {
+pub(crate) struct Client {
     sender: SendRequest<Full<Bytes>>,
     auth: String,
 }
 
 impl Client {
-    async fn connect(addr: std::net::SocketAddr, token: &str) -> Result<Client, LedgerError> {
+    pub(crate) async fn connect(
+        addr: std::net::SocketAddr,
+        token: &str,
+    ) -> Result<Client, LedgerError> {
         let stream = TcpStream::connect(addr)
             .await
             .map_err(|e| LedgerError::Bench(format!("connect {addr}: {e}")))?;
@@ -257,7 +260,7 @@ impl Client {
         })
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &mut self,
         method: Method,
         path: &str,

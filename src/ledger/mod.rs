@@ -6,7 +6,9 @@
 //!   reservation do, `bonus`: the check of a sale's bonus claim, `records`:
 //!   the entities the feed sends — all pure;
 //! - `storage`: the trait, with `sqlite` and `postgres` behind it;
-//! - `bench`: upload and pull figures on loopback.
+//! - `bench`: upload and pull figures on loopback; `load`: many tills at
+//!   once beside idle connections and oversized bodies;
+//! - `serve`: connections, TLS and their limits.
 //!
 //! The admin functions the CLI calls are on [`Ledger`]: `import`, `enroll`,
 //! `exceptions`, `alarms`; [`serve`] runs the server.
@@ -14,6 +16,7 @@
 pub mod api;
 pub mod bench;
 pub mod bonus;
+pub mod load;
 pub mod postgres;
 pub mod records;
 pub mod rules;
