@@ -247,3 +247,68 @@ fn slow_and_idle_connections_are_closed() {
     );
     assert!(status.contains("200"), "{status}");
 }
+
+#[test]
+fn a_slow_body_is_cut_off_by_the_request_timeout() {
+    let limits = Limits {
+        request_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    };
+    let ledger = start(None, limits);
+    let started = Instant::now();
+    let mut s = TcpStream::connect(ledger.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let head = format!(
+        "POST /v1/tills/till-a/events HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\n\
+         content-length: 1000\r\nconnection: close\r\n\r\n{{\"events\":",
+        ledger.token
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    // The rest of the body never comes.
+    let mut reply = Vec::new();
+    let _ = s.read_to_end(&mut reply);
+    let text = String::from_utf8_lossy(&reply);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_load_benchmark_stores_every_event_once() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = rt.block_on(async {
+        let storage = Arc::new(SqliteStorage::open(&dir.path().join("l.db")).await.unwrap());
+        let options = kasse::ledger::load::LoadOptions {
+            tills: 4,
+            uploads: 10,
+            idle: 8,
+            oversized: 2,
+            oversized_bytes: 6_000_000,
+            members: 10,
+        };
+        let limits = Limits {
+            header_read_timeout: Duration::from_millis(300),
+            ..Limits::default()
+        };
+        kasse::ledger::load::load(storage, options, limits)
+            .await
+            .unwrap()
+    });
+    assert_eq!(report.stored, 40, "{report}");
+    assert!(report.bonus_ok, "{report}");
+    assert_eq!(report.failed, 0, "{report}");
+    assert_eq!(report.idle_closed, 8, "{report}");
+    assert_eq!(report.oversized, "413 Payload Too Large ×2", "{report}");
+    assert!(
+        report.p99 >= report.p50 && report.peak_rss_kib > 0,
+        "{report}"
+    );
+}

@@ -215,6 +215,32 @@ mod tests {
     }
 
     #[test]
+    fn checked_arithmetic_stops_where_ore_would_be_lost() {
+        let max = Money::MAX;
+        assert_eq!(max.to_string(), "792281625142643375935439503.35");
+        // Decimal::MAX as text: a valid Decimal, not an amount with two decimals.
+        let decimal_max = Money(d("79228162514264337593543950335.00"));
+        assert!(!decimal_max.in_range() && max.in_range());
+        let table = [
+            (max.checked_add(m("0.00")), Some(max)),
+            (max.checked_add(m("0.01")), None),
+            (m("12.40").checked_add(decimal_max), None),
+            (m("12.40").checked_sub(decimal_max), None),
+            ((-max).checked_sub(m("0.01")), None),
+            (m("12.40").checked_sub(m("20.00")), Some(m("-7.60"))),
+            (m("100.00").checked_times(d("0.03")), Some(m("3.00"))),
+            (max.checked_times(d("1.01")), None),
+            (
+                max.checked_times(d("0.5")),
+                Some(m("396140812571321687967719751.68")),
+            ),
+        ];
+        for (i, (got, want)) in table.into_iter().enumerate() {
+            assert_eq!(got, want, "case {i}");
+        }
+    }
+
+    #[test]
     fn round2_is_half_away_from_zero() {
         let table = [
             ("0.005", "0.01"),
