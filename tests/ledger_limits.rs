@@ -312,3 +312,58 @@ fn the_load_benchmark_stores_every_event_once() {
         "{report}"
     );
 }
+
+#[test]
+fn confirmed_reservations_are_deleted_after_ten_minutes() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    let rows = || -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM reservation", [], |r| r.get(0))
+            .unwrap()
+    };
+    rt.block_on(async {
+        let storage = Arc::new(SqliteStorage::open(&db).await.unwrap());
+        let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+        let ledger = Ledger::new(storage, clock.clone());
+        ledger
+            .import(&Data::load(&root().join("fixtures/data/demo.toml")).unwrap())
+            .await
+            .unwrap();
+        ledger.enroll("till-a").await.unwrap();
+        let hold =
+            kasse::ledger::wire::parse_redeem(br#"{"id":"sale-1","coupons":["CP-X"]}"#).unwrap();
+        ledger
+            .storage()
+            .redeem("till-a".into(), hold, ledger.now())
+            .await
+            .unwrap();
+        let mut body = kasse::ledger::wire::lunch_sale_body(1, "M-100001", "1.00");
+        body["coupons"] = serde_json::json!(["CP-X"]);
+        let upload = serde_json::json!({"events": [{"seq": 1, "id": "sale-1", "kind": "sale",
+            "at": ledger.now().to_rfc3339(), "offline": false, "body": body}]});
+        let events = kasse::ledger::wire::parse_upload(upload.to_string().as_bytes()).unwrap();
+        ledger
+            .storage()
+            .upload("till-a".into(), events, ledger.now())
+            .await
+            .unwrap();
+        assert_eq!(rows(), 1, "confirmed, still within its ten minutes");
+        clock.advance(chrono::TimeDelta::minutes(11));
+        let other = kasse::ledger::wire::parse_redeem(br#"{"id":"sale-2"}"#).unwrap();
+        ledger
+            .storage()
+            .redeem("till-a".into(), other, ledger.now())
+            .await
+            .unwrap();
+    });
+    // The confirmed one is gone; only the new hold is left.
+    assert_eq!(rows(), 1);
+    let ids: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT group_concat(id) FROM reservation", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ids, "sale-2");
+}
