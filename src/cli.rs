@@ -266,10 +266,16 @@ pub fn ledger(db: &str, action: LedgerAction<'_>) -> Result<()> {
             .await
             .with_context(|| format!("opening the ledger database {db}"))?;
         match action {
-            LedgerAction::Serve { listen } => {
-                let server = crate::ledger::api::Server::bind(listen, ledger).await?;
+            LedgerAction::Serve { listen, tls } => {
+                let server = match &tls {
+                    Some(files) => {
+                        crate::ledger::api::Server::bind_tls(listen, ledger, files).await?
+                    }
+                    None => crate::ledger::api::Server::bind(listen, ledger).await?,
+                };
                 println!(
-                    "ledger listening on http://{} (database {db})",
+                    "ledger listening on {}://{} (database {db})",
+                    server.scheme(),
                     server.local_addr()?
                 );
                 server.run().await?;
@@ -307,9 +313,17 @@ pub fn ledger(db: &str, action: LedgerAction<'_>) -> Result<()> {
 }
 
 pub enum LedgerAction<'a> {
-    Serve { listen: &'a str },
-    Import { data: &'a Path },
-    Enroll { till: &'a str },
+    Serve {
+        listen: &'a str,
+        /// HTTPS with this certificate and key; None: plain HTTP, loopback only.
+        tls: Option<crate::ledger::TlsFiles>,
+    },
+    Import {
+        data: &'a Path,
+    },
+    Enroll {
+        till: &'a str,
+    },
     Exceptions,
 }
 

@@ -46,6 +46,9 @@ pub struct LedgerSettings {
     pub url: String,
     pub token_file: PathBuf,
     pub timeout_ms: u64,
+    /// `ca_file`: a CA certificate (PEM) to trust for an HTTPS ledger whose
+    /// certificate no public CA signed.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// `[scanner]`: the camera that reads app codes.
@@ -235,6 +238,7 @@ struct RawLedger {
     url: Spanned<String>,
     token_file: String,
     timeout_ms: Option<u64>,
+    ca_file: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -643,6 +647,7 @@ impl Config {
                     url: url.clone(),
                     token_file: dir.join(l.token_file),
                     timeout_ms: l.timeout_ms.unwrap_or(2000),
+                    ca_file: l.ca_file.map(|f| dir.join(f)),
                 })
             }
             None => None,

@@ -82,13 +82,24 @@ pub fn ledger_client(config: &Config) -> Result<crate::sync::LedgerClient> {
         .with_context(|| format!("reading the till's token from {}", l.token_file.display()))?
         .trim()
         .to_string();
-    Ok(crate::sync::LedgerClient::new(crate::sync::LedgerConfig {
-        url: l.url.clone(),
-        till: config.till_id.clone(),
-        token,
-        timeout: std::time::Duration::from_millis(l.timeout_ms),
-        batch: 500,
-    })?)
+    let ca = l
+        .ca_file
+        .as_ref()
+        .map(|f| {
+            std::fs::read(f)
+                .with_context(|| format!("reading the ledger's CA certificate {}", f.display()))
+        })
+        .transpose()?;
+    Ok(crate::sync::LedgerClient::with_ca(
+        crate::sync::LedgerConfig {
+            url: l.url.clone(),
+            till: config.till_id.clone(),
+            token,
+            timeout: std::time::Duration::from_millis(l.timeout_ms),
+            batch: 500,
+        },
+        ca.as_deref(),
+    )?)
 }
 
 /// The payment providers of a till, per tender.

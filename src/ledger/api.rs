@@ -1,17 +1,21 @@
 //! The HTTP face of the ledger (spec/ledger-api.md), on axum.
 //!
-//! Plain HTTP only: [`Server::bind`] refuses any address that is not
-//! loopback. TLS is not built in; production puts a TLS-terminating proxy
-//! (or a future rustls listener) in front.
+//! Every request passes tower layers before it reaches a handler: a time
+//! limit (408), a limit on requests handled at once, and a body limit
+//! checked on `Content-Length` before anything is read (413). The till's
+//! paths then check the bearer token before the body is read. Connections
+//! (TLS, their number, slow headers) are bounded in `serve`.
 
 use crate::ledger::rules::ReservationRefusal;
+use crate::ledger::serve::{self, Limits, TlsFiles};
 use crate::ledger::storage::{Alarm, Change, RedeemOutcome, Storage, UploadOutcome};
 use crate::ledger::wire::{self, BadRequest, EventResult};
 use crate::ledger::{Ledger, LedgerError, SystemClock, hash_token};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -22,21 +26,39 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
 /// The largest page a till may ask for.
 pub const MAX_PAGE: u32 = 5000;
 pub const DEFAULT_PAGE: u32 = 500;
-/// A batch of 1000 sales is well under this.
-const MAX_BODY: usize = 32 * 1024 * 1024;
 
-/// The routes, for embedding or testing without a socket.
+/// The routes with the default [`Limits`], for embedding or testing
+/// without a socket.
 pub fn router(ledger: Ledger) -> Router {
+    router_with(ledger, Limits::default())
+}
+
+/// The routes behind the request limits of `limits`.
+pub fn router_with(ledger: Ledger, limits: Limits) -> Router {
     Router::new()
-        .route("/v1/health", get(health))
         .route("/v1/tills/{till}/events", post(upload))
         .route("/v1/tills/{till}/changes", get(changes))
         .route("/v1/tills/{till}/redeem", post(redeem))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        // Runs after routing and before the handler reads the body.
+        .route_layer(middleware::from_fn_with_state(ledger.clone(), authenticate))
+        .route("/v1/health", get(health))
+        .layer(DefaultBodyLimit::max(limits.max_body))
+        .layer(RequestBodyLimitLayer::new(limits.max_body))
+        .layer(GlobalConcurrencyLimitLayer::new(
+            limits.max_concurrent_requests,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
         .with_state(ledger)
 }
 
@@ -44,32 +66,42 @@ pub fn router(ledger: Ledger) -> Router {
 pub struct Server {
     listener: TcpListener,
     ledger: Ledger,
+    tls: Option<TlsAcceptor>,
+    limits: Limits,
 }
 
 impl Server {
-    /// Binds `listen` (`127.0.0.1:8080`, `[::1]:8080`, `localhost:0`). Every
-    /// address it resolves to must be loopback: this server speaks plain HTTP.
+    /// Binds `listen` (`127.0.0.1:8080`, `[::1]:8080`, `localhost:0`) for
+    /// plain HTTP: every address it resolves to must be loopback.
     pub async fn bind(listen: &str, ledger: Ledger) -> Result<Server, LedgerError> {
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host(listen)
-            .await
-            .map_err(|e| LedgerError::BadListenAddress(listen.to_string(), e.to_string()))?
-            .collect();
-        if addrs.is_empty() {
-            return Err(LedgerError::BadListenAddress(
-                listen.to_string(),
-                "it resolves to no address".into(),
-            ));
-        }
-        if let Some(open) = addrs.iter().find(|a| !a.ip().is_loopback()) {
-            return Err(LedgerError::PlainHttpNotLoopback(*open));
-        }
-        let listener = TcpListener::bind(&addrs[..])
-            .await
-            .map_err(|source| LedgerError::Bind {
-                addr: listen.to_string(),
-                source,
-            })?;
-        Ok(Server { listener, ledger })
+        Ok(Server {
+            listener: serve::bind(listen, false).await?,
+            ledger,
+            tls: None,
+            limits: Limits::default(),
+        })
+    }
+
+    /// Binds `listen` for HTTPS with the certificate and key in `files`;
+    /// any address may be used.
+    pub async fn bind_tls(
+        listen: &str,
+        ledger: Ledger,
+        files: &TlsFiles,
+    ) -> Result<Server, LedgerError> {
+        let acceptor = serve::tls_acceptor(files)?;
+        Ok(Server {
+            listener: serve::bind(listen, true).await?,
+            ledger,
+            tls: Some(acceptor),
+            limits: Limits::default(),
+        })
+    }
+
+    /// Other limits than [`Limits::default`] (tests, benchmarks).
+    pub fn with_limits(mut self, limits: Limits) -> Server {
+        self.limits = limits;
+        self
     }
 
     /// The address actually bound (the port, when asked for port 0).
@@ -77,10 +109,13 @@ impl Server {
         self.listener.local_addr().map_err(LedgerError::Serve)
     }
 
+    /// "https" or "http".
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
     pub async fn run(self) -> Result<(), LedgerError> {
-        axum::serve(self.listener, router(self.ledger))
-            .await
-            .map_err(LedgerError::Serve)
+        self.run_until(std::future::pending()).await
     }
 
     /// Serves until `shutdown` completes, then finishes open requests.
@@ -88,17 +123,24 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), LedgerError> {
-        axum::serve(self.listener, router(self.ledger))
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(LedgerError::Serve)
+        let router = router_with(self.ledger, self.limits);
+        serve::run(self.listener, router, self.tls, self.limits, shutdown).await
     }
 }
 
-/// Serves `storage` on `listen` with the system clock until the process ends.
-pub async fn serve(listen: &str, storage: Arc<dyn Storage>) -> Result<(), LedgerError> {
+/// Serves `storage` on `listen` with the system clock until the process
+/// ends: HTTPS when `tls` names a certificate and key, else plain HTTP on
+/// loopback only.
+pub async fn serve(
+    listen: &str,
+    storage: Arc<dyn Storage>,
+    tls: Option<&TlsFiles>,
+) -> Result<(), LedgerError> {
     let ledger = Ledger::new(storage, Arc::new(SystemClock));
-    Server::bind(listen, ledger).await?.run().await
+    match tls {
+        Some(files) => Server::bind_tls(listen, ledger, files).await?.run().await,
+        None => Server::bind(listen, ledger).await?.run().await,
+    }
 }
 
 pub fn server_time(t: DateTime<Utc>) -> String {
@@ -138,11 +180,14 @@ impl IntoResponse for ApiError {
                 StatusCode::FORBIDDEN,
                 json!({"error": "this token belongs to another till; a till may use only its own /v1/tills/{till}/ paths"}),
             ),
+            // The cause (a database message) stays in the ledger's log: it
+            // can name tables, values or hosts a till has no business seeing.
             ApiError::Internal(e) => {
                 eprintln!("ledger: request failed: {e}");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({"error": format!("the ledger could not complete the request: {e}")}),
+                    json!({"error": "the ledger could not complete the request; try again later (the cause is in the ledger's log)",
+                           "code": "internal"}),
                 )
             }
         };
@@ -178,6 +223,17 @@ async fn authorize(ledger: &Ledger, headers: &HeaderMap, till: &str) -> Result<(
     }
 }
 
+/// The till's paths: the token is checked before the handler reads the body.
+async fn authenticate(
+    State(ledger): State<Ledger>,
+    Path(till): Path<String>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    authorize(&ledger, request.headers(), &till).await?;
+    Ok(next.run(request).await)
+}
+
 async fn health(State(ledger): State<Ledger>) -> Json<serde_json::Value> {
     Json(json!({"status": "ok", "server_time": server_time(ledger.now())}))
 }
@@ -192,10 +248,8 @@ struct UploadReply {
 async fn upload(
     State(ledger): State<Ledger>,
     Path(till): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    authorize(&ledger, &headers, &till).await?;
     let events = wire::parse_upload(&body)?;
     let now = ledger.now();
     let outcome = ledger.storage().upload(till.clone(), events, now).await?;
@@ -258,9 +312,7 @@ async fn changes(
     State(ledger): State<Ledger>,
     Path(till): Path<String>,
     Query(q): Query<ChangesQuery>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorize(&ledger, &headers, &till).await?;
     let after = match q.after.as_deref() {
         None | Some("") => 0,
         Some(s) => s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
@@ -297,10 +349,8 @@ async fn changes(
 async fn redeem(
     State(ledger): State<Ledger>,
     Path(till): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    authorize(&ledger, &headers, &till).await?;
     let request = wire::parse_redeem(&body)?;
     let outcome = ledger.storage().redeem(till, request, ledger.now()).await?;
     Ok(match outcome {
@@ -315,4 +365,20 @@ fn refused(reason: ReservationRefusal) -> Response {
         Json(json!({"ok": false, "reason": reason.code()})),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_500_names_no_database_error() {
+        let e = ApiError::Internal(LedgerError::Corrupt("table secret_tbl, row 7".into()));
+        let resp = e.into_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(resp.into_body(), 4096).await.unwrap();
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("secret_tbl"), "{text}");
+        assert!(text.contains("\"internal\""), "{text}");
+    }
 }

@@ -3,24 +3,31 @@
 //!
 //! - `api`: the HTTP server (axum) and bearer-token auth;
 //! - `wire`: request shapes and their checks, `rules`: what a batch and a
-//!   reservation do, `records`: the entities the feed sends — all pure;
+//!   reservation do, `bonus`: the check of a sale's bonus claim, `records`:
+//!   the entities the feed sends — all pure;
 //! - `storage`: the trait, with `sqlite` and `postgres` behind it;
-//! - `bench`: upload and pull figures on loopback.
+//! - `bench`: upload and pull figures on loopback; `load`: many tills at
+//!   once beside idle connections and oversized bodies;
+//! - `serve`: connections, TLS and their limits.
 //!
 //! The admin functions the CLI calls are on [`Ledger`]: `import`, `enroll`,
 //! `exceptions`, `alarms`; [`serve`] runs the server.
 
 pub mod api;
 pub mod bench;
+pub mod bonus;
+pub mod load;
 pub mod postgres;
 pub mod records;
 pub mod rules;
+pub mod serve;
 pub mod sqlite;
 pub mod storage;
 pub mod wire;
 
 pub use api::{Server, serve};
 pub use bench::{BenchOptions, BenchReport, bench};
+pub use serve::{Limits, TlsFiles};
 pub use storage::{Alarm, Flag, ImportSummary, Storage};
 
 use crate::data::Data;
@@ -68,7 +75,7 @@ pub enum LedgerError {
     #[error("`{0}` is not a till id: use 1–32 characters of a–z, 0–9 and -")]
     BadTillId(String),
     #[error(
-        "refusing to serve plain HTTP on {0}: that address is reachable from other machines and this server has no TLS; listen on 127.0.0.1 or [::1] and put a TLS proxy in front"
+        "refusing to serve plain HTTP on {0}: that address is reachable from other machines; give the ledger a certificate and key (--tls-cert, --tls-key) or listen on 127.0.0.1 or [::1]"
     )]
     PlainHttpNotLoopback(SocketAddr),
     #[error("`{0}` is not an address to listen on (write it like 127.0.0.1:8080): {1}")]
@@ -78,6 +85,8 @@ pub enum LedgerError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("TLS: {0}")]
+    Tls(String),
     #[error("the HTTP server stopped: {0}")]
     Serve(std::io::Error),
     #[error("a database worker stopped unexpectedly: {0}")]

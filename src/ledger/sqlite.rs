@@ -442,6 +442,18 @@ fn load_state(tx: &Transaction<'_>, needs: &Needs) -> Result<EntityState, Ledger
             .flatten();
         state.load(kind, id, data.as_deref())?;
     }
+    if needs.catalog {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, data FROM entity WHERE kind = ?1 AND data IS NOT NULL ORDER BY id",
+        )?;
+        for kind in Needs::CATALOG {
+            let mut rows = stmt.query([kind.code()])?;
+            while let Some(r) = rows.next()? {
+                let (id, data): (String, String) = (r.get(0)?, r.get(1)?);
+                state.load(kind, &id, Some(&data))?;
+            }
+        }
+    }
     Ok(state)
 }
 
@@ -540,8 +552,9 @@ fn redeem(
 ) -> Result<RedeemOutcome, LedgerError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now_ms = millis(now);
-    // Lapsed holds go first, so a retry after ten minutes is judged afresh.
-    tx.prepare_cached("DELETE FROM reservation WHERE confirmed = 0 AND expires_at <= ?1")?
+    // Lapsed holds go first, so a retry after ten minutes is judged afresh;
+    // confirmed ones too (their sale is applied), so the table stays small.
+    tx.prepare_cached("DELETE FROM reservation WHERE expires_at <= ?1")?
         .execute([now_ms])?;
     let existing: Option<(String, bool)> = tx
         .prepare_cached("SELECT digest, confirmed FROM reservation WHERE till = ?1 AND id = ?2")?

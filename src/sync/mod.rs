@@ -86,17 +86,31 @@ pub struct SyncReport {
 
 impl LedgerClient {
     pub fn new(config: LedgerConfig) -> Result<LedgerClient, SyncError> {
+        LedgerClient::with_ca(config, None)
+    }
+
+    /// Like [`LedgerClient::new`], also trusting the CA certificate(s) in
+    /// `ca_pem` (PEM) for an HTTPS ledger: `[ledger] ca_file`, for a ledger
+    /// whose certificate no public CA signed.
+    pub fn with_ca(config: LedgerConfig, ca_pem: Option<&[u8]>) -> Result<LedgerClient, SyncError> {
+        let failed = |detail: String| SyncError::Unreachable {
+            url: config.url.clone(),
+            detail,
+        };
         // A fresh connection per request: a till syncs every few seconds, and
         // no pooled connection is left half-dead after a network fault.
-        let http = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder()
             .pool_max_idle_per_host(0)
             .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            .build()
-            .map_err(|e| SyncError::Unreachable {
-                url: config.url.clone(),
-                detail: e.to_string(),
-            })?;
+            .connect_timeout(config.timeout);
+        if let Some(pem) = ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| failed(format!("the ledger CA file is not PEM: {e}")))?;
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+        }
+        let http = builder.build().map_err(|e| failed(e.to_string()))?;
         Ok(LedgerClient { http, config })
     }
 
