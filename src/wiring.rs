@@ -59,14 +59,8 @@ pub fn open_till(config: &Config) -> Result<Till> {
     };
     // Trust exactly the config's keys and the ledger's, never the keys a
     // data file seeded (spec/qr-payloads.md).
-    let mut keys = config.trusted_keys.clone();
-    for k in store.ledger_keys()? {
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
     let mut till = Till::new(store, config.mode, link, config.offline)?;
-    till.set_trusted_keys(&keys)?;
+    till.trust_config_and_ledger_keys(&config.trusted_keys)?;
     Ok(till)
 }
 

@@ -165,6 +165,86 @@ fn keys_the_ledger_delivers_are_trusted_after_the_next_start() {
     );
 }
 
+/// What the sync worker hands the running till: master data from the ledger.
+fn changes(changes: Vec<(&str, serde_json::Value)>, next: i64) -> kasse::store::SyncOp {
+    kasse::store::SyncOp::Changes {
+        changes: changes
+            .into_iter()
+            .enumerate()
+            .map(|(i, (kind, data))| kasse::store::Change {
+                cursor: i as i64 + 1,
+                kind: kind.into(),
+                data,
+            })
+            .collect(),
+        next,
+        acked_through: 0,
+        at: at(),
+    }
+}
+
+fn in_effect(till: &Till) -> usize {
+    till.store()
+        .journal_between(0, u64::MAX)
+        .expect("journal")
+        .iter()
+        .filter(|j| j.kind == "master_data_in_effect")
+        .count()
+}
+
+#[test]
+fn prices_and_keys_from_the_ledger_take_effect_in_the_running_till_at_the_next_sale() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, mut till) = open(&config(dir.path(), &[]));
+    // A sale is open when the new price and our backend's key arrive.
+    till.tap("KAFFE", 1);
+    let arrived = changes(
+        vec![
+            (
+                "product",
+                serde_json::json!({"sku": "KAFFE", "name": "Kaffe", "price": "30.00", "vat": "15", "coffee": true, "barcodes": ["7038010000010"]}),
+            ),
+            (
+                "key",
+                serde_json::json!({"id": "backend-1", "key": public(&backend())}),
+            ),
+        ],
+        2,
+    );
+    till.sync_write(&arrived)
+        .expect("written by the sync worker");
+    // Never mid-sale: the open sale keeps its prices and its keys.
+    till.tap("KAFFE", 1);
+    assert_eq!(till.sale().total().to_string(), "50.00");
+    assert_eq!(
+        till.present_code(&member(&backend()), at()).expect("scan"),
+        Outcome::Refused(Reason::BadSignature)
+    );
+    assert_eq!(in_effect(&till), 0, "not in effect yet");
+    till.cancel(at()).expect("cancel");
+    // The next sale has them, and the journal says when they took effect.
+    assert_eq!(in_effect(&till), 1);
+    till.tap("KAFFE", 1);
+    assert_eq!(till.sale().total().to_string(), "30.00");
+    assert!(matches!(
+        till.present_code(&member(&backend()), at()).expect("scan"),
+        Outcome::Member { .. }
+    ));
+    // With no sale open, new data takes effect at once.
+    till.cancel(at()).expect("cancel");
+    till.sync_write(&changes(
+        vec![(
+            "product",
+            serde_json::json!({"sku": "KAFFE", "name": "Kaffe", "price": "27.00", "vat": "15", "coffee": true, "barcodes": []}),
+        )],
+        3,
+    ))
+    .expect("written");
+    assert_eq!(in_effect(&till), 2);
+    till.tap("KAFFE", 1);
+    assert_eq!(till.sale().total().to_string(), "27.00");
+}
+
 #[test]
 fn a_till_that_never_synced_is_offline_too_long_for_stored_value() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -471,6 +471,11 @@ impl Till {
         })?;
         if self.sale_id.as_deref() == Some(frozen.sale_id.as_str()) {
             self.reset_sale();
+            // The sale is saved: master data that came meanwhile takes
+            // effect now; failing that, it stays pending for the next end.
+            if let Err(e) = self.master_data_takes_effect(now) {
+                eprintln!("kasse: new master data not in effect yet: {e}");
+            }
         }
         Ok(receipt)
     }
