@@ -175,7 +175,9 @@ pub fn report(config_path: &Path, kind: &str) -> Result<()> {
         "z" | "Z" => crate::compliance::export::z_report(&mut store, &catalog, now, None)?,
         other => bail!("`{other}`: a report is x or z"),
     };
-    print!("{}", crate::compliance::export::render(&report));
+    // In the till's language; the stored Z text is Norwegian either way.
+    let lang = crate::domain::Lang::parse(&config.kiosk.language).unwrap_or_default();
+    print!("{}", crate::compliance::export::render(&report, lang));
     Ok(())
 }
 

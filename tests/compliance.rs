@@ -251,7 +251,14 @@ fn cli_export_and_verify_round_trip() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("X report"));
+    // Norwegian by default: headings, amounts with a decimal comma.
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.starts_with("X-rapport X-"), "{printed}");
+    assert!(printed.contains("Kontantsalg totalt"), "{printed}");
+    assert!(
+        printed.contains("0,00") && !printed.contains("0.00"),
+        "{printed}"
+    );
     let today = chrono::Local::now().date_naive().to_string();
     let file = dir.path().join("saft.xml");
     let out = kasse()

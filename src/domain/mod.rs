@@ -7,6 +7,7 @@ pub mod appcode;
 pub mod barcode;
 pub mod catalog;
 pub mod company;
+pub mod lang;
 pub mod mode;
 pub mod money;
 pub mod print;
@@ -21,6 +22,7 @@ pub use catalog::{
     Campaign, Catalog, CoffeeCard, Coupon, Member, Pricing, Product, Settings, VatRate,
 };
 pub use company::Company;
+pub use lang::Lang;
 pub use mode::Mode;
 pub use money::Money;
 pub use reason::Reason;

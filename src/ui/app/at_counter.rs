@@ -41,7 +41,7 @@ impl App {
                     state.stage = receipt::Stage::Printing;
                 }
                 let target = self.settings.printer.clone();
-                Task::perform(devices::print(target, bytes), Message::Printed)
+                Task::perform(devices::print(target, bytes, self.lang), Message::Printed)
             }
             receipt::Choice::ShowQr => {
                 let text = receipt::qr_text(&self.settings.till_id, &state.receipt);
@@ -165,8 +165,11 @@ impl App {
             reports::Kind::Z => export::z_report(self.till.store_mut(), &catalog, now, operator),
         };
         let shown = match made {
-            Ok(r) => export::render(&r),
-            Err(e) => format!("✕ {e}"),
+            Ok(r) => export::render(&r, self.lang),
+            Err(e) => {
+                eprintln!("kasse: report: {e}");
+                format!("✕ {}", text::report_error(self.lang, &e))
+            }
         };
         if let Screen::Reports(state) = &mut self.screen {
             state.shown = Some(shown);

@@ -105,9 +105,9 @@ impl Screen {
 /// What the status bar shows.
 #[derive(Clone, Debug, Default)]
 pub struct Status {
-    pub scale: String,
+    pub scale: devices::DeviceState,
     pub scale_ok: bool,
-    pub camera: String,
+    pub camera: devices::DeviceState,
     pub camera_ok: bool,
     pub sync: SyncStatus,
     pub ledger: bool,
@@ -710,13 +710,15 @@ impl App {
             }
             Action::CancelSale => match self.till.cancel(self.wall()) {
                 Ok(Outcome::Cancelled) => {
-                    self.say(tr(self.lang, "Sale cancelled"), false);
+                    // The next customer's language first: the notice is
+                    // said in the language of the screen it shows on.
                     if self.till.mode() == Mode::SelfService {
                         self.lang = self.settings.lang;
                         self.screen = Screen::Welcome;
                     } else {
                         self.home();
                     }
+                    self.say(tr(self.lang, "Sale cancelled"), false);
                 }
                 Ok(outcome) => self.outcome(outcome),
                 Err(e) => self.fail(&e),

@@ -189,7 +189,9 @@ impl App {
                 transaction_id: Some(transaction_id),
                 amount,
             },
-            PaymentUpdate::Declined { reason } => failed(Failure::Declined, reason),
+            PaymentUpdate::Declined { why, reason } => {
+                return self.answer_declined(intent, failed(Failure::Declined, reason), Some(why));
+            }
             PaymentUpdate::Cancelled => failed(Failure::Cancelled, String::new()),
             // The till did not hear how it ended: the provider is asked.
             PaymentUpdate::TimedOut => return self.confirm(intent),
@@ -199,22 +201,47 @@ impl App {
 
     /// The provider's final answer, to the till; what came of it on screen.
     pub(super) fn answer(&mut self, intent: String, answer: Answer) -> Task<Message> {
+        self.answer_declined(intent, answer, None)
+    }
+
+    /// [`App::answer`], with why the provider declined when it said so.
+    fn answer_declined(
+        &mut self,
+        intent: String,
+        answer: Answer,
+        decline: Option<crate::payments::Decline>,
+    ) -> Task<Message> {
         let lang = self.lang;
-        let why = match &answer {
-            Answer::Failed {
-                why: Failure::Declined,
-                detail,
-            } => format!(
+        let why = match (&answer, decline) {
+            (
+                Answer::Failed {
+                    why: Failure::Declined,
+                    ..
+                },
+                Some(d),
+            ) => format!(
                 "{}: {}",
                 tr(lang, "Payment declined"),
-                text::provider(lang, detail)
+                text::decline(lang, d)
             ),
-            Answer::Failed {
-                why: Failure::Cancelled,
-                ..
-            } => tr(lang, "Payment cancelled").to_string(),
-            Answer::Failed { .. } => tr(lang, "The terminal did not answer in time").to_string(),
-            Answer::Approved { .. } => String::new(),
+            (
+                Answer::Failed {
+                    why: Failure::Declined,
+                    ..
+                },
+                None,
+            ) => tr(lang, "Payment declined").to_string(),
+            (
+                Answer::Failed {
+                    why: Failure::Cancelled,
+                    ..
+                },
+                _,
+            ) => tr(lang, "Payment cancelled").to_string(),
+            (Answer::Failed { .. }, _) => {
+                tr(lang, "The terminal did not answer in time").to_string()
+            }
+            (Answer::Approved { .. }, _) => String::new(),
         };
         let outcome = self
             .till
