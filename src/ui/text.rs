@@ -9,6 +9,8 @@
 //! report in Norwegian, failing on a missing translation, on an English word
 //! in Norwegian output and on an amount written `12.60`.
 
+use crate::compliance::export::ReportError;
+use crate::devices::printer::PrinterError;
 pub use crate::domain::Lang;
 use crate::domain::{Money, Reason};
 use crate::payments::Decline;
