@@ -363,6 +363,15 @@ fn main() -> ExitCode {
         config: PathBuf::from("config.toml"),
         tour: None,
     });
+    // The programs that start helpers (socat for the simulated scale) stop
+    // them on SIGTERM, SIGINT and SIGHUP; before any thread exists.
+    if matches!(
+        command,
+        Command::Kiosk { .. } | Command::Sim { .. } | Command::Devices { .. }
+    ) && let Err(e) = kasse::devices::children::end_with_signals()
+    {
+        eprintln!("kasse: cannot watch for signals: {e}");
+    }
     match command {
         Command::Kiosk { config, tour } => report(kasse::ui::run(&config, tour.as_deref())),
         Command::Staff {
