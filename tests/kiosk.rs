@@ -743,3 +743,45 @@ fn devices_providers_and_reports_speak_norwegian_on_a_norwegian_screen() {
     k.send(Message::Do(Action::Report(Kind::Z)));
     assert_eq!(shown(&k), "✕ Z-rapporten er allerede tatt i dag (Z-1)");
 }
+
+/// Issue 16, item 6: "Show QR" shows a link a phone can open, sealed with
+/// the receipt's signature; read back from the pixels on screen.
+#[test]
+fn the_receipt_qr_is_a_link_sealed_with_the_receipts_signature() {
+    use kasse::domain::receipt_link::{DEMO_BASE, ReceiptLink};
+    use kasse::ui::screen::receipt::Stage;
+    let mut k = kiosk(Mode::SelfService);
+    k.click("Kaffe");
+    k.click("Betal  kr 25,00");
+    k.click("Kort");
+    k.approve("T-1");
+    k.click("Vis QR");
+    let Screen::Receipt(state) = &k.app.screen else {
+        panic!("not the receipt screen: {}", k.app.screen.name())
+    };
+    let Stage::Qr(iced::widget::image::Handle::Rgba {
+        width,
+        height,
+        pixels,
+        ..
+    }) = &state.stage
+    else {
+        panic!("no QR pixels: {:?}", state.stage)
+    };
+    let gray = image::GrayImage::from_fn(*width, *height, |x, y| {
+        let i = ((y * width + x) * 4) as usize;
+        image::Luma([pixels[i]])
+    });
+    let texts = kasse::scanner::decode::decode_gray(&gray).texts;
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    let url = &texts[0];
+    assert!(
+        url.starts_with(
+            "https://kvittering.example.com/r/kafe-1/sale/1?t=20261123T113000&a=25.00&s="
+        ),
+        "{url}"
+    );
+    let link = ReceiptLink::parse(url, DEMO_BASE).expect("a receipt link");
+    let sale = &k.app.till().store().transactions(0, u64::MAX).unwrap()[0];
+    assert!(link.seals(&sale.signature));
+}

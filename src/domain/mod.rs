@@ -13,6 +13,7 @@ pub mod money;
 pub mod print;
 pub mod reason;
 pub mod receipt;
+pub mod receipt_link;
 pub mod sale;
 pub mod scale;
 pub mod signature;

@@ -44,8 +44,15 @@ impl App {
                 Task::perform(devices::print(target, bytes, self.lang), Message::Printed)
             }
             receipt::Choice::ShowQr => {
-                let text = receipt::qr_text(&self.settings.till_id, &state.receipt);
-                if let Some(handle) = payment::qr_image(&text)
+                let kind = self.last_receipt.map_or(SaleKind::Sale, |(kind, _)| kind);
+                let text = receipt::qr_text(
+                    &self.settings.receipt_url,
+                    &self.settings.till_id,
+                    self.till.store(),
+                    kind,
+                    state.receipt.number,
+                );
+                if let Some(handle) = text.as_deref().and_then(payment::qr_image)
                     && let Screen::Receipt(state) = &mut self.screen
                 {
                     state.stage = receipt::Stage::Qr(handle);

@@ -130,6 +130,8 @@ pub struct Settings {
     pub answer_within: Duration,
     pub payment: crate::config::PaymentConfig,
     pub printer: crate::config::PrinterTarget,
+    /// Where the receipt QR's link points (`[receipt] verify_url`).
+    pub receipt_url: String,
     pub staff: Vec<StaffMember>,
     pub max_gap_ms: u64,
     /// The config trusts the published demo QR key: the status bar says DEMO.
@@ -149,6 +151,7 @@ impl Settings {
             answer_within: Duration::from_secs(c.kiosk.still_there_s),
             payment: c.payment.clone(),
             printer: c.printer.clone(),
+            receipt_url: c.receipt_url.clone(),
             staff: c.staff.clone(),
             max_gap_ms: c.barcode.max_gap_ms,
             demo_key: c
