@@ -13,7 +13,8 @@ use crate::compliance::export::ReportError;
 use crate::devices::printer::PrinterError;
 pub use crate::domain::Lang;
 use crate::domain::{Money, Reason};
-use crate::payments::Decline;
+use crate::payments::{Decline, ProviderError};
+use crate::till::TillError;
 use crate::ui::devices::DeviceState;
 
 /// `en` in the screen's language.
@@ -98,6 +99,40 @@ pub fn report_error(lang: Lang, e: &ReportError) -> String {
         ReportError::Store(_) | ReportError::Saft(_) => lang
             .pick("The report could not be made", "Rapporten kunne ikke lages")
             .to_string(),
+    }
+}
+
+/// What went wrong in the till, in the screen's language; the error's own
+/// words go to the log.
+pub fn till_error(lang: Lang, e: &TillError) -> &'static str {
+    match e {
+        TillError::Store(_) | TillError::NotSaved { .. } => lang.pick(
+            "the till's database could not be read or written",
+            "kassens database kunne ikke leses eller skrives",
+        ),
+        TillError::NotStarted { .. } => lang.pick(
+            "the payment was not started; nothing was charged",
+            "betalingen ble ikke startet; ingenting ble trukket",
+        ),
+        TillError::Key(_) => lang.pick(
+            "a trusted QR key in the settings is not valid",
+            "en godkjent QR-nøkkel i oppsettet er ugyldig",
+        ),
+        TillError::Overflow => lang.pick("an amount is too large", "et beløp er for stort"),
+    }
+}
+
+/// Why a payment provider gave no answer, in the screen's language.
+pub fn provider_error(lang: Lang, e: &ProviderError) -> &'static str {
+    match e {
+        ProviderError::Unreachable { .. } => lang.pick(
+            "the terminal or Vipps does not answer",
+            "terminalen eller Vipps svarer ikke",
+        ),
+        ProviderError::Protocol { .. } => lang.pick(
+            "the terminal or Vipps answered something unexpected",
+            "terminalen eller Vipps svarte noe uventet",
+        ),
     }
 }
 
@@ -568,6 +603,36 @@ mod tests {
                 .into_iter()
                 .map(|r| (reason(Lang::En, r).into(), reason(Lang::No, r).into())),
         );
+        let till_errors = [
+            TillError::Store(crate::store::StoreError::Corrupt("x".into())),
+            TillError::NotStarted {
+                sale: "s".into(),
+                source: crate::store::StoreError::Corrupt("x".into()),
+            },
+            TillError::Overflow,
+        ];
+        walk(till_errors.iter().map(|e| {
+            (
+                till_error(Lang::En, e).into(),
+                till_error(Lang::No, e).into(),
+            )
+        }));
+        let provider_errors = [
+            ProviderError::Unreachable {
+                provider: "nexo",
+                detail: "connection refused".into(),
+            },
+            ProviderError::Protocol {
+                provider: "epayment",
+                detail: "HTTP 418".into(),
+            },
+        ];
+        walk(provider_errors.iter().map(|e| {
+            (
+                provider_error(Lang::En, e).into(),
+                provider_error(Lang::No, e).into(),
+            )
+        }));
         let z = ReportError::ZTaken(4);
         walk([(report_error(Lang::En, &z), report_error(Lang::No, &z))]);
         assert_eq!(seconds(Lang::No, 1), "sekund");

@@ -328,7 +328,8 @@ impl App {
 
     fn fail(&mut self, e: &TillError) {
         tracing_error(e);
-        self.say(format!("{}: {e}", tr(self.lang, "Till error")), true);
+        let why = text::till_error(self.lang, e);
+        self.say(format!("{}: {why}", tr(self.lang, "Till error")), true);
     }
 
     /// Where the sale goes on after an overlay or a payment step.

@@ -286,7 +286,7 @@ impl App {
             Err(e) => {
                 tracing_error(&e);
                 payment::Stage::NotSaved {
-                    why: e.to_string(),
+                    why: text::till_error(lang, &e).to_string(),
                     intent,
                     answer: Some(answer),
                 }
@@ -312,14 +312,21 @@ impl App {
         };
         self.set_payment_stage(payment::Stage::Confirming);
         let reference = intent.clone();
+        let lang = self.lang;
         Task::perform(
             async move {
                 tokio::task::spawn_blocking(move || {
                     crate::payments::recover::confirm(provider.as_ref(), &reference, t.amount)
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| {
+                            eprintln!("kasse: confirming payment {reference}: {e}");
+                            text::provider_error(lang, &e).to_string()
+                        })
                 })
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(|e| {
+                    eprintln!("kasse: confirming a payment: {e}");
+                    tr(lang, "The payment could not be confirmed").to_string()
+                })?
             },
             move |result| Message::Confirmed(intent.clone(), result),
         )
