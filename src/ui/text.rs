@@ -426,20 +426,18 @@ mod tests {
         assert!(missing.is_empty(), "no Norwegian for: {missing:?}");
     }
 
-    /// Words that are English and never Norwegian: one of them in a
-    /// Norwegian text means something was left untranslated.
+    /// Words that are English and not Norwegian (so not "is", "by", "be",
+    /// "still", which Norwegian has too): one of them in a Norwegian text
+    /// means something was left untranslated.
     const ENGLISH: &[&str] = &[
         "the",
         "and",
-        "is",
         "was",
-        "not",
         "of",
         "in",
         "with",
         "your",
         "you",
-        "by",
         "this",
         "payment",
         "cancelled",
@@ -480,20 +478,17 @@ mod tests {
         "mobile",
         "phone",
         "apps",
-        "base",
         "vat",
         "copy",
         "voided",
         "training",
         "drawer",
         "price",
-        "line",
         "wrong",
         "amount",
         "sale",
         "failed",
         "decoder",
-        "still",
         "scanning",
         "shown",
         "screen",
@@ -501,7 +496,8 @@ mod tests {
         "made",
         "today",
         "could",
-        "be",
+        "database",
+        "provider",
     ];
 
     /// Names and units that read the same in both languages.
