@@ -175,7 +175,9 @@ pub fn report(config_path: &Path, kind: &str) -> Result<()> {
         "z" | "Z" => crate::compliance::export::z_report(&mut store, &catalog, now, None)?,
         other => bail!("`{other}`: a report is x or z"),
     };
-    print!("{}", crate::compliance::export::render(&report));
+    // In the till's language; the stored Z text is Norwegian either way.
+    let lang = crate::domain::Lang::parse(&config.kiosk.language).unwrap_or_default();
+    print!("{}", crate::compliance::export::render(&report, lang));
     Ok(())
 }
 
@@ -226,6 +228,53 @@ pub fn verify_saft(file: &Path, public_key: &Path) -> Result<()> {
         }
         Err(e) => bail!("{}: {e}", file.display()),
     }
+}
+
+/// `kasse verify receipt URL`: checks a receipt QR's link against this
+/// till's books: the receipt exists, with that time and total, and the
+/// link's seal is its signature's.
+pub fn verify_receipt(config_path: &Path, url: &str) -> Result<()> {
+    use crate::domain::receipt_link::ReceiptLink;
+    let config = Config::load(config_path)?;
+    let Some(link) = ReceiptLink::parse(url, &config.receipt_url) else {
+        bail!("not a receipt link of this till ({}…)", config.receipt_url);
+    };
+    if link.till != config.till_id {
+        bail!(
+            "a receipt of till {}, not of this till ({})",
+            link.till,
+            config.till_id
+        );
+    }
+    let store = open_store(&config)?;
+    let kind = crate::store::SaleKind::parse(&link.series).context("receipt series")?;
+    let Some((at, total, signature)) = store.receipt_seal(kind, link.number)? else {
+        bail!(
+            "no {} receipt number {} on this till",
+            link.series,
+            link.number
+        );
+    };
+    if at.naive_local() != link.at || total != link.total {
+        bail!(
+            "receipt {} is {total} at {}, the link says {} at {}",
+            link.number,
+            at.naive_local(),
+            link.total,
+            link.at
+        );
+    }
+    if !link.seals(&signature) {
+        bail!("the link's seal is not receipt {}'s signature", link.number);
+    }
+    println!(
+        "{} receipt {} of {}: {total} at {}, sealed by its signature",
+        link.series,
+        link.number,
+        link.till,
+        at.naive_local()
+    );
+    Ok(())
 }
 
 /// `kasse keygen`: a new 1024-bit RSA signing key (private PEM + public PEM).

@@ -28,6 +28,9 @@ pub struct Config {
     pub barcode: BarcodeConfig,
     pub payment: PaymentConfig,
     pub printer: PrinterTarget,
+    /// Where a receipt's QR link points (`[receipt] verify_url`, ends with
+    /// `/`): `domain::receipt_link`.
+    pub receipt_url: String,
     /// RSA key (1024-bit PEM) that signs every receipt, and its name.
     pub signing_key: PathBuf,
     pub key_version: String,
@@ -192,6 +195,7 @@ struct Raw {
     barcode: Option<RawBarcode>,
     payment: Option<RawPayment>,
     printer: Option<RawPrinter>,
+    receipt: Option<RawReceipt>,
     compliance: Option<RawCompliance>,
     ledger: Option<RawLedger>,
     scanner: Option<RawScanner>,
@@ -335,6 +339,12 @@ struct RawEpayment {
     subscription_key_file: Spanned<String>,
     merchant_serial_number: Spanned<String>,
     poll_ms: Option<Spanned<u64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReceipt {
+    verify_url: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -652,6 +662,20 @@ impl Config {
             }
             None => None,
         };
+        let receipt_url = match raw.receipt {
+            None => crate::domain::receipt_link::DEMO_BASE.to_string(),
+            Some(r) => {
+                let url = r.verify_url.get_ref();
+                if !secure_or_local(url) || !url.ends_with('/') || url.contains(['?', '#']) {
+                    return Err(src.error(
+                        r.verify_url.span(),
+                        "verify_url",
+                        "an https:// address ending with `/`, e.g. https://kvittering.example.com/r/",
+                    ));
+                }
+                url.clone()
+            }
+        };
         let printer = match raw.printer {
             None => PrinterTarget::Screen,
             Some(p) => {
@@ -762,6 +786,7 @@ impl Config {
             barcode,
             payment,
             printer,
+            receipt_url,
             signing_key: raw.compliance.as_ref().map_or_else(
                 || dir.join("fixtures/keys/saft-demo.pem"),
                 |c| dir.join(&c.signing_key),
@@ -842,6 +867,29 @@ mod tests {
             PrinterTarget::File(PathBuf::from("/etc/kasse/receipts.bin"))
         );
         assert_eq!(c.store_path, PathBuf::from("/etc/kasse/kasse.sqlite"));
+    }
+
+    #[test]
+    fn the_receipt_link_is_https_and_ends_with_a_slash() {
+        let c = Config::parse(Path::new("/etc/kasse/config.toml"), GOOD).unwrap();
+        assert_eq!(c.receipt_url, crate::domain::receipt_link::DEMO_BASE);
+        let set = |url: &str| {
+            let text = format!("{GOOD}[receipt]\nverify_url = \"{url}\"\n");
+            Config::parse(Path::new("/etc/kasse/config.toml"), &text)
+        };
+        assert_eq!(
+            set("https://kvittering.sio.no/r/").unwrap().receipt_url,
+            "https://kvittering.sio.no/r/"
+        );
+        for bad in [
+            "http://kvittering.sio.no/r/",
+            "https://kvittering.sio.no/r",
+            "https://kvittering.sio.no/r/?x=",
+            "kasse:receipt:",
+        ] {
+            let e = set(bad).unwrap_err().to_string();
+            assert!(e.contains("verify_url"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -116,11 +116,15 @@ enum Command {
     },
     /// Check a SAF-T file's signature chain; names the first broken link.
     Verify {
-        /// Only `saft`.
+        /// `saft` (a SAF-T file, with --public-key) or `receipt` (a receipt
+        /// QR's link, checked against this till's books, with --config).
         format: String,
+        /// The SAF-T file, or the receipt link.
         file: PathBuf,
         #[arg(long)]
-        public_key: PathBuf,
+        public_key: Option<PathBuf>,
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
     },
     /// Make a new RSA signing key for the receipts' signature chain.
     Keygen {
@@ -385,6 +389,15 @@ fn main() -> ExitCode {
         config: PathBuf::from("config.toml"),
         tour: None,
     });
+    // The programs that start helpers (socat for the simulated scale) stop
+    // them on SIGTERM, SIGINT and SIGHUP; before any thread exists.
+    if matches!(
+        command,
+        Command::Kiosk { .. } | Command::Sim { .. } | Command::Devices { .. }
+    ) && let Err(e) = kasse::devices::children::end_with_signals()
+    {
+        eprintln!("kasse: cannot watch for signals: {e}");
+    }
     match command {
         Command::Kiosk { config, tour } => report(kasse::ui::run(&config, tour.as_deref())),
         Command::Staff {
@@ -480,10 +493,14 @@ fn main() -> ExitCode {
             format,
             file,
             public_key,
-        } => report(if format == "saft" {
-            kasse::cli::verify_saft(&file, &public_key)
-        } else {
-            Err(anyhow::anyhow!("`{format}`: only `saft` can be verified"))
+            config,
+        } => report(match (format.as_str(), public_key) {
+            ("saft", Some(key)) => kasse::cli::verify_saft(&file, &key),
+            ("saft", None) => Err(anyhow::anyhow!("verify saft needs --public-key")),
+            ("receipt", _) => kasse::cli::verify_receipt(&config, &file.to_string_lossy()),
+            (other, _) => Err(anyhow::anyhow!(
+                "`{other}`: saft or receipt can be verified"
+            )),
         }),
         Command::Receipt {
             number,

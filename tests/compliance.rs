@@ -251,7 +251,14 @@ fn cli_export_and_verify_round_trip() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("X report"));
+    // Norwegian by default: headings, amounts with a decimal comma.
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.starts_with("X-rapport X-"), "{printed}");
+    assert!(printed.contains("Kontantsalg totalt"), "{printed}");
+    assert!(
+        printed.contains("0,00") && !printed.contains("0.00"),
+        "{printed}"
+    );
     let today = chrono::Local::now().date_naive().to_string();
     let file = dir.path().join("saft.xml");
     let out = kasse()
@@ -376,4 +383,91 @@ fn receipts_show_on_screen_and_allow_one_copy() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Issue 16: the receipt QR is a link a phone opens, and `kasse verify
+/// receipt` checks it against the till's books; a changed amount, another
+/// receipt's seal or a receipt that does not exist is refused.
+#[test]
+fn a_receipt_link_opens_on_a_phone_and_is_verified_against_the_books() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut t = till(dir.path());
+    t.tap("KAFFE", 1);
+    let first = pay(&mut t, TenderKind::Card, start());
+    t.tap("BOLLE", 2);
+    let second = pay(&mut t, TenderKind::Card, start() + Duration::minutes(1));
+    let base = "https://kvittering.sio.no/r/";
+    let link = |n| {
+        kasse::ui::screen::receipt::qr_text(base, "kafe-1", t.store(), SaleKind::Sale, n)
+            .expect("a stored receipt has a link")
+    };
+    let (url, other) = (link(first), link(second));
+    assert!(
+        url.starts_with("https://kvittering.sio.no/r/kafe-1/sale/1?t=20261123T100000&a=25.00&s="),
+        "{url}"
+    );
+    let stored = &t.store().transactions(0, u64::MAX).expect("rows")[0];
+    let parsed = kasse::domain::receipt_link::ReceiptLink::parse(&url, base).expect("parses");
+    assert!(
+        parsed.seals(&stored.signature),
+        "sealed by the stored signature"
+    );
+    assert_eq!(
+        kasse::ui::screen::receipt::qr_text(base, "kafe-1", t.store(), SaleKind::Sale, 99),
+        None
+    );
+    drop(t);
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[till]\nid = \"kafe-1\"\nmode = \"cashier\"\n[store]\npath = \"till.sqlite\"\n\
+             [receipt]\nverify_url = \"{base}\"\n\
+             [compliance]\nsigning_key = \"{}\"\nkey_version = \"demo-1\"\n",
+            root().join("fixtures/keys/saft-demo.pem").display()
+        ),
+    )
+    .expect("config");
+    let verify = |url: &str| {
+        Command::new(env!("CARGO_BIN_EXE_kasse"))
+            .args(["verify", "receipt", url, "--config"])
+            .arg(&config)
+            .output()
+            .expect("kasse")
+    };
+    let out = verify(&url);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "sale receipt 1 of kafe-1: 25.00 at 2026-11-23 10:00:00, sealed by its signature"
+    );
+    let other_seal = other.rsplit("s=").next().expect("seal");
+    let own_seal = url.rsplit("s=").next().expect("seal");
+    for (bad, why) in [
+        (url.replace("a=25.00", "a=2.50"), "the link says 2.50"),
+        (
+            url.replace(own_seal, other_seal),
+            "not receipt 1's signature",
+        ),
+        (
+            url.replace("/sale/1?", "/sale/7?"),
+            "no sale receipt number 7",
+        ),
+        (
+            url.replace("/kafe-1/", "/kafe-2/"),
+            "a receipt of till kafe-2",
+        ),
+        (
+            "kasse:receipt:kafe-1:1:25.00".to_string(),
+            "not a receipt link",
+        ),
+    ] {
+        let out = verify(&bad);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(why), "{bad}: {err}");
+    }
 }

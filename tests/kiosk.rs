@@ -7,6 +7,10 @@
 mod harness;
 
 use harness::*;
+use kasse::payments::Decline;
+use kasse::ui::app::Screen;
+use kasse::ui::devices::DeviceState;
+use kasse::ui::screen::reports::Kind;
 
 #[test]
 fn member_coffee_coupon_total_zero_then_pay() {
@@ -109,9 +113,10 @@ fn refusals_read_in_both_languages_and_decline_returns_to_the_cart() {
     k.provider(PaymentUpdate::ShowQr("https://qr.vipps.no/example".into()));
     assert!(k.shows("Scan with Vipps to pay"));
     k.provider(PaymentUpdate::Declined {
-        reason: "insufficient funds".into(),
+        why: Decline::Refused,
+        reason: "Refusal: insufficient funds".into(),
     });
-    assert!(k.shows("✕  Payment declined: insufficient funds"));
+    assert!(k.shows("✕  Payment declined: declined by the card issuer"));
     k.click("Back to the cart");
     assert_eq!(k.app.screen.name(), "shopping");
     assert_eq!(k.total(), "25.00", "the sale is intact");
@@ -505,4 +510,115 @@ fn an_operated_till_takes_no_codes_before_a_cashier_logs_in() {
     k.pin("1234");
     k.scan(OLA);
     assert_eq!(k.app.till().sale().member.as_deref(), Some("M-100001"));
+}
+
+/// Issue 16, item 7: what devices, providers and reports say reaches a
+/// Norwegian screen in Norwegian, amounts with a decimal comma.
+#[test]
+fn devices_providers_and_reports_speak_norwegian_on_a_norwegian_screen() {
+    let mut k = kiosk(Mode::SelfService);
+    // The status bar: the demo's simulated scale, a recording for a camera.
+    k.send(Message::Scale(ScaleReport::Status {
+        text: DeviceState::Simulated,
+        ok: true,
+    }));
+    k.send(Message::Camera(CameraReport::Status {
+        text: DeviceState::Recording,
+        ok: true,
+    }));
+    assert!(k.shows("● Vekt: simulert"));
+    assert!(k.shows("● Kamera: opptak"));
+    // The terminal's steps and its decline.
+    k.click("Kaffe");
+    k.click("Betal  kr 25,00");
+    k.click("Kort");
+    k.provider(PaymentUpdate::Progress(Step::Connecting));
+    assert!(k.shows("Kobler til terminalen…"));
+    k.provider(PaymentUpdate::Progress(Step::Authorising));
+    assert!(k.shows("Godkjenner…"));
+    k.provider(PaymentUpdate::Declined {
+        why: Decline::Refused,
+        reason: "Refusal: Declined by the card issuer".into(),
+    });
+    assert!(k.shows("✕  Betalingen ble avvist: avvist av kortutstederen"));
+    // Cancelled in English: the next customer's screen is Norwegian, and
+    // so is what it says about the cancelled sale.
+    k.click("English");
+    k.send(Message::Do(Action::CancelSale));
+    k.click("Yes, cancel");
+    assert_eq!(k.app.screen.name(), "welcome");
+    assert!(k.shows("✓  Kjøpet avbrutt"), "{:?}", k.app.notice());
+    assert!(!k.shows("✓  Sale cancelled"));
+
+    // Reports: Norwegian headings, payment names and amounts; the second Z
+    // is refused in Norwegian.
+    let mut k = kiosk(Mode::Cashier);
+    k.pin("1234");
+    k.send(Message::Do(Action::Tap {
+        sku: "KAFFE".into(),
+        qty: 1,
+    }));
+    k.click("Betal  kr 25,00");
+    k.click("Kontant");
+    for d in ["2", "5"] {
+        k.click(d);
+    }
+    k.click("Fullfør");
+    k.click("Nei takk");
+    let shown = |k: &Kiosk| match &k.app.screen {
+        Screen::Reports(s) => s.shown.clone().unwrap_or_default(),
+        other => panic!("not the reports screen: {}", other.name()),
+    };
+    k.send(Message::Do(Action::ShowReports));
+    k.send(Message::Do(Action::Report(Kind::X)));
+    let x = shown(&k);
+    assert!(x.starts_with("X-rapport X-"), "{x}");
+    assert!(x.contains("Kontant") && x.contains("25,00"), "{x}");
+    assert!(!x.contains("25.00") && !x.contains("Cash"), "{x}");
+    k.send(Message::Do(Action::Report(Kind::Z)));
+    assert!(shown(&k).starts_with("Z-rapport Z-1"), "{}", shown(&k));
+    k.send(Message::Do(Action::Report(Kind::Z)));
+    assert_eq!(shown(&k), "✕ Z-rapporten er allerede tatt i dag (Z-1)");
+}
+
+/// Issue 16, item 6: "Show QR" shows a link a phone can open, sealed with
+/// the receipt's signature; read back from the pixels on screen.
+#[test]
+fn the_receipt_qr_is_a_link_sealed_with_the_receipts_signature() {
+    use kasse::domain::receipt_link::{DEMO_BASE, ReceiptLink};
+    use kasse::ui::screen::receipt::Stage;
+    let mut k = kiosk(Mode::SelfService);
+    k.click("Kaffe");
+    k.click("Betal  kr 25,00");
+    k.click("Kort");
+    k.approve("T-1");
+    k.click("Vis QR");
+    let Screen::Receipt(state) = &k.app.screen else {
+        panic!("not the receipt screen: {}", k.app.screen.name())
+    };
+    let Stage::Qr(iced::widget::image::Handle::Rgba {
+        width,
+        height,
+        pixels,
+        ..
+    }) = &state.stage
+    else {
+        panic!("no QR pixels: {:?}", state.stage)
+    };
+    let gray = image::GrayImage::from_fn(*width, *height, |x, y| {
+        let i = ((y * width + x) * 4) as usize;
+        image::Luma([pixels[i]])
+    });
+    let texts = kasse::scanner::decode::decode_gray(&gray).texts;
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    let url = &texts[0];
+    assert!(
+        url.starts_with(
+            "https://kvittering.example.com/r/kafe-1/sale/1?t=20261123T113000&a=25.00&s="
+        ),
+        "{url}"
+    );
+    let link = ReceiptLink::parse(url, DEMO_BASE).expect("a receipt link");
+    let sale = &k.app.till().store().transactions(0, u64::MAX).unwrap()[0];
+    assert!(link.seals(&sale.signature));
 }

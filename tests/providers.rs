@@ -432,9 +432,11 @@ fn terminal_decline_says_why() {
     let (emulator, client) = card(Mode::Decline, 3000);
     let r = reference();
     let (_, last) = pay(&client, &r);
-    let PaymentUpdate::Declined { reason } = &last else {
+    let PaymentUpdate::Declined { why, reason } = &last else {
         panic!("{last:?}")
     };
+    // The kind for the screen, the terminal's own words for the journal.
+    assert_eq!(*why, kasse::payments::Decline::Refused);
     assert!(
         reason.starts_with("Refusal: Declined by the card issuer"),
         "{reason}"

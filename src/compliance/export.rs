@@ -14,6 +14,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
+pub use super::report_text::render;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error(transparent)]
@@ -342,78 +344,14 @@ pub fn z_report(
         grand_sales: Money::from_decimal(report.grand_totals.sales),
         grand_returns: Money::from_decimal(report.grand_totals.returns),
     };
-    store.record_z(&mark, day, at, operator, &render(&report))?;
+    store.record_z(
+        &mark,
+        day,
+        at,
+        operator,
+        &render(&report, crate::domain::Lang::No),
+    )?;
     Ok(report)
-}
-
-/// The report as the till prints it.
-pub fn render(r: &Report) -> String {
-    let kr = |d: Decimal| Money::from_decimal(d).to_string();
-    let mut s = format!(
-        "{} {}  {} {}\n",
-        r.kind.text(),
-        r.id,
-        r.date,
-        r.time.format("%H:%M:%S")
-    );
-    s += &format!(
-        "Kontantsalg totalt           {:>12}\n",
-        kr(r.cash_sales_total)
-    );
-    s += "Salg per varegruppe:\n";
-    for g in &r.sales_per_group {
-        s += &format!(
-            "  {} {:<22} {:>12}\n",
-            g.group.code(),
-            g.group.description(),
-            kr(g.amount)
-        );
-    }
-    s += "Salg per betalingsmiddel:\n";
-    for p in &r.payments {
-        s += &format!(
-            "  {} {:<18} {:>4} {:>12}\n",
-            p.code.code(),
-            p.code.description(),
-            p.count,
-            kr(p.amount)
-        );
-    }
-    s += "MVA:\n";
-    for v in &r.vat {
-        s += &format!(
-            "  {:>3} %  grunnlag {:>12}  mva {:>10}\n",
-            v.rate,
-            kr(v.base),
-            kr(v.vat)
-        );
-    }
-    for (name, t) in [
-        ("Kopikvitteringer", r.copies),
-        ("Foreløpige kvitteringer", r.provisional),
-        ("Returer", r.returns),
-        ("Rabatter", r.discounts),
-        ("Annullerte salg", r.voided),
-        ("Utleveringskvitteringer", r.delivery),
-        ("Treningskvitteringer", r.training),
-    ] {
-        s += &format!("{name:<28} {:>4} {:>12}\n", t.count, kr(t.amount));
-    }
-    s += &format!("Antall kvitteringer          {:>4}\n", r.receipts);
-    s += &format!(
-        "Skuffåpninger uten salg      {:>4}\n",
-        r.drawer_openings_without_sale
-    );
-    let lc: u64 = r.line_corrections.iter().map(|c| c.count).sum();
-    let pl: u64 = r.price_look_ups.iter().map(|c| c.count).sum();
-    s += &format!("Linjekorrigeringer           {lc:>4}\nPrisforespørsler             {pl:>4}\n");
-    s += &format!(
-        "Grand total salg {:>12}  retur {:>12}  netto {:>12}\n",
-        kr(r.grand_totals.sales),
-        kr(r.grand_totals.returns),
-        kr(r.grand_totals.net)
-    );
-    s
 }
 
 /// What an export needs besides the store.

@@ -1,6 +1,7 @@
 //! Finding and wiring devices: what a technician sees in `kasse devices`,
 //! and the simulated scale the demo uses when no scale is connected.
 
+use crate::devices::children;
 use crate::devices::scale::ScaleConfig;
 use crate::devices::scale_sim::{Script, SimConfig, Simulator};
 use crate::domain::scale::Protocol;
@@ -23,7 +24,9 @@ pub enum SetupError {
 }
 
 /// A virtual serial cable: two linked pseudo-terminals made by socat.
-/// Dropping it pulls the cable (kills socat).
+/// Dropping it pulls the cable (kills socat); so does the end of the thread
+/// that made it, or of the program (`devices::children`). Keep it on the
+/// thread that made it.
 pub struct PtyPair {
     child: Child,
     /// The till's end: open it as the scale's port.
@@ -41,15 +44,18 @@ impl PtyPair {
             .map_err(SetupError::TempDir)?;
         let till = dir.path().join("till");
         let scale = dir.path().join("scale");
-        let child = Command::new("socat")
+        let mut socat = Command::new("socat");
+        socat
             .arg(format!("pty,raw,echo=0,link={}", till.display()))
             .arg(format!("pty,raw,echo=0,link={}", scale.display()))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(SetupError::NoSocat)?;
-        let mut pair = PtyPair {
+            .stderr(Stdio::null());
+        // socat ends with the till, however the till ends (devices::children).
+        children::dies_with_this_thread(&mut socat);
+        let child = socat.spawn().map_err(SetupError::NoSocat)?;
+        children::adopt(child.id(), Some(dir.path().to_path_buf()));
+        let pair = PtyPair {
             child,
             till,
             scale,
@@ -58,7 +64,7 @@ impl PtyPair {
         let deadline = Instant::now() + Duration::from_secs(5);
         while !(pair.till.exists() && pair.scale.exists()) {
             if Instant::now() > deadline {
-                let _ = pair.child.kill();
+                // Dropping the pair kills socat.
                 return Err(SetupError::PtyTimeout);
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -69,6 +75,7 @@ impl PtyPair {
 
 impl Drop for PtyPair {
     fn drop(&mut self) {
+        children::release(self.child.id());
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -7,11 +7,13 @@ pub mod appcode;
 pub mod barcode;
 pub mod catalog;
 pub mod company;
+pub mod lang;
 pub mod mode;
 pub mod money;
 pub mod print;
 pub mod reason;
 pub mod receipt;
+pub mod receipt_link;
 pub mod sale;
 pub mod scale;
 pub mod signature;
@@ -21,6 +23,7 @@ pub use catalog::{
     Campaign, Catalog, CoffeeCard, Coupon, Member, Pricing, Product, Settings, VatRate,
 };
 pub use company::Company;
+pub use lang::Lang;
 pub use mode::Mode;
 pub use money::Money;
 pub use reason::Reason;

@@ -24,7 +24,9 @@
 //! (`reqwest::blocking`) and runs on a thread of its own, never inside an
 //! async runtime.
 
-use super::{Failure, PaymentUpdate, Provider, ProviderError, ProviderStatus, Running, Step};
+use super::{
+    Decline, Failure, PaymentUpdate, Provider, ProviderError, ProviderStatus, Running, Step,
+};
 use crate::domain::Money;
 use reqwest::Method;
 use reqwest::blocking::Client;
@@ -712,6 +714,7 @@ impl Payment<'_> {
                 Some(url) => self.say(PaymentUpdate::ShowQr(url)),
                 None => {
                     return self.end_with_cancel(PaymentUpdate::Declined {
+                        why: Decline::Fault,
                         reason: "Vipps sent no QR code for the payment".into(),
                     });
                 }
@@ -719,6 +722,7 @@ impl Payment<'_> {
             Err(Failure::Unreachable(_)) => return self.give_up(),
             Err(e) => {
                 return PaymentUpdate::Declined {
+                    why: Decline::Fault,
                     reason: e.to_string(),
                 };
             }
@@ -736,11 +740,13 @@ impl Payment<'_> {
                     State::Authorized => return self.capture(&p),
                     State::Aborted => {
                         return PaymentUpdate::Declined {
+                            why: Decline::CustomerDeclined,
                             reason: "the customer declined the payment in the app".into(),
                         };
                     }
                     State::Expired => {
                         return PaymentUpdate::Declined {
+                            why: Decline::Expired,
                             reason: "the payment request expired".into(),
                         };
                     }
@@ -750,6 +756,7 @@ impl Payment<'_> {
                 Ok(None) | Err(Failure::Unreachable(_)) => {}
                 Err(e) => {
                     return self.end_with_cancel(PaymentUpdate::Declined {
+                        why: Decline::Fault,
                         reason: e.to_string(),
                     });
                 }
@@ -799,6 +806,7 @@ impl Payment<'_> {
             },
             Err(Failure::Unreachable(_)) => self.end_with_cancel(PaymentUpdate::TimedOut),
             Err(e) => self.end_with_cancel(PaymentUpdate::Declined {
+                why: Decline::Fault,
                 reason: format!("the capture failed: {e}"),
             }),
         }
@@ -822,9 +830,11 @@ impl Provider for Epayment {
             let _ = tx.send(PaymentUpdate::Progress(Step::Connecting));
             let last = match (Api::new(Arc::clone(&config), token), ore(amount)) {
                 (Err(e), _) => PaymentUpdate::Declined {
+                    why: Decline::Fault,
                     reason: e.to_string(),
                 },
                 (Ok(_), None) | (Ok(_), Some(..=0)) => PaymentUpdate::Declined {
+                    why: Decline::Amount,
                     reason: format!("{amount} NOK cannot be paid with Vipps"),
                 },
                 (Ok(api), Some(ore)) => {

@@ -36,11 +36,60 @@ pub enum PaymentUpdate {
         transaction_id: String,
         amount: Money,
     },
+    /// `why` for the screen (translated there), `reason` in the provider's
+    /// own words for the journal and staff.
     Declined {
+        why: Decline,
         reason: String,
     },
     Cancelled,
     TimedOut,
+}
+
+/// Why a provider declined, as a kind the screen can say in either language
+/// (the provider's own words, in English or its codes, go to the journal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Decline {
+    /// The card issuer or the bank said no (nexo `Refusal`, the simulator).
+    Refused,
+    /// The card's PIN was wrong (nexo `WrongPIN`).
+    WrongPin,
+    /// The customer said no in the Vipps app.
+    CustomerDeclined,
+    /// The payment request ran out before the customer answered.
+    Expired,
+    /// The terminal or the provider cannot be reached, or stopped answering.
+    Unreachable,
+    /// The amount cannot be paid this way (zero, negative).
+    Amount,
+    /// The provider answered something the till cannot use (no QR code, an
+    /// approval without an amount, a refused request); nothing was taken.
+    Fault,
+}
+
+impl Decline {
+    pub const ALL: [Decline; 7] = [
+        Decline::Refused,
+        Decline::WrongPin,
+        Decline::CustomerDeclined,
+        Decline::Expired,
+        Decline::Unreachable,
+        Decline::Amount,
+        Decline::Fault,
+    ];
+
+    /// The kind a nexo `ErrorCondition` names.
+    pub fn of_nexo(condition: Option<&str>) -> Decline {
+        match condition {
+            Some("Refusal" | "PaymentRestriction" | "NotAllowed") => Decline::Refused,
+            Some("WrongPIN") => Decline::WrongPin,
+            Some(
+                "Busy" | "DeviceOut" | "LoggedOut" | "UnavailableDevice" | "UnavailableService"
+                | "UnreachableHost",
+            ) => Decline::Unreachable,
+            _ => Decline::Fault,
+        }
+    }
 }
 
 impl PaymentUpdate {

@@ -21,7 +21,9 @@
 //! configuration of a real deployment and not spoken here; the emulator
 //! takes plain JSON on loopback.
 
-use super::{Failure, PaymentUpdate, Provider, ProviderError, ProviderStatus, Running, Step};
+use super::{
+    Decline, Failure, PaymentUpdate, Provider, ProviderError, ProviderStatus, Running, Step,
+};
 use crate::domain::Money;
 use reqwest::blocking::Client;
 use rust_decimal::Decimal;
@@ -887,6 +889,7 @@ impl Payment<'_> {
         let within = Duration::from_secs(3).min(self.grace);
         if let Err(e) = self.link.reachable(within) {
             return PaymentUpdate::Declined {
+                why: Decline::Unreachable,
                 reason: format!("the card terminal does not answer: {e}"),
             };
         }
@@ -908,7 +911,12 @@ impl Payment<'_> {
                 Ok(Ok(_)) => {
                     return self.resolve(self.deadline.max(Instant::now()) + self.grace);
                 }
-                Ok(Err(Failure::Refused(reason))) => return PaymentUpdate::Declined { reason },
+                Ok(Err(Failure::Refused(reason))) => {
+                    return PaymentUpdate::Declined {
+                        why: Decline::Fault,
+                        reason,
+                    };
+                }
                 Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => {
                     // No answer: ask the terminal how the payment ended.
                     let until = if self.aborted {
@@ -958,6 +966,7 @@ impl Payment<'_> {
                         let _ = self.link.reverse(&poi.poi_transaction_id, None, until);
                     }
                     PaymentUpdate::Declined {
+                        why: Decline::Fault,
                         reason: "the terminal approved without an amount: reversed".into(),
                     }
                 }
@@ -973,6 +982,7 @@ impl Payment<'_> {
             PaymentUpdate::Cancelled
         } else {
             PaymentUpdate::Declined {
+                why: Decline::of_nexo(p.response.error_condition.as_deref()),
                 reason: p.response.reason(),
             }
         }
@@ -991,6 +1001,7 @@ impl Payment<'_> {
                         PaymentUpdate::Cancelled
                     } else {
                         PaymentUpdate::Declined {
+                            why: Decline::Fault,
                             reason: "the terminal has no record of the payment".into(),
                         }
                     };
@@ -1032,9 +1043,11 @@ impl Provider for Nexo {
             let _ = tx.send(PaymentUpdate::Progress(Step::Connecting));
             let last = match Link::new(Arc::clone(&config)) {
                 Err(e) => PaymentUpdate::Declined {
+                    why: Decline::Fault,
                     reason: e.to_string(),
                 },
                 Ok(_) if !amount.is_positive() => PaymentUpdate::Declined {
+                    why: Decline::Amount,
                     reason: format!("{amount} NOK cannot be paid by card"),
                 },
                 Ok(link) => {

@@ -37,7 +37,7 @@ pub fn settle(
                     amount,
                 });
             }
-            Ok(PaymentUpdate::Declined { reason }) => {
+            Ok(PaymentUpdate::Declined { reason, .. }) => {
                 return Ok(Answer::Failed {
                     why: Failure::Declined,
                     detail: reason,

@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{PaymentUpdate, Provider, ProviderError, ProviderStatus, Running, Step};
+use super::{Decline, PaymentUpdate, Provider, ProviderError, ProviderStatus, Running, Step};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -111,6 +111,7 @@ impl Provider for Simulator {
             } else if mix(seed) % 1000 < u64::from(config.decline_permille) {
                 end(
                     PaymentUpdate::Declined {
+                        why: Decline::Refused,
                         reason: "declined by the card issuer (simulated)".into(),
                     },
                     ProviderStatus::Failed,
@@ -171,6 +172,7 @@ pub fn wait_final(
             Err(RecvTimeoutError::Timeout) => return PaymentUpdate::TimedOut,
             Err(RecvTimeoutError::Disconnected) => {
                 return PaymentUpdate::Declined {
+                    why: Decline::Unreachable,
                     reason: "the terminal stopped answering".into(),
                 };
             }

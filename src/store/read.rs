@@ -4,7 +4,7 @@
 use super::{Result, SaleKind, Store, StoreError, money, write_tx};
 use crate::domain::Money;
 use chrono::{DateTime, FixedOffset};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 pub struct LineRow {
     pub line_no: u32,
@@ -249,6 +249,26 @@ impl Store {
             )
             .ok();
         at.map(|t| time(&t)).transpose()
+    }
+
+    /// A receipt's time, total and signature: what its link carries (the
+    /// receipt QR) and what a link is checked against. None if there is no
+    /// such receipt.
+    pub fn receipt_seal(
+        &self,
+        kind: SaleKind,
+        number: u64,
+    ) -> Result<Option<(DateTime<FixedOffset>, Money, String)>> {
+        let row: Option<(String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT at, total, signature FROM sale WHERE kind = ?1 AND number = ?2",
+                params![kind.code(), i64::try_from(number).unwrap_or(i64::MAX)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        row.map(|(at, total, signature)| Ok((time(&at)?, money(&total)?, signature)))
+            .transpose()
     }
 
     pub fn last_nr(&self) -> Result<u64> {

@@ -15,16 +15,55 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
+/// What the status bar says of a device: a kind the screen words in either
+/// language, or a real device's own name. The device's own words for a
+/// problem (an OS error) go to the log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum DeviceState {
+    #[default]
+    Starting,
+    /// A real device, by its port or its name.
+    Named(String),
+    /// The demo's simulator stands in.
+    Simulated,
+    /// Frames come from a recording (a fixture folder), not a camera.
+    Recording,
+    Missing,
+    Lost,
+    /// It could not be started.
+    Failed,
+    /// The decoder panicked this many times (caught; scanning goes on).
+    DecoderPanicked(u64),
+}
+
+impl DeviceState {
+    /// Whether the device is usable.
+    pub fn ok(&self) -> bool {
+        matches!(
+            self,
+            DeviceState::Named(_)
+                | DeviceState::Simulated
+                | DeviceState::Recording
+                | DeviceState::DecoderPanicked(_)
+        )
+    }
+}
+
+/// A device problem in the device's own words, for whoever reads the log.
+fn log(device: &str, detail: &dyn std::fmt::Display) {
+    eprintln!("kasse: {device}: {detail}");
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScaleReport {
-    Status { text: String, ok: bool },
+    Status { text: DeviceState, ok: bool },
     Weight { grams: i64, stable: bool },
     NoWeight,
 }
 
 #[derive(Clone, Debug)]
 pub enum CameraReport {
-    Status { text: String, ok: bool },
+    Status { text: DeviceState, ok: bool },
     Preview(image::Handle),
     Code(String),
 }
@@ -90,11 +129,18 @@ pub fn scale(setup: WithDemo) -> Subscription<ScaleReport> {
 
 fn scale_stream(config: Arc<Config>, demo: Demo) -> impl Stream<Item = ScaleReport> {
     from_thread("scale", move |tx| {
-        let status = |text: String, ok: bool| ScaleReport::Status { text, ok };
+        let status = |text: DeviceState| ScaleReport::Status {
+            ok: text.ok(),
+            text,
+        };
+        let failed = |e: &dyn std::fmt::Display| {
+            log("scale", e);
+            status(DeviceState::Failed)
+        };
         let (reader, simulated) = match config.scale.reader() {
             Ok(r) => r,
             Err(e) => {
-                let _ = tx.blocking_send(status(e.to_string(), false));
+                let _ = tx.blocking_send(failed(&e));
                 return;
             }
         };
@@ -106,14 +152,14 @@ fn scale_stream(config: Arc<Config>, demo: Demo) -> impl Stream<Item = ScaleRepo
             {
                 Ok(s) => s.looping(),
                 Err(e) => {
-                    let _ = tx.blocking_send(status(format!("{e}"), false));
+                    let _ = tx.blocking_send(failed(&e));
                     return;
                 }
             };
             match crate::devices::setup::simulated_scale(reader.clone(), script) {
                 Ok(sim) => Some(sim),
                 Err(e) => {
-                    let _ = tx.blocking_send(status(format!("no scale: {e}"), false));
+                    let _ = tx.blocking_send(failed(&e));
                     return;
                 }
             }
@@ -122,14 +168,14 @@ fn scale_stream(config: Arc<Config>, demo: Demo) -> impl Stream<Item = ScaleRepo
         };
         let reader = sim.as_ref().map_or(reader, |s| s.config.clone());
         let label = if simulated {
-            "simulated".to_string()
+            DeviceState::Simulated
         } else {
-            reader.port.clone()
+            DeviceState::Named(reader.port.clone())
         };
         let (_handle, events) = match crate::devices::scale::spawn(reader) {
             Ok(r) => r,
             Err(e) => {
-                let _ = tx.blocking_send(status(e.to_string(), false));
+                let _ = tx.blocking_send(failed(&e));
                 return;
             }
         };
@@ -147,10 +193,13 @@ fn scale_stream(config: Arc<Config>, demo: Demo) -> impl Stream<Item = ScaleRepo
                 ]));
             }
             let report = match event {
-                ScaleEvent::Connected => status(label.clone(), true),
+                ScaleEvent::Connected => status(label.clone()),
                 ScaleEvent::Weight { grams, stable } => ScaleReport::Weight { grams, stable },
                 ScaleEvent::NoWeight { .. } => ScaleReport::NoWeight,
-                ScaleEvent::Lost { reason } => status(reason, false),
+                ScaleEvent::Lost { reason } => {
+                    log("scale", &reason);
+                    status(DeviceState::Lost)
+                }
             };
             if tx.blocking_send(report).is_err() {
                 break;
@@ -338,14 +387,24 @@ pub fn payment_updates(running: Running, limit: Duration) -> impl Stream<Item = 
     })
 }
 
-/// Prints on the blocking pool; the error in words for the screen.
-pub async fn print(target: PrinterTarget, bytes: Vec<u8>) -> Result<(), String> {
+/// Prints on the blocking pool; the error in words for the screen, in `lang`.
+pub async fn print(
+    target: PrinterTarget,
+    bytes: Vec<u8>,
+    lang: crate::ui::text::Lang,
+) -> Result<(), String> {
     let job = tokio::task::spawn_blocking(move || {
         crate::devices::printer::open(&target)
             .print(&bytes)
-            .map_err(|e| e.to_string())
+            .map_err(|e| {
+                log("printer", &e);
+                crate::ui::text::printer(lang, &e)
+            })
     });
-    job.await.map_err(|e| e.to_string())?
+    job.await.map_err(|e| {
+        log("printer", &e);
+        crate::ui::text::tr(lang, "Printer problem").to_string()
+    })?
 }
 
 /// The "code read" sound: a short beep through ALSA when there is one;
@@ -388,23 +447,32 @@ fn camera_stream(config: Arc<Config>, demo: Demo) -> impl Stream<Item = CameraRe
                         matches!(status, CameraStatus::Fixture { .. }),
                         std::sync::atomic::Ordering::SeqCst,
                     );
-                    let ok = matches!(
-                        status,
-                        CameraStatus::Connected { .. } | CameraStatus::Fixture { .. }
-                    );
                     let text = match status {
-                        CameraStatus::Connected { name } => name,
-                        CameraStatus::Fixture { folder } => format!("fixture {}", folder.display()),
-                        CameraStatus::Lost { reason } | CameraStatus::Missing { reason } => reason,
+                        CameraStatus::Connected { name } => DeviceState::Named(name),
+                        CameraStatus::Fixture { folder } => {
+                            log("camera", &format!("playing {}", folder.display()));
+                            DeviceState::Recording
+                        }
+                        CameraStatus::Lost { reason } => {
+                            log("camera", &reason);
+                            DeviceState::Lost
+                        }
+                        CameraStatus::Missing { reason } => {
+                            log("camera", &reason);
+                            DeviceState::Missing
+                        }
                     };
-                    CameraReport::Status { text, ok }
+                    CameraReport::Status {
+                        ok: text.ok(),
+                        text,
+                    }
                 }
                 ScanEvent::Code { text, .. } => CameraReport::Code(text),
                 ScanEvent::Preview(p) => {
                     CameraReport::Preview(image::Handle::from_rgba(p.width, p.height, p.rgba))
                 }
                 ScanEvent::DecoderPanicked { total } => CameraReport::Status {
-                    text: format!("decoder panicked {total}× (caught, still scanning)"),
+                    text: DeviceState::DecoderPanicked(total),
                     ok: true,
                 },
             };

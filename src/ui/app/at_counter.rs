@@ -41,11 +41,18 @@ impl App {
                     state.stage = receipt::Stage::Printing;
                 }
                 let target = self.settings.printer.clone();
-                Task::perform(devices::print(target, bytes), Message::Printed)
+                Task::perform(devices::print(target, bytes, self.lang), Message::Printed)
             }
             receipt::Choice::ShowQr => {
-                let text = receipt::qr_text(&self.settings.till_id, &state.receipt);
-                if let Some(handle) = payment::qr_image(&text)
+                let kind = self.last_receipt.map_or(SaleKind::Sale, |(kind, _)| kind);
+                let text = receipt::qr_text(
+                    &self.settings.receipt_url,
+                    &self.settings.till_id,
+                    self.till.store(),
+                    kind,
+                    state.receipt.number,
+                );
+                if let Some(handle) = text.as_deref().and_then(payment::qr_image)
                     && let Screen::Receipt(state) = &mut self.screen
                 {
                     state.stage = receipt::Stage::Qr(handle);
@@ -165,8 +172,11 @@ impl App {
             reports::Kind::Z => export::z_report(self.till.store_mut(), &catalog, now, operator),
         };
         let shown = match made {
-            Ok(r) => export::render(&r),
-            Err(e) => format!("✕ {e}"),
+            Ok(r) => export::render(&r, self.lang),
+            Err(e) => {
+                eprintln!("kasse: report: {e}");
+                format!("✕ {}", text::report_error(self.lang, &e))
+            }
         };
         if let Screen::Reports(state) = &mut self.screen {
             state.shown = Some(shown);

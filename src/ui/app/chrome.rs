@@ -134,14 +134,14 @@ impl App {
                     "{} {}: {}",
                     mark(s.scale_ok),
                     tr(lang, "Scale"),
-                    s.scale
+                    text::device(lang, &s.scale)
                 ))
                 .size(look.sizes.small),
                 label(format!(
                     "{} {}: {}",
                     mark(s.camera_ok),
                     tr(lang, "Camera"),
-                    s.camera
+                    text::device(lang, &s.camera)
                 ))
                 .size(look.sizes.small),
             ]

@@ -108,9 +108,9 @@ impl Screen {
 /// What the status bar shows.
 #[derive(Clone, Debug, Default)]
 pub struct Status {
-    pub scale: String,
+    pub scale: devices::DeviceState,
     pub scale_ok: bool,
-    pub camera: String,
+    pub camera: devices::DeviceState,
     pub camera_ok: bool,
     pub sync: SyncStatus,
     pub ledger: bool,
@@ -133,6 +133,8 @@ pub struct Settings {
     pub answer_within: Duration,
     pub payment: crate::config::PaymentConfig,
     pub printer: crate::config::PrinterTarget,
+    /// Where the receipt QR's link points (`[receipt] verify_url`).
+    pub receipt_url: String,
     pub staff: Vec<StaffMember>,
     pub max_gap_ms: u64,
     /// The config trusts the published demo QR key: the status bar says DEMO.
@@ -154,6 +156,7 @@ impl Settings {
             answer_within: Duration::from_secs(c.kiosk.still_there_s),
             payment: c.payment.clone(),
             printer: c.printer.clone(),
+            receipt_url: c.receipt_url.clone(),
             staff: c.staff.clone(),
             max_gap_ms: c.barcode.max_gap_ms,
             demo_key: c
@@ -342,7 +345,8 @@ impl App {
 
     fn fail(&mut self, e: &TillError) {
         tracing_error(e);
-        self.say(format!("{}: {e}", tr(self.lang, "Till error")), true);
+        let why = text::till_error(self.lang, e);
+        self.say(format!("{}: {why}", tr(self.lang, "Till error")), true);
     }
 
     /// Where the sale goes on after an overlay or a payment step.
@@ -755,13 +759,15 @@ impl App {
     fn cancel_sale(&mut self) {
         match self.till.cancel(self.wall()) {
             Ok(Outcome::Cancelled) => {
-                self.say(tr(self.lang, "Sale cancelled"), false);
+                // The next customer's language first: the notice is
+                // said in the language of the screen it shows on.
                 if self.till.mode() == Mode::SelfService {
                     self.lang = self.settings.lang;
                     self.screen = Screen::Welcome;
                 } else {
                     self.home();
                 }
+                self.say(tr(self.lang, "Sale cancelled"), false);
             }
             Ok(outcome) => self.outcome(outcome),
             Err(e) => self.fail(&e),

@@ -193,7 +193,9 @@ impl App {
                 transaction_id: Some(transaction_id),
                 amount,
             },
-            PaymentUpdate::Declined { reason } => failed(Failure::Declined, reason),
+            PaymentUpdate::Declined { why, reason } => {
+                return self.answer_declined(intent, failed(Failure::Declined, reason), Some(why));
+            }
             PaymentUpdate::Cancelled => failed(Failure::Cancelled, String::new()),
             // The till did not hear how it ended: the provider is asked.
             PaymentUpdate::TimedOut => return self.confirm(intent),
@@ -203,22 +205,47 @@ impl App {
 
     /// The provider's final answer, to the till; what came of it on screen.
     pub(super) fn answer(&mut self, intent: String, answer: Answer) -> Task<Message> {
+        self.answer_declined(intent, answer, None)
+    }
+
+    /// [`App::answer`], with why the provider declined when it said so.
+    fn answer_declined(
+        &mut self,
+        intent: String,
+        answer: Answer,
+        decline: Option<crate::payments::Decline>,
+    ) -> Task<Message> {
         let lang = self.lang;
-        let why = match &answer {
-            Answer::Failed {
-                why: Failure::Declined,
-                detail,
-            } => format!(
+        let why = match (&answer, decline) {
+            (
+                Answer::Failed {
+                    why: Failure::Declined,
+                    ..
+                },
+                Some(d),
+            ) => format!(
                 "{}: {}",
                 tr(lang, "Payment declined"),
-                text::provider(lang, detail)
+                text::decline(lang, d)
             ),
-            Answer::Failed {
-                why: Failure::Cancelled,
-                ..
-            } => tr(lang, "Payment cancelled").to_string(),
-            Answer::Failed { .. } => tr(lang, "The terminal did not answer in time").to_string(),
-            Answer::Approved { .. } => String::new(),
+            (
+                Answer::Failed {
+                    why: Failure::Declined,
+                    ..
+                },
+                None,
+            ) => tr(lang, "Payment declined").to_string(),
+            (
+                Answer::Failed {
+                    why: Failure::Cancelled,
+                    ..
+                },
+                _,
+            ) => tr(lang, "Payment cancelled").to_string(),
+            (Answer::Failed { .. }, _) => {
+                tr(lang, "The terminal did not answer in time").to_string()
+            }
+            (Answer::Approved { .. }, _) => String::new(),
         };
         let outcome = self
             .till
@@ -263,7 +290,7 @@ impl App {
             Err(e) => {
                 tracing_error(&e);
                 payment::Stage::NotSaved {
-                    why: e.to_string(),
+                    why: text::till_error(lang, &e).to_string(),
                     intent,
                     answer: Some(answer),
                 }
@@ -289,14 +316,21 @@ impl App {
         };
         self.set_payment_stage(payment::Stage::Confirming);
         let reference = intent.clone();
+        let lang = self.lang;
         Task::perform(
             async move {
                 tokio::task::spawn_blocking(move || {
                     crate::payments::recover::confirm(provider.as_ref(), &reference, t.amount)
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| {
+                            eprintln!("kasse: confirming payment {reference}: {e}");
+                            text::provider_error(lang, &e).to_string()
+                        })
                 })
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(|e| {
+                    eprintln!("kasse: confirming a payment: {e}");
+                    tr(lang, "The payment could not be confirmed").to_string()
+                })?
             },
             move |result| Message::Confirmed(intent.clone(), result),
         )

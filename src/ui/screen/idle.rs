@@ -80,7 +80,7 @@ pub fn view<'a>(look: Look, seconds_left: u64) -> Element<'a, Action> {
                     format!(
                         "{} {seconds_left} {}",
                         look.tr("The purchase is cancelled in"),
-                        look.tr("seconds")
+                        crate::ui::text::seconds(look.lang, seconds_left)
                     )
                 ),
                 row![

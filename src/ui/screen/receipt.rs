@@ -35,9 +35,26 @@ pub struct State {
     pub stage: Stage,
 }
 
-/// What the receipt QR carries: where the app finds this receipt.
-pub fn qr_text(till: &str, receipt: &Receipt) -> String {
-    format!("kasse:receipt:{till}:{}:{}", receipt.number, receipt.total)
+/// What the receipt QR carries: a link a phone opens, sealed with the
+/// receipt's signature so it can be checked (`domain::receipt_link`,
+/// `kasse verify receipt URL`). None if the store has no such receipt.
+pub fn qr_text(
+    base: &str,
+    till: &str,
+    store: &crate::store::Store,
+    kind: crate::store::SaleKind,
+    number: u64,
+) -> Option<String> {
+    let (at, total, signature) = store.receipt_seal(kind, number).ok()??;
+    let link = crate::domain::receipt_link::ReceiptLink {
+        till: till.to_string(),
+        series: kind.code().to_string(),
+        number,
+        at: at.naive_local(),
+        total,
+        seal: crate::domain::receipt_link::seal_of(&signature),
+    };
+    Some(link.url(base))
 }
 
 /// The cashier's keys: F5 print, F6 QR, F7 no receipt; Enter is Done
