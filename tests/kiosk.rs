@@ -526,8 +526,8 @@ fn devices_providers_and_reports_speak_norwegian_on_a_norwegian_screen() {
         text: DeviceState::Recording,
         ok: true,
     }));
-    assert!(k.shows("● Vekt: simulert"));
-    assert!(k.shows("● Kamera: opptak"));
+    assert!(k.shows("● Vekt: simulert (+/−)"));
+    assert!(k.shows("● Kamera: demokoder (F11)"));
     // The terminal's steps and its decline.
     k.click("Kaffe");
     k.click("Betal  kr 25,00");

@@ -59,8 +59,8 @@ pub fn device(lang: Lang, state: &DeviceState) -> String {
     match state {
         DeviceState::Starting => lang.pick("starting…", "starter…").to_string(),
         DeviceState::Named(name) => name.clone(),
-        DeviceState::Simulated => lang.pick("simulated", "simulert").to_string(),
-        DeviceState::Recording => lang.pick("recording", "opptak").to_string(),
+        DeviceState::Simulated => lang.pick("simulated (+/−)", "simulert (+/−)").to_string(),
+        DeviceState::Recording => lang.pick("demo codes (F11)", "demokoder (F11)").to_string(),
         DeviceState::Missing => lang.pick("not found", "ikke funnet").to_string(),
         DeviceState::Lost => lang
             .pick("lost, reconnecting…", "mistet, kobler til igjen…")

@@ -328,11 +328,17 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
             .width(Length::Fill),
         ]
         .spacing(10),
-        text(look.tr(
+        // The keys, unless the bonus confirmation (which names its own)
+        // needs the room.
+        if state.confirm_bonus.is_none() {
+            Element::from(text(look.tr(
             "Keys: 3* quantity · F2 bonus · F4 remove line · F8 pay · F9 cancel · F10 reports · F12 log out"
         ))
         .size(look.sizes.small)
-        .color(theme::MUTED),
+        .color(theme::MUTED))
+        } else {
+            iced::widget::Space::new().into()
+        },
     ]
     .spacing(12)
     .width(Length::FillPortion(3));
