@@ -490,3 +490,70 @@ fn a_full_disk_refuses_the_sale_clearly_and_keeps_it_open() {
         .expect("count");
     assert_eq!(sale_rows, sales);
 }
+
+#[test]
+fn vat_classes_survive_the_store_and_old_rows_read_as_their_rate() {
+    use kasse::domain::VatRate;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db(&dir);
+    {
+        let mut till = till_at(&path, true);
+        till.tap("KAFFE", 1); // exempt
+        till.tap("HANDLENETT", 1); // 25 %
+        let Outcome::Paid { receipt, .. } = till.pay(card(), now()).expect("pay") else {
+            panic!("not paid")
+        };
+        let rates: Vec<_> = receipt.vat.iter().map(|v| v.rate.as_str()).collect();
+        assert_eq!(rates, ["25", "exempt"]);
+    }
+    let till = till_at(&path, false);
+    let catalog = till.store().catalog().expect("catalog");
+    assert_eq!(
+        catalog.product("KAFFE").expect("KAFFE").vat,
+        VatRate::EXEMPT
+    );
+    let rows = till.store().transactions(0, u64::MAX).expect("rows");
+    let classes: Vec<_> = rows[0].lines.iter().map(|l| l.vat).collect();
+    assert_eq!(classes, [VatRate::EXEMPT, VatRate::new(25).expect("25")]);
+    // A row from before VAT classes (no `vat_class`) is read as its rate.
+    till.store()
+        .connection()
+        .execute(
+            "INSERT INTO product (sku, name, price, vat) VALUES ('OLD', 'Old', '10.00', 15)",
+            [],
+        )
+        .expect("old row");
+    let catalog = till.store().catalog().expect("catalog");
+    assert_eq!(
+        catalog.product("OLD").expect("OLD").vat,
+        VatRate::new(15).expect("15")
+    );
+    // The ledger's feed names the class as the data file does.
+    let mut store = till.into_store();
+    let product = |sku: &str, vat: &str| kasse::store::Change {
+        cursor: 1,
+        kind: "product".into(),
+        data: serde_json::json!({"sku": sku, "name": sku, "price": "30.00", "vat": vat,
+                                 "coffee": false, "barcodes": []}),
+    };
+    store
+        .apply_changes(
+            &[product("GROT", "exempt"), product("BRUS", "25")],
+            1,
+            0,
+            now(),
+        )
+        .expect("apply");
+    let catalog = store.catalog().expect("catalog");
+    assert_eq!(catalog.product("GROT").expect("GROT").vat, VatRate::EXEMPT);
+    assert_eq!(
+        catalog.product("BRUS").expect("BRUS").vat,
+        VatRate::new(25).expect("25")
+    );
+    assert!(
+        store
+            .apply_changes(&[product("X", "unntatt")], 2, 0, now())
+            .is_err(),
+        "an unknown class is refused"
+    );
+}

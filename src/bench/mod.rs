@@ -321,7 +321,7 @@ impl Floor {
                 l.unit_price.to_string(),
                 l.discount.to_string(),
                 l.amount.to_string(),
-                l.vat.percent()
+                l.vat.percent().unwrap_or(0)
             ])?;
         }
         for (n, t) in receipt.tenders.iter().enumerate() {

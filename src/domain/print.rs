@@ -1,6 +1,7 @@
 //! The receipt as a person reads it: 42 columns on 80 mm paper, rendered as
 //! plain text (screen, tests) or ESC/POS bytes (thermal printer). Pure.
 
+use super::catalog::VatRate;
 use super::money::Money;
 use super::receipt::{Receipt, TenderKind};
 
@@ -182,11 +183,17 @@ pub fn rows(r: &Receipt, h: &Header<'_>, names: &dyn Fn(&str) -> String) -> Vec<
         "MVA", "Grunnlag", "MVA", "Sum"
     )));
     for v in &r.vat {
+        // Outside the VAT act: a row of its own, with no VAT at all.
+        let (class, vat) = if v.rate == VatRate::EXEMPT_CODE {
+            ("Unntatt".to_string(), "-".to_string())
+        } else {
+            (format!("{} %", v.rate), kr(v.vat))
+        };
         out.push(row(format!(
             "{:<8}{:>11}{:>11}{:>12}",
-            format!("{} %", v.rate),
+            class,
             kr(v.net),
-            kr(v.vat),
+            vat,
             kr(v.gross)
         )));
     }
@@ -367,6 +374,26 @@ mod tests {
                 .any(|l| l.starts_with("TOTALT") && l.ends_with("77,87")),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_exempt_row_says_unntatt_with_no_vat() {
+        let mut r = receipt();
+        r.vat.push(VatRow {
+            rate: "exempt".into(),
+            gross: m("25.00"),
+            net: m("25.00"),
+            vat: m("0.00"),
+        });
+        let text = to_text(&rows(&r, &header(Marking::Sale), &names));
+        let rows: Vec<_> = text
+            .lines()
+            .filter(|l| l.contains(" %") || l.starts_with("Unntatt"))
+            .collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        assert!(rows[0].starts_with("15 %"), "{text}");
+        let exempt: Vec<_> = rows[1].split_whitespace().collect();
+        assert_eq!(exempt, ["Unntatt", "25,00", "-", "25,00"], "{text}");
     }
 
     #[test]

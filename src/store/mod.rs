@@ -270,8 +270,8 @@ impl Store {
                 } => (None, Some(price_per_kg.to_string()), tare_g),
             };
             tx.execute(
-                "INSERT INTO product (sku, name, price, price_per_kg, vat, coffee, tare_g) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![p.sku, p.name, price, ppk, p.vat.percent(), p.coffee, tare],
+                "INSERT INTO product (sku, name, price, price_per_kg, vat, coffee, tare_g, vat_class) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![p.sku, p.name, price, ppk, p.vat.percent().unwrap_or(0), p.coffee, tare, p.vat.to_string()],
             )?;
             for code in &p.barcodes {
                 tx.execute(
@@ -353,14 +353,14 @@ impl Store {
         }
         let mut stmt = self
             .conn
-            .prepare("SELECT sku, name, price, price_per_kg, vat, coffee, tare_g FROM product ORDER BY rowid")?;
+            .prepare("SELECT sku, name, price, price_per_kg, COALESCE(vat_class, CAST(vat AS TEXT)), coffee, tare_g FROM product ORDER BY rowid")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, Option<String>>(2)?,
                 r.get::<_, Option<String>>(3)?,
-                r.get::<_, u8>(4)?,
+                r.get::<_, String>(4)?,
                 r.get::<_, bool>(5)?,
                 r.get::<_, u32>(6)?,
             ))
@@ -378,7 +378,7 @@ impl Store {
                     return Err(StoreError::Corrupt(format!("product {sku} has no price")));
                 }
             };
-            let vat = VatRate::new(vat)
+            let vat = VatRate::parse(&vat)
                 .ok_or_else(|| StoreError::Corrupt(format!("product {sku}: VAT {vat}")))?;
             let barcodes = barcodes.remove(&sku).unwrap_or_default();
             products.push(Product {
@@ -766,8 +766,8 @@ fn write_sale(
     ])?;
     {
         let mut line_stmt = tx.prepare_cached(
-            "INSERT INTO sale_line (sale_id, line_no, sku, name, qty, grams, unit_price, discount, discount_kind, discount_ref, amount, vat)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT INTO sale_line (sale_id, line_no, sku, name, qty, grams, unit_price, discount, discount_kind, discount_ref, amount, vat, vat_class)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
         for (i, l) in receipt.lines.iter().enumerate() {
             line_stmt.execute(params![
@@ -782,7 +782,8 @@ fn write_sale(
                 l.discount_kind,
                 l.discount_ref,
                 l.amount.to_string(),
-                l.vat.percent(),
+                l.vat.percent().unwrap_or(0),
+                l.vat.to_string(),
             ])?;
         }
         let mut tender_stmt =
