@@ -383,6 +383,7 @@ fn the_terminal_transaction_id_reaches_receipt_and_store() {
             till: "t1",
             at: "23.11.2026 11:30",
             marking: kasse::domain::print::Marking::Sale,
+            copy: false,
         },
         &|sku| sku.to_string(),
     ));

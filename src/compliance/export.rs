@@ -216,7 +216,8 @@ fn tally_period(
     };
     let voided = journal
         .iter()
-        .filter(|j| j.code == codes::VOID)
+        // 13028 also journals a voided line: a line correction, not a voided sale.
+        .filter(|j| j.code == codes::VOID && j.kind == "sale_cancelled")
         .fold(Tally::default(), |t, j| Tally {
             count: t.count + 1,
             amount: t.amount + amount_of(j, "total"),

@@ -12,7 +12,6 @@ pub const WIDTH: usize = 42;
 pub enum Marking {
     Sale,
     Return,
-    Copy,
     Training,
     Provisional,
 }
@@ -22,7 +21,6 @@ impl Marking {
         match self {
             Marking::Sale => "Salgskvittering",
             Marking::Return => "Returkvittering",
-            Marking::Copy => "KOPI",
             Marking::Training => "Treningskvittering",
             Marking::Provisional => "Foreløpig kvittering",
         }
@@ -34,13 +32,19 @@ impl Marking {
     }
 }
 
+/// The copy marking (kassasystemforskrifta: copies are marked "KOPI").
+pub const COPY: &str = "KOPI";
+
 pub struct Header<'a> {
     pub company: &'a str,
     pub org_no: &'a str,
     pub till: &'a str,
     /// Local date and time, e.g. "23.11.2026 11:30".
     pub at: &'a str,
+    /// The receipt's series, whose marking a copy keeps too.
     pub marking: Marking,
+    /// The one allowed copy: "KOPI" above the series' own marking.
+    pub copy: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -105,6 +109,9 @@ pub fn rows(r: &Receipt, h: &Header<'_>, names: &dyn Fn(&str) -> String) -> Vec<
             large: true,
         },
     };
+    if h.copy {
+        out.push(big(COPY));
+    }
     out.push(big(h.marking.title()));
     if h.marking.not_a_receipt() {
         out.push(big("IKKJE KVITTERING"));
@@ -339,6 +346,7 @@ mod tests {
             till: "kafe-1",
             at: "23.11.2026 11:30",
             marking,
+            copy: false,
         }
     }
 
@@ -406,6 +414,29 @@ mod tests {
                 .map(|r| r.text.trim().to_string())
                 .collect();
             assert_eq!(large, [marking.title(), "IKKJE KVITTERING", "FOR KJØP"]);
+        }
+    }
+
+    #[test]
+    fn a_copy_keeps_its_series_marking_under_kopi() {
+        for (marking, want) in [
+            (Marking::Sale, vec!["KOPI", "Salgskvittering"]),
+            (Marking::Return, vec!["KOPI", "Returkvittering"]),
+            (
+                Marking::Training,
+                vec!["KOPI", "Treningskvittering", "IKKJE KVITTERING", "FOR KJØP"],
+            ),
+        ] {
+            let h = Header {
+                copy: true,
+                ..header(marking)
+            };
+            let large: Vec<_> = rows(&receipt(), &h, &names)
+                .iter()
+                .filter(|r| r.style.large)
+                .map(|r| r.text.trim().to_string())
+                .collect();
+            assert_eq!(large, want);
         }
     }
 

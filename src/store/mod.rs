@@ -97,7 +97,10 @@ pub mod codes {
     pub const PRICE_LOOKUP: u32 = 13022;
     pub const TRAINING_ON: u32 = 13023;
     pub const TRAINING_OFF: u32 = 13024;
+    /// A sale voided before completion, or a line voided from the open sale.
     pub const VOID: u32 = 13028;
+    /// A completed sale whose receipt was not printed (none, QR or screen).
+    pub const SALE_WITHOUT_RECEIPT: u32 = 13030;
     pub const OTHER: u32 = 13999;
 }
 

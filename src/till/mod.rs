@@ -727,6 +727,28 @@ impl Till {
         Ok(Some(receipt))
     }
 
+    /// The customer's receipt choice left the completed sale `number` of
+    /// series `kind` without a printed receipt (`how`: "none", "qr" or
+    /// "screen"): journaled as 13030 against that sale.
+    pub fn receipt_not_printed(
+        &mut self,
+        kind: SaleKind,
+        number: u64,
+        how: &'static str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(), TillError> {
+        let (sale_id, _) = self.store.receipt(kind, number)?;
+        self.store.journal(&JournalEntry {
+            at: now,
+            operator: self.operator.clone(),
+            code: codes::SALE_WITHOUT_RECEIPT,
+            kind: "sale_without_printed_receipt",
+            sale_id: Some(sale_id),
+            detail: serde_json::json!({"series": kind.code(), "number": number, "receipt": how}),
+        })?;
+        Ok(())
+    }
+
     /// The one allowed copy of a receipt (marked KOPI when printed).
     pub fn copy_receipt(
         &mut self,
@@ -833,7 +855,7 @@ impl Till {
         self.store.journal(&JournalEntry {
             at: now,
             operator: self.operator.clone(),
-            code: codes::OTHER,
+            code: codes::VOID,
             kind: "line_correction",
             sale_id: None,
             detail: serde_json::json!({"line": number, "sku": line.sku, "qty": line.qty, "amount": line.amount()}),

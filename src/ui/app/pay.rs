@@ -336,6 +336,7 @@ impl App {
         }
         self.screen = Screen::Receipt(receipt::State {
             receipt,
+            series: kind,
             change,
             stage: receipt::Stage::Choose,
         });

@@ -2,7 +2,9 @@
 //! phone, or none; the printer's progress is shown while it prints.
 
 use super::Action;
+use crate::domain::print::{Header, Marking};
 use crate::domain::{Money, Receipt};
+use crate::store::SaleKind;
 use crate::ui::Element;
 use crate::ui::theme;
 use crate::ui::widget::{Look, Style, big, body, heading, title};
@@ -22,7 +24,11 @@ pub enum Stage {
     Printing,
     /// Printed, or the printer's problem in words.
     Printed(Result<(), String>),
-    Qr(image::Handle),
+    /// The receipt as a QR code: its text (`qr_text`) and the image.
+    Qr {
+        text: String,
+        image: image::Handle,
+    },
     /// No printer configured (`[printer] target = "screen"`): the receipt as
     /// it would print, on screen.
     OnScreen(String),
@@ -31,17 +37,73 @@ pub enum Stage {
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
     pub receipt: Receipt,
+    /// The receipt's series: a training receipt keeps its marking on every
+    /// way it is shown (print, screen, QR).
+    pub series: SaleKind,
     pub change: Option<Money>,
     pub stage: Stage,
 }
 
-/// What the receipt QR carries: where the app finds this receipt.
-pub fn qr_text(till: &str, receipt: &Receipt) -> String {
-    format!("kasse:receipt:{till}:{}:{}", receipt.number, receipt.total)
+/// The printed marking of a receipt series.
+pub fn marking(series: SaleKind) -> Marking {
+    match series {
+        SaleKind::Sale => Marking::Sale,
+        SaleKind::Return => Marking::Return,
+        SaleKind::Training => Marking::Training,
+    }
+}
+
+/// What the receipt QR carries: where the app finds this receipt,
+/// `kasse:receipt:{till}:{number}:{total}` for a sale. Any other series, and
+/// a copy, say so after it (`:training`, `:return`, `:copy`), so the
+/// receipt's marking travels with it and a training receipt never reads as a
+/// purchase.
+pub fn qr_text(till: &str, series: SaleKind, receipt: &Receipt, copy: bool) -> String {
+    let mut text = format!("kasse:receipt:{till}:{}:{}", receipt.number, receipt.total);
+    if series != SaleKind::Sale {
+        text.push(':');
+        text.push_str(series.code());
+    }
+    if copy {
+        text.push_str(":copy");
+    }
+    text
+}
+
+/// The large marking line(s) the screen shows above a receipt that is not a
+/// plain sale: e.g. "Treningskvittering – IKKJE KVITTERING FOR KJØP".
+pub fn banner(series: SaleKind) -> Option<String> {
+    let m = marking(series);
+    match m {
+        Marking::Sale => None,
+        _ if m.not_a_receipt() => Some(format!("{} – IKKJE KVITTERING FOR KJØP", m.title())),
+        _ => Some(m.title().to_string()),
+    }
+}
+
+/// The print header of a receipt of `series` (a copy keeps its marking).
+pub fn header<'a>(
+    series: SaleKind,
+    company: &'a str,
+    org_no: &'a str,
+    till: &'a str,
+    at: &'a str,
+    copy: bool,
+) -> Header<'a> {
+    Header {
+        company,
+        org_no,
+        till,
+        at,
+        marking: marking(series),
+        copy,
+    }
 }
 
 pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
-    let mut col = column![title(look, look.tr("Receipt"))]
+    // A receipt that is not a plain sale is titled with its marking.
+    let heading_text = banner(state.series).unwrap_or_else(|| look.tr("Receipt").to_string());
+    let mut col = column![title(look, heading_text)]
         .spacing(22)
         .align_x(Alignment::Center);
     match &state.stage {
@@ -117,7 +179,7 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
                     .width(Length::Fixed(240.0)),
                 );
         }
-        Stage::Qr(handle) => {
+        Stage::Qr { image: handle, .. } => {
             col = col
                 .push(body(look, look.tr("Scan to get your receipt")))
                 .push(image(handle.clone()).width(Length::Fixed(260.0)))
@@ -133,4 +195,47 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
         }
     }
     container(col).center(Length::Fill).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_qr_carries_the_series_and_the_copy_marking() {
+        let receipt = Receipt {
+            number: 7,
+            member: None,
+            lines: vec![],
+            total: "25.00".parse().unwrap(),
+            tenders: vec![],
+            rounding: Money::ZERO,
+            vat: vec![],
+            bonus_earned: Money::ZERO,
+            bonus_balance: None,
+        };
+        let table = [
+            (SaleKind::Sale, false, "kasse:receipt:k1:7:25.00"),
+            (SaleKind::Sale, true, "kasse:receipt:k1:7:25.00:copy"),
+            (
+                SaleKind::Training,
+                false,
+                "kasse:receipt:k1:7:25.00:training",
+            ),
+            (
+                SaleKind::Training,
+                true,
+                "kasse:receipt:k1:7:25.00:training:copy",
+            ),
+            (SaleKind::Return, false, "kasse:receipt:k1:7:25.00:return"),
+        ];
+        for (series, copy, want) in table {
+            assert_eq!(qr_text("k1", series, &receipt, copy), want);
+        }
+        assert_eq!(banner(SaleKind::Sale), None);
+        assert_eq!(
+            banner(SaleKind::Training).as_deref(),
+            Some("Treningskvittering – IKKJE KVITTERING FOR KJØP")
+        );
+    }
 }
