@@ -37,12 +37,19 @@ fn till_at(path: &Path, seed: bool) -> Till {
 }
 
 /// Rows in `table` beyond what seeding wrote (one master-data journal entry).
+/// For the outbox: sale and return events (a card payment's journal entries
+/// go up as `journal` events beside them).
 fn count(store: &Store, table: &str) -> i64 {
     let seeded = i64::from(table == "journal");
+    let filter = if table == "outbox" {
+        " WHERE kind IN ('sale', 'return')"
+    } else {
+        ""
+    };
     -seeded
         + store
             .connection()
-            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
+            .query_row(&format!("SELECT COUNT(*) FROM {table}{filter}"), [], |r| {
                 r.get::<_, i64>(0)
             })
             .expect("count")
@@ -191,10 +198,22 @@ fn outbox_seq_is_gap_free() {
         till.tap("KAFFE", 1);
         till.pay(card(), now()).expect("pay");
     }
+    till.open_drawer(now()).expect("drawer");
     let events = till.store().outbox_after(0, 100).expect("outbox");
     let seqs: Vec<i64> = events.iter().map(|e| e.0).collect();
-    assert_eq!(seqs, [1, 2, 3, 4, 5]);
-    let body: serde_json::Value = serde_json::from_str(&events[0].2).expect("json body");
+    // Sales and the journal share one gap-free seq: each card sale is its
+    // payment's journal entry (payment_started) and the sale itself.
+    assert_eq!(seqs, (1..=11).collect::<Vec<i64>>());
+    let kinds: Vec<&str> = events.iter().map(|e| e.1.as_str()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "sale").count(), 5);
+    assert_eq!(kinds.iter().filter(|k| **k == "journal").count(), 6);
+    let drawer: serde_json::Value = serde_json::from_str(&events[10].2).expect("json body");
+    assert_eq!(
+        (drawer["code"].as_u64(), drawer["kind"].as_str()),
+        (Some(13005), Some("drawer_open"))
+    );
+    let sale = events.iter().find(|e| e.1 == "sale").expect("a sale");
+    let body: serde_json::Value = serde_json::from_str(&sale.2).expect("json body");
     for key in [
         "number",
         "lines",
@@ -211,7 +230,7 @@ fn outbox_seq_is_gap_free() {
     let err = till
         .store()
         .connection()
-        .execute("INSERT INTO outbox (seq, id, kind, at, offline, body) VALUES (7, 'x', 'journal', 'now', 0, '{}')", [])
+        .execute("INSERT INTO outbox (seq, id, kind, at, offline, body) VALUES (13, 'x', 'journal', 'now', 0, '{}')", [])
         .expect_err("gap");
     assert!(err.to_string().contains("gap"), "{err}");
 }

@@ -195,7 +195,9 @@ impl<'a> Lines<'a> {
 
     /// The line of `pos`; a position behind the last one is counted afresh.
     fn at(&mut self, pos: u64) -> usize {
-        let end = usize::try_from(pos).unwrap_or(usize::MAX).min(self.xml.len());
+        let end = usize::try_from(pos)
+            .unwrap_or(usize::MAX)
+            .min(self.xml.len());
         if end < self.pos {
             (self.pos, self.line) = (0, 1);
         }

@@ -5,6 +5,7 @@ mod intent;
 mod read;
 mod schema;
 mod sync;
+mod upload;
 
 pub use intent::{Intent, IntentState, NewIntent};
 pub use read::{JournalRow, LineRow, SaleRow, TenderRowRead, ZMark};
@@ -878,15 +879,19 @@ fn journal_master_data(
             sale_id: None,
             detail,
         },
-    )
+    )?;
+    Ok(())
 }
 
-fn insert_journal(tx: &Transaction<'_>, till: &str, e: &JournalEntry) -> Result<()> {
+/// Journals `e` (and queues it for the ledger, `upload`); its journal id.
+fn insert_journal(tx: &Transaction<'_>, till: &str, e: &JournalEntry) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO journal (at, till, operator, code, kind, sale_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![e.at.to_rfc3339(), till, e.operator, e.code, e.kind, e.sale_id, e.detail.to_string()])?;
-    Ok(())
+    let id = tx.last_insert_rowid();
+    upload::journal_event(tx, id, e)?;
+    Ok(id)
 }
 
 /// A receipt as stored for copies (the JSON the replay prints).

@@ -325,19 +325,18 @@ impl Store {
         text: &str,
     ) -> Result<u64> {
         let tx = write_tx(&mut self.conn)?;
-        super::insert_journal(
+        let journal_id = super::insert_journal(
             &tx,
             &self.till,
             &super::JournalEntry {
                 at,
-                operator,
+                operator: operator.clone(),
                 code: super::codes::Z_REPORT,
                 kind: "z_report",
                 sale_id: None,
                 detail: serde_json::json!({"kind": "Z", "number": mark.number, "last_nr": mark.last_nr}),
             },
         )?;
-        let journal_id = tx.last_insert_rowid();
         tx.execute(
             "INSERT INTO z_report (number, day, at, last_nr, last_journal, grand_sales, grand_returns, report)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -352,6 +351,7 @@ impl Store {
                 text,
             ],
         )?;
+        super::upload::z_report_event(&tx, journal_id, mark, day, at, operator.as_deref(), text)?;
         tx.commit()?;
         Ok(u(journal_id))
     }

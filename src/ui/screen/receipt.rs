@@ -53,6 +53,9 @@ pub fn marking(series: SaleKind) -> Marking {
     }
 }
 
+/// Appended to a copy's QR text (data, not a text on screen).
+const COPY_TAG: &str = ":copy";
+
 /// What the receipt QR carries: where the app finds this receipt,
 /// `kasse:receipt:{till}:{number}:{total}` for a sale. Any other series, and
 /// a copy, say so after it (`:training`, `:return`, `:copy`), so the
@@ -65,7 +68,7 @@ pub fn qr_text(till: &str, series: SaleKind, receipt: &Receipt, copy: bool) -> S
         text.push_str(series.code());
     }
     if copy {
-        text.push_str(":copy");
+        text += COPY_TAG;
     }
     text
 }
