@@ -577,3 +577,18 @@ fn vat_classes_survive_the_store_and_old_rows_read_as_their_rate() {
         "an unknown class is refused"
     );
 }
+
+#[test]
+fn the_application_start_is_journaled_as_13001() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut till = till_at(&db(&dir), true);
+    till.started(now()).expect("start");
+    let rows = till.store().journal_between(0, u64::MAX).expect("journal");
+    let start = rows.last().expect("an entry");
+    assert_eq!(
+        (start.code, start.kind.as_str()),
+        (13001, "application_start")
+    );
+    assert_eq!(start.detail["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(start.detail["mode"], "cashier");
+}

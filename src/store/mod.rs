@@ -84,6 +84,7 @@ pub struct JournalEntry {
 
 /// SAF-T PredefinedBasicID-13 codes the till writes.
 pub mod codes {
+    pub const POS_START: u32 = 13001;
     pub const LOGIN: u32 = 13003;
     pub const LOGOUT: u32 = 13004;
     pub const DRAWER_OPEN: u32 = 13005;

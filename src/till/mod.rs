@@ -626,6 +626,13 @@ impl Till {
         self.training
     }
 
+    /// The till application started (13001), with the version that runs.
+    pub fn started(&mut self, now: DateTime<FixedOffset>) -> Result<(), TillError> {
+        let version = env!("CARGO_PKG_VERSION");
+        let detail = serde_json::json!({"version": version, "mode": self.mode.code()});
+        self.journal(now, codes::POS_START, "application_start", detail)
+    }
+
     /// A cashier logs in (PIN checked by the caller); journaled.
     pub fn login(&mut self, operator: &str, now: DateTime<FixedOffset>) -> Result<(), TillError> {
         self.operator = Some(operator.to_string());
