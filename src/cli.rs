@@ -455,11 +455,11 @@ pub fn receipt(
     } else {
         store.receipt(kind, number)?.1
     };
-    let marking = match (copy, kind) {
-        (true, _) => Marking::Copy,
-        (false, SaleKind::Sale) => Marking::Sale,
-        (false, SaleKind::Return) => Marking::Return,
-        (false, SaleKind::Training) => Marking::Training,
+    // A copy keeps its series' marking (a training copy is still not a receipt).
+    let marking = match kind {
+        SaleKind::Sale => Marking::Sale,
+        SaleKind::Return => Marking::Return,
+        SaleKind::Training => Marking::Training,
     };
     let made = store
         .receipt_time(kind, number)?
@@ -471,6 +471,7 @@ pub fn receipt(
         till: &config.till_id,
         at: &at,
         marking,
+        copy,
     };
     let names = |sku: &str| {
         catalog

@@ -255,18 +255,7 @@ fn product(src: &Source<'_>, p: &RawProduct) -> Result<Product, InputError> {
             ));
         }
     };
-    let vat_value = src.decimal(&p.vat, "vat")?;
-    let vat = u8::try_from(vat_value.trunc().mantissa())
-        .ok()
-        .filter(|_| vat_value.fract().is_zero())
-        .and_then(VatRate::new)
-        .ok_or_else(|| {
-            src.error(
-                p.vat.span(),
-                "vat",
-                format!("`{vat_value}` is not a Norwegian VAT rate (25, 15, 12 or 0)"),
-            )
-        })?;
+    let vat = vat_class(src, &p.vat)?;
     let sku = p.sku.get_ref();
     if !valid_id(sku) {
         return Err(src.error(
@@ -283,6 +272,32 @@ fn product(src: &Source<'_>, p: &RawProduct) -> Result<Product, InputError> {
         coffee: p.coffee,
         barcodes: p.barcodes.iter().map(|b| b.get_ref().clone()).collect(),
     })
+}
+
+/// `vat = "25"` (a rate: 25, 15, 12 or 0, also as a bare number) or
+/// `vat = "exempt"` (outside the VAT act, spec/rules.md).
+fn vat_class(src: &Source<'_>, v: &Spanned<Value>) -> Result<VatRate, InputError> {
+    if let Value::String(s) = v.get_ref()
+        && s == VatRate::EXEMPT_CODE
+    {
+        return Ok(VatRate::EXEMPT);
+    }
+    let not_a_class = |shown: &dyn std::fmt::Display| {
+        src.error(
+            v.span(),
+            "vat",
+            format!("`{shown}` is not a Norwegian VAT class (25, 15, 12, 0 or \"exempt\")"),
+        )
+    };
+    let value = src.decimal(v, "vat").map_err(|_| match v.get_ref() {
+        Value::String(s) => not_a_class(s),
+        other => not_a_class(other),
+    })?;
+    u8::try_from(value.trunc().mantissa())
+        .ok()
+        .filter(|_| value.fract().is_zero())
+        .and_then(VatRate::new)
+        .ok_or_else(|| not_a_class(&value))
 }
 
 fn positive(src: &Source<'_>, v: &Spanned<Value>, key: &str) -> Result<Money, InputError> {
@@ -356,7 +371,7 @@ bonus_rate = "0.03"
 sku = "KAFFE"
 name = "Kaffe"
 price = "25.00"
-vat = "15"
+vat = "exempt"
 coffee = true
 barcodes = ["7038010000010"]
 
@@ -390,15 +405,26 @@ bonus = "12.40"
                 tare_g: 25
             }
         );
+        assert_eq!(d.catalog.product("KAFFE").unwrap().vat, VatRate::EXEMPT);
+        assert_eq!(
+            d.catalog.product("VEKT").unwrap().vat,
+            VatRate::new(15).unwrap()
+        );
         assert_eq!(d.members[0].bonus.to_string(), "12.40");
         assert!(d.members[0].is_student_on("2027-02-01".parse().unwrap()));
     }
 
     #[test]
     fn bad_files_name_line_and_key() {
-        let table: [(String, usize, &str); 7] = [
+        let table: [(String, usize, &str); 9] = [
             (OK.replace("price = \"25.00\"", "price = 25.0"), 8, "price"),
             (OK.replace("vat = 15", "vat = 10"), 17, "vat"),
+            (
+                OK.replace("vat = \"exempt\"", "vat = \"unntatt\""),
+                9,
+                "vat",
+            ),
+            (OK.replace("vat = \"exempt\"", "vat = \"Exempt\""), 9, "vat"),
             (
                 OK.replace(
                     "price_per_kg = \"189.00\"",

@@ -364,6 +364,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100)]
         intents: usize,
     },
+    /// Verify the signature chain of a SAF-T export of N transactions
+    /// (what `kasse verify saft` does), timed.
+    SaftVerify {
+        #[arg(long, default_value_t = 10_000)]
+        transactions: usize,
+    },
     /// Complete sales through engine + store, beside a bare rusqlite floor.
     Checkout {
         /// Number of sales per measurement.
@@ -581,6 +587,9 @@ fn main() -> ExitCode {
                 sales,
                 intents,
             } => kasse::cli::bench_payments(&config, sales, intents),
+            BenchCommand::SaftVerify { transactions } => {
+                kasse::bench::saft::saft_verify(transactions).map(|r| print!("{r}"))
+            }
             BenchCommand::Checkout { sales, dir } => {
                 kasse::bench::checkout(sales, dir.as_deref()).map(|r| print!("{r}"))
             }

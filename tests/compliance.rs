@@ -78,9 +78,10 @@ fn a_day(t: &mut Till) {
         now
     };
     t.login("kari", tick()).expect("login");
-    t.tap("KAFFE", 2);
-    t.tap("SJOKOLADE", 1); // 25 %
-    t.tap("AVIS", 1); // 0 %
+    t.tap("KAFFE", 2); // served: exempt (SAF-T code 6)
+    t.tap("SJOKOLADE", 1); // packaged food: 15 %
+    t.tap("HANDLENETT", 1); // non-food: 25 %
+    t.tap("AVIS", 1); // zero-rated: 0 % (code 5)
     pay(t, TenderKind::Card, tick());
     t.present_code(&member_code(), tick()).expect("member");
     t.weigh("VEKT", 412, true);
@@ -183,6 +184,30 @@ fn a_day_exports_as_valid_saft_with_an_intact_signature_chain() {
     let xml = export::export(store, &catalog, &settings).expect("export");
     let (valid, errors) = xmllint(&xml);
     assert!(valid, "xmllint refuses the export:\n{errors}");
+    // Exempt lines are code 6 with no rate and no VAT; zero-rated stays 5.
+    let flat: String = xml.lines().map(str::trim).collect();
+    for needle in [
+        "<vatCode>6</vatCode><vatAmnt>0.00</vatAmnt><vatAmntTp>C</vatAmntTp><vatBasAmnt>50.00</vatBasAmnt>",
+        "<vatCode>5</vatCode><vatPerc>0.00</vatPerc><vatAmnt>0.00</vatAmnt>",
+        "<vatCode>3</vatCode><vatPerc>25.00</vatPerc><vatAmnt>9.80</vatAmnt>",
+        "<vatCode>31</vatCode><vatPerc>15.00</vatPerc>",
+        "<standardVatCode>6</standardVatCode>",
+    ] {
+        assert!(flat.contains(needle), "export lacks {needle}");
+    }
+    // A line's or receipt's `vat` names no rate for code 6 (the report's
+    // `reportCashSaleVat` must have one: 0.00 there).
+    assert!(
+        !flat.contains("<vatCode>6</vatCode><vatPerc>0.00</vatPerc><vatAmnt>"),
+        "exempt has no rate"
+    );
+    assert!(flat.contains("<vatCode>6</vatCode><vatPerc>0.00</vatPerc><cashSaleAmnt>"));
+    let z6 = z
+        .vat
+        .iter()
+        .find(|v| v.code.as_deref() == Some("6"))
+        .expect("Z has an exempt row");
+    assert!(z6.vat.is_zero() && z6.base.is_sign_positive() && !z6.base.is_zero());
     for needle in [
         "<eventType>13009</eventType>",
         "<eventType>13028</eventType>",
@@ -294,13 +319,16 @@ proptest! {
 
     /// Z totals equal the sums over the day's stored transactions.
     #[test]
-    fn z_totals_equal_the_sums_of_the_day(sales in prop::collection::vec((0usize..6, 1u32..4, 0usize..3), 1..15)) {
+    fn z_totals_equal_the_sums_of_the_day(sales in prop::collection::vec((0usize..7, 1u32..4, 0usize..3), 1..15)) {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut t = till(dir.path());
-        let skus = ["KAFFE", "SJOKOLADE", "AVIS", "BOLLE", "RUNDSTYKKE", "LATTE"];
+        // Every VAT class of the demo canteen: exempt (served), 15 %, 0 %, 25 %.
+        let skus = ["KAFFE", "SJOKOLADE", "AVIS", "BOLLE", "RUNDSTYKKE", "LATTE", "HANDLENETT"];
         let mut now = start();
         let mut expected_total = Money::ZERO;
         let mut expected_paid = Money::ZERO;
+        // Per SAF-T standard VAT code: (gross, VAT) summed over the receipts' rows.
+        let mut expected_vat: std::collections::BTreeMap<&str, (Decimal, Decimal)> = Default::default();
         for (sku, qty, tender) in &sales {
             now += Duration::minutes(3);
             t.tap(skus[*sku], *qty);
@@ -309,6 +337,18 @@ proptest! {
             if let Outcome::Paid { receipt, .. } = t.pay(req, now).expect("pay") {
                 expected_total += receipt.total;
                 expected_paid += receipt.tenders.iter().map(|x| x.amount).sum();
+                for row in &receipt.vat {
+                    let code = match row.rate.as_str() {
+                        "25" => "3",
+                        "15" => "31",
+                        "0" => "5",
+                        "exempt" => "6",
+                        other => panic!("unexpected VAT row {other}"),
+                    };
+                    let e = expected_vat.entry(code).or_default();
+                    e.0 += row.gross.as_decimal();
+                    e.1 += row.vat.as_decimal();
+                }
             }
         }
         let catalog = t.catalog().clone();
@@ -319,6 +359,16 @@ proptest! {
         prop_assert_eq!(z.receipts, sales.len() as u64);
         let vat_total: Decimal = z.vat.iter().map(|v| v.base + v.vat).sum();
         prop_assert_eq!(vat_total, expected_total.as_decimal());
+        let z_vat: std::collections::BTreeMap<&str, (Decimal, Decimal)> = z
+            .vat
+            .iter()
+            .map(|v| (v.code.as_deref().unwrap_or("?"), (v.base + v.vat, v.vat)))
+            .collect();
+        prop_assert_eq!(z_vat, expected_vat.clone());
+        // Exempt (code 6) has no VAT: zero-rated stays code 5.
+        if let Some((_, vat)) = expected_vat.get("6") {
+            prop_assert!(vat.is_zero());
+        }
         prop_assert_eq!(z.grand_totals.sales, expected_total.as_decimal());
     }
 }

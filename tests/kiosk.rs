@@ -596,12 +596,16 @@ fn the_receipt_qr_is_a_link_sealed_with_the_receipts_signature() {
     let Screen::Receipt(state) = &k.app.screen else {
         panic!("not the receipt screen: {}", k.app.screen.name())
     };
-    let Stage::Qr(iced::widget::image::Handle::Rgba {
-        width,
-        height,
-        pixels,
+    let Stage::Qr {
+        image:
+            iced::widget::image::Handle::Rgba {
+                width,
+                height,
+                pixels,
+                ..
+            },
         ..
-    }) = &state.stage
+    } = &state.stage
     else {
         panic!("no QR pixels: {:?}", state.stage)
     };
@@ -621,4 +625,172 @@ fn the_receipt_qr_is_a_link_sealed_with_the_receipts_signature() {
     let link = ReceiptLink::parse(url, DEMO_BASE).expect("a receipt link");
     let sale = &k.app.till().store().transactions(0, u64::MAX).unwrap()[0];
     assert!(link.seals(&sale.signature));
+}
+
+/// Pays the open sale in cash with exactly `kroner` and reaches the receipt choice.
+fn pay_cash_exact(k: &mut Kiosk, kroner: &str) {
+    let total = kasse::ui::text::kr(k.app.till().sale().total());
+    k.click(&format!("Pay  {total}"));
+    k.click("Cash");
+    for d in kroner.chars() {
+        k.click(&d.to_string());
+    }
+    k.click("Complete");
+    assert_eq!(k.app.screen.name(), "receipt");
+}
+
+fn journal(k: &Kiosk) -> Vec<kasse::store::JournalRow> {
+    k.app.till().store().journal_between(0, u64::MAX).unwrap()
+}
+
+#[test]
+fn a_voided_line_is_13028_and_every_unprinted_receipt_choice_is_13030() {
+    let mut k = kiosk(Mode::Cashier);
+    k.pin("1234");
+    k.click("English");
+    // A voided line: PredefinedBasicID-13 13028, not "other".
+    k.send(Message::Do(Action::Tap {
+        sku: "KAFFE".into(),
+        qty: 1,
+    }));
+    k.send(Message::Do(Action::Tap {
+        sku: "TE".into(),
+        qty: 1,
+    }));
+    k.send(Message::Do(Action::Void(2)));
+    k.send(Message::Do(Action::Answer(true)));
+    let void = journal(&k)
+        .into_iter()
+        .find(|j| j.kind == "line_correction")
+        .expect("the void is journaled");
+    assert_eq!(void.code, 13028);
+    // No receipt.
+    pay_cash_exact(&mut k, "25");
+    k.click("No thanks");
+    // The receipt as a QR code, then Done.
+    k.send(Message::Do(Action::Tap {
+        sku: "KAFFE".into(),
+        qty: 1,
+    }));
+    pay_cash_exact(&mut k, "25");
+    k.click("Show QR");
+    k.click("Done");
+    // No printer: the receipt on screen, then Done.
+    k.send(Message::Do(Action::Tap {
+        sku: "KAFFE".into(),
+        qty: 1,
+    }));
+    pay_cash_exact(&mut k, "25");
+    k.click("Print");
+    k.click("Done");
+    let sales: Vec<String> = k
+        .app
+        .till()
+        .store()
+        .transactions(0, u64::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(sales.len(), 3);
+    let unprinted: Vec<_> = journal(&k)
+        .into_iter()
+        .filter(|j| j.code == 13030)
+        .collect();
+    let got: Vec<_> = unprinted
+        .iter()
+        .map(|j| {
+            (
+                j.sale_id.clone().expect("names its sale"),
+                j.detail["receipt"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (sales[0].clone(), "none".to_string()),
+            (sales[1].clone(), "qr".to_string()),
+            (sales[2].clone(), "screen".to_string()),
+        ],
+        "one 13030 per sale, none for the Done that follows"
+    );
+    // Every code the kiosk journaled is in PredefinedBasicID-13.
+    for j in journal(&k) {
+        assert!(
+            kasse::compliance::saft::EventCode::from_code(&j.code.to_string()).is_some(),
+            "{} journaled as {}",
+            j.kind,
+            j.code
+        );
+    }
+}
+
+#[test]
+fn a_training_receipt_keeps_its_marking_on_screen_in_the_qr_and_on_its_copy() {
+    use kasse::ui::screen::receipt::{Stage, State};
+    let mut k = kiosk(Mode::Cashier);
+    k.pin("1234");
+    k.click("English");
+    k.send(Message::Do(Action::Training(true)));
+    k.send(Message::Do(Action::Tap {
+        sku: "KAFFE".into(),
+        qty: 1,
+    }));
+    // (The training banner leaves the simulator's window too short for the
+    // cash keypad's last row: the tender is sent as the keypad sends it.)
+    k.send(Message::Do(Action::Pay));
+    k.send(Message::Do(Action::Tender {
+        kind: kasse::domain::TenderKind::Cash,
+        cash_given: Some("25.00".parse().unwrap()),
+    }));
+    assert_eq!(k.app.screen.name(), "receipt");
+    let banner = "Treningskvittering – IKKJE KVITTERING FOR KJØP";
+    assert!(k.shows(banner), "the choice screen says it is training");
+    k.click("Show QR");
+    assert!(k.shows(banner), "so does the QR screen");
+    let Screen::Receipt(State {
+        stage: Stage::Qr { text, .. },
+        ..
+    }) = &k.app.screen
+    else {
+        panic!("{:?}", k.app.screen)
+    };
+    assert!(
+        text.contains("/kafe-1/training/1?"),
+        "the link names the training series: {text}"
+    );
+    // The same receipt on screen (no printer configured).
+    k.send(Message::Do(Action::Receipt(
+        kasse::ui::screen::receipt::Choice::Print,
+    )));
+    let Screen::Receipt(State {
+        stage: Stage::OnScreen(text),
+        ..
+    }) = &k.app.screen
+    else {
+        panic!("{:?}", k.app.screen)
+    };
+    assert!(
+        text.contains("Treningskvittering") && text.contains("IKKJE KVITTERING"),
+        "{text}"
+    );
+    k.click("Done");
+    // Its copy: KOPI and still not a receipt for a purchase.
+    k.send(Message::Do(Action::ShowReports));
+    k.send(Message::Do(Action::CopyLastReceipt));
+    let Screen::Reports(state) = &k.app.screen else {
+        panic!("{:?}", k.app.screen)
+    };
+    let copy = state.shown.clone().expect("the copy is shown");
+    assert!(
+        copy.contains("KOPI")
+            && copy.contains("Treningskvittering")
+            && copy.contains("IKKJE KVITTERING"),
+        "{copy}"
+    );
+    assert!(
+        !copy.contains("Salgskvittering"),
+        "a training copy never reads as a sale: {copy}"
+    );
 }

@@ -12,7 +12,7 @@ use kasse::wiring::open_demo_store;
 use proptest::prelude::*;
 use std::path::Path;
 
-fn product(sku: &str, ore: i64, vat: u8, coffee: bool, weighed: bool) -> Product {
+fn product(sku: &str, ore: i64, vat: VatRate, coffee: bool, weighed: bool) -> Product {
     let price = Money::from_ore(ore);
     Product {
         sku: sku.into(),
@@ -25,7 +25,7 @@ fn product(sku: &str, ore: i64, vat: u8, coffee: bool, weighed: bool) -> Product
         } else {
             Pricing::Unit { price }
         },
-        vat: VatRate::new(vat).expect("rate"),
+        vat,
         coffee,
         barcodes: vec![],
     }
@@ -50,16 +50,16 @@ enum Act {
 
 fn act() -> impl Strategy<Value = Act> {
     prop_oneof![
-        4 => (1i64..50_000, 0usize..4, 1u32..5, any::<bool>())
+        4 => (1i64..50_000, 0usize..5, 1u32..5, any::<bool>())
             .prop_map(|(price_ore, vat_idx, qty, coffee)| Act::Unit { price_ore, vat_idx, qty, coffee }),
-        2 => (1i64..60_000, 0usize..4, 40u32..3000).prop_map(|(ppk_ore, vat_idx, grams)| Act::Weighed { ppk_ore, vat_idx, grams }),
+        2 => (1i64..60_000, 0usize..5, 40u32..3000).prop_map(|(ppk_ore, vat_idx, grams)| Act::Weighed { ppk_ore, vat_idx, grams }),
         1 => (0usize..8).prop_map(Act::Coupon),
         1 => Just(Act::Clip),
     ]
 }
 
 fn build(acts: &[Act]) -> (Sale, Catalog) {
-    let rates = [25, 15, 12, 0];
+    let rates = VatRate::ALL;
     let mut products = Vec::new();
     let mut sale = Sale::default();
     for (i, a) in acts.iter().enumerate() {
@@ -89,7 +89,7 @@ fn build(acts: &[Act]) -> (Sale, Catalog) {
                 }
             }
             Act::Clip => {
-                let default = product("KAFFE", 2500, 15, true, false);
+                let default = product("KAFFE", 2500, VatRate::EXEMPT, true, false);
                 let _ = sale.apply_clip("KK-1", Some(&default));
                 products.push(default);
             }
@@ -144,6 +144,10 @@ proptest! {
         prop_assert_eq!(gross, receipt.total);
         for row in &receipt.vat {
             prop_assert_eq!(row.net + row.vat, row.gross);
+            // Exempt and zero-rated rows carry no VAT.
+            if row.rate == "exempt" || row.rate == "0" {
+                prop_assert!(row.vat.is_zero(), "{} row with VAT {}", row.rate, row.vat);
+            }
         }
         if kind != TenderKind::Cash {
             prop_assert!(receipt.rounding.is_zero());

@@ -37,12 +37,19 @@ fn till_at(path: &Path, seed: bool) -> Till {
 }
 
 /// Rows in `table` beyond what seeding wrote (one master-data journal entry).
+/// For the outbox: sale and return events (a card payment's journal entries
+/// go up as `journal` events beside them).
 fn count(store: &Store, table: &str) -> i64 {
     let seeded = i64::from(table == "journal");
+    let filter = if table == "outbox" {
+        " WHERE kind IN ('sale', 'return')"
+    } else {
+        ""
+    };
     -seeded
         + store
             .connection()
-            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
+            .query_row(&format!("SELECT COUNT(*) FROM {table}{filter}"), [], |r| {
                 r.get::<_, i64>(0)
             })
             .expect("count")
@@ -191,10 +198,22 @@ fn outbox_seq_is_gap_free() {
         till.tap("KAFFE", 1);
         till.pay(card(), now()).expect("pay");
     }
+    till.open_drawer(now()).expect("drawer");
     let events = till.store().outbox_after(0, 100).expect("outbox");
     let seqs: Vec<i64> = events.iter().map(|e| e.0).collect();
-    assert_eq!(seqs, [1, 2, 3, 4, 5]);
-    let body: serde_json::Value = serde_json::from_str(&events[0].2).expect("json body");
+    // Sales and the journal share one gap-free seq: each card sale is its
+    // payment's journal entry (payment_started) and the sale itself.
+    assert_eq!(seqs, (1..=11).collect::<Vec<i64>>());
+    let kinds: Vec<&str> = events.iter().map(|e| e.1.as_str()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "sale").count(), 5);
+    assert_eq!(kinds.iter().filter(|k| **k == "journal").count(), 6);
+    let drawer: serde_json::Value = serde_json::from_str(&events[10].2).expect("json body");
+    assert_eq!(
+        (drawer["code"].as_u64(), drawer["kind"].as_str()),
+        (Some(13005), Some("drawer_open"))
+    );
+    let sale = events.iter().find(|e| e.1 == "sale").expect("a sale");
+    let body: serde_json::Value = serde_json::from_str(&sale.2).expect("json body");
     for key in [
         "number",
         "lines",
@@ -211,7 +230,7 @@ fn outbox_seq_is_gap_free() {
     let err = till
         .store()
         .connection()
-        .execute("INSERT INTO outbox (seq, id, kind, at, offline, body) VALUES (7, 'x', 'journal', 'now', 0, '{}')", [])
+        .execute("INSERT INTO outbox (seq, id, kind, at, offline, body) VALUES (13, 'x', 'journal', 'now', 0, '{}')", [])
         .expect_err("gap");
     assert!(err.to_string().contains("gap"), "{err}");
 }
@@ -383,6 +402,7 @@ fn the_terminal_transaction_id_reaches_receipt_and_store() {
             till: "t1",
             at: "23.11.2026 11:30",
             marking: kasse::domain::print::Marking::Sale,
+            copy: false,
         },
         &|sku| sku.to_string(),
     ));
@@ -489,4 +509,86 @@ fn a_full_disk_refuses_the_sale_clearly_and_keeps_it_open() {
         )
         .expect("count");
     assert_eq!(sale_rows, sales);
+}
+
+#[test]
+fn vat_classes_survive_the_store_and_old_rows_read_as_their_rate() {
+    use kasse::domain::VatRate;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db(&dir);
+    {
+        let mut till = till_at(&path, true);
+        till.tap("KAFFE", 1); // exempt
+        till.tap("HANDLENETT", 1); // 25 %
+        let Outcome::Paid { receipt, .. } = till.pay(card(), now()).expect("pay") else {
+            panic!("not paid")
+        };
+        let rates: Vec<_> = receipt.vat.iter().map(|v| v.rate.as_str()).collect();
+        assert_eq!(rates, ["25", "exempt"]);
+    }
+    let till = till_at(&path, false);
+    let catalog = till.store().catalog().expect("catalog");
+    assert_eq!(
+        catalog.product("KAFFE").expect("KAFFE").vat,
+        VatRate::EXEMPT
+    );
+    let rows = till.store().transactions(0, u64::MAX).expect("rows");
+    let classes: Vec<_> = rows[0].lines.iter().map(|l| l.vat).collect();
+    assert_eq!(classes, [VatRate::EXEMPT, VatRate::new(25).expect("25")]);
+    // A row from before VAT classes (no `vat_class`) is read as its rate.
+    till.store()
+        .connection()
+        .execute(
+            "INSERT INTO product (sku, name, price, vat) VALUES ('OLD', 'Old', '10.00', 15)",
+            [],
+        )
+        .expect("old row");
+    let catalog = till.store().catalog().expect("catalog");
+    assert_eq!(
+        catalog.product("OLD").expect("OLD").vat,
+        VatRate::new(15).expect("15")
+    );
+    // The ledger's feed names the class as the data file does.
+    let mut store = till.into_store();
+    let product = |sku: &str, vat: &str| kasse::store::Change {
+        cursor: 1,
+        kind: "product".into(),
+        data: serde_json::json!({"sku": sku, "name": sku, "price": "30.00", "vat": vat,
+                                 "coffee": false, "barcodes": []}),
+    };
+    store
+        .apply_changes(
+            &[product("GROT", "exempt"), product("BRUS", "25")],
+            1,
+            0,
+            now(),
+        )
+        .expect("apply");
+    let catalog = store.catalog().expect("catalog");
+    assert_eq!(catalog.product("GROT").expect("GROT").vat, VatRate::EXEMPT);
+    assert_eq!(
+        catalog.product("BRUS").expect("BRUS").vat,
+        VatRate::new(25).expect("25")
+    );
+    assert!(
+        store
+            .apply_changes(&[product("X", "unntatt")], 2, 0, now())
+            .is_err(),
+        "an unknown class is refused"
+    );
+}
+
+#[test]
+fn the_application_start_is_journaled_as_13001() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut till = till_at(&db(&dir), true);
+    till.started(now()).expect("start");
+    let rows = till.store().journal_between(0, u64::MAX).expect("journal");
+    let start = rows.last().expect("an entry");
+    assert_eq!(
+        (start.code, start.kind.as_str()),
+        (13001, "application_start")
+    );
+    assert_eq!(start.detail["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(start.detail["mode"], "cashier");
 }

@@ -161,7 +161,8 @@ fn two_tills_sell_and_agree_with_the_ledger_afterwards() {
 
     let ra = a.sync().expect("sync a");
     let rb = b.sync().expect("sync b");
-    assert_eq!((ra.uploaded, rb.uploaded), (2, 1), "every event sent once");
+    // A's two card sales go up with their payments' journal entries.
+    assert_eq!((ra.uploaded, rb.uploaded), (4, 1), "every event sent once");
     assert!(ra.flags.is_empty() && rb.flags.is_empty(), "{ra:?} {rb:?}");
     // A pulls again to see B's effects; a second round sends nothing.
     let again = a.sync().expect("sync a again");
@@ -274,14 +275,57 @@ fn a_killed_ledger_loses_nothing_and_duplicates_nothing() {
     let err = a.sync().expect_err("the ledger is down");
     assert!(matches!(err, SyncError::Unreachable { .. }), "{err}");
     assert!(err.to_string().contains("does not answer"), "{err}");
-    assert_eq!(a.till.store().sync_state().expect("state").queue, 4);
+    // Each card sale queues its payment's journal entry beside the sale.
+    assert_eq!(a.till.store().sync_state().expect("state").queue, 8);
 
     let _server = serve(&db, port);
     let report = a.sync().expect("sync after restart");
-    assert_eq!(report.uploaded, 4);
-    assert_eq!(report.acked_through, 7);
+    assert_eq!(report.uploaded, 8);
+    assert_eq!(report.acked_through, 14);
     assert_eq!(a.sync().expect("again").uploaded, 0, "nothing sent twice");
     assert_eq!(a.till.store().sync_state().expect("state").queue, 0);
+
+    // The journal and the Z report reach the ledger on the same seq.
+    a.till.open_drawer(now()).expect("drawer");
+    let catalog = a.till.catalog().clone();
+    kasse::compliance::export::z_report(a.till.store_mut(), &catalog, now(), None).expect("z");
+    let report = a.sync().expect("sync the journal");
+    assert_eq!((report.uploaded, report.acked_through), (2, 16));
+    let ledger = rusqlite::Connection::open(&db).expect("ledger db");
+    let kinds: Vec<(String, i64)> = ledger
+        .prepare(
+            "SELECT kind, COUNT(*) FROM event WHERE till = 'till-a' GROUP BY kind ORDER BY kind",
+        )
+        .expect("query")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("kinds");
+    assert_eq!(
+        kinds,
+        [
+            ("journal".to_string(), 8),
+            ("sale".to_string(), 7),
+            ("z_report".to_string(), 1)
+        ]
+    );
+    let z: String = ledger
+        .query_row(
+            "SELECT body FROM event WHERE till = 'till-a' AND kind = 'z_report'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("z body");
+    let z: serde_json::Value = serde_json::from_str(&z).expect("json");
+    assert_eq!(
+        (z["code"].as_u64(), z["number"].as_u64()),
+        (Some(13009), Some(1))
+    );
+    assert_eq!(z["grand_sales"], "151.00", "3 coffees and 4 buns: {z}");
+    assert!(
+        z["report"].as_str().is_some_and(|r| r.contains("Z-1")),
+        "{z}"
+    );
 }
 
 #[test]

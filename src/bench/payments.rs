@@ -162,6 +162,7 @@ pub fn payments(
             till: "bench-1",
             at: "",
             marking: print::Marking::Sale,
+            copy: false,
         };
         let bytes = print::to_escpos(&print::rows(&receipt, &header, &|s: &str| s.to_string()));
         std::hint::black_box(bytes);

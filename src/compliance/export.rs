@@ -8,7 +8,7 @@ use super::saft::{
     Location, Payment, PaymentCode, PriceLookUps, Report, ReportKind, Software, Tally, TallyInput,
     TransType, VatCode, VatLine,
 };
-use crate::domain::{Catalog, Money};
+use crate::domain::{Catalog, Money, VatRate};
 use crate::store::{JournalRow, SaleKind, SaleRow, Store, StoreError, ZMark, codes};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
@@ -29,22 +29,24 @@ pub enum ReportError {
 /// The employee id for sales nobody logged in for: the self-service kiosk.
 pub const KIOSK: &str = "kiosk";
 
-fn group_of(catalog: &Catalog, sku: &str, vat: u8) -> ArticleGroup {
+fn group_of(catalog: &Catalog, sku: &str, vat: VatRate) -> ArticleGroup {
     match catalog.product(sku) {
         Some(p) if p.coffee => ArticleGroup::OtherDrinks,
         Some(p) if p.is_weighed() => ArticleGroup::Food,
-        _ if vat == 25 || vat == 0 => ArticleGroup::OtherGoods,
+        // Served in the canteen (outside the VAT act): a meal.
+        _ if vat.is_exempt() => ArticleGroup::Food,
+        _ if matches!(vat.percent(), Some(25 | 0)) => ArticleGroup::OtherGoods,
         _ => ArticleGroup::Food,
     }
 }
 
-fn vat_line(gross: Decimal, percent: u8) -> VatLine {
-    let vat = crate::domain::VatRate::new(percent)
-        .map_or(Money::ZERO, |r| r.vat_of_gross(Money::from_decimal(gross)))
-        .as_decimal();
+/// The SAF-T `vat` of an amount in one VAT class: a rate's standard code
+/// (zero-rated is 5), or code 6 with no rate and no VAT when exempt.
+fn vat_line(gross: Decimal, class: VatRate) -> VatLine {
+    let vat = class.vat_of_gross(Money::from_decimal(gross)).as_decimal();
     VatLine {
-        code: saft::standard_vat_code(percent).unwrap_or("5").to_string(),
-        rate: Decimal::from(percent),
+        code: saft::standard_vat_code(class).to_string(),
+        rate: class.percent().map(Decimal::from),
         amount: vat,
         base: gross - vat,
     }
@@ -73,7 +75,7 @@ pub fn transaction(row: &SaleRow, catalog: &Catalog) -> CashTransaction {
     } else {
         Decimal::ONE
     };
-    let mut per_rate: std::collections::BTreeMap<u8, Decimal> = Default::default();
+    let mut per_rate: std::collections::BTreeMap<VatRate, Decimal> = Default::default();
     let lines = row
         .lines
         .iter()
@@ -216,7 +218,8 @@ fn tally_period(
     };
     let voided = journal
         .iter()
-        .filter(|j| j.code == codes::VOID)
+        // 13028 also journals a voided line: a line correction, not a voided sale.
+        .filter(|j| j.code == codes::VOID && j.kind == "sale_cancelled")
         .fold(Tally::default(), |t, j| Tally {
             count: t.count + 1,
             amount: t.amount + amount_of(j, "total"),
@@ -224,7 +227,7 @@ fn tally_period(
     let mut lookups: Vec<PriceLookUps> = Vec::new();
     for j in journal.iter().filter(|j| j.code == codes::PRICE_LOOKUP) {
         let sku = j.detail["sku"].as_str().unwrap_or_default();
-        let vat = catalog.product(sku).map_or(15, |p| p.vat.percent());
+        let vat = catalog.product(sku).map_or(VatRate::EXEMPT, |p| p.vat);
         let group = group_of(catalog, sku, vat);
         let price = amount_of(j, "price");
         match lookups.iter_mut().find(|l| l.group == group) {
@@ -438,9 +441,9 @@ pub fn export(
                 region: None,
                 country: "NO".into(),
             }),
-            vat_codes: [25u8, 15, 12, 0]
+            vat_codes: VatRate::ALL
                 .iter()
-                .filter_map(|&r| VatCode::for_rate(r, s.from))
+                .map(|&r| VatCode::for_class(r, s.from))
                 .collect(),
             periods: vec![],
             employees: employees

@@ -71,6 +71,7 @@ const WORDS: &[(&str, &str)] = &[
     ("VAT:", "MVA:"),
     ("base", "grunnlag"),
     ("VAT", "mva"),
+    ("Exempt", "Unntatt"),
     ("Copy receipts", "Kopikvitteringer"),
     ("Provisional receipts", "Foreløpige kvitteringer"),
     ("Returns", "Returer"),
@@ -138,9 +139,15 @@ pub fn render(r: &Report, lang: Lang) -> String {
     s += w("VAT:");
     s += "\n";
     for v in &r.vat {
+        // Code 6 (outside the VAT act) has no rate: its own row, no VAT.
+        let exempt = crate::domain::VatRate::EXEMPT;
+        let class = if v.code.as_deref() == Some(super::saft::standard_vat_code(exempt)) {
+            w("Exempt").to_string()
+        } else {
+            format!("{:>3} %", v.rate)
+        };
         s += &format!(
-            "  {:>3} %  {} {:>12}  {} {:>10}\n",
-            v.rate,
+            "  {class:<7}  {} {:>12}  {} {:>10}\n",
             w("base"),
             kr(v.base),
             w("VAT"),

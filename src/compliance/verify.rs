@@ -175,6 +175,41 @@ enum Target {
     Field(String),
 }
 
+/// Line numbers of positions met in increasing order, counting each newline
+/// once: the reader moves forward only, so the whole file costs one pass
+/// (counting from the start for each transaction made `verify` quadratic).
+struct Lines<'a> {
+    xml: &'a [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(xml: &'a str) -> Lines<'a> {
+        Lines {
+            xml: xml.as_bytes(),
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of `pos`; a position behind the last one is counted afresh.
+    fn at(&mut self, pos: u64) -> usize {
+        let end = usize::try_from(pos)
+            .unwrap_or(usize::MAX)
+            .min(self.xml.len());
+        if end < self.pos {
+            (self.pos, self.line) = (0, 1);
+        }
+        self.line += self.xml[self.pos..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.pos = end;
+        self.line
+    }
+}
+
 fn line_of(xml: &str, pos: u64) -> usize {
     let end = usize::try_from(pos).unwrap_or(usize::MAX).min(xml.len());
     xml.as_bytes()[..end]
@@ -192,6 +227,7 @@ fn read_registers(xml: &str) -> Result<Vec<Register>, VerifyError> {
     let mut register: Option<Register> = None;
     let mut transaction: Option<Transaction> = None;
     let mut capture: Option<(Target, String)> = None;
+    let mut lines = Lines::new(xml);
 
     let xml_error = |reader: &Reader<&[u8]>, detail: String| VerifyError::Xml {
         line: line_of(xml, reader.error_position()),
@@ -214,7 +250,7 @@ fn read_registers(xml: &str) -> Result<Vec<Register>, VerifyError> {
                     }
                     (Some("cashregister"), "cashtransaction") => {
                         transaction = Some(Transaction {
-                            line: line_of(xml, start),
+                            line: lines.at(start),
                             ..Transaction::default()
                         });
                     }
@@ -425,6 +461,15 @@ mod tests {
         let new = value(old);
         assert_ne!(old, new, "tampering must change {field}");
         format!("{}{}{}", &xml[..from], new, &xml[to..])
+    }
+
+    #[test]
+    fn counted_lines_match_counting_from_the_start() {
+        let xml = "a\nbb\n\nccc\nd";
+        let mut lines = Lines::new(xml);
+        for pos in [0u64, 1, 2, 4, 5, 6, 9, 10, 11, 99, 3, 7] {
+            assert_eq!(lines.at(pos), line_of(xml, pos), "at {pos}");
+        }
     }
 
     #[test]

@@ -7,47 +7,107 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::fmt;
 
-/// A Norwegian VAT rate in whole percent.
+/// A product's VAT class (spec/rules.md): a Norwegian rate in whole percent
+/// (`0` is zero-rated, "fritatt"), or exempt — outside the VAT act
+/// ("unntatt"), as serving food and drink in a student canteen is. An exempt
+/// line has no VAT and a row of its own, after every rate.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
-#[serde(try_from = "u8", into = "u8")]
-pub struct VatRate(u8);
+#[serde(try_from = "VatWire", into = "VatWire")]
+pub struct VatRate(Class);
 
-impl TryFrom<u8> for VatRate {
+/// Exempt sorts below every rate, so "highest first" lists it last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Class {
+    Exempt,
+    Percent(u8),
+}
+
+/// How a VAT class is written in JSON: a rate as its number (as it always
+/// was), exempt as `"exempt"`; a rate given as a string is read too.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum VatWire {
+    Percent(u8),
+    Code(String),
+}
+
+impl TryFrom<VatWire> for VatRate {
     type Error = String;
-    fn try_from(percent: u8) -> Result<VatRate, String> {
-        VatRate::new(percent).ok_or_else(|| format!("{percent} % is not a Norwegian VAT rate"))
+    fn try_from(w: VatWire) -> Result<VatRate, String> {
+        match w {
+            VatWire::Percent(p) => VatRate::new(p),
+            VatWire::Code(code) => VatRate::parse(&code),
+        }
+        .ok_or_else(|| "not a Norwegian VAT class (25, 15, 12, 0 or exempt)".to_string())
     }
 }
 
-impl From<VatRate> for u8 {
-    fn from(rate: VatRate) -> u8 {
-        rate.0
+impl From<VatRate> for VatWire {
+    fn from(rate: VatRate) -> VatWire {
+        match rate.0 {
+            Class::Percent(p) => VatWire::Percent(p),
+            Class::Exempt => VatWire::Code(VatRate::EXEMPT_CODE.to_string()),
+        }
     }
 }
 
 impl VatRate {
     pub const ALLOWED: [u8; 4] = [25, 15, 12, 0];
+    /// Outside the VAT act (merverdiavgiftsloven § 3-5 (4) for a canteen).
+    pub const EXEMPT: VatRate = VatRate(Class::Exempt);
+    /// How the data file, the feed and the receipt name the exempt class.
+    pub const EXEMPT_CODE: &'static str = "exempt";
+    /// Every class, highest rate first, exempt last.
+    pub const ALL: [VatRate; 5] = [
+        VatRate(Class::Percent(25)),
+        VatRate(Class::Percent(15)),
+        VatRate(Class::Percent(12)),
+        VatRate(Class::Percent(0)),
+        VatRate::EXEMPT,
+    ];
 
     pub fn new(percent: u8) -> Option<VatRate> {
-        Self::ALLOWED.contains(&percent).then_some(VatRate(percent))
+        Self::ALLOWED
+            .contains(&percent)
+            .then_some(VatRate(Class::Percent(percent)))
     }
 
-    pub fn percent(self) -> u8 {
-        self.0
+    /// `"25"`, `"15"`, `"12"`, `"0"` or `"exempt"` (as `Display` writes them).
+    pub fn parse(code: &str) -> Option<VatRate> {
+        if code == Self::EXEMPT_CODE {
+            return Some(Self::EXEMPT);
+        }
+        code.parse::<u8>().ok().and_then(VatRate::new)
     }
 
-    /// The VAT part of a gross amount that includes VAT, rounded once.
+    /// The rate in percent; None when the class is exempt (no rate applies).
+    pub fn percent(self) -> Option<u8> {
+        match self.0 {
+            Class::Percent(p) => Some(p),
+            Class::Exempt => None,
+        }
+    }
+
+    pub fn is_exempt(self) -> bool {
+        self.0 == Class::Exempt
+    }
+
+    /// The VAT part of a gross amount that includes VAT, rounded once
+    /// (zero when exempt).
     pub fn vat_of_gross(self, gross: Money) -> Money {
-        let r = Decimal::from(self.0);
+        let r = Decimal::from(self.percent().unwrap_or(0));
         Money::from_decimal(gross.as_decimal() * r / (Decimal::ONE_HUNDRED + r))
     }
 }
 
 impl fmt::Display for VatRate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        match self.0 {
+            Class::Percent(p) => write!(f, "{p}"),
+            Class::Exempt => f.write_str(Self::EXEMPT_CODE),
+        }
     }
 }
 
@@ -275,6 +335,41 @@ mod tests {
             );
         }
         assert!(VatRate::new(10).is_none());
+        assert_eq!(
+            VatRate::EXEMPT.vat_of_gross("42.00".parse().unwrap()),
+            Money::ZERO
+        );
+    }
+
+    #[test]
+    fn vat_classes_parse_print_order_and_serialise() {
+        for class in VatRate::ALL {
+            assert_eq!(VatRate::parse(&class.to_string()), Some(class));
+        }
+        assert_eq!(VatRate::parse("exempt"), Some(VatRate::EXEMPT));
+        assert_eq!(VatRate::parse("10"), None);
+        assert_eq!(VatRate::parse("Exempt"), None);
+        // Highest first, exempt after the zero rate.
+        let mut sorted = VatRate::ALL.to_vec();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(sorted, VatRate::ALL.to_vec());
+        assert_eq!(VatRate::EXEMPT.percent(), None);
+        assert_eq!(VatRate::new(0).unwrap().percent(), Some(0));
+        // Rates stay numbers in JSON (stored sales read back), exempt is a word.
+        let r15 = VatRate::new(15).unwrap();
+        assert_eq!(serde_json::to_string(&r15).unwrap(), "15");
+        assert_eq!(
+            serde_json::to_string(&VatRate::EXEMPT).unwrap(),
+            "\"exempt\""
+        );
+        for (text, class) in [
+            ("15", Some(r15)),
+            ("\"15\"", Some(r15)),
+            ("\"exempt\"", Some(VatRate::EXEMPT)),
+            ("10", None),
+        ] {
+            assert_eq!(serde_json::from_str::<VatRate>(text).ok(), class, "{text}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The receipt as a person reads it: 42 columns on 80 mm paper, rendered as
 //! plain text (screen, tests) or ESC/POS bytes (thermal printer). Pure.
 
+use super::catalog::VatRate;
 use super::money::Money;
 use super::receipt::{Receipt, TenderKind};
 
@@ -11,7 +12,6 @@ pub const WIDTH: usize = 42;
 pub enum Marking {
     Sale,
     Return,
-    Copy,
     Training,
     Provisional,
 }
@@ -21,7 +21,6 @@ impl Marking {
         match self {
             Marking::Sale => "Salgskvittering",
             Marking::Return => "Returkvittering",
-            Marking::Copy => "KOPI",
             Marking::Training => "Treningskvittering",
             Marking::Provisional => "Foreløpig kvittering",
         }
@@ -33,13 +32,19 @@ impl Marking {
     }
 }
 
+/// The copy marking (kassasystemforskrifta: copies are marked "KOPI").
+pub const COPY: &str = "KOPI";
+
 pub struct Header<'a> {
     pub company: &'a str,
     pub org_no: &'a str,
     pub till: &'a str,
     /// Local date and time, e.g. "23.11.2026 11:30".
     pub at: &'a str,
+    /// The receipt's series, whose marking a copy keeps too.
     pub marking: Marking,
+    /// The one allowed copy: "KOPI" above the series' own marking.
+    pub copy: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -104,6 +109,9 @@ pub fn rows(r: &Receipt, h: &Header<'_>, names: &dyn Fn(&str) -> String) -> Vec<
             large: true,
         },
     };
+    if h.copy {
+        out.push(big(COPY));
+    }
     out.push(big(h.marking.title()));
     if h.marking.not_a_receipt() {
         out.push(big("IKKJE KVITTERING"));
@@ -182,11 +190,17 @@ pub fn rows(r: &Receipt, h: &Header<'_>, names: &dyn Fn(&str) -> String) -> Vec<
         "MVA", "Grunnlag", "MVA", "Sum"
     )));
     for v in &r.vat {
+        // Outside the VAT act: a row of its own, with no VAT at all.
+        let (class, vat) = if v.rate == VatRate::EXEMPT_CODE {
+            ("Unntatt".to_string(), "-".to_string())
+        } else {
+            (format!("{} %", v.rate), kr(v.vat))
+        };
         out.push(row(format!(
             "{:<8}{:>11}{:>11}{:>12}",
-            format!("{} %", v.rate),
+            class,
             kr(v.net),
-            kr(v.vat),
+            vat,
             kr(v.gross)
         )));
     }
@@ -332,6 +346,7 @@ mod tests {
             till: "kafe-1",
             at: "23.11.2026 11:30",
             marking,
+            copy: false,
         }
     }
 
@@ -370,6 +385,26 @@ mod tests {
     }
 
     #[test]
+    fn an_exempt_row_says_unntatt_with_no_vat() {
+        let mut r = receipt();
+        r.vat.push(VatRow {
+            rate: "exempt".into(),
+            gross: m("25.00"),
+            net: m("25.00"),
+            vat: m("0.00"),
+        });
+        let text = to_text(&rows(&r, &header(Marking::Sale), &names));
+        let rows: Vec<_> = text
+            .lines()
+            .filter(|l| l.contains(" %") || l.starts_with("Unntatt"))
+            .collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        assert!(rows[0].starts_with("15 %"), "{text}");
+        let exempt: Vec<_> = rows[1].split_whitespace().collect();
+        assert_eq!(exempt, ["Unntatt", "25,00", "-", "25,00"], "{text}");
+    }
+
+    #[test]
     fn training_and_provisional_say_not_a_receipt_in_large_type() {
         for marking in [Marking::Training, Marking::Provisional] {
             let rows = rows(&receipt(), &header(marking), &names);
@@ -379,6 +414,29 @@ mod tests {
                 .map(|r| r.text.trim().to_string())
                 .collect();
             assert_eq!(large, [marking.title(), "IKKJE KVITTERING", "FOR KJØP"]);
+        }
+    }
+
+    #[test]
+    fn a_copy_keeps_its_series_marking_under_kopi() {
+        for (marking, want) in [
+            (Marking::Sale, vec!["KOPI", "Salgskvittering"]),
+            (Marking::Return, vec!["KOPI", "Returkvittering"]),
+            (
+                Marking::Training,
+                vec!["KOPI", "Treningskvittering", "IKKJE KVITTERING", "FOR KJØP"],
+            ),
+        ] {
+            let h = Header {
+                copy: true,
+                ..header(marking)
+            };
+            let large: Vec<_> = rows(&receipt(), &h, &names)
+                .iter()
+                .filter(|r| r.style.large)
+                .map(|r| r.text.trim().to_string())
+                .collect();
+            assert_eq!(large, want);
         }
     }
 

@@ -5,6 +5,7 @@ mod intent;
 mod read;
 mod schema;
 mod sync;
+mod upload;
 
 pub use intent::{Intent, IntentState, NewIntent};
 pub use read::{JournalRow, LineRow, SaleRow, TenderRowRead, ZMark};
@@ -83,6 +84,7 @@ pub struct JournalEntry {
 
 /// SAF-T PredefinedBasicID-13 codes the till writes.
 pub mod codes {
+    pub const POS_START: u32 = 13001;
     pub const LOGIN: u32 = 13003;
     pub const LOGOUT: u32 = 13004;
     pub const DRAWER_OPEN: u32 = 13005;
@@ -97,7 +99,10 @@ pub mod codes {
     pub const PRICE_LOOKUP: u32 = 13022;
     pub const TRAINING_ON: u32 = 13023;
     pub const TRAINING_OFF: u32 = 13024;
+    /// A sale voided before completion, or a line voided from the open sale.
     pub const VOID: u32 = 13028;
+    /// A completed sale whose receipt was not printed (none, QR or screen).
+    pub const SALE_WITHOUT_RECEIPT: u32 = 13030;
     pub const OTHER: u32 = 13999;
 }
 
@@ -270,8 +275,8 @@ impl Store {
                 } => (None, Some(price_per_kg.to_string()), tare_g),
             };
             tx.execute(
-                "INSERT INTO product (sku, name, price, price_per_kg, vat, coffee, tare_g) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![p.sku, p.name, price, ppk, p.vat.percent(), p.coffee, tare],
+                "INSERT INTO product (sku, name, price, price_per_kg, vat, coffee, tare_g, vat_class) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![p.sku, p.name, price, ppk, p.vat.percent().unwrap_or(0), p.coffee, tare, p.vat.to_string()],
             )?;
             for code in &p.barcodes {
                 tx.execute(
@@ -353,14 +358,14 @@ impl Store {
         }
         let mut stmt = self
             .conn
-            .prepare("SELECT sku, name, price, price_per_kg, vat, coffee, tare_g FROM product ORDER BY rowid")?;
+            .prepare("SELECT sku, name, price, price_per_kg, COALESCE(vat_class, CAST(vat AS TEXT)), coffee, tare_g FROM product ORDER BY rowid")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, Option<String>>(2)?,
                 r.get::<_, Option<String>>(3)?,
-                r.get::<_, u8>(4)?,
+                r.get::<_, String>(4)?,
                 r.get::<_, bool>(5)?,
                 r.get::<_, u32>(6)?,
             ))
@@ -378,7 +383,7 @@ impl Store {
                     return Err(StoreError::Corrupt(format!("product {sku} has no price")));
                 }
             };
-            let vat = VatRate::new(vat)
+            let vat = VatRate::parse(&vat)
                 .ok_or_else(|| StoreError::Corrupt(format!("product {sku}: VAT {vat}")))?;
             let barcodes = barcodes.remove(&sku).unwrap_or_default();
             products.push(Product {
@@ -774,8 +779,8 @@ fn write_sale(
     ])?;
     {
         let mut line_stmt = tx.prepare_cached(
-            "INSERT INTO sale_line (sale_id, line_no, sku, name, qty, grams, unit_price, discount, discount_kind, discount_ref, amount, vat)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT INTO sale_line (sale_id, line_no, sku, name, qty, grams, unit_price, discount, discount_kind, discount_ref, amount, vat, vat_class)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
         for (i, l) in receipt.lines.iter().enumerate() {
             line_stmt.execute(params![
@@ -790,7 +795,8 @@ fn write_sale(
                 l.discount_kind,
                 l.discount_ref,
                 l.amount.to_string(),
-                l.vat.percent(),
+                l.vat.percent().unwrap_or(0),
+                l.vat.to_string(),
             ])?;
         }
         let mut tender_stmt =
@@ -882,15 +888,19 @@ fn journal_master_data(
             sale_id: None,
             detail,
         },
-    )
+    )?;
+    Ok(())
 }
 
-fn insert_journal(tx: &Transaction<'_>, till: &str, e: &JournalEntry) -> Result<()> {
+/// Journals `e` (and queues it for the ledger, `upload`); its journal id.
+fn insert_journal(tx: &Transaction<'_>, till: &str, e: &JournalEntry) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO journal (at, till, operator, code, kind, sale_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![e.at.to_rfc3339(), till, e.operator, e.code, e.kind, e.sale_id, e.detail.to_string()])?;
-    Ok(())
+    let id = tx.last_insert_rowid();
+    upload::journal_event(tx, id, e)?;
+    Ok(id)
 }
 
 /// A receipt as stored for copies (the JSON the replay prints).

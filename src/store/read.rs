@@ -2,7 +2,7 @@
 //! SAF-T export. Read-only.
 
 use super::{Result, SaleKind, Store, StoreError, money, write_tx};
-use crate::domain::Money;
+use crate::domain::{Money, VatRate};
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{OptionalExtension, params};
 
@@ -16,7 +16,7 @@ pub struct LineRow {
     pub discount: Money,
     pub discount_kind: Option<String>,
     pub amount: Money,
-    pub vat: u8,
+    pub vat: VatRate,
 }
 
 pub struct TenderRowRead {
@@ -119,7 +119,8 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt(format!("sale kind `{kind}`")))?;
             let mut lines = Vec::new();
             let mut ls = self.conn.prepare_cached(
-                "SELECT line_no, sku, name, qty, grams, unit_price, discount, discount_kind, amount, vat
+                "SELECT line_no, sku, name, qty, grams, unit_price, discount, discount_kind, amount,
+                        COALESCE(vat_class, CAST(vat AS TEXT))
                  FROM sale_line WHERE sale_id = ?1 ORDER BY line_no",
             )?;
             for l in ls.query_map([&id], |r| {
@@ -133,7 +134,7 @@ impl Store {
                     r.get::<_, String>(6)?,
                     r.get::<_, Option<String>>(7)?,
                     r.get::<_, String>(8)?,
-                    r.get::<_, u8>(9)?,
+                    r.get::<_, String>(9)?,
                 ))
             })? {
                 let (
@@ -158,7 +159,9 @@ impl Store {
                     discount: money(&discount)?,
                     discount_kind,
                     amount: money(&amount)?,
-                    vat,
+                    vat: VatRate::parse(&vat).ok_or_else(|| {
+                        StoreError::Corrupt(format!("sale {id} line {line_no}: VAT class `{vat}`"))
+                    })?,
                 });
             }
             let mut tenders = Vec::new();
@@ -342,19 +345,18 @@ impl Store {
         text: &str,
     ) -> Result<u64> {
         let tx = write_tx(&mut self.conn)?;
-        super::insert_journal(
+        let journal_id = super::insert_journal(
             &tx,
             &self.till,
             &super::JournalEntry {
                 at,
-                operator,
+                operator: operator.clone(),
                 code: super::codes::Z_REPORT,
                 kind: "z_report",
                 sale_id: None,
                 detail: serde_json::json!({"kind": "Z", "number": mark.number, "last_nr": mark.last_nr}),
             },
         )?;
-        let journal_id = tx.last_insert_rowid();
         tx.execute(
             "INSERT INTO z_report (number, day, at, last_nr, last_journal, grand_sales, grand_returns, report)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -369,6 +371,7 @@ impl Store {
                 text,
             ],
         )?;
+        super::upload::z_report_event(&tx, journal_id, mark, day, at, operator.as_deref(), text)?;
         tx.commit()?;
         Ok(u(journal_id))
     }

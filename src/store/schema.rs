@@ -217,6 +217,16 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX payment_intent_open ON payment_intent(state) WHERE state IN ('open', 'reversal_pending');
     CREATE UNIQUE INDEX payment_intent_one_commit ON payment_intent(sale_id) WHERE state = 'committed';
     "#,
+    // 3: VAT classes (spec/rules.md): a product or line may be exempt —
+    // outside the VAT act, which no rate says. `vat` keeps the rate charged
+    // (0 when exempt); `vat_class` names the class ('25' … '0', 'exempt').
+    // Rows written before it have none: their class is their rate.
+    r#"
+    ALTER TABLE product ADD COLUMN vat_class TEXT
+        CHECK (vat_class IN ('25', '15', '12', '0', 'exempt'));
+    ALTER TABLE sale_line ADD COLUMN vat_class TEXT
+        CHECK (vat_class IN ('25', '15', '12', '0', 'exempt'));
+    "#,
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

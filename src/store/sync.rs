@@ -3,6 +3,7 @@
 //! cache, each page in one transaction together with its cursor.
 
 use super::{Result, Store, StoreError, journal_master_data, write_tx};
+use crate::domain::VatRate;
 use chrono::{DateTime, FixedOffset};
 use rusqlite::params;
 use serde::Deserialize;
@@ -90,19 +91,22 @@ impl Store {
             match c.kind.as_str() {
                 "product" => {
                     let sku = text(d, "sku", &c.kind)?;
+                    let vat =
+                        VatRate::parse(text(d, "vat", &c.kind)?).ok_or_else(|| bad(&c.kind, d))?;
                     tx.execute("DELETE FROM barcode WHERE sku = ?1", [sku])?;
                     tx.execute(
-                        "INSERT INTO product (sku, name, price, price_per_kg, vat, coffee, tare_g)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                         ON CONFLICT (sku) DO UPDATE SET name = ?2, price = ?3, price_per_kg = ?4, vat = ?5, coffee = ?6, tare_g = ?7",
+                        "INSERT INTO product (sku, name, price, price_per_kg, vat, coffee, tare_g, vat_class)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                         ON CONFLICT (sku) DO UPDATE SET name = ?2, price = ?3, price_per_kg = ?4, vat = ?5, coffee = ?6, tare_g = ?7, vat_class = ?8",
                         params![
                             sku,
                             text(d, "name", &c.kind)?,
                             d["price"].as_str(),
                             d["price_per_kg"].as_str(),
-                            text(d, "vat", &c.kind)?.parse::<u8>().map_err(|_| bad(&c.kind, d))?,
+                            vat.percent().unwrap_or(0),
                             d["coffee"].as_bool().unwrap_or(false),
                             d["tare_g"].as_i64().unwrap_or(0),
+                            vat.to_string(),
                         ],
                     )?;
                     for code in d["barcodes"]

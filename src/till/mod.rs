@@ -707,6 +707,13 @@ impl Till {
         self.training
     }
 
+    /// The till application started (13001), with the version that runs.
+    pub fn started(&mut self, now: DateTime<FixedOffset>) -> Result<(), TillError> {
+        let version = env!("CARGO_PKG_VERSION");
+        let detail = serde_json::json!({"version": version, "mode": self.mode.code()});
+        self.journal(now, codes::POS_START, "application_start", detail)
+    }
+
     /// A cashier logs in (PIN checked by the caller); journaled.
     pub fn login(&mut self, operator: &str, now: DateTime<FixedOffset>) -> Result<(), TillError> {
         self.operator = Some(operator.to_string());
@@ -806,6 +813,28 @@ impl Till {
             serde_json::json!({"total": total}),
         )?;
         Ok(Some(receipt))
+    }
+
+    /// The customer's receipt choice left the completed sale `number` of
+    /// series `kind` without a printed receipt (`how`: "none", "qr" or
+    /// "screen"): journaled as 13030 against that sale.
+    pub fn receipt_not_printed(
+        &mut self,
+        kind: SaleKind,
+        number: u64,
+        how: &'static str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(), TillError> {
+        let (sale_id, _) = self.store.receipt(kind, number)?;
+        self.store.journal(&JournalEntry {
+            at: now,
+            operator: self.operator.clone(),
+            code: codes::SALE_WITHOUT_RECEIPT,
+            kind: "sale_without_printed_receipt",
+            sale_id: Some(sale_id),
+            detail: serde_json::json!({"series": kind.code(), "number": number, "receipt": how}),
+        })?;
+        Ok(())
     }
 
     /// The one allowed copy of a receipt (marked KOPI when printed).
@@ -915,7 +944,7 @@ impl Till {
         self.store.journal(&JournalEntry {
             at: now,
             operator: self.operator.clone(),
-            code: codes::OTHER,
+            code: codes::VOID,
             kind: "line_correction",
             sale_id: None,
             detail: serde_json::json!({"line": number, "sku": line.sku, "qty": line.qty, "amount": line.amount()}),

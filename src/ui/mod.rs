@@ -27,6 +27,8 @@ pub fn run(config_path: &Path, tour: Option<&Path>) -> Result<()> {
     }
     let mut till = crate::wiring::open_till(&config)
         .with_context(|| format!("opening the till of {}", config_path.display()))?;
+    till.started(chrono::Local::now().fixed_offset())
+        .context("journaling the start")?;
     let providers = crate::wiring::Providers::from_config(&config)?;
     // Payments a crash left open are resolved before the first customer.
     let recovered = crate::wiring::recover(&mut till, &providers)?;

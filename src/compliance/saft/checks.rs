@@ -613,7 +613,9 @@ impl<'a> Checker<'a> {
 
     fn vat_line(&self, at: &str, v: &VatLine) -> Result<(), SaftError> {
         self.vat_code(at, &v.code)?;
-        self.vat_rate(at, v.rate)?;
+        if let Some(rate) = v.rate {
+            self.vat_rate(at, rate)?;
+        }
         amount(at, "vatAmnt", v.amount)?;
         amount(at, "vatBasAmnt", v.base)
     }

@@ -6,6 +6,8 @@
 //! (`from_code(v.code()) == Some(v)`), and every code is also the `basicID`
 //! written for it, except the two line types, which have no predefined code.
 
+use crate::domain::VatRate;
+
 /// The `basicID` of a sale line (basic type 05, no predefined code).
 pub const LINE_SALE: &str = "SAL";
 /// The `basicID` of a return line.
@@ -191,16 +193,17 @@ impl LineType {
     }
 }
 
-/// The SAF-T standard VAT code for a Norwegian output VAT rate in percent:
-/// 25 → `3`, 15 → `31`, 12 → `33`, 0 → `5` (domestic sale exempt from VAT,
-/// zero rate). None for other rates.
-pub fn standard_vat_code(percent: u8) -> Option<&'static str> {
-    match percent {
-        25 => Some("3"),
-        15 => Some("31"),
-        12 => Some("33"),
-        0 => Some("5"),
-        _ => None,
+/// The SAF-T standard VAT code (Standard_Tax_Codes) of a Norwegian output
+/// VAT class: 25 % → `3`, 15 % → `31`, 12 % → `33`, 0 % → `5` (domestic sale
+/// exempt from VAT, zero rate: "fritatt"), exempt → `6` (turnover outside
+/// the scope of the VAT act: "unntatt", e.g. a student canteen's meals).
+pub fn standard_vat_code(class: VatRate) -> &'static str {
+    match class.percent() {
+        Some(25) => "3",
+        Some(15) => "31",
+        Some(12) => "33",
+        Some(_) => "5",
+        None => "6",
     }
 }
 
@@ -216,6 +219,8 @@ mod tests {
             assert_eq!(EventCode::from_code(c.code()), Some(c));
         }
         assert_eq!(EventCode::ALL.len(), 31);
+        let vat: Vec<_> = VatRate::ALL.iter().map(|&c| standard_vat_code(c)).collect();
+        assert_eq!(vat, ["3", "31", "33", "5", "6"]);
         assert_eq!(PaymentCode::Loyalty.code(), "12007");
         assert_eq!(PaymentCode::MobileApp.code(), "12011");
         assert_eq!(ArticleGroup::Food.code(), "04006");

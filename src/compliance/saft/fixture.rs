@@ -36,8 +36,8 @@ fn vat_of(gross: Decimal, percent: u8) -> Decimal {
 fn vat_line(gross: Decimal, percent: u8) -> VatLine {
     let amount = vat_of(gross, percent);
     VatLine {
-        code: standard_vat_code(percent).unwrap().to_string(),
-        rate: Decimal::from(percent),
+        code: standard_vat_code(crate::domain::VatRate::new(percent).unwrap()).to_string(),
+        rate: Some(Decimal::from(percent)),
         amount,
         base: gross - amount,
     }
@@ -523,7 +523,7 @@ pub(crate) fn canteen_day(signer: &Signer) -> AuditFile {
             }),
             vat_codes: [25, 15, 12, 0]
                 .iter()
-                .map(|&r| VatCode::for_rate(r, entered).unwrap())
+                .map(|&r| VatCode::for_class(crate::domain::VatRate::new(r).unwrap(), entered))
                 .collect(),
             periods: vec![Period {
                 number: 3,

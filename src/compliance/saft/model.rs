@@ -14,6 +14,7 @@ use super::codes::{
     ArticleGroup, BasicType, EventCode, LineType, PaymentCode, TransType, standard_vat_code,
 };
 use crate::compliance::sign::{amount_text, signed_text};
+use crate::domain::VatRate;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
 
@@ -97,21 +98,21 @@ pub struct VatCode {
 }
 
 impl VatCode {
-    /// The usual entry for a rate: the till's code is the standard code,
-    /// described as e.g. "Utgående mva 25 %". None for a rate with no standard code.
-    pub fn for_rate(percent: u8, date_of_entry: NaiveDate) -> Option<VatCode> {
-        let code = standard_vat_code(percent)?;
-        let description = if percent == 0 {
-            "Fritatt for mva (nullsats)".to_string()
-        } else {
-            format!("Utgående mva {percent} %")
+    /// The usual entry for a VAT class: the till's code is the standard
+    /// code, described as e.g. "Utgående mva 25 %".
+    pub fn for_class(class: VatRate, date_of_entry: NaiveDate) -> VatCode {
+        let code = standard_vat_code(class);
+        let description = match class.percent() {
+            Some(0) => "Fritatt for mva (nullsats)".to_string(),
+            Some(percent) => format!("Utgående mva {percent} %"),
+            None => "Unntatt fra mva-loven".to_string(),
         };
-        Some(VatCode {
+        VatCode {
             code: code.to_string(),
             date_of_entry,
             description: Some(description),
             standard_code: code.to_string(),
-        })
+        }
     }
 }
 
@@ -504,8 +505,8 @@ pub struct CtLine {
 pub struct VatLine {
     /// `vatCode`, one of `company.vat_codes`.
     pub code: String,
-    /// `vatPerc`, e.g. 25.
-    pub rate: Decimal,
+    /// `vatPerc`, e.g. 25; None (left out) when no rate applies (exempt, code 6).
+    pub rate: Option<Decimal>,
     /// `vatAmnt`.
     pub amount: Decimal,
     /// `vatBasAmnt`: the amount excluding VAT it was computed on.

@@ -98,7 +98,9 @@ pub fn tally(input: &TallyInput) -> Report {
             }
         }
         for v in &t.vat {
-            let e = vat.entry((v.code.clone(), v.rate.normalize())).or_default();
+            // Exempt (code 6) has no rate; the report's `vatPerc` is then 0.
+            let rate = v.rate.unwrap_or_default().normalize();
+            let e = vat.entry((v.code.clone(), rate)).or_default();
             e.0 += v.base;
             e.1 += v.amount;
         }

@@ -485,7 +485,9 @@ fn report(x: &mut Xml, c: &Company, reg: &CashRegister, r: &Report) {
 fn vat(x: &mut Xml, v: &VatLine) {
     x.open("vat");
     x.leaf("vatCode", &v.code);
-    x.leaf("vatPerc", &rate_text(v.rate));
+    if let Some(rate) = v.rate {
+        x.leaf("vatPerc", &rate_text(rate));
+    }
     x.amount("vatAmnt", v.amount);
     x.leaf("vatAmntTp", debit_credit(v.amount));
     x.amount("vatBasAmnt", v.base);

@@ -20,14 +20,13 @@ impl App {
         let Screen::Receipt(state) = &self.screen else {
             return Task::none();
         };
+        let (series, number) = (state.series, state.receipt.number);
+        // Only the first answer is the customer's choice; "Done" after a
+        // print, a QR or the screen receipt comes back as `None` too.
+        let choosing = state.stage == receipt::Stage::Choose;
         match choice {
             receipt::Choice::Print => {
-                let marking = if self.till.is_training() {
-                    Marking::Training
-                } else {
-                    Marking::Sale
-                };
-                let rows = self.receipt_rows(&state.receipt, marking);
+                let rows = self.receipt_rows(&state.receipt, series, false);
                 let bytes = print::to_escpos(&rows);
                 self.printed.push(bytes.clone());
                 if self.settings.printer == crate::config::PrinterTarget::Screen {
@@ -35,6 +34,7 @@ impl App {
                     if let Screen::Receipt(state) = &mut self.screen {
                         state.stage = receipt::Stage::OnScreen(text);
                     }
+                    self.not_printed(series, number, "screen");
                     return Task::none();
                 }
                 if let Screen::Receipt(state) = &mut self.screen {
@@ -44,23 +44,27 @@ impl App {
                 Task::perform(devices::print(target, bytes, self.lang), Message::Printed)
             }
             receipt::Choice::ShowQr => {
-                let kind = self.last_receipt.map_or(SaleKind::Sale, |(kind, _)| kind);
                 let text = receipt::qr_text(
                     &self.settings.receipt_url,
                     &self.settings.till_id,
                     self.till.store(),
-                    kind,
-                    state.receipt.number,
+                    series,
+                    number,
                 );
-                if let Some(handle) = text.as_deref().and_then(payment::qr_image)
+                if let Some(text) = text
+                    && let Some(image) = payment::qr_image(&text)
                     && let Screen::Receipt(state) = &mut self.screen
                 {
-                    state.stage = receipt::Stage::Qr(handle);
+                    state.stage = receipt::Stage::Qr { text, image };
                 }
+                self.not_printed(series, number, "qr");
                 Task::none()
             }
             receipt::Choice::None => {
                 let (receipt, change) = (state.receipt.clone(), state.change);
+                if choosing {
+                    self.not_printed(series, number, "none");
+                }
                 if self.till.mode() == Mode::Cashier {
                     if let Some(c) = change {
                         self.say(format!("{}: {}", tr(self.lang, "Change"), kr(c)), false);
@@ -71,6 +75,16 @@ impl App {
                 }
                 Task::none()
             }
+        }
+    }
+
+    /// Journals the sale as concluded without a printed receipt (13030).
+    fn not_printed(&mut self, series: SaleKind, number: u64, how: &'static str) {
+        if let Err(e) = self
+            .till
+            .receipt_not_printed(series, number, how, self.wall())
+        {
+            self.fail(&e);
         }
     }
 
@@ -191,7 +205,7 @@ impl App {
         };
         match self.till.copy_receipt(kind, number, self.wall()) {
             Ok(receipt) => {
-                let rows = self.receipt_rows(&receipt, Marking::Copy);
+                let rows = self.receipt_rows(&receipt, kind, true);
                 self.printed.push(print::to_escpos(&rows));
                 if let Screen::Reports(state) = &mut self.screen {
                     state.shown = Some(print::to_text(&rows));

@@ -12,7 +12,7 @@ use super::text::{self, Lang, kr, tr};
 use super::theme;
 use super::widget::{self, Look, Notice};
 use crate::config::{Config, StaffMember};
-use crate::domain::print::{self, Header, Marking};
+use crate::domain::print;
 use crate::domain::{Money, Product, Reason, Receipt, TenderKind};
 use crate::payments::{PaymentUpdate, Provider};
 use crate::store::SaleKind;
@@ -863,15 +863,17 @@ impl App {
         }
     }
 
-    fn receipt_rows(&self, receipt: &Receipt, marking: Marking) -> Vec<print::Row> {
+    /// The rows of a receipt of `series` (a copy keeps the series' marking).
+    fn receipt_rows(&self, receipt: &Receipt, series: SaleKind, copy: bool) -> Vec<print::Row> {
         let at = self.wall().format("%d.%m.%Y %H:%M").to_string();
-        let header = Header {
-            company: &self.settings.company.name,
-            org_no: &self.settings.company.org_no,
-            till: &self.settings.till_id,
-            at: &at,
-            marking,
-        };
+        let header = receipt::header(
+            series,
+            &self.settings.company.name,
+            &self.settings.company.org_no,
+            &self.settings.till_id,
+            &at,
+            copy,
+        );
         let catalog = self.till.catalog();
         let names = |sku: &str| {
             catalog

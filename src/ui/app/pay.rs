@@ -374,6 +374,7 @@ impl App {
         }
         self.screen = Screen::Receipt(receipt::State {
             receipt,
+            series: kind,
             change,
             stage: receipt::Stage::Choose,
         });

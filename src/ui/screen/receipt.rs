@@ -2,7 +2,9 @@
 //! phone, or none; the printer's progress is shown while it prints.
 
 use super::{Action, Key};
+use crate::domain::print::{Header, Marking};
 use crate::domain::{Money, Receipt};
+use crate::store::SaleKind;
 use crate::ui::Element;
 use crate::ui::theme;
 use crate::ui::widget::{Look, Style, big, body, heading, title};
@@ -22,7 +24,11 @@ pub enum Stage {
     Printing,
     /// Printed, or the printer's problem in words.
     Printed(Result<(), String>),
-    Qr(image::Handle),
+    /// The receipt as a QR code: its text (`qr_text`) and the image.
+    Qr {
+        text: String,
+        image: image::Handle,
+    },
     /// No printer configured (`[printer] target = "screen"`): the receipt as
     /// it would print, on screen.
     OnScreen(String),
@@ -31,6 +37,9 @@ pub enum Stage {
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
     pub receipt: Receipt,
+    /// The receipt's series: a training receipt keeps its marking on every
+    /// way it is shown (print, screen, QR).
+    pub series: SaleKind,
     pub change: Option<Money>,
     pub stage: Stage,
 }
@@ -64,15 +73,56 @@ pub fn key(state: &State, key: Key) -> Option<Action> {
         (Stage::Choose, Key::F(5)) => Some(Action::Receipt(Choice::Print)),
         (Stage::Choose, Key::F(6)) => Some(Action::Receipt(Choice::ShowQr)),
         (Stage::Choose, Key::F(7)) => Some(Action::Receipt(Choice::None)),
-        (Stage::Printed(_) | Stage::OnScreen(_) | Stage::Qr(_), Key::Enter) => {
+        (Stage::Printed(_) | Stage::OnScreen(_) | Stage::Qr { .. }, Key::Enter) => {
             Some(Action::Receipt(Choice::None))
         }
         _ => None,
     }
 }
 
+/// The printed marking of a receipt series.
+pub fn marking(series: SaleKind) -> Marking {
+    match series {
+        SaleKind::Sale => Marking::Sale,
+        SaleKind::Return => Marking::Return,
+        SaleKind::Training => Marking::Training,
+    }
+}
+
+/// The large marking line(s) the screen shows above a receipt that is not a
+/// plain sale: e.g. "Treningskvittering – IKKJE KVITTERING FOR KJØP".
+pub fn banner(series: SaleKind) -> Option<String> {
+    let m = marking(series);
+    match m {
+        Marking::Sale => None,
+        _ if m.not_a_receipt() => Some(format!("{} – IKKJE KVITTERING FOR KJØP", m.title())),
+        _ => Some(m.title().to_string()),
+    }
+}
+
+/// The print header of a receipt of `series` (a copy keeps its marking).
+pub fn header<'a>(
+    series: SaleKind,
+    company: &'a str,
+    org_no: &'a str,
+    till: &'a str,
+    at: &'a str,
+    copy: bool,
+) -> Header<'a> {
+    Header {
+        company,
+        org_no,
+        till,
+        at,
+        marking: marking(series),
+        copy,
+    }
+}
+
 pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
-    let mut col = column![title(look, look.tr("Receipt"))]
+    // A receipt that is not a plain sale is titled with its marking.
+    let heading_text = banner(state.series).unwrap_or_else(|| look.tr("Receipt").to_string());
+    let mut col = column![title(look, heading_text)]
         .spacing(22)
         .align_x(Alignment::Center);
     match &state.stage {
@@ -150,7 +200,7 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
                     .width(Length::Fixed(240.0)),
                 );
         }
-        Stage::Qr(handle) => {
+        Stage::Qr { image: handle, .. } => {
             col = col
                 .push(body(look, look.tr("Scan to get your receipt")))
                 .push(image(handle.clone()).width(Length::Fixed(260.0)))
@@ -166,4 +216,18 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Action> {
         }
     }
     container(col).center(Length::Fill).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receipt_that_is_not_a_sale_is_titled_with_its_marking() {
+        assert_eq!(banner(SaleKind::Sale), None);
+        assert_eq!(
+            banner(SaleKind::Training).as_deref(),
+            Some("Treningskvittering – IKKJE KVITTERING FOR KJØP")
+        );
+    }
 }
