@@ -307,6 +307,14 @@ enum SyncCommand {
     },
 }
 
+/// A quarter turn for `bench qr --rotate`: 0, 90, 180 or 270.
+fn parse_turn(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(t @ (0 | 90 | 180 | 270)) => Ok(t),
+        _ => Err(format!("`{s}`: a turn is 0, 90, 180 or 270 (degrees)")),
+    }
+}
+
 #[derive(Subcommand)]
 enum BenchCommand {
     /// Decode rate and time per image of folders of QR photos (NAME.txt holds the text).
@@ -315,6 +323,13 @@ enum BenchCommand {
         /// Also list each image some decoder missed (ours, rxing, rqrr).
         #[arg(long)]
         misses: bool,
+        /// Also read each folder turned by these angles (clockwise, in
+        /// memory): e.g. 90,180,270.
+        #[arg(long, value_delimiter = ',', value_parser = parse_turn)]
+        rotate: Vec<u32>,
+        /// The pipeline's time budget per frame once rxing alone has failed.
+        #[arg(long, default_value_t = kasse::scanner::pipeline::DEFAULT_BUDGET.as_millis() as u64)]
+        budget_ms: u64,
     },
     /// A till's outbox uploaded to a ledger on loopback, and the change feed pulled.
     Sync {
@@ -496,9 +511,18 @@ fn main() -> ExitCode {
             SyncCommand::Run { every } => kasse::cli::sync_run(&config, every),
         }),
         Command::Bench { command } => report(match command {
-            BenchCommand::Qr { dirs, misses } => {
-                kasse::bench::qr(&dirs, misses).map(|r| print!("{r}"))
-            }
+            BenchCommand::Qr {
+                dirs,
+                misses,
+                rotate,
+                budget_ms,
+            } => kasse::bench::qr(
+                &dirs,
+                misses,
+                &rotate,
+                std::time::Duration::from_millis(budget_ms),
+            )
+            .map(|r| print!("{r}")),
             BenchCommand::Sync { db, sales, members } => {
                 let tmp = tempfile::tempdir();
                 match (db, tmp) {

@@ -360,8 +360,10 @@ fn camera_stream(config: Arc<Config>) -> impl Stream<Item = CameraReport> {
                 ScanEvent::Preview(p) => {
                     CameraReport::Preview(image::Handle::from_rgba(p.width, p.height, p.rgba))
                 }
-                ScanEvent::DecoderPanicked { total } => CameraReport::Status {
-                    text: format!("decoder panicked {total}× (caught, still scanning)"),
+                ScanEvent::DecoderPanicked { total, kinds } => CameraReport::Status {
+                    text: format!(
+                        "decoder panicked {total}× in {kinds} place(s) (caught, still scanning)"
+                    ),
                     ok: true,
                 },
             };
