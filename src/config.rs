@@ -947,6 +947,11 @@ mod tests {
             (format!("{GOOD}[scanner]\ncamera = -1\n"), 15, "camera"),
             (format!("{GOOD}[scanner]\nfps = 0\n"), 15, "fps"),
             (
+                format!("{GOOD}[scanner]\ndecode_budget_ms = 0\n"),
+                15,
+                "decode_budget_ms",
+            ),
+            (
                 format!("{GOOD}[kiosk]\nlanguage = \"de\"\n"),
                 15,
                 "language",

@@ -330,6 +330,13 @@ enum BenchCommand {
         /// The pipeline's time budget per frame once rxing alone has failed.
         #[arg(long, default_value_t = kasse::scanner::pipeline::DEFAULT_BUDGET.as_millis() as u64)]
         budget_ms: u64,
+        /// Where rxing alone goes: first (the kiosk's order) or after the
+        /// half-size passes.
+        #[arg(long, value_parser = ["rxing-first", "half-first"], default_value = "rxing-first")]
+        order: String,
+        /// Print the pipeline's stages for every image to stderr.
+        #[arg(long)]
+        trace: bool,
     },
     /// A till's outbox uploaded to a ledger on loopback, and the change feed pulled.
     Sync {
@@ -516,11 +523,21 @@ fn main() -> ExitCode {
                 misses,
                 rotate,
                 budget_ms,
+                order,
+                trace,
             } => kasse::bench::qr(
                 &dirs,
-                misses,
-                &rotate,
-                std::time::Duration::from_millis(budget_ms),
+                &kasse::bench::QrOptions {
+                    misses,
+                    rotations: rotate,
+                    budget: std::time::Duration::from_millis(budget_ms),
+                    order: if order == "half-first" {
+                        kasse::scanner::pipeline::Order::HalfFirst
+                    } else {
+                        kasse::scanner::pipeline::Order::RxingFirst
+                    },
+                    trace,
+                },
             )
             .map(|r| print!("{r}")),
             BenchCommand::Sync { db, sales, members } => {

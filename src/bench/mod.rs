@@ -493,6 +493,20 @@ fn labelled_images(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>> {
         .collect())
 }
 
+/// `kasse bench qr`'s options besides the folders.
+pub struct QrOptions {
+    /// List each image some decoder missed.
+    pub misses: bool,
+    /// Quarter turns to read each folder at besides 0°.
+    pub rotations: Vec<u32>,
+    /// The pipeline's time budget per frame.
+    pub budget: Duration,
+    /// Where rxing alone goes in the pipeline.
+    pub order: crate::scanner::pipeline::Order,
+    /// The pipeline's per-stage trace on stderr, per image.
+    pub trace: bool,
+}
+
 /// `kasse bench qr DIR… [--rotate 90,180,270] [--budget-ms N]`: for each
 /// folder of labelled images (`NAME.png` or `.jpg` beside `NAME.txt`) and
 /// each rotation (0° always, then each asked for, turned in memory), the
@@ -502,16 +516,18 @@ fn labelled_images(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>> {
 /// alone, in the same run on one thread; then how many images rxing alone
 /// read that the pipeline missed (0 by construction), how many frames the
 /// pipeline gave up for time, and the decoder panics caught.
-pub fn qr(
-    dirs: &[std::path::PathBuf],
-    misses: bool,
-    rotations: &[u32],
-    budget: Duration,
-) -> Result<String> {
+pub fn qr(dirs: &[std::path::PathBuf], options: &QrOptions) -> Result<String> {
+    let QrOptions {
+        misses,
+        ref rotations,
+        budget,
+        order,
+        trace,
+    } = *options;
     use crate::scanner::{decode, panics::PanicCounts, pipeline};
     let mut out = format!(
         "kasse bench qr: rate = found and correct / total; times per frame in ms (median p95), one thread; \
-         pipeline budget {} ms\n",
+         pipeline budget {} ms, {order:?}\n",
         budget.as_millis()
     );
     out += &format!(
@@ -549,7 +565,13 @@ pub fn qr(
                 longest = longest.max(frame.width().max(frame.height()));
                 let runs: [(&mut QrFigures, &dyn Fn() -> decode::DecodeOutcome); 3] = [
                     (&mut ours, &|| {
-                        pipeline::FramePipeline::with_budget(budget).decode(&frame)
+                        if trace {
+                            eprintln!("{} {turn}°", img.display());
+                        }
+                        pipeline::FramePipeline::with_budget(budget)
+                            .ordered(order)
+                            .traced(trace)
+                            .decode(&frame)
                     }),
                     (&mut rxing, &|| pipeline::rxing_alone(&frame)),
                     (&mut rqrr, &|| decode::decode_gray(&frame)),

@@ -39,8 +39,9 @@ pub struct DecodeOutcome {
     pub texts: Vec<String>,
     /// The decoder panics caught on this frame, per kind.
     pub panics: PanicCounts,
-    /// The frame's time budget ran out before every stage had run: the
-    /// decoder gave the frame up (the next one comes soon).
+    /// Nothing was read and the frame's time budget ran out before every
+    /// stage had run: the decoder gave the frame up (the next one comes
+    /// soon).
     pub gave_up: bool,
 }
 
@@ -53,6 +54,8 @@ pub struct Budget {
     /// The most a finished pass cost, in nanoseconds per pixel.
     ns_per_px: f64,
     ran_out: bool,
+    /// Print each pass to stderr (`kasse bench qr --trace`).
+    pub trace: bool,
 }
 
 impl Budget {
@@ -62,6 +65,7 @@ impl Budget {
             deadline: Some(deadline),
             ns_per_px: 0.0,
             ran_out: false,
+            trace: false,
         }
     }
 
@@ -71,6 +75,7 @@ impl Budget {
             deadline: None,
             ns_per_px: 0.0,
             ran_out: false,
+            trace: false,
         }
     }
 
@@ -171,7 +176,7 @@ pub fn decode_gray_within(img: &GrayImage, budget: &mut Budget) -> DecodeOutcome
             (!large).then(|| Pass::Binary(adaptive_threshold(&double_size(img))))
         }),
     ];
-    for (pixels, pass) in passes {
+    for (pass_no, (pixels, pass)) in passes.into_iter().enumerate() {
         if !budget.fits(pixels) {
             outcome.gave_up = true;
             break;
@@ -180,6 +185,13 @@ pub fn decode_gray_within(img: &GrayImage, budget: &mut Budget) -> DecodeOutcome
         let Some(pass) = pass() else { continue };
         let texts = scan(&pass, &mut outcome.panics);
         budget.spent(pixels, started.elapsed());
+        if budget.trace {
+            eprintln!(
+                "  rqrr pass {pass_no} on {w}×{h}: {} in {:.2} ms",
+                if texts.is_empty() { "nothing" } else { "read" },
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
         if !texts.is_empty() {
             for text in texts {
                 if !outcome.texts.contains(&text) {

@@ -11,9 +11,12 @@
 //!    once more at the same black-and-white matrix for a second code.
 //!
 //! Every later stage runs only while the frame's time budget
-//! ([`FramePipeline::with_budget`], default [`DEFAULT_BUDGET`]) lasts: a
-//! camera sends the next frame soon, and a frame that needs more than that
-//! is given up ([`DecodeOutcome::gave_up`]) rather than finished.
+//! ([`FramePipeline::with_budget`], default [`DEFAULT_BUDGET`], counted from
+//! the frame's start) lasts: a camera sends the next frame soon, and a frame
+//! that needs more than that is given up ([`DecodeOutcome::gave_up`]) rather
+//! than finished. (`kasse bench qr --order half-first` measures the other
+//! order, the half-size passes before rxing alone; rxing alone still runs
+//! on every frame they do not read.)
 //!
 //! 2. **region of interest**: where the last code was (the box around its
 //!    finder patterns, grown by half), while it was seen in the last
@@ -91,6 +94,32 @@ pub struct Region {
 pub struct FramePipeline {
     roi: Option<(Region, u32)>,
     budget: Duration,
+    order: Order,
+    /// Print each stage's end time and result to stderr (`kasse bench qr
+    /// --trace`).
+    trace: bool,
+}
+
+/// Where rxing alone goes among the stages. Either way it runs on every
+/// frame no earlier stage read, whatever the budget, so the pipeline reads
+/// every frame rxing alone reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// rxing alone first: whatever it reads is the answer (the default).
+    RxingFirst,
+    /// The four half-size passes first (frames of [`HALF_FIRST_FROM_PX`]
+    /// or more), then rxing alone: cheaper on large frames, for
+    /// `kasse bench qr --order half-first`.
+    HalfFirst,
+}
+
+/// One stage of [`FramePipeline::decode`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    RxingAlone,
+    Roi,
+    Half(Binarize),
+    Full(Binarize),
 }
 
 impl Default for FramePipeline {
@@ -128,7 +157,22 @@ impl FramePipeline {
     /// A pipeline whose frames get `budget` (measured from the frame's
     /// start) for the stages after rxing alone.
     pub fn with_budget(budget: Duration) -> FramePipeline {
-        FramePipeline { roi: None, budget }
+        FramePipeline {
+            roi: None,
+            budget,
+            order: Order::RxingFirst,
+            trace: false,
+        }
+    }
+
+    /// The same pipeline, printing a line per stage to stderr.
+    pub fn traced(self, trace: bool) -> FramePipeline {
+        FramePipeline { trace, ..self }
+    }
+
+    /// The same pipeline with rxing alone placed as `order` says.
+    pub fn ordered(self, order: Order) -> FramePipeline {
+        FramePipeline { order, ..self }
     }
 
     /// A pipeline that runs every stage on every frame (files, tests).
@@ -148,82 +192,89 @@ impl FramePipeline {
         if w == 0 || h == 0 {
             return outcome;
         }
-
-        // 1. rxing alone, full frame: what it reads is the answer.
         let Some(mut full) = bitmap(img) else {
             return outcome;
         };
-        let first = rxing_first(&mut full);
-        outcome.panics.merge(&first.panics);
-        if !first.texts.is_empty() {
-            self.remember(first.region, w, h);
-            outcome.texts = first.texts;
-            return outcome;
-        }
         let mut budget = started
             .checked_add(self.budget)
             .map_or_else(Budget::unlimited, Budget::new);
-        let mut suspected = first.suspected || w.max(h) <= RQRR_ALWAYS_UP_TO_PX;
-        let mut suspect = first.suspect_region;
+        let trace = self.trace;
+        budget.trace = trace;
 
-        // 2. Where the last code was.
-        if let Some((roi, age)) = self.roi.take() {
-            if age + 1 < ROI_FRAMES {
-                self.roi = Some((roi, age + 1));
-            }
-            if budget.left() {
-                let crop = image::imageops::crop_imm(img, roi.x, roi.y, roi.w, roi.h).to_image();
-                let seen = rxing_read(&crop, Binarize::Hybrid, false);
-                outcome.panics.merge(&seen.panics);
-                if !seen.texts.is_empty() {
-                    self.remember(seen.region.map(|r| offset(r, roi)), w, h);
-                    outcome.texts = seen.texts;
-                    return outcome;
-                }
-            }
-        }
-
-        // 3. Half size, then 4. full resolution, each binarisation in turn.
-        // A stage that reads a code ends the frame, unless it also saw
-        // finder patterns it could not read (a second code): then the
-        // full-resolution local pass gets a look too.
         let large = w.max(h) >= HALF_FIRST_FROM_PX;
-        let mut half: Option<GrayImage> = None;
-        let mut stages: Vec<(bool, Binarize)> = Vec::with_capacity(7);
-        if large {
-            stages.extend(
-                [
-                    Binarize::Hybrid,
-                    Binarize::Global,
-                    Binarize::Adaptive,
-                    Binarize::Blurred,
-                ]
-                .map(|b| (true, b)),
-            );
+        let half_stages = [
+            Binarize::Hybrid,
+            Binarize::Global,
+            Binarize::Adaptive,
+            Binarize::Blurred,
+        ]
+        .map(Stage::Half);
+        let mut stages: Vec<Stage> = Vec::with_capacity(9);
+        if self.order == Order::HalfFirst && large {
+            stages.extend(half_stages);
         }
-        stages.extend([(false, Binarize::Global), (false, Binarize::Hybrid)]);
+        stages.extend([Stage::RxingAlone, Stage::Roi]);
+        if self.order == Order::RxingFirst && large {
+            stages.extend(half_stages);
+        }
+        stages.extend([Stage::Full(Binarize::Global), Stage::Full(Binarize::Hybrid)]);
         if !large {
-            stages.push((false, Binarize::Adaptive));
+            stages.push(Stage::Full(Binarize::Adaptive));
         }
-        for (at_half, binarize) in stages {
-            if !budget.left() {
+
+        let mut half: Option<GrayImage> = None;
+        let mut suspected = w.max(h) <= RQRR_ALWAYS_UP_TO_PX;
+        let mut suspect: Option<Region> = None;
+        for stage in stages {
+            // rxing alone always runs (unless a code was read before it):
+            // the pipeline reads whatever it reads.
+            if stage != Stage::RxingAlone && !budget.left() {
                 outcome.gave_up = true;
-                return outcome;
+                continue;
             }
-            let seen = match (at_half, binarize) {
-                (true, _) => {
+            let (seen, at_half) = match stage {
+                Stage::RxingAlone => (rxing_first(&mut full), false),
+                Stage::Roi => {
+                    let Some((roi, age)) = self.roi.take() else {
+                        continue;
+                    };
+                    if age + 1 < ROI_FRAMES {
+                        self.roi = Some((roi, age + 1));
+                    }
+                    let crop =
+                        image::imageops::crop_imm(img, roi.x, roi.y, roi.w, roi.h).to_image();
+                    let mut seen = rxing_read(&crop, Binarize::Hybrid, false);
+                    seen.region = seen.region.map(|r| offset(r, roi));
+                    seen.suspect_region = None;
+                    (seen, false)
+                }
+                Stage::Half(binarize) => {
                     let half = half.get_or_insert_with(|| half_size(img));
                     // rxing's one-code detector also gets a look at the
                     // local binarisation: it picks finder patterns
                     // differently and reads some frames the multi-code
                     // detector misses.
-                    rxing_read(half, binarize, binarize == Binarize::Hybrid)
+                    (
+                        rxing_read(half, binarize, binarize == Binarize::Hybrid),
+                        true,
+                    )
                 }
-                // Stage 1's matrix, the multi-code detector this time.
-                (false, Binarize::Hybrid) => rxing_on_matrix(&full, false),
-                (false, _) => rxing_read(img, binarize, false),
+                // rxing alone's matrix, the multi-code detector this time.
+                Stage::Full(Binarize::Hybrid) => (rxing_on_matrix(&full, false), false),
+                Stage::Full(binarize) => (rxing_read(img, binarize, false), false),
             };
             outcome.panics.merge(&seen.panics);
+            if trace {
+                eprintln!(
+                    "  {stage:?}: {} at {:.2} ms",
+                    if seen.texts.is_empty() {
+                        "nothing"
+                    } else {
+                        "read"
+                    },
+                    started.elapsed().as_secs_f64() * 1000.0,
+                );
+            }
             let up = |r: Region| if at_half { scale2(r) } else { r };
             suspected |= seen.suspected;
             suspect = suspect.or(seen.suspect_region.map(up));
@@ -232,6 +283,11 @@ impl FramePipeline {
             }
             self.remember(seen.region.map(up), w, h);
             outcome.texts = seen.texts;
+            // Read: nothing was given up (stages skipped before rxing
+            // alone in the half-first order do not count).
+            outcome.gave_up = false;
+            // A half-size read that also saw finder patterns it could not
+            // read (a second code): the full frame gets a look too.
             if seen.suspected && at_half {
                 let more = rxing_on_matrix(&full, false);
                 outcome.panics.merge(&more.panics);
@@ -244,7 +300,7 @@ impl FramePipeline {
             return outcome;
         }
 
-        // 5. rqrr and its preprocessing passes: first on the code rxing
+        // rqrr and its preprocessing passes: first on the code rxing
         // suspected (a crop is a fraction of the frame's cost), then on the
         // whole frame — unless the crop was most of it already.
         let frame_area = u64::from(w) * u64::from(h);
@@ -264,7 +320,7 @@ impl FramePipeline {
             outcome.panics.merge(&rqrr.panics);
             outcome.texts = rqrr.texts;
         }
-        outcome.gave_up = budget.ran_out();
+        outcome.gave_up = outcome.texts.is_empty() && budget.ran_out();
         outcome
     }
 
@@ -491,12 +547,8 @@ fn rxing_reader(full: &mut FullFrame<'_>, panics: &mut PanicCounts) -> Option<RX
     }
 }
 
-/// Stage 1: [`rxing_reader`]; on a hit, the multi-code detector on the
-/// same matrix adds any other code in the frame. When it reads nothing,
-/// the multi-code detector's finder patterns tell whether a code is
-/// suspected (for the rqrr stage's crop) — that look is part of stage 4
-/// (full resolution), run here only on a hit; on a miss the flags come
-/// from the later stages.
+/// Stage 1: [`rxing_reader`]; on a hit, rxing's multi-code detector on the
+/// same black-and-white matrix adds any other code in the frame.
 fn rxing_first(full: &mut FullFrame<'_>) -> Seen {
     let mut seen = Seen::default();
     let Some(result) = rxing_reader(full, &mut seen.panics) else {
@@ -739,6 +791,26 @@ mod tests {
         }
         assert_eq!(rxing_multi(&half, Binarize::Blurred).texts, [BLUR]);
         assert_eq!(FramePipeline::unbounded().decode(&frame).texts, [BLUR]);
+    }
+
+    #[test]
+    fn out_of_time_the_frame_is_given_up_but_rxing_alone_still_runs() {
+        const GLARE: &str = "SSN1.K.M-176447.KK-4614.1830415665.DvKub99xpw03JTRnj3j5_DwRb4s5EYWbK705sN1D7834fzqAWevq_LM7DqaDzKzmQqWsKytL4jDgMpBN6aRICw";
+        // rxing alone cannot read it; a later stage can.
+        let hard = hard_frame(1, 50, GLARE);
+        assert!(rxing_alone(&hard).texts.is_empty());
+        let easy = framed(&render(CARD, 5).unwrap(), 1280, 720, 40, 300, 100);
+        for order in [Order::RxingFirst, Order::HalfFirst] {
+            let all = FramePipeline::unbounded().ordered(order).decode(&hard);
+            assert_eq!(all.texts, [GLARE], "{order:?}");
+            assert!(!all.gave_up);
+            let mut no_time = FramePipeline::with_budget(Duration::ZERO).ordered(order);
+            let out = no_time.decode(&hard);
+            assert!(out.texts.is_empty() && out.gave_up, "{order:?}: {out:?}");
+            let out = no_time.decode(&easy);
+            assert_eq!(out.texts, [CARD], "{order:?}");
+            assert!(!out.gave_up);
+        }
     }
 
     #[test]
