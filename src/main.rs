@@ -330,9 +330,9 @@ enum BenchCommand {
         /// The pipeline's time budget per frame once rxing alone has failed.
         #[arg(long, default_value_t = kasse::scanner::pipeline::DEFAULT_BUDGET.as_millis() as u64)]
         budget_ms: u64,
-        /// Where rxing alone goes: first (the kiosk's order) or after the
-        /// half-size passes.
-        #[arg(long, value_parser = ["rxing-first", "half-first"], default_value = "rxing-first")]
+        /// Where rxing alone goes: after the half-size passes (the kiosk's
+        /// order) or first.
+        #[arg(long, value_parser = ["half-first", "rxing-first"], default_value = "half-first")]
         order: String,
         /// Print the pipeline's stages for every image to stderr.
         #[arg(long)]
@@ -531,10 +531,10 @@ fn main() -> ExitCode {
                     misses,
                     rotations: rotate,
                     budget: std::time::Duration::from_millis(budget_ms),
-                    order: if order == "half-first" {
-                        kasse::scanner::pipeline::Order::HalfFirst
-                    } else {
+                    order: if order == "rxing-first" {
                         kasse::scanner::pipeline::Order::RxingFirst
+                    } else {
+                        kasse::scanner::pipeline::Order::HalfFirst
                     },
                     trace,
                 },

@@ -194,7 +194,7 @@ fn scanner_config(camera: &str) -> kasse::config::ScannerConfig {
         fps: 30,
         repeat_after_ms: 1500,
         fixture_folder: root().join("fixtures/qr/camera"),
-        decode_budget_ms: 12,
+        decode_budget_ms: 14,
     }
 }
 

@@ -59,14 +59,14 @@ fn check(images: &[PathBuf]) -> Tally {
             tally.frames += 1;
             let peer = rxing_alone(&frame);
             // The camera's pipeline as configured by default; with no time
-            // at all for the stages after rxing alone (what it reads then it
+            // at all for any stage but rxing alone (what it reads then it
             // reads by rxing alone, whatever the machine's speed); and the
-            // same in the half-first order.
+            // same in the rxing-first order.
             let ours = FramePipeline::new().decode(&frame);
-            let first_only = FramePipeline::with_budget(Duration::ZERO).decode(&frame);
-            let half_first = FramePipeline::with_budget(Duration::ZERO)
-                .ordered(Order::HalfFirst)
+            let first_only = FramePipeline::with_budget(Duration::ZERO)
+                .ordered(Order::RxingFirst)
                 .decode(&frame);
+            let half_first = FramePipeline::with_budget(Duration::ZERO).decode(&frame);
             tally.pipeline_read += usize::from(!first_only.texts.is_empty());
             let Some(text) = peer.texts.first() else {
                 continue;
@@ -74,8 +74,8 @@ fn check(images: &[PathBuf]) -> Tally {
             tally.rxing_read += 1;
             for (which, read) in [
                 ("pipeline", &ours.texts),
-                ("stage 1 alone", &first_only.texts),
-                ("half-first, no time", &half_first.texts),
+                ("rxing-first, no time", &first_only.texts),
+                ("no time", &half_first.texts),
             ] {
                 if !read.contains(text) {
                     tally.lost.push(format!(
