@@ -67,6 +67,9 @@ pub struct ScannerConfig {
     pub repeat_after_ms: u64,
     /// Images played as a camera when no camera is found (the demo).
     pub fixture_folder: PathBuf,
+    /// The time a frame may take once rxing alone has failed on it; the
+    /// decoder then gives the frame up (the next comes soon).
+    pub decode_budget_ms: u64,
 }
 
 /// `[[staff]]`: who may log in. The PIN is kept only as an Argon2id hash
@@ -220,6 +223,7 @@ struct RawScanner {
     height: Option<u32>,
     fps: Option<Spanned<u32>>,
     repeat_after_ms: Option<u64>,
+    decode_budget_ms: Option<Spanned<u64>>,
     fixture_folder: Option<String>,
 }
 
@@ -716,6 +720,16 @@ impl Config {
                     }
                 },
             };
+            let budget = s.as_ref().and_then(|s| s.decode_budget_ms.clone());
+            if let Some(b) = &budget
+                && !(1..=1000).contains(b.get_ref())
+            {
+                return Err(src.error(
+                    b.span(),
+                    "decode_budget_ms",
+                    "milliseconds per frame: 1 to 1000",
+                ));
+            }
             let fps = s.as_ref().and_then(|s| s.fps.clone());
             if let Some(f) = &fps
                 && !(1..=120).contains(f.get_ref())
@@ -728,6 +742,10 @@ impl Config {
                 height: s.as_ref().and_then(|s| s.height).unwrap_or(720),
                 fps: fps.map_or(15, Spanned::into_inner),
                 repeat_after_ms: s.as_ref().and_then(|s| s.repeat_after_ms).unwrap_or(1500),
+                decode_budget_ms: budget.map_or(
+                    crate::scanner::pipeline::DEFAULT_BUDGET.as_millis() as u64,
+                    Spanned::into_inner,
+                ),
                 fixture_folder: dir.join(
                     s.and_then(|s| s.fixture_folder)
                         .unwrap_or_else(|| "fixtures/qr/camera".into()),
@@ -986,6 +1004,11 @@ mod tests {
             (GOOD.replace("mode = \"cashier\"", "mode = 3"), 3, "mode"),
             (format!("{GOOD}[scanner]\ncamera = -1\n"), 15, "camera"),
             (format!("{GOOD}[scanner]\nfps = 0\n"), 15, "fps"),
+            (
+                format!("{GOOD}[scanner]\ndecode_budget_ms = 0\n"),
+                15,
+                "decode_budget_ms",
+            ),
             (
                 format!("{GOOD}[kiosk]\nlanguage = \"de\"\n"),
                 15,

@@ -317,6 +317,14 @@ enum SyncCommand {
     },
 }
 
+/// A quarter turn for `bench qr --rotate`: 0, 90, 180 or 270.
+fn parse_turn(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(t @ (0 | 90 | 180 | 270)) => Ok(t),
+        _ => Err(format!("`{s}`: a turn is 0, 90, 180 or 270 (degrees)")),
+    }
+}
+
 #[derive(Subcommand)]
 enum BenchCommand {
     /// Decode rate and time per image of folders of QR photos (NAME.txt holds the text).
@@ -325,6 +333,20 @@ enum BenchCommand {
         /// Also list each image some decoder missed (ours, rxing, rqrr).
         #[arg(long)]
         misses: bool,
+        /// Also read each folder turned by these angles (clockwise, in
+        /// memory): e.g. 90,180,270.
+        #[arg(long, value_delimiter = ',', value_parser = parse_turn)]
+        rotate: Vec<u32>,
+        /// The pipeline's time budget per frame once rxing alone has failed.
+        #[arg(long, default_value_t = kasse::scanner::pipeline::DEFAULT_BUDGET.as_millis() as u64)]
+        budget_ms: u64,
+        /// Where rxing alone goes: after the half-size passes (the kiosk's
+        /// order) or first.
+        #[arg(long, value_parser = ["half-first", "rxing-first"], default_value = "half-first")]
+        order: String,
+        /// Print the pipeline's stages for every image to stderr.
+        #[arg(long)]
+        trace: bool,
     },
     /// A till's outbox uploaded to a ledger on loopback, and the change feed pulled.
     Sync {
@@ -551,9 +573,28 @@ fn main() -> ExitCode {
             SyncCommand::Run { every } => kasse::cli::sync_run(&config, every),
         }),
         Command::Bench { command } => report(match command {
-            BenchCommand::Qr { dirs, misses } => {
-                kasse::bench::qr(&dirs, misses).map(|r| print!("{r}"))
-            }
+            BenchCommand::Qr {
+                dirs,
+                misses,
+                rotate,
+                budget_ms,
+                order,
+                trace,
+            } => kasse::bench::qr(
+                &dirs,
+                &kasse::bench::QrOptions {
+                    misses,
+                    rotations: rotate,
+                    budget: std::time::Duration::from_millis(budget_ms),
+                    order: if order == "rxing-first" {
+                        kasse::scanner::pipeline::Order::RxingFirst
+                    } else {
+                        kasse::scanner::pipeline::Order::HalfFirst
+                    },
+                    trace,
+                },
+            )
+            .map(|r| print!("{r}")),
             BenchCommand::LedgerLoad {
                 db,
                 tills,

@@ -194,6 +194,7 @@ fn scanner_config(camera: &str) -> kasse::config::ScannerConfig {
         fps: 30,
         repeat_after_ms: 1500,
         fixture_folder: root().join("fixtures/qr/camera"),
+        decode_budget_ms: 14,
     }
 }
 
@@ -290,7 +291,7 @@ impl Decoder for FakeDecoder {
         }
         DecodeOutcome {
             texts: vec![format!("code-{n}")],
-            panics: 0,
+            ..DecodeOutcome::default()
         }
     }
 }
@@ -354,12 +355,77 @@ fn a_panicking_decoder_is_caught_and_the_next_frame_still_decodes() {
     let panics: Vec<u64> = events
         .iter()
         .filter_map(|e| match e {
-            ScanEvent::DecoderPanicked { total } => Some(*total),
+            ScanEvent::DecoderPanicked { total, .. } => Some(*total),
             _ => None,
         })
         .collect();
     assert_eq!(panics, [1, 2]);
     assert_eq!(scanner.dropped_frames(), 0);
+    let stats = scanner.stats();
+    assert_eq!((stats.frames, stats.panics.total()), (4, 2));
+    // Both panics came from the same line: one kind.
+    assert_eq!(stats.panics.kinds(), 1);
+}
+
+const PANIC_CHILD: &str = "KASSE_TEST_PANIC_CHILD";
+
+/// A decoder that panics on every one of 40 frames: every panic is counted
+/// (stats and events), and stderr holds one line for the kind — no panic
+/// message or backtrace per frame. The test runs itself again as a child
+/// process (with `RUST_BACKTRACE=full`, which would print a backtrace for
+/// every panic the hook let through) and reads the child's stderr.
+#[test]
+fn a_decoder_panicking_on_every_frame_is_counted_and_logged_once() {
+    const NAME: &str = "a_decoder_panicking_on_every_frame_is_counted_and_logged_once";
+    if std::env::var_os(PANIC_CHILD).is_none() {
+        let out = Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+            .env(PANIC_CHILD, "1")
+            .env("RUST_BACKTRACE", "full")
+            .output()
+            .expect("the test binary runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        assert!(stdout.contains("1 passed"), "{stdout}");
+        let logged: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.contains("a QR decoder panicked"))
+            .collect();
+        assert_eq!(logged.len(), 1, "{stderr}");
+        assert!(
+            logged[0].contains("tests/qr.rs:") && logged[0].contains("injected decoder panic"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("stack backtrace") && !stderr.contains("thread '"),
+            "{stderr}"
+        );
+        return;
+    }
+    let (ack_tx, ack_rx) = channel();
+    let source = Numbered {
+        next: 0,
+        count: 40,
+        gate: Some(ack_rx),
+        done: None,
+    };
+    let decoder = FakeDecoder {
+        panic_on: (0..40).collect(),
+        seen: Arc::new(Mutex::new(Vec::new())),
+        ack: Some(ack_tx),
+        hold_first: None,
+    };
+    let scanner = Scanner::with_source(Box::new(source), 1500, Box::new(decoder));
+    let events = all_events(&scanner);
+    let last = events.iter().rev().find_map(|e| match e {
+        ScanEvent::DecoderPanicked { total, kinds } => Some((*total, *kinds)),
+        _ => None,
+    });
+    assert_eq!(last, Some((40, 1)));
+    assert!(codes(&events).is_empty());
+    let stats = scanner.stats();
+    assert_eq!((stats.frames, stats.panics.total()), (40, 40));
 }
 
 #[test]

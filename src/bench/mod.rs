@@ -438,9 +438,6 @@ pub fn sync(db: &str, sales: usize, members: usize) -> Result<String> {
     ))
 }
 
-/// `kasse bench qr DIR…`: for each folder, the decode rate (found and equal
-/// to the expected text in `NAME.txt` beside `NAME.png|jpg`) and the time per
-/// image (median, p95) of this till's decoder, on one core.
 /// One decoder's figures on one folder.
 struct QrFigures {
     correct: usize,
@@ -448,6 +445,13 @@ struct QrFigures {
 }
 
 impl QrFigures {
+    fn new() -> QrFigures {
+        QrFigures {
+            correct: 0,
+            times: Vec::new(),
+        }
+    }
+
     fn cell(&mut self, images: usize) -> String {
         self.times.sort_unstable();
         let at = |q: f64| {
@@ -470,80 +474,149 @@ impl QrFigures {
     }
 }
 
-/// `kasse bench qr DIR…`: for each folder of labelled images (`NAME.png` or
-/// `.jpg` beside `NAME.txt`), the decode rate (found and correct / total) and
-/// the time per frame (median, p95; the image already in memory as grey) of
-/// the till's pipeline, of rxing alone and of rqrr with preprocessing alone,
-/// in the same run on one thread.
-pub fn qr(dirs: &[std::path::PathBuf], misses: bool) -> Result<String> {
-    use crate::scanner::{decode, pipeline};
-    let mut out = String::from(
-        "kasse bench qr: rate = found and correct / total; times per frame in ms (median p95), one thread\n",
+/// The labelled images of a folder (`NAME.png|jpg|jpeg` beside `NAME.txt`),
+/// in name order, with their expected text.
+fn labelled_images(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>> {
+    let mut images: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "png" || e == "jpg" || e == "jpeg")
+        })
+        .collect();
+    images.sort();
+    Ok(images
+        .into_iter()
+        .filter_map(|img| {
+            let expected = std::fs::read_to_string(img.with_extension("txt")).ok()?;
+            Some((img, expected.trim_end().to_string()))
+        })
+        .collect())
+}
+
+/// `kasse bench qr`'s options besides the folders.
+pub struct QrOptions {
+    /// List each image some decoder missed.
+    pub misses: bool,
+    /// Quarter turns to read each folder at besides 0°.
+    pub rotations: Vec<u32>,
+    /// The pipeline's time budget per frame.
+    pub budget: Duration,
+    /// Where rxing alone goes in the pipeline.
+    pub order: crate::scanner::pipeline::Order,
+    /// The pipeline's per-stage trace on stderr, per image.
+    pub trace: bool,
+}
+
+/// `kasse bench qr DIR… [--rotate 90,180,270] [--budget-ms N]`: for each
+/// folder of labelled images (`NAME.png` or `.jpg` beside `NAME.txt`) and
+/// each rotation (0° always, then each asked for, turned in memory), the
+/// decode rate (found and correct / total) and the time per frame (median,
+/// p95; the image already in memory as grey) of the till's pipeline (with
+/// `budget` per frame), of rxing alone and of rqrr with preprocessing
+/// alone, in the same run on one thread; then how many images rxing alone
+/// read that the pipeline missed (0 by construction), how many frames the
+/// pipeline gave up for time, and the decoder panics caught.
+pub fn qr(dirs: &[std::path::PathBuf], options: &QrOptions) -> Result<String> {
+    let QrOptions {
+        misses,
+        ref rotations,
+        budget,
+        order,
+        trace,
+    } = *options;
+    use crate::scanner::{decode, panics::PanicCounts, pipeline};
+    let mut out = format!(
+        "kasse bench qr: rate = found and correct / total; times per frame in ms (median p95), one thread; \
+         pipeline budget {} ms, {order:?}\n",
+        budget.as_millis()
     );
     out += &format!(
-        "{:<28} {:>5} | {:^29} | {:^29} | {:^29}\n",
-        "folder", "px", "kasse (pipeline)", "rxing alone (TryHarder)", "rqrr + preprocessing"
+        "{:<24} {:>4} {:>5} | {:^29} | {:^29} | {:^29} | {:>6} {:>7} {:>6}\n",
+        "folder",
+        "rot",
+        "px",
+        "kasse (pipeline)",
+        "rxing alone (TryHarder)",
+        "rqrr + preprocessing",
+        "lost",
+        "gave up",
+        "panics"
     );
+    let mut turns = vec![0u32];
+    turns.extend(rotations.iter().copied().filter(|r| *r != 0));
+    let mut all_panics = PanicCounts::default();
     for dir in dirs {
-        let mut images: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("reading {}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|e| e == "png" || e == "jpg" || e == "jpeg")
-            })
-            .collect();
-        images.sort();
-        let new = || QrFigures {
-            correct: 0,
-            times: Vec::new(),
-        };
-        let (mut ours, mut rxing, mut rqrr) = (new(), new(), new());
-        let (mut labelled, mut longest) = (0usize, 0u32);
-        for img in &images {
-            let Ok(expected) = std::fs::read_to_string(img.with_extension("txt")) else {
-                continue;
-            };
-            let expected = expected.trim_end();
-            let frame = decode::load_gray(img)?;
-            labelled += 1;
-            longest = longest.max(frame.width().max(frame.height()));
-            let runs: [(&mut QrFigures, &dyn Fn() -> decode::DecodeOutcome); 3] = [
-                (&mut ours, &|| pipeline::FramePipeline::new().decode(&frame)),
-                (&mut rxing, &|| pipeline::rxing_alone(&frame)),
-                (&mut rqrr, &|| decode::decode_gray(&frame)),
-            ];
-            let mut line = String::new();
-            for (figures, run) in runs {
-                let t = Instant::now();
-                let found = std::hint::black_box(run());
-                let took = t.elapsed();
-                figures.times.push(took);
-                let ok = found.texts.iter().any(|f| f.trim_end() == expected);
-                if ok {
-                    figures.correct += 1;
-                }
-                line += &format!(
-                    " {} {:6.2} ms",
-                    if ok { "ok  " } else { "MISS" },
-                    took.as_secs_f64() * 1000.0
-                );
-            }
-            if misses && line.contains("MISS") {
-                out += &format!("  {:<40}{line}\n", img.display());
-            }
-        }
+        let images = labelled_images(dir)?;
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| dir.display().to_string());
-        out += &format!(
-            "{name:<28} {longest:>5} | {} | {} | {}\n",
-            ours.cell(labelled),
-            rxing.cell(labelled),
-            rqrr.cell(labelled)
-        );
+        let frames: Vec<image::GrayImage> = images
+            .iter()
+            .map(|(img, _)| decode::load_gray(img))
+            .collect::<Result<_, _>>()?;
+        for &turn in &turns {
+            let (mut ours, mut rxing, mut rqrr) =
+                (QrFigures::new(), QrFigures::new(), QrFigures::new());
+            let (mut longest, mut lost, mut gave_up) = (0u32, 0usize, 0usize);
+            let mut panics = PanicCounts::default();
+            for ((img, expected), frame) in images.iter().zip(&frames) {
+                let frame = pipeline::rotated(frame, turn);
+                longest = longest.max(frame.width().max(frame.height()));
+                let runs: [(&mut QrFigures, &dyn Fn() -> decode::DecodeOutcome); 3] = [
+                    (&mut ours, &|| {
+                        if trace {
+                            eprintln!("{} {turn}°", img.display());
+                        }
+                        pipeline::FramePipeline::with_budget(budget)
+                            .ordered(order)
+                            .traced(trace)
+                            .decode(&frame)
+                    }),
+                    (&mut rxing, &|| pipeline::rxing_alone(&frame)),
+                    (&mut rqrr, &|| decode::decode_gray(&frame)),
+                ];
+                let mut line = String::new();
+                let mut read = [false; 3];
+                for (i, (figures, run)) in runs.into_iter().enumerate() {
+                    let t = Instant::now();
+                    let found = std::hint::black_box(run());
+                    let took = t.elapsed();
+                    figures.times.push(took);
+                    panics.merge(&found.panics);
+                    if i == 0 && found.gave_up {
+                        gave_up += 1;
+                    }
+                    read[i] = found.texts.iter().any(|f| f.trim_end() == expected);
+                    if read[i] {
+                        figures.correct += 1;
+                    }
+                    line += &format!(
+                        " {} {:6.2} ms",
+                        if read[i] { "ok  " } else { "MISS" },
+                        took.as_secs_f64() * 1000.0
+                    );
+                }
+                if read[1] && !read[0] {
+                    lost += 1;
+                }
+                if misses && line.contains("MISS") {
+                    out += &format!("  {:<40} {turn:>3}°{line}\n", img.display());
+                }
+            }
+            out += &format!(
+                "{name:<24} {turn:>3}° {longest:>5} | {} | {} | {} | {lost:>6} {gave_up:>7} {:>6}\n",
+                ours.cell(images.len()),
+                rxing.cell(images.len()),
+                rqrr.cell(images.len()),
+                panics.total()
+            );
+            all_panics.merge(&panics);
+        }
     }
+    out += &format!("decoder panics (caught): {all_panics}\n");
     Ok(out)
 }
 

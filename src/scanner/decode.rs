@@ -13,18 +13,19 @@
 //!
 //! rqrr 0.11 panics on some real photos (`assertion failed: x <= i32::MAX as
 //! f64` in `Perspective::map`, upstream issue #54). Every rqrr call runs under
-//! `catch_unwind`; a panic is counted in [`DecodeOutcome::panics`] and the
-//! scan goes on with the next grid or pass. No panic hook is installed (the
-//! hook is process-wide), so the panic message still shows on stderr.
+//! [`guarded`]: a panic is counted per kind in [`DecodeOutcome::panics`]
+//! (the first of each kind logged as one line, no backtrace) and the scan
+//! goes on with the next grid or pass.
 
 use std::io::Cursor;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use image::{GrayImage, ImageReader};
 use rqrr::PreparedImage;
 
 use super::image_ops::{adaptive_threshold, double_size, half_size, inverted, stretch_contrast};
+use super::panics::{PanicCounts, guarded};
 
 /// Frames with a longer side than this get a first pass at half size (and no
 /// double-size pass).
@@ -36,8 +37,75 @@ pub struct DecodeOutcome {
     /// Every distinct QR text found, in the order found (a frame may hold two
     /// codes). Empty when the frame holds no readable code.
     pub texts: Vec<String>,
-    /// How many times rqrr panicked on this frame (each panic was caught).
-    pub panics: u32,
+    /// The decoder panics caught on this frame, per kind.
+    pub panics: PanicCounts,
+    /// Nothing was read and the frame's time budget ran out before every
+    /// stage had run: the decoder gave the frame up (the next one comes
+    /// soon).
+    pub gave_up: bool,
+}
+
+/// The time left for a frame's later stages, and what an rqrr pass has
+/// cost per pixel so far on this frame (a pass starts only when its
+/// expected cost still fits).
+#[derive(Debug)]
+pub struct Budget {
+    deadline: Option<Instant>,
+    /// The most a finished pass cost, in nanoseconds per pixel.
+    ns_per_px: f64,
+    ran_out: bool,
+    /// Print each pass to stderr (`kasse bench qr --trace`).
+    pub trace: bool,
+}
+
+impl Budget {
+    /// A budget that ends at `deadline`.
+    pub fn new(deadline: Instant) -> Budget {
+        Budget {
+            deadline: Some(deadline),
+            ns_per_px: 0.0,
+            ran_out: false,
+            trace: false,
+        }
+    }
+
+    /// No limit: every pass runs.
+    pub fn unlimited() -> Budget {
+        Budget {
+            deadline: None,
+            ns_per_px: 0.0,
+            ran_out: false,
+            trace: false,
+        }
+    }
+
+    /// Whether there is time left at all; remembers when there is not.
+    pub fn left(&mut self) -> bool {
+        self.fits(0)
+    }
+
+    /// Whether a pass over `pixels` is expected to end before the deadline.
+    fn fits(&mut self, pixels: u64) -> bool {
+        let Some(deadline) = self.deadline else {
+            return true;
+        };
+        let expected = Duration::from_nanos((self.ns_per_px * pixels as f64) as u64);
+        let fits = Instant::now() + expected < deadline;
+        self.ran_out |= !fits;
+        fits
+    }
+
+    /// A pass over `pixels` took `took`.
+    fn spent(&mut self, pixels: u64, took: Duration) {
+        if pixels > 0 {
+            self.ns_per_px = self.ns_per_px.max(took.as_nanos() as f64 / pixels as f64);
+        }
+    }
+
+    /// Whether some stage or pass did not run for lack of time.
+    pub fn ran_out(&self) -> bool {
+        self.ran_out
+    }
 }
 
 /// Why a file could not be scanned at all.
@@ -80,26 +148,50 @@ pub fn load_gray(path: &Path) -> Result<GrayImage, DecodeError> {
 }
 
 /// Scans one greyscale frame for QR codes with rqrr and its preprocessing
-/// passes alone (the fallback stage of
-/// [`FramePipeline`](super::pipeline::FramePipeline)). Never panics.
+/// passes alone, every pass (`kasse bench qr`'s rqrr column). Never panics.
 pub fn decode_gray(img: &GrayImage) -> DecodeOutcome {
+    decode_gray_within(img, &mut Budget::unlimited())
+}
+
+/// [`decode_gray`] within `budget` (the fallback stage of
+/// [`FramePipeline`](super::pipeline::FramePipeline)): a pass starts only
+/// when it is expected to end in time. Never panics.
+pub fn decode_gray_within(img: &GrayImage, budget: &mut Budget) -> DecodeOutcome {
     let mut outcome = DecodeOutcome::default();
-    if img.width() == 0 || img.height() == 0 {
+    let (w, h) = img.dimensions();
+    if w == 0 || h == 0 {
         return outcome;
     }
 
-    let large = img.width().max(img.height()) > DOWNSCALE_ABOVE_PX;
-    let passes: [&dyn Fn() -> Option<Pass>; 6] = [
-        &|| large.then(|| Pass::Grey(half_size(img))),
-        &|| Some(Pass::Grey(img.clone())),
-        &|| stretch_contrast(img).map(Pass::Grey),
-        &|| Some(Pass::Grey(inverted(img))),
-        &|| Some(Pass::Binary(adaptive_threshold(img))),
-        &|| (!large).then(|| Pass::Binary(adaptive_threshold(&double_size(img)))),
+    let large = w.max(h) > DOWNSCALE_ABOVE_PX;
+    let area = u64::from(w) * u64::from(h);
+    // Each pass with the pixels rqrr works on.
+    let passes: [(u64, &dyn Fn() -> Option<Pass>); 6] = [
+        (area / 4, &|| large.then(|| Pass::Grey(half_size(img)))),
+        (area, &|| Some(Pass::Grey(img.clone()))),
+        (area, &|| stretch_contrast(img).map(Pass::Grey)),
+        (area, &|| Some(Pass::Grey(inverted(img)))),
+        (area, &|| Some(Pass::Binary(adaptive_threshold(img)))),
+        (area * 4, &|| {
+            (!large).then(|| Pass::Binary(adaptive_threshold(&double_size(img))))
+        }),
     ];
-    for pass in passes {
+    for (pass_no, (pixels, pass)) in passes.into_iter().enumerate() {
+        if !budget.fits(pixels) {
+            outcome.gave_up = true;
+            break;
+        }
+        let started = Instant::now();
         let Some(pass) = pass() else { continue };
         let texts = scan(&pass, &mut outcome.panics);
+        budget.spent(pixels, started.elapsed());
+        if budget.trace {
+            eprintln!(
+                "  rqrr pass {pass_no} on {w}×{h}: {} in {:.2} ms",
+                if texts.is_empty() { "nothing" } else { "read" },
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
         if !texts.is_empty() {
             for text in texts {
                 if !outcome.texts.contains(&text) {
@@ -120,8 +212,8 @@ enum Pass {
     Binary(GrayImage),
 }
 
-fn scan(pass: &Pass, panics: &mut u32) -> Vec<String> {
-    let prepared = catch_unwind(|| match pass {
+fn scan(pass: &Pass, panics: &mut PanicCounts) -> Vec<String> {
+    let prepared = guarded(|| match pass {
         Pass::Grey(img) => {
             let w = img.width() as usize;
             PreparedImage::prepare_from_greyscale(w, img.height() as usize, |x, y| {
@@ -135,9 +227,12 @@ fn scan(pass: &Pass, panics: &mut u32) -> Vec<String> {
             })
         }
     });
-    let Ok(mut prepared) = prepared else {
-        *panics += 1;
-        return Vec::new();
+    let mut prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(panic) => {
+            panics.add(&panic);
+            return Vec::new();
+        }
     };
 
     let prepared = &mut prepared;
@@ -147,18 +242,21 @@ fn scan(pass: &Pass, panics: &mut u32) -> Vec<String> {
         let prepared = prepared;
         prepared.detect_grids()
     };
-    let Ok(grids) = catch_unwind(AssertUnwindSafe(detect)) else {
-        *panics += 1;
-        return Vec::new();
+    let grids = match guarded(detect) {
+        Ok(grids) => grids,
+        Err(panic) => {
+            panics.add(&panic);
+            return Vec::new();
+        }
     };
     let mut texts = Vec::new();
     for grid in grids {
         // A grid that panics or does not decode is skipped; the others in
         // the same frame may still be good.
-        match catch_unwind(AssertUnwindSafe(|| grid.decode())) {
+        match guarded(|| grid.decode()) {
             Ok(Ok((_meta, text))) => texts.push(text),
             Ok(Err(_)) => {}
-            Err(_) => *panics += 1,
+            Err(panic) => panics.add(&panic),
         }
     }
     texts
@@ -288,8 +386,8 @@ mod tests {
         });
         assert_eq!(texts(&shaded), [MEMBER]);
         let binary = adaptive_threshold(&shaded);
-        let mut panics = 0;
+        let mut panics = PanicCounts::default();
         assert_eq!(scan(&Pass::Binary(binary), &mut panics), [MEMBER]);
-        assert_eq!(panics, 0);
+        assert!(panics.is_empty());
     }
 }

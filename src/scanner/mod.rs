@@ -5,6 +5,7 @@
 pub mod debounce;
 pub mod decode;
 mod image_ops;
+pub mod panics;
 pub mod pipeline;
 pub mod source;
 pub mod worker;

@@ -8,14 +8,14 @@
 //!   drops frames, it never queues them, so a code is always read from a
 //!   recent frame.
 //! - The decode thread takes the newest frame, decodes it under
-//!   `catch_unwind` (a [`Decoder`] that panics is counted, reported and the
+//!   [`guarded`] (a [`Decoder`] that panics is counted per kind in the
+//!   [`ScannerStats`], the first of each kind logged as one line, and the
 //!   next frame decodes as usual), debounces the texts
 //!   (spec/qr-payloads.md) and sends each new code with its latency from
 //!   capture to decoded.
 //!
 //! Dropping the [`Scanner`] stops both threads.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -26,6 +26,7 @@ use image::GrayImage;
 
 use super::debounce::Debounce;
 use super::decode::DecodeOutcome;
+use super::panics::{PanicCounts, guarded};
 use super::pipeline::FramePipeline;
 pub use super::source::CameraStatus;
 use super::source::{
@@ -58,10 +59,25 @@ pub enum ScanEvent {
     },
     Preview(Preview),
     /// The decoder panicked on a frame (caught; scanning goes on). `total`
-    /// counts every panic since the scanner started.
+    /// counts every panic since the scanner started, `kinds` the different
+    /// places they happened (each logged once).
     DecoderPanicked {
         total: u64,
+        kinds: usize,
     },
+}
+
+/// What the decode thread has done so far ([`Scanner::stats`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScannerStats {
+    /// Frames decoded.
+    pub frames: u64,
+    /// Frames given up when their time budget ran out.
+    pub gave_up: u64,
+    /// Frames the decoder never saw because a newer one replaced them.
+    pub dropped: u64,
+    /// Decoder panics caught, per kind.
+    pub panics: PanicCounts,
 }
 
 /// Frame → texts. The scanner's decoder is [`FramePipeline`]; tests inject
@@ -151,6 +167,7 @@ pub struct Scanner {
     events: Receiver<ScanEvent>,
     stop: Arc<AtomicBool>,
     mailbox: Arc<Mailbox>,
+    stats: Arc<Mutex<ScannerStats>>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -185,7 +202,9 @@ impl Scanner {
             height: config.height,
             fps: config.fps,
         };
-        let decoder = Box::new(FramePipeline::new());
+        let decoder = Box::new(FramePipeline::with_budget(Duration::from_millis(
+            config.decode_budget_ms,
+        )));
         if request.choice == CameraChoice::First && !any_camera() {
             // The demo's "phone held up" plays once, every frame decoded:
             // looping it would present the same member and clip card again
@@ -219,6 +238,7 @@ impl Scanner {
         let (tx, events) = channel();
         let stop = Arc::new(AtomicBool::new(false));
         let mailbox = Arc::new(Mailbox::default());
+        let stats = Arc::new(Mutex::new(ScannerStats::default()));
         let mut threads = Vec::new();
 
         let started = Instant::now();
@@ -229,10 +249,19 @@ impl Scanner {
                 .spawn(move || capture_loop(source, &tx, &stop, &mailbox))
         };
         let decode = {
-            let (tx, stop, mailbox) = (tx.clone(), stop.clone(), mailbox.clone());
+            let (tx, stop, mailbox, stats) =
+                (tx.clone(), stop.clone(), mailbox.clone(), stats.clone());
             std::thread::Builder::new()
                 .name("kasse-scan-decode".into())
-                .spawn(move || decode_loop(decoder, repeat_after_ms, started, &tx, &stop, &mailbox))
+                .spawn(move || {
+                    let shared = Shared {
+                        tx: &tx,
+                        stop: &stop,
+                        mailbox: &mailbox,
+                        stats: &stats,
+                    };
+                    decode_loop(decoder, repeat_after_ms, started, &shared)
+                })
         };
         for spawned in [capture, decode] {
             match spawned {
@@ -248,6 +277,7 @@ impl Scanner {
             events,
             stop,
             mailbox,
+            stats,
             threads,
         }
     }
@@ -260,6 +290,7 @@ impl Scanner {
             events,
             stop: Arc::new(AtomicBool::new(true)),
             mailbox: Arc::new(Mailbox::default()),
+            stats: Arc::new(Mutex::new(ScannerStats::default())),
             threads: Vec::new(),
         }
     }
@@ -268,6 +299,18 @@ impl Scanner {
     /// with `recv_timeout`.
     pub fn events(&self) -> &Receiver<ScanEvent> {
         &self.events
+    }
+
+    /// What the decoder has done so far: frames, frames given up, frames
+    /// dropped, panics per kind.
+    pub fn stats(&self) -> ScannerStats {
+        let mut stats = self
+            .stats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        stats.dropped = self.dropped_frames();
+        stats
     }
 
     /// Frames the decoder never saw because a newer one replaced them.
@@ -333,41 +376,51 @@ fn capture_loop(
     mailbox.close();
 }
 
+/// What the decode thread shares with the scanner.
+struct Shared<'a> {
+    tx: &'a Sender<ScanEvent>,
+    stop: &'a AtomicBool,
+    mailbox: &'a Mailbox,
+    stats: &'a Mutex<ScannerStats>,
+}
+
 fn decode_loop(
     mut decoder: Box<dyn Decoder>,
     repeat_after_ms: u64,
     started: Instant,
-    tx: &Sender<ScanEvent>,
-    stop: &AtomicBool,
-    mailbox: &Mailbox,
+    shared: &Shared<'_>,
 ) {
     let mut debounce = Debounce::new(repeat_after_ms);
-    let mut panics: u64 = 0;
-    while let Some((frame, captured)) = mailbox.take(stop) {
-        let outcome = match catch_unwind(AssertUnwindSafe(|| decoder.decode(&frame))) {
-            Ok(outcome) => outcome,
-            Err(_) => DecodeOutcome {
-                texts: Vec::new(),
-                panics: 1,
-            },
+    while let Some((frame, captured)) = shared.mailbox.take(shared.stop) {
+        let outcome = guarded(|| decoder.decode(&frame)).unwrap_or_else(|panic| {
+            let mut outcome = DecodeOutcome::default();
+            outcome.panics.add(&panic);
+            outcome
+        });
+        let (total, kinds) = {
+            let mut stats = shared.stats.lock().unwrap_or_else(PoisonError::into_inner);
+            stats.frames += 1;
+            stats.gave_up += u64::from(outcome.gave_up);
+            stats.panics.merge(&outcome.panics);
+            (stats.panics.total(), stats.panics.kinds())
         };
-        if outcome.panics > 0 {
-            panics += u64::from(outcome.panics);
-            eprintln!(
-                "kasse scanner: the QR decoder panicked on a frame ({panics} so far); caught, scanning goes on"
-            );
-            if tx
-                .send(ScanEvent::DecoderPanicked { total: panics })
+        if !outcome.panics.is_empty()
+            && shared
+                .tx
+                .send(ScanEvent::DecoderPanicked { total, kinds })
                 .is_err()
-            {
-                return;
-            }
+        {
+            return;
         }
         let now_ms =
             u64::try_from(captured.duration_since(started).as_millis()).unwrap_or(u64::MAX);
         for text in debounce.frame(now_ms, &outcome.texts) {
             let latency_ms = captured.elapsed().as_secs_f64() * 1000.0;
-            if tx.send(ScanEvent::Code { text, latency_ms }).is_err() {
+            if shared
+                .tx
+                .send(ScanEvent::Code { text, latency_ms })
+                .is_err()
+            {
                 return;
             }
         }

@@ -929,11 +929,8 @@ impl Till {
         if let Some(busy) = self.frozen() {
             return Ok(busy);
         }
-        // A cashier logged in, or at a self-service till the customer
-        // (their own unpaid lines) or staff called by Help.
-        if self.mode == Mode::Cashier && self.operator.is_none() {
-            return Ok(Outcome::Refused(Reason::NotAllowedInMode));
-        }
+        // A cashier, staff called by Help, or at a self-service till the
+        // customer: their own lines, not yet paid (the sale is not frozen).
         if self.sale.lines.is_empty() {
             return Ok(Outcome::Refused(Reason::NoOpenSale));
         }

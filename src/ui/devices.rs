@@ -471,7 +471,7 @@ fn camera_stream(config: Arc<Config>, demo: Demo) -> impl Stream<Item = CameraRe
                 ScanEvent::Preview(p) => {
                     CameraReport::Preview(image::Handle::from_rgba(p.width, p.height, p.rgba))
                 }
-                ScanEvent::DecoderPanicked { total } => CameraReport::Status {
+                ScanEvent::DecoderPanicked { total, .. } => CameraReport::Status {
                     text: DeviceState::DecoderPanicked(total),
                     ok: true,
                 },
