@@ -2,6 +2,7 @@
 //! journal of `store`. The kiosk and `kasse replay` drive this same type.
 //! The payment lifecycle (spec/payments.md) is in `payment.rs`.
 
+mod master;
 mod payment;
 
 use payment::Pending;
@@ -222,60 +223,6 @@ impl Till {
         })
     }
 
-    /// Trusts the config's keys plus those the ledger delivered, now and
-    /// each time new master data takes effect (spec/qr-payloads.md).
-    pub fn trust_config_and_ledger_keys(&mut self, config: &[String]) -> Result<(), TillError> {
-        self.config_keys = Some(config.to_vec());
-        self.reload_keys()
-    }
-
-    fn reload_keys(&mut self) -> Result<(), TillError> {
-        let Some(config) = &self.config_keys else {
-            return Ok(());
-        };
-        let mut keys = config.clone();
-        for k in self.store.ledger_keys()? {
-            if !keys.contains(&k) {
-                keys.push(k);
-            }
-        }
-        self.set_trusted_keys(&keys)
-    }
-
-    /// Master data written by sync takes effect between sales, never in
-    /// one: now when no sale is open, else when the open one ends. Each time
-    /// it does, the journal says so.
-    fn master_data_arrived(
-        &mut self,
-        kinds: std::collections::BTreeSet<String>,
-        now: DateTime<FixedOffset>,
-    ) -> Result<(), TillError> {
-        self.master_pending
-            .get_or_insert_with(Default::default)
-            .extend(kinds);
-        if self.sale.is_empty() && self.tendering.is_none() && self.pending.is_none() {
-            self.master_data_takes_effect(now)?;
-        }
-        Ok(())
-    }
-
-    fn master_data_takes_effect(&mut self, now: DateTime<FixedOffset>) -> Result<(), TillError> {
-        let Some(kinds) = self.master_pending.take() else {
-            return Ok(());
-        };
-        self.catalog = self.store.catalog()?;
-        self.reload_keys()?;
-        self.store.journal(&JournalEntry {
-            at: now,
-            operator: self.operator.clone(),
-            code: codes::OTHER,
-            kind: "master_data_in_effect",
-            sale_id: None,
-            detail: serde_json::json!({ "kinds": kinds }),
-        })?;
-        Ok(())
-    }
-
     /// Trusts exactly these QR keys from now on (the kiosk: its config's
     /// `[qr] trusted_keys` and the keys the ledger delivered).
     pub fn set_trusted_keys(&mut self, keys: &[String]) -> Result<(), TillError> {
@@ -295,34 +242,9 @@ impl Till {
         &self.sale
     }
 
+    /// For reports and exports run at the till.
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    /// For reports and exports run at the till.
-    /// A write of the sync worker, made on this till's connection (the
-    /// kiosk keeps one writer per process).
-    pub fn sync_write(&mut self, op: &crate::store::SyncOp) -> Result<(), String> {
-        op.apply(&mut self.store)?;
-        if let crate::store::SyncOp::Changes { changes, at, .. } = op {
-            // What the till holds in memory; members, coupons and cards
-            // are read from the store when a code is scanned.
-            let kinds: std::collections::BTreeSet<String> = changes
-                .iter()
-                .filter(|c| {
-                    matches!(
-                        c.kind.as_str(),
-                        "product" | "campaign" | "key" | "settings" | "delete"
-                    )
-                })
-                .map(|c| c.kind.clone())
-                .collect();
-            if !kinds.is_empty() {
-                self.master_data_arrived(kinds, *at)
-                    .map_err(|e| e.to_string())?;
-            }
-        }
-        Ok(())
     }
 
     /// The store back, the till closed (tests, tools).

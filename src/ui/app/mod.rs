@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 mod at_counter;
 mod chrome;
 mod input;
+mod outcome;
 mod pay;
 pub use at_counter::pin_owner;
 mod tour_steps;
@@ -754,113 +755,6 @@ impl App {
             Action::StillHere => self.idle.input(self.now),
         }
         Task::none()
-    }
-
-    fn cancel_sale(&mut self) {
-        match self.till.cancel(self.wall()) {
-            Ok(Outcome::Cancelled) => {
-                // The next customer's language first: the notice is
-                // said in the language of the screen it shows on.
-                if self.till.mode() == Mode::SelfService {
-                    self.lang = self.settings.lang;
-                    self.screen = Screen::Welcome;
-                } else {
-                    self.home();
-                }
-                self.say(tr(self.lang, "Sale cancelled"), false);
-            }
-            Ok(outcome) => self.outcome(outcome),
-            Err(e) => self.fail(&e),
-        }
-    }
-
-    fn void(&mut self, line: usize) {
-        let name = self
-            .till
-            .sale()
-            .lines
-            .get(line.wrapping_sub(1))
-            .map(|l| l.name.clone());
-        match self.till.void(line, self.wall()) {
-            Ok(Outcome::Voided { line, sku }) => {
-                let name = name.unwrap_or(sku);
-                self.say(
-                    format!("{} {line}: {name}", tr(self.lang, "Removed line")),
-                    false,
-                );
-            }
-            Ok(outcome) => self.outcome(outcome),
-            Err(e) => self.fail(&e),
-        }
-    }
-
-    /// What the till said, on screen.
-    fn outcome(&mut self, outcome: Outcome) {
-        let lang = self.lang;
-        match outcome {
-            Outcome::Member { member } => {
-                let name = self.till.member().map_or(member, |m| m.name.clone());
-                self.say(format!("{} {name}", tr(lang, "Hello")), false);
-                self.show_cart();
-            }
-            Outcome::Line { sku, amount, .. } => {
-                let name = self
-                    .till
-                    .catalog()
-                    .product(&sku)
-                    .map_or(sku, |p| p.name.clone());
-                self.say(
-                    format!("{}: {name} {}", tr(lang, "Added"), kr(amount)),
-                    false,
-                );
-                self.show_cart();
-            }
-            Outcome::Coupon { coupon, .. } => {
-                self.say(format!("{} ({coupon})", tr(lang, "Coupon used")), false);
-                self.show_cart();
-            }
-            Outcome::Clip { clips_left, .. } => {
-                self.say(
-                    format!(
-                        "{}: {clips_left} {}",
-                        tr(lang, "Clip used"),
-                        tr(lang, "clips left")
-                    ),
-                    false,
-                );
-                self.show_cart();
-            }
-            Outcome::WeightRefused(r) | Outcome::Refused(r) => self.refuse(r),
-            Outcome::BonusOffered { balance, amount } => {
-                self.screen = Screen::Bonus(bonus::State {
-                    balance,
-                    amount,
-                    total: self.till.sale().total(),
-                });
-            }
-            Outcome::BonusUsed { amount } => {
-                self.say(format!("{}: {}", tr(lang, "Bonus used"), kr(amount)), false);
-            }
-            Outcome::BonusDeclined => {}
-            Outcome::Paid {
-                receipt, change, ..
-            } => self.paid(*receipt, change),
-            Outcome::Declined { .. } => {
-                if let Screen::Payment(state) = &mut self.screen {
-                    state.stage = payment::Stage::Failed {
-                        why: tr(lang, "Payment declined").to_string(),
-                    };
-                }
-            }
-            Outcome::Voided { line, sku } => {
-                self.say(format!("{} {line}: {sku}", tr(lang, "Void line")), false);
-            }
-            Outcome::Cancelled => self.home(),
-            // The payment paths handle these where they start and end.
-            Outcome::Reserving { .. }
-            | Outcome::Tendering { .. }
-            | Outcome::AmountMismatch { .. } => {}
-        }
     }
 
     /// The rows of a receipt of `series` (a copy keeps the series' marking).
