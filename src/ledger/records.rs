@@ -339,7 +339,7 @@ pub fn product_from_data(v: &Value) -> Option<Product> {
         sku: v.get("sku")?.as_str()?.to_string(),
         name: v.get("name")?.as_str()?.to_string(),
         pricing,
-        vat: VatRate::new(v.get("vat")?.as_str()?.parse().ok()?)?,
+        vat: VatRate::parse(v.get("vat")?.as_str()?)?,
         coffee: v.get("coffee").and_then(Value::as_bool).unwrap_or(false),
         barcodes: Vec::new(),
     })
