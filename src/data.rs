@@ -290,6 +290,34 @@ fn positive(src: &Source<'_>, v: &Spanned<Value>, key: &str) -> Result<Money, In
     if m.is_negative() {
         return Err(src.error(v.span(), key, "a price cannot be negative"));
     }
+    within_max(src, v, key, m)
+}
+
+/// The largest price or balance a data file may hold (1 000 000 000.00):
+/// far above any canteen's, and small enough that no sum a till makes from
+/// it (u32 quantities and grams, one line per step) comes near
+/// `Decimal::MAX`, so checkout arithmetic cannot overflow.
+pub fn max_amount() -> Money {
+    Money::from_ore(100_000_000_000)
+}
+
+/// `m` when it is at most [`max_amount`], else an error at `v`.
+pub fn within_max(
+    src: &Source<'_>,
+    v: &Spanned<Value>,
+    key: &str,
+    m: Money,
+) -> Result<Money, InputError> {
+    if m > max_amount() {
+        return Err(src.error(
+            v.span(),
+            key,
+            format!(
+                "`{m}` is more than the till handles (at most {})",
+                max_amount()
+            ),
+        ));
+    }
     Ok(m)
 }
 
@@ -303,9 +331,13 @@ fn campaign(src: &Source<'_>, c: &RawCampaign) -> Result<Campaign, InputError> {
             "the campaign ends before it starts",
         ));
     }
+    let rate = src.decimal(&c.rate, "rate")?;
+    if rate.is_sign_negative() || rate >= rust_decimal::Decimal::ONE {
+        return Err(src.error(c.rate.span(), "rate", "a rate is a fraction like \"0.03\""));
+    }
     Ok(Campaign {
         skus: c.skus.clone(),
-        rate: src.decimal(&c.rate, "rate")?,
+        rate,
         from,
         until,
     })
@@ -318,7 +350,7 @@ fn member(src: &Source<'_>, m: &RawMember) -> Result<Member, InputError> {
             if v.is_negative() {
                 return Err(src.error(b.span(), "bonus", "a bonus balance cannot be negative"));
             }
-            v
+            within_max(src, b, "bonus", v)?
         }
         None => Money::ZERO,
     };

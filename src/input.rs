@@ -88,7 +88,7 @@ impl<'a> Source<'a> {
         let message = e.message().trim().to_string();
         let line = e.span().map(|s| self.line_of(s.start));
         let key = key_in_message(&message)
-            .or_else(|| e.span().and_then(|s| key_on_line(self.text, s.start)));
+            .or_else(|| e.span().and_then(|s| key_near(self.text, s.start)));
         InputError {
             file: self.file.to_path_buf(),
             line,
@@ -177,19 +177,40 @@ fn key_in_message(message: &str) -> Option<String> {
     rest.split('`').next().map(str::to_string)
 }
 
-/// The key written on the line of `offset`: `key = value`, or a `[table]` header.
-fn key_on_line(text: &str, offset: usize) -> Option<String> {
-    let start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let line = text[start..].lines().next()?.trim();
+/// The key a syntax error at `offset` belongs to: the key or `[table]`
+/// written on its line, else the first word there (a key missing its `=`),
+/// else the nearest key or table above it.
+fn key_near(text: &str, offset: usize) -> Option<String> {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next().unwrap_or_default();
+    if let Some(key) = key_on_line(line) {
+        return Some(key);
+    }
+    let word: String = line
+        .trim()
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '=' | '#' | '"' | '\''))
+        .take(32)
+        .collect();
+    if !word.is_empty() {
+        return Some(word);
+    }
+    text[..start].lines().rev().find_map(key_on_line)
+}
+
+/// The key written on one line: `key = value`, or a `[table]` header.
+fn key_on_line(line: &str) -> Option<String> {
+    let line = line.trim();
+    if line.starts_with('#') {
+        return None;
+    }
     if let Some(header) = line.strip_prefix('[') {
-        return Some(
-            header
-                .trim_matches(|c| c == '[' || c == ']')
-                .trim()
-                .to_string(),
-        );
+        let name = header.trim_start_matches('[').split(']').next()?.trim();
+        return (!name.is_empty()).then(|| name.to_string());
     }
     let (key, _) = line.split_once('=')?;
     let key = key.trim().trim_matches('"');

@@ -143,6 +143,23 @@ impl Scenario {
             .enumerate()
             .map(|(i, s)| step(&src, dir, i + 1, s))
             .collect::<Result<Vec<_>, _>>()?;
+        // The clock the steps move must stay inside the calendar: a jump past
+        // its end is a fault of the file, found here with its line.
+        let mut clock = now;
+        for (s, r) in steps.iter().zip(&raw.step) {
+            if let (Step::Advance(d), Some(text)) = (s, &r.advance) {
+                clock = clock.checked_add_signed(*d).ok_or_else(|| {
+                    src.error(
+                        text.span(),
+                        "advance",
+                        format!(
+                            "`{}` moves the clock past the end of the calendar",
+                            text.get_ref()
+                        ),
+                    )
+                })?;
+            }
+        }
         let name = raw.name.unwrap_or_else(|| {
             path.file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -300,7 +317,10 @@ fn step(src: &Source<'_>, dir: &Path, n: usize, s: &RawStep) -> Result<Step, Inp
             let cash_given = s
                 .cash_given
                 .as_ref()
-                .map(|v| src.money(v, "cash_given"))
+                .map(|v| {
+                    let m = src.money(v, "cash_given")?;
+                    crate::data::within_max(src, v, "cash_given", m)
+                })
                 .transpose()?;
             if cash_given.is_some() && tender != TenderKind::Cash {
                 let sp = s.cash_given.as_ref().map_or(span.clone(), Spanned::span);

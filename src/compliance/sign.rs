@@ -111,6 +111,14 @@ impl Signer {
                 origin: origin.to_string(),
                 detail: "no RSA private key found".into(),
             })?;
+        // A damaged key can still parse, then sign receipts nobody can
+        // verify: its parts must agree (RSA_check_key).
+        if !key.rsa().and_then(|r| r.check_key()).unwrap_or(false) {
+            return Err(SignError::NotPrivateKey {
+                origin: origin.to_string(),
+                detail: "the key's parts do not agree: the key is damaged".into(),
+            });
+        }
         let bits = key.bits();
         if bits != KEY_BITS {
             return Err(SignError::WrongSize {

@@ -402,7 +402,15 @@ pub fn parse_redeem(bytes: &[u8]) -> Result<Reservation, BadRequest> {
             ));
         }
         match clips.iter_mut().find(|k| k.card == c.card) {
-            Some(k) => k.n += c.n,
+            // Clips of one card add up; past u32 it is no real request.
+            Some(k) => {
+                k.n = k.n.checked_add(c.n).ok_or_else(|| {
+                    BadRequest::new(
+                        format!("clips[{i}].n"),
+                        "the clips asked of one card add up to more than any card holds",
+                    )
+                })?;
+            }
             None => clips.push(c),
         }
     }
