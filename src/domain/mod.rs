@@ -25,4 +25,4 @@ pub use mode::Mode;
 pub use money::Money;
 pub use reason::Reason;
 pub use receipt::{Receipt, ReceiptLine, TenderKind, TenderRow, VatRow};
-pub use sale::{Discount, DiscountKind, Line, Sale};
+pub use sale::{Discount, DiscountKind, EarningLine, Line, Sale, bonus_earned};

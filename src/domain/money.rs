@@ -112,14 +112,42 @@ impl serde::Serialize for Money {
 }
 
 impl Money {
-    /// `self + rhs`, or None when it would overflow.
-    pub fn checked_add(self, rhs: Money) -> Option<Money> {
-        self.0.checked_add(rhs.0).map(Money)
+    /// The largest amount that still has two exact decimals:
+    /// 792281625142643375935439503.35 (`Decimal::MAX` at scale 2). Past it
+    /// `rust_decimal` would silently drop øre, so checked arithmetic stops here.
+    pub const MAX: Money = Money(Decimal::from_parts(u32::MAX, u32::MAX, u32::MAX, false, 2));
+
+    /// Whether the amount is within ±[`Money::MAX`], i.e. writes with two exact
+    /// decimals. A parsed text such as "79228162514264337593543950335.00" is
+    /// a valid `Decimal` but not such an amount.
+    pub fn in_range(self) -> bool {
+        self.0.abs() <= Money::MAX.0
     }
 
-    /// `self - rhs`, or None when it would overflow.
+    /// `self + rhs`, or None when the sum leaves ±[`Money::MAX`] (where
+    /// øre would be lost) or an operand already lies outside it.
+    pub fn checked_add(self, rhs: Money) -> Option<Money> {
+        Money::within(self.0.checked_add(rhs.0)?, [self, rhs])
+    }
+
+    /// `self - rhs`, with the same range as [`Money::checked_add`].
     pub fn checked_sub(self, rhs: Money) -> Option<Money> {
-        self.0.checked_sub(rhs.0).map(Money)
+        Money::within(self.0.checked_sub(rhs.0)?, [self, rhs])
+    }
+
+    /// `self × factor` rounded once (like [`Money::times`]), or None past
+    /// ±[`Money::MAX`].
+    pub fn checked_times(self, factor: Decimal) -> Option<Money> {
+        if !self.in_range() {
+            return None;
+        }
+        let m = Money::from_decimal(self.0.checked_mul(factor)?);
+        m.in_range().then_some(m)
+    }
+
+    fn within(value: Decimal, operands: [Money; 2]) -> Option<Money> {
+        let m = Money(value);
+        (operands.iter().all(|o| o.in_range()) && m.in_range()).then_some(m)
     }
 }
 

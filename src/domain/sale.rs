@@ -242,23 +242,56 @@ impl Sale {
         Ok(self.place_discount(target, DiscountKind::Clip, card))
     }
 
-    /// Student bonus earned by this sale: per rate, `round2(Σ eligible × rate)`.
-    pub fn bonus_earned(&self, catalog: &Catalog, date: NaiveDate) -> Money {
-        let mut per_rate: Vec<(Decimal, Money)> = Vec::new();
-        for line in &self.lines {
-            let Some(rate) = catalog.bonus_rate_for(&line.sku, line.is_weighed(), date) else {
-                continue;
-            };
-            match per_rate.iter_mut().find(|(r, _)| *r == rate) {
-                Some((_, sum)) => *sum += line.amount(),
-                None => per_rate.push((rate, line.amount())),
-            }
-        }
-        per_rate
-            .into_iter()
-            .map(|(rate, sum)| sum.times(rate))
-            .sum()
+    /// Student bonus earned by this sale (see [`bonus_earned`]); None when
+    /// the sum leaves the range of money.
+    pub fn bonus_earned(&self, catalog: &Catalog, date: NaiveDate) -> Option<Money> {
+        bonus_earned(
+            self.lines.iter().map(|l| EarningLine {
+                sku: &l.sku,
+                weighed: l.is_weighed(),
+                amount: l.amount(),
+            }),
+            catalog,
+            date,
+        )
     }
+}
+
+/// A line as the bonus rule sees it: what was paid for it, and whether it
+/// was food by weight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EarningLine<'a> {
+    pub sku: &'a str,
+    pub weighed: bool,
+    /// After coupon and clip discounts.
+    pub amount: Money,
+}
+
+/// Student bonus earned on `lines` (spec/rules.md): per rate,
+/// `round2(Σ eligible amounts × rate)`, then summed. The till computes a
+/// sale's bonus with it and the ledger checks a till's claim with it, so the
+/// two cannot disagree on the rule. None when a sum leaves the range of
+/// money (only a forged sale gets there).
+pub fn bonus_earned<'a>(
+    lines: impl IntoIterator<Item = EarningLine<'a>>,
+    catalog: &Catalog,
+    date: NaiveDate,
+) -> Option<Money> {
+    let mut per_rate: Vec<(Decimal, Money)> = Vec::new();
+    for line in lines {
+        let Some(rate) = catalog.bonus_rate_for(line.sku, line.weighed, date) else {
+            continue;
+        };
+        match per_rate.iter_mut().find(|(r, _)| *r == rate) {
+            Some((_, sum)) => *sum = sum.checked_add(line.amount)?,
+            None => per_rate.push((rate, line.amount)),
+        }
+    }
+    per_rate
+        .into_iter()
+        .try_fold(Money::ZERO, |total, (rate, sum)| {
+            total.checked_add(sum.checked_times(rate)?)
+        })
 }
 
 /// What the till knows about the state of the network for the offline limits.

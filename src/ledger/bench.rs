@@ -183,14 +183,26 @@ fn bench_data(members: usize) -> Result<Data, LedgerError> {
         coffee: true,
         barcodes: vec![],
     };
+    let dinner = Product {
+        sku: "VEKT".into(),
+        name: "Middag".into(),
+        pricing: Pricing::Weighed {
+            price_per_kg: Money::from_ore(18_900),
+            tare_g: 0,
+        },
+        vat: VatRate::new(15).ok_or_else(|| LedgerError::Bench("15 % is no VAT rate".into()))?,
+        coffee: false,
+        barcodes: vec![],
+    };
     Ok(Data {
-        catalog: Catalog::new(vec![coffee], vec![], Settings::default()),
+        catalog: Catalog::new(vec![coffee, dinner], vec![], Settings::default()),
         members: (0..members)
             .map(|i| Member {
                 id: member_id(i),
                 name: format!("Student {i}"),
                 student: true,
-                student_until: None,
+                // Students through the benchmark's sale date (lunch_sale_body).
+                student_until: chrono::NaiveDate::from_ymd_opt(2027, 2, 1),
                 bonus: Money::from_ore(1000),
             })
             .collect(),
@@ -210,8 +222,8 @@ fn sale_batches(sales: usize, batch: usize, members: usize) -> Vec<Bytes> {
             json!({
                 "seq": seq, "id": format!("bench-sale-{seq}"), "kind": "sale",
                 "at": "2026-11-23T11:31:07+01:00", "offline": true,
-                "body": crate::ledger::wire::one_coffee_sale_body(
-                    seq as u64, &member_id(seq % members), "0.75", "10.75"),
+                "body": crate::ledger::wire::lunch_sale_body(
+                    seq as u64, &member_id(seq % members), "10.75"),
             })
         })
         .collect();

@@ -3,7 +3,8 @@
 //!
 //! - `api`: the HTTP server (axum) and bearer-token auth;
 //! - `wire`: request shapes and their checks, `rules`: what a batch and a
-//!   reservation do, `records`: the entities the feed sends — all pure;
+//!   reservation do, `bonus`: the check of a sale's bonus claim, `records`:
+//!   the entities the feed sends — all pure;
 //! - `storage`: the trait, with `sqlite` and `postgres` behind it;
 //! - `bench`: upload and pull figures on loopback.
 //!
@@ -12,6 +13,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod bonus;
 pub mod postgres;
 pub mod records;
 pub mod rules;

@@ -368,11 +368,7 @@ async fn write_entities(
 
 async fn load_state(tx: &Transaction<'_>, needs: &Needs) -> Result<EntityState, LedgerError> {
     let mut state = EntityState::default();
-    for (kind, ids) in [
-        (EntityKind::Member, &needs.members),
-        (EntityKind::Coupon, &needs.coupons),
-        (EntityKind::Card, &needs.cards),
-    ] {
+    for (kind, ids) in needs.by_kind() {
         if ids.is_empty() {
             continue;
         }
@@ -387,6 +383,22 @@ async fn load_state(tx: &Transaction<'_>, needs: &Needs) -> Result<EntityState, 
             rows.iter().map(|r| (r.get(0), r.get(1))).collect();
         for id in ids {
             state.load(kind, id, found.get(id).and_then(|d| d.as_deref()))?;
+        }
+    }
+    if needs.catalog {
+        let kinds: Vec<&str> = Needs::CATALOG.iter().map(|k| k.code()).collect();
+        let rows = tx
+            .query(
+                "SELECT kind, id, data FROM entity WHERE kind = ANY($1) AND data IS NOT NULL
+                 ORDER BY kind, id",
+                &[&kinds],
+            )
+            .await?;
+        for r in rows {
+            let kind: &str = r.get(0);
+            let kind = EntityKind::parse(kind)
+                .ok_or_else(|| LedgerError::Corrupt(format!("entity kind `{kind}`")))?;
+            state.load(kind, r.get(1), Some(r.get(2)))?;
         }
     }
     Ok(state)

@@ -3,7 +3,9 @@
 //! the data file (spec/replay.md), which is also what the change feed sends.
 
 use crate::data::Data;
-use crate::domain::{Campaign, CoffeeCard, Coupon, Member, Money, Pricing, Product, Settings};
+use crate::domain::{
+    Campaign, CoffeeCard, Coupon, Member, Money, Pricing, Product, Settings, VatRate,
+};
 use crate::ledger::LedgerError;
 use crate::ledger::wire::{Amount, canonical_json, digest_of};
 use serde::{Deserialize, Serialize};
@@ -317,6 +319,66 @@ pub fn plan_import(
     writes
 }
 
+/// Reads a stored product document back (the bonus check needs whether it
+/// is sold by weight). None: not a product document.
+pub fn product_from_data(v: &Value) -> Option<Product> {
+    let money = |key: &str| v.get(key)?.as_str()?.parse::<Money>().ok();
+    let pricing = match (money("price"), money("price_per_kg")) {
+        (Some(price), None) => Pricing::Unit { price },
+        (None, Some(price_per_kg)) => Pricing::Weighed {
+            price_per_kg,
+            tare_g: v
+                .get("tare_g")
+                .and_then(Value::as_u64)
+                .and_then(|t| u32::try_from(t).ok())
+                .unwrap_or(0),
+        },
+        _ => return None,
+    };
+    Some(Product {
+        sku: v.get("sku")?.as_str()?.to_string(),
+        name: v.get("name")?.as_str()?.to_string(),
+        pricing,
+        vat: VatRate::new(v.get("vat")?.as_str()?.parse().ok()?)?,
+        coffee: v.get("coffee").and_then(Value::as_bool).unwrap_or(false),
+        barcodes: Vec::new(),
+    })
+}
+
+/// Reads a stored campaign document back. None: not a campaign document.
+pub fn campaign_from_data(v: &Value) -> Option<Campaign> {
+    let text = |key: &str| v.get(key)?.as_str();
+    Some(Campaign {
+        skus: v
+            .get("skus")?
+            .as_array()?
+            .iter()
+            .map(|s| s.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()?,
+        rate: crate::domain::money::parse_rate(text("rate")?).ok()?,
+        from: text("from")?.parse().ok()?,
+        until: text("until")?.parse().ok()?,
+    })
+}
+
+/// Reads the stored settings document back (what [`settings_data`] wrote).
+pub fn settings_from_data(v: &Value) -> Option<Settings> {
+    let d = Settings::default();
+    Some(Settings {
+        bonus_rate: crate::domain::money::parse_rate(v.get("bonus_rate")?.as_str()?).ok()?,
+        coffee_default_sku: v
+            .get("coffee_default_sku")
+            .and_then(Value::as_str)
+            .map_or(d.coffee_default_sku, str::to_string),
+        min_grams: v
+            .get("min_grams")
+            .and_then(Value::as_u64)
+            .and_then(|g| u32::try_from(g).ok())
+            .unwrap_or(d.min_grams),
+        trusted_keys: Vec::new(),
+    })
+}
+
 /// Øre in a bonus amount, for summing holds in SQL.
 pub fn ore(m: Money) -> i64 {
     let cents = m.as_decimal() * rust_decimal::Decimal::ONE_HUNDRED;
@@ -427,6 +489,24 @@ clips = 10
         let campaign = es.iter().find(|e| e.kind == EntityKind::Campaign).unwrap();
         assert!(campaign.id.starts_with("c-"));
         assert_eq!(campaign.data["rate"], json!("0.05"));
+    }
+
+    #[test]
+    fn catalog_documents_read_back() {
+        let d = data(DATA);
+        for p in d.catalog.products() {
+            let back = product_from_data(&product_data(p)).unwrap();
+            assert_eq!(
+                (back.sku.as_str(), &back.pricing, back.vat),
+                (p.sku.as_str(), &p.pricing, p.vat)
+            );
+        }
+        for c in &d.catalog.campaigns {
+            assert_eq!(campaign_from_data(&campaign_data(c).1).as_ref(), Some(c));
+        }
+        let s = settings_from_data(&settings_data(&d.catalog.settings)).unwrap();
+        assert_eq!(s.bonus_rate, d.catalog.settings.bonus_rate);
+        assert_eq!(product_from_data(&json!({"sku": "X"})), None);
     }
 
     #[test]

@@ -3,15 +3,17 @@
 //! reservation can be granted. Pure: the storage backends load the facts,
 //! call these functions inside their transaction and write what comes back.
 
-use crate::domain::Money;
+use crate::domain::{Campaign, Catalog, Money, Product, Settings};
 use crate::ledger::LedgerError;
+use crate::ledger::bonus::{self, Credit};
 use crate::ledger::records::{
-    CardRecord, CouponRecord, EntityKind, EntityWrite, MemberRecord, parse_record,
+    CardRecord, CouponRecord, EntityKind, EntityWrite, MemberRecord, campaign_from_data,
+    parse_record, product_from_data, settings_from_data,
 };
 use crate::ledger::wire::{
     Amount, Event, EventResult, EventStatus, FlagKind, Reservation, SaleBody, canonical_json,
 };
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -91,21 +93,30 @@ pub fn check_batch(
     })
 }
 
-/// The ids of members, coupons and cards that `events` touch.
+/// The ids of members, coupons, cards and products that `events` touch.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Needs {
     pub members: BTreeSet<String>,
     pub coupons: BTreeSet<String>,
     pub cards: BTreeSet<String>,
+    /// The skus of the sales' lines (the bonus check).
+    pub products: BTreeSet<String>,
+    /// Campaigns and settings too: every kind in [`Needs::CATALOG`].
+    pub catalog: bool,
 }
 
 impl Needs {
+    /// Loaded whole when `catalog` is set (a handful of rows).
+    pub const CATALOG: [EntityKind; 2] = [EntityKind::Campaign, EntityKind::Settings];
+
     pub fn of_sales<'a>(sales: impl IntoIterator<Item = &'a SaleBody>) -> Needs {
         let mut n = Needs::default();
         for s in sales {
+            n.catalog = true;
             n.members.extend(s.member.iter().cloned());
             n.coupons.extend(s.coupons.iter().cloned());
             n.cards.extend(s.clips.iter().map(|c| c.card.clone()));
+            n.products.extend(s.lines.iter().map(|l| l.sku.clone()));
         }
         n
     }
@@ -115,21 +126,26 @@ impl Needs {
             members: r.bonus.iter().map(|b| b.member.clone()).collect(),
             coupons: r.coupons.iter().cloned().collect(),
             cards: r.clips.iter().map(|c| c.card.clone()).collect(),
+            ..Needs::default()
         }
     }
 
     /// `(kind, id)` pairs to load.
     pub fn keys(&self) -> Vec<(EntityKind, &str)> {
-        let m = self
-            .members
-            .iter()
-            .map(|id| (EntityKind::Member, id.as_str()));
-        let c = self
-            .coupons
-            .iter()
-            .map(|id| (EntityKind::Coupon, id.as_str()));
-        let k = self.cards.iter().map(|id| (EntityKind::Card, id.as_str()));
-        m.chain(c).chain(k).collect()
+        self.by_kind()
+            .into_iter()
+            .flat_map(|(kind, ids)| ids.iter().map(move |id| (kind, id.as_str())))
+            .collect()
+    }
+
+    /// The ids to load, per kind.
+    pub fn by_kind(&self) -> [(EntityKind, &BTreeSet<String>); 4] {
+        [
+            (EntityKind::Member, &self.members),
+            (EntityKind::Coupon, &self.coupons),
+            (EntityKind::Card, &self.cards),
+            (EntityKind::Product, &self.products),
+        ]
     }
 }
 
@@ -141,6 +157,11 @@ pub struct EntityState {
     coupons: HashMap<String, Option<CouponRecord>>,
     cards: HashMap<String, Option<CardRecord>>,
     dirty: Vec<(EntityKind, String)>,
+    products: Vec<Product>,
+    campaigns: Vec<Campaign>,
+    settings: Option<Settings>,
+    /// Built from the three above on first use.
+    catalog: Option<Catalog>,
 }
 
 impl EntityState {
@@ -164,9 +185,39 @@ impl EntityState {
                 let r = data.map(|d| parse_record(kind, id, d)).transpose()?;
                 self.cards.insert(id.to_string(), r);
             }
-            _ => {}
+            EntityKind::Product | EntityKind::Campaign | EntityKind::Settings => {
+                let Some(text) = data else { return Ok(()) };
+                let v: serde_json::Value = parse_record(kind, id, text)?;
+                let unreadable =
+                    || LedgerError::Corrupt(format!("{kind} `{id}` is not a {kind} document"));
+                match kind {
+                    EntityKind::Product => {
+                        self.products
+                            .push(product_from_data(&v).ok_or_else(unreadable)?);
+                    }
+                    EntityKind::Campaign => {
+                        self.campaigns
+                            .push(campaign_from_data(&v).ok_or_else(unreadable)?);
+                    }
+                    _ => self.settings = Some(settings_from_data(&v).ok_or_else(unreadable)?),
+                }
+                self.catalog = None;
+            }
+            EntityKind::Key => {}
         }
         Ok(())
+    }
+
+    /// The loaded products, campaigns and settings as the till's catalog
+    /// type (the settings' defaults when none were imported).
+    pub fn catalog(&mut self) -> &Catalog {
+        self.catalog.get_or_insert_with(|| {
+            Catalog::new(
+                self.products.clone(),
+                self.campaigns.clone(),
+                self.settings.clone().unwrap_or_default(),
+            )
+        })
     }
 
     pub fn member(&self, id: &str) -> Option<&MemberRecord> {
@@ -221,36 +272,73 @@ pub fn apply_event(state: &mut EntityState, e: &Event, now: DateTime<Utc>) -> Ve
         flags.insert(FlagKind::ClockSkew);
     }
     if let Some(sale) = &e.sale {
-        apply_sale(state, sale, &mut flags);
+        // The till's own calendar day, as it decided student status.
+        apply_sale(state, sale, e.at.date_naive(), &mut flags);
     }
     flags.into_iter().collect()
 }
 
 /// A sale happened, so its effects are applied whatever the balances say;
-/// a conflict becomes a flag for staff.
-fn apply_sale(state: &mut EntityState, sale: &SaleBody, flags: &mut BTreeSet<FlagKind>) {
+/// a conflict becomes a flag for staff. Its bonus claim is checked against
+/// the rules ([`bonus::credit`]) and every sum is checked: a till cannot
+/// credit what the sale did not earn, nor push a balance out of range.
+fn apply_sale(
+    state: &mut EntityState,
+    sale: &SaleBody,
+    date: NaiveDate,
+    flags: &mut BTreeSet<FlagKind>,
+) {
     let used = sale.bonus_used.0;
-    let earned = sale.bonus_earned.0;
     match sale.member.as_deref() {
-        Some(id) => match state.members.get_mut(id).and_then(Option::as_mut) {
-            Some(m) => {
-                if used.is_positive() && used > m.bonus.0 {
-                    flags.insert(FlagKind::BonusOverdrawn);
-                }
-                if used.is_positive() || earned.is_positive() {
-                    m.bonus = Amount(m.bonus.0 - used + earned);
-                    state.touch(EntityKind::Member, id);
+        Some(id) => match state.member(id).map(|m| bonus::is_student_on(m, date)) {
+            Some(student) => {
+                let earned = match bonus::credit(sale, student, state.catalog(), date) {
+                    Credit::Agreed(m) => m,
+                    Credit::Mismatch(m) => {
+                        flags.insert(FlagKind::BonusClaimMismatch);
+                        m
+                    }
+                    Credit::Overflow => {
+                        flags.insert(FlagKind::AmountOverflow);
+                        Money::ZERO
+                    }
+                };
+                if let Some(m) = state.members.get_mut(id).and_then(Option::as_mut) {
+                    if used.is_positive() && used > m.bonus.0 {
+                        flags.insert(FlagKind::BonusOverdrawn);
+                    }
+                    if used.is_positive() || earned.is_positive() {
+                        match m
+                            .bonus
+                            .0
+                            .checked_sub(used)
+                            .and_then(|b| b.checked_add(earned))
+                        {
+                            Some(b) => {
+                                m.bonus = Amount(b);
+                                state.touch(EntityKind::Member, id);
+                            }
+                            None => {
+                                flags.insert(FlagKind::AmountOverflow);
+                            }
+                        }
+                    }
                 }
             }
             None => {
                 flags.insert(FlagKind::UnknownMember);
             }
         },
-        // Bonus spent with no member attached cannot be charged to anyone.
-        None if used.is_positive() => {
-            flags.insert(FlagKind::UnknownMember);
+        None => {
+            // Bonus spent with no member attached cannot be charged to anyone.
+            if used.is_positive() {
+                flags.insert(FlagKind::UnknownMember);
+            }
+            // Nor can bonus be earned by no one.
+            if !sale.bonus_earned.0.is_zero() {
+                flags.insert(FlagKind::BonusClaimMismatch);
+            }
         }
-        None => {}
     }
     let mut seen = HashSet::new();
     for coupon in &sale.coupons {
@@ -343,16 +431,25 @@ impl Holds {
                 self.coupons.insert(item);
             }
             HOLD_CARD => {
-                *self.clips.entry(item).or_default() += u32::try_from(n).unwrap_or(u32::MAX);
+                let held = self.clips.entry(item).or_default();
+                *held = held.saturating_add(u32::try_from(n.max(0)).unwrap_or(u32::MAX));
             }
             HOLD_BONUS => {
                 let held = self.bonus.entry(item).or_insert(Money::ZERO);
-                *held += crate::ledger::records::from_ore(ore);
+                // Holds are capped at MAX_BONUS_HOLD_ORE each; a sum past the
+                // range of money still holds everything.
+                *held = held
+                    .checked_add(crate::ledger::records::from_ore(ore))
+                    .unwrap_or(Money::MAX);
             }
             _ => {}
         }
     }
 }
+
+/// The most bonus one reservation may hold (ten billion kroner): far past
+/// any balance, and small enough that the øre of many holds sum in 64 bits.
+pub const MAX_BONUS_HOLD_ORE: i64 = 1_000_000_000_000;
 
 pub const HOLD_COUPON: &str = "coupon";
 pub const HOLD_CARD: &str = "card";
@@ -427,7 +524,8 @@ pub fn check_reservation(
             return Err(ReservationRefusal::BonusInsufficient);
         };
         let held = holds.bonus.get(&b.member).copied().unwrap_or(Money::ZERO);
-        if m.bonus.0 - held < b.amount.0 {
+        let free = m.bonus.0.checked_sub(held);
+        if b.amount.0 > Money::from_ore(MAX_BONUS_HOLD_ORE) || free.is_none_or(|f| f < b.amount.0) {
             return Err(ReservationRefusal::BonusInsufficient);
         }
     }
@@ -474,7 +572,11 @@ mod tests {
 
     fn sale(seq: i64, at: &str, body_patch: serde_json::Value) -> Event {
         let mut body = json!({
-            "number": seq, "member": "M-1", "lines": [], "total": "25.00",
+            "number": seq, "member": "M-1", "total": "25.00",
+            // 250 g at 100.00/kg: 25.00, 3 % of it is the 0.75 earned.
+            "lines": [{"sku": "VEKT", "qty": 1, "grams": 250, "unit_price": "100.00",
+                       "discount": "0.00", "discount_kind": null, "discount_ref": null,
+                       "amount": "25.00"}],
             "tenders": [], "rounding": "0.00", "vat": [],
             "bonus_earned": "0.75", "bonus_balance": null,
             "coupons": [], "clips": [], "bonus_used": "0.00"
@@ -495,7 +597,7 @@ mod tests {
             EntityKind::Member,
             "M-1",
             Some(
-                r#"{"id":"M-1","name":"Ola","student":true,"student_until":null,"bonus":"10.00"}"#,
+                r#"{"id":"M-1","name":"Ola","student":true,"student_until":"2027-02-01","bonus":"10.00"}"#,
             ),
         )
         .unwrap();
@@ -512,6 +614,12 @@ mod tests {
         )
         .unwrap();
         s.load(EntityKind::Member, "M-404", None).unwrap();
+        s.load(
+            EntityKind::Product,
+            "VEKT",
+            Some(r#"{"sku":"VEKT","name":"Middag","price_per_kg":"100.00","tare_g":0,"vat":"15","coffee":false,"barcodes":[]}"#),
+        )
+        .unwrap();
         s
     }
 
@@ -525,7 +633,7 @@ mod tests {
             (json!({"bonus_used": "10.01"}), &[FlagKind::BonusOverdrawn]),
             (json!({"member": "M-404"}), &[FlagKind::UnknownMember]),
             (
-                json!({"member": null, "bonus_used": "1.00"}),
+                json!({"member": null, "bonus_used": "1.00", "bonus_earned": "0.00"}),
                 &[FlagKind::UnknownMember],
             ),
             (
@@ -542,6 +650,64 @@ mod tests {
             let flags = apply_event(&mut s, &sale(1, AT, patch.clone()), now());
             assert_eq!(flags, expected, "{patch}");
         }
+    }
+
+    #[test]
+    fn forged_claims_and_overflow_are_flagged_not_credited() {
+        let huge = "79228162514264337593543950335.00";
+        let edge = "792281625142643375935439503.35";
+        let table: [(serde_json::Value, &[FlagKind], &str); 5] = [
+            // The claim is not what 250 g earns: 0.75 is credited.
+            (
+                json!({"bonus_earned": huge}),
+                &[FlagKind::BonusClaimMismatch],
+                "10.75",
+            ),
+            (
+                json!({"bonus_earned": edge}),
+                &[FlagKind::BonusClaimMismatch],
+                "10.75",
+            ),
+            (
+                json!({"bonus_earned": "0.50"}),
+                &[FlagKind::BonusClaimMismatch],
+                "10.50",
+            ),
+            (
+                json!({"bonus_used": huge}),
+                &[FlagKind::BonusOverdrawn, FlagKind::AmountOverflow],
+                "10.00",
+            ),
+            (
+                json!({"member": null, "bonus_earned": "1.00"}),
+                &[FlagKind::BonusClaimMismatch],
+                "10.00",
+            ),
+        ];
+        for (patch, expected, balance) in table {
+            let mut s = state();
+            let flags = apply_event(&mut s, &sale(1, AT, patch.clone()), now());
+            assert_eq!(flags, expected, "{patch}");
+            assert_eq!(
+                s.member("M-1").unwrap().bonus.0.to_string(),
+                balance,
+                "{patch}"
+            );
+        }
+        // A balance at the edge of the range cannot be pushed past it.
+        let mut s = state();
+        s.load(
+            EntityKind::Member,
+            "M-1",
+            Some(&format!(
+                r#"{{"id":"M-1","name":"Ola","student":true,"student_until":"2027-02-01","bonus":"{edge}"}}"#
+            )),
+        )
+        .unwrap();
+        let flags = apply_event(&mut s, &sale(1, AT, json!({})), now());
+        assert_eq!(flags, [FlagKind::AmountOverflow]);
+        assert_eq!(s.member("M-1").unwrap().bonus.0.to_string(), edge);
+        assert!(s.writes().is_empty());
     }
 
     #[test]

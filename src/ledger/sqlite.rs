@@ -442,6 +442,18 @@ fn load_state(tx: &Transaction<'_>, needs: &Needs) -> Result<EntityState, Ledger
             .flatten();
         state.load(kind, id, data.as_deref())?;
     }
+    if needs.catalog {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, data FROM entity WHERE kind = ?1 AND data IS NOT NULL ORDER BY id",
+        )?;
+        for kind in Needs::CATALOG {
+            let mut rows = stmt.query([kind.code()])?;
+            while let Some(r) = rows.next()? {
+                let (id, data): (String, String) = (r.get(0)?, r.get(1)?);
+                state.load(kind, &id, Some(&data))?;
+            }
+        }
+    }
     Ok(state)
 }
 

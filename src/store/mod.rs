@@ -480,7 +480,15 @@ impl Store {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })? {
             let (used, earned) = row?;
-            balance = balance - money(&used)? + money(&earned)?;
+            let (used, earned) = (money(&used)?, money(&earned)?);
+            balance = balance
+                .checked_sub(used)
+                .and_then(|b| b.checked_add(earned))
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "member {id}: the bonus balance leaves the range of money; staff must correct it at the ledger"
+                    ))
+                })?;
         }
         Ok(Some(Member {
             id: id.to_string(),

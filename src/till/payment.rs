@@ -402,7 +402,9 @@ impl Till {
         }
         let payment = Payment::plan(total, bonus_used, tender);
         let bonus_earned = if student {
-            self.sale.bonus_earned(&self.catalog, today)
+            self.sale
+                .bonus_earned(&self.catalog, today)
+                .ok_or(TillError::Overflow)?
         } else {
             Money::ZERO
         };
