@@ -293,10 +293,10 @@ fn positive(src: &Source<'_>, v: &Spanned<Value>, key: &str) -> Result<Money, In
     within_max(src, v, key, m)
 }
 
-/// The largest price or balance a data file may hold (1 000 000 000.00):
-/// far above any canteen's, and small enough that no sum a till makes from
-/// it (u32 quantities and grams, one line per step) comes near
-/// `Decimal::MAX`, so checkout arithmetic cannot overflow.
+/// The largest price (and replay's largest `cash_given`): 1 000 000 000.00,
+/// far above any canteen's, and small enough that no line a till makes from
+/// it (× a u32 quantity or weight) nor any sale's sum of lines comes near
+/// `Decimal::MAX`, so pricing a sale cannot overflow.
 pub fn max_amount() -> Money {
     Money::from_ore(100_000_000_000)
 }
@@ -350,7 +350,16 @@ fn member(src: &Source<'_>, m: &RawMember) -> Result<Member, InputError> {
             if v.is_negative() {
                 return Err(src.error(b.span(), "bonus", "a bonus balance cannot be negative"));
             }
-            within_max(src, b, "bonus", v)?
+            // A balance is only ever added to with checked sums (the
+            // till's store, the ledger), so any amount with exact øre will do.
+            if !v.in_range() {
+                return Err(src.error(
+                    b.span(),
+                    "bonus",
+                    format!("`{v}` is past the largest amount ({})", Money::MAX),
+                ));
+            }
+            v
         }
         None => Money::ZERO,
     };
@@ -428,7 +437,28 @@ bonus = "12.40"
 
     #[test]
     fn bad_files_name_line_and_key() {
-        let table: [(String, usize, &str); 7] = [
+        let table: [(String, usize, &str); 10] = [
+            // Amounts past the ceiling, where sums could leave Decimal's range.
+            (
+                OK.replace("price = \"25.00\"", "price = \"1000000000.01\""),
+                8,
+                "price",
+            ),
+            (
+                OK.replace(
+                    "price_per_kg = \"189.00\"",
+                    "price_per_kg = \"79228162514264337593543950335\"",
+                ),
+                16,
+                "price_per_kg",
+            ),
+            (
+                format!(
+                    "{OK}[[campaign]]\nskus = [\"KAFFE\"]\nrate = \"1.5\"\nfrom = 2026-11-01\nuntil = 2026-11-30\n"
+                ),
+                OK.lines().count() + 3,
+                "rate",
+            ),
             (OK.replace("price = \"25.00\"", "price = 25.0"), 8, "price"),
             (OK.replace("vat = 15", "vat = 10"), 17, "vat"),
             (

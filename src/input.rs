@@ -20,15 +20,33 @@ pub struct InputError {
 }
 
 impl fmt::Display for InputError {
+    /// Always one line (spec/replay.md): control characters the file put
+    /// into a key, a value or a path are shown escaped (`\n`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        write!(f, "{}", OneLine(&self.file.display().to_string()))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
         if let Some(key) = &self.key {
-            write!(f, ": key `{key}`")?;
+            write!(f, ": key `{}`", OneLine(key))?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", OneLine(&self.message))
+    }
+}
+
+/// Text with its control characters escaped.
+struct OneLine<'a>(&'a str);
+
+impl fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -256,6 +274,40 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn syntax_errors_name_the_nearest_key() {
+        let table = [
+            // A key missing its `=` is named itself.
+            ("name = \"a\"\ngarbage\n", 2, Some("garbage")),
+            // A bad character in a comment: the key above it.
+            ("name = \"a\"\n# x\u{1}\n", 2, Some("name")),
+            ("[t]\n\n\"unclosed\n", 3, Some("t")),
+            // Above every key there is none to name.
+            ("# x\u{1}\nname = \"a\"\n", 1, None),
+        ];
+        for (text, line, key) in table {
+            let e = parse(text).unwrap_err();
+            assert_eq!(
+                (e.line, e.key.as_deref()),
+                (Some(line), key),
+                "{text:?}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_error_is_one_line_whatever_the_file_holds() {
+        let src = Source {
+            file: Path::new("a\nb.toml"),
+            text: "name = \"a\"\nqty = \"x\"\n",
+        };
+        let e = src.error(12..15, "q\rty", "`x\ny` is not a number");
+        assert_eq!(
+            e.to_string(),
+            "a\\nb.toml:2: key `q\\rty`: `x\\ny` is not a number"
+        );
     }
 
     #[test]

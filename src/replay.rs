@@ -736,6 +736,17 @@ mod tests {
             ("[[step]]\ntap = \"KAFFE\"\ngrams = 3\n", 4, "grams"),
             ("[[step]]\npay = \"cheque\"\n", 3, "pay"),
             ("[[step]]\nadvance = \"10x\"\n", 3, "advance"),
+            // Past the calendar's end: located, never a panic (spec/replay.md).
+            (
+                "[[step]]\nadvance = \"10m\"\n[[step]]\nadvance = \"100000000d\"\n",
+                5,
+                "advance",
+            ),
+            (
+                "[[step]]\npay = \"cash\"\ncash_given = \"1000000000.01\"\n",
+                4,
+                "cash_given",
+            ),
             ("[[step]]\nbonus = \"maybe\"\n", 3, "bonus"),
             ("[[step]]\nscan = \"missing.png\"\n", 3, "scan"),
             ("[[step]]\ntap = \"KAFFE\"\nqty = 0\n", 4, "qty"),

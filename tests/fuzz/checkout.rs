@@ -16,16 +16,20 @@ use std::process::Command;
 /// An amount as a data or scenario file writes it: everyday, or at the edges.
 fn amount() -> impl Strategy<Value = String> {
     prop_oneof![
-        4 => (0u64..200_000).prop_map(|o| format!("\"{}.{:02}\"", o / 100, o % 100)),
+        12 => (0u64..200_000).prop_map(|o| format!("\"{}.{:02}\"", o / 100, o % 100)),
+        // At the data file's ceiling (1 000 000 000.00): the largest sums a till makes.
         2 => select(vec![
-            "\"79228162514264337593543950335\"",
-            "\"79228162514264337593543950335.00\"",
-            "\"792281625142643375935439503.35\"",
-            "\"39614081257132168796771975167.50\"",
-            "\"7922816251426433759354395.03\"",
-            "\"99999999999.99\"",
+            "\"1000000000.00\"",
+            "\"999999999.99\"",
+            "1000000000",
             "\"0.00\"",
             "\"0.01\"",
+        ]).prop_map(str::to_string),
+        1 => select(vec![
+            "\"1000000000.01\"",
+            "\"79228162514264337593543950335\"",
+            "\"792281625142643375935439503.35\"",
+            "\"39614081257132168796771975167.50\"",
             "4294967295",
         ]).prop_map(str::to_string),
         1 => (any::<u64>(), 0u8..100).prop_map(|(k, o)| format!("\"{k}.{o:02}\"")),
@@ -152,19 +156,17 @@ fn sku() -> impl Strategy<Value = &'static str> {
 
 fn duration() -> impl Strategy<Value = String> {
     prop_oneof![
-        select(vec![
-            "10m",
-            "25h",
+        6 => select(vec!["10m", "25h", "1h30m", "3d", "400d"]).prop_map(str::to_string),
+        1 => select(vec![
             "100000000d",
             "106751991167d",
             "106751991d",
             "2920000d",
             "9223372036854775807s",
             "99999999999999999999s",
-            "1h30m",
         ])
         .prop_map(str::to_string),
-        (any::<u32>(), select(vec!['s', 'm', 'h', 'd'])).prop_map(|(n, u)| format!("{n}{u}")),
+        1 => (any::<u32>(), select(vec!['s', 'm', 'h', 'd'])).prop_map(|(n, u)| format!("{n}{u}")),
     ]
 }
 
@@ -233,7 +235,8 @@ fn replay_in_process(target: &'static str, dir: &Path, scenario: &str, data: &[u
             assert_eq!(events, steps, "one event per step: {doc}");
         }
         Err(ReplayError::Input(e)) => {
-            note(target, format!("exit 2 on key {:?}", e.key), cases());
+            let key: Option<String> = e.key.as_ref().map(|k| k.chars().take(12).collect());
+            note(target, format!("exit 2 on key {key:?}"), cases());
             let text = if e.file == data_path {
                 mutate::text(data)
             } else {
