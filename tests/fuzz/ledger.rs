@@ -90,12 +90,16 @@ enum Route {
     Raw(Vec<u8>),
 }
 
+/// One event of an upload: seq offset from the expected one, kind, and the
+/// sale body's fields to replace.
+type EventGen = (i64, String, Vec<(&'static str, Value)>);
+
 #[derive(Clone, Debug)]
 enum BodyGen {
     Empty,
     Bytes(Vec<u8>),
     /// Events from the seq the ledger expects (plus an offset).
-    Upload(Vec<(i64, String, Vec<(&'static str, Value)>)>),
+    Upload(Vec<EventGen>),
     Redeem(Value),
     /// A valid upload or reservation, bent as text.
     Bent(bool, Vec<mutate::Mutation>),
