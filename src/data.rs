@@ -100,12 +100,30 @@ struct RawCard {
 }
 
 impl Data {
+    /// A data file for the ledger's import: balances up to [`Money::MAX`]
+    /// (the ledger sums them checked and flags what would overflow).
     pub fn load(path: &Path) -> Result<Data, InputError> {
         let text = Source::read(path)?;
         Data::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Data, InputError> {
+        Data::parse_within(path, text, Money::MAX)
+    }
+
+    /// A data file that seeds a till (replay, the kiosk's demo seed): every
+    /// member's balance at most [`max_amount`], so the bonus a sale adds
+    /// stays in range and a till never stops on its own cache.
+    pub fn load_for_till(path: &Path) -> Result<Data, InputError> {
+        let text = Source::read(path)?;
+        Data::parse_for_till(path, &text)
+    }
+
+    pub fn parse_for_till(path: &Path, text: &str) -> Result<Data, InputError> {
+        Data::parse_within(path, text, max_amount())
+    }
+
+    fn parse_within(path: &Path, text: &str, max_balance: Money) -> Result<Data, InputError> {
         let src = Source { file: path, text };
         let raw: RawData = src.parse()?;
         let settings = settings(&src, raw.settings)?;
@@ -138,7 +156,7 @@ impl Data {
             .map(|c| campaign(&src, c))
             .collect::<Result<Vec<_>, _>>()?;
         let members = unique(&src, raw.member.iter().map(|m| (&m.id, m)), |m| {
-            member(&src, m)
+            member(&src, m, max_balance)
         })?;
         let coupons = unique(&src, raw.coupon.iter().map(|c| (&c.id, c)), |c| {
             Ok(Coupon {
@@ -343,20 +361,18 @@ fn campaign(src: &Source<'_>, c: &RawCampaign) -> Result<Campaign, InputError> {
     })
 }
 
-fn member(src: &Source<'_>, m: &RawMember) -> Result<Member, InputError> {
+fn member(src: &Source<'_>, m: &RawMember, max_balance: Money) -> Result<Member, InputError> {
     let bonus = match &m.bonus {
         Some(b) => {
             let v = src.money(b, "bonus")?;
             if v.is_negative() {
                 return Err(src.error(b.span(), "bonus", "a bonus balance cannot be negative"));
             }
-            // A balance is only ever added to with checked sums (the
-            // till's store, the ledger), so any amount with exact øre will do.
-            if !v.in_range() {
+            if !v.in_range() || v > max_balance {
                 return Err(src.error(
                     b.span(),
                     "bonus",
-                    format!("`{v}` is past the largest amount ({})", Money::MAX),
+                    format!("`{v}` is more than a balance may hold (at most {max_balance})"),
                 ));
             }
             v
@@ -433,6 +449,24 @@ bonus = "12.40"
         );
         assert_eq!(d.members[0].bonus.to_string(), "12.40");
         assert!(d.members[0].is_student_on("2027-02-01".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_till_takes_smaller_balances_than_the_ledger() {
+        let text = OK.replace(
+            "bonus = \"12.40\"",
+            "bonus = \"792281625142643375935439503.35\"",
+        );
+        let path = Path::new("data.toml");
+        assert!(Data::parse(path, &text).is_ok());
+        let e = Data::parse_for_till(path, &text).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(25), Some("bonus")), "{e}");
+        let past = OK.replace(
+            "bonus = \"12.40\"",
+            "bonus = \"79228162514264337593543950335\"",
+        );
+        let e = Data::parse(path, &past).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(25), Some("bonus")), "{e}");
     }
 
     #[test]

@@ -424,7 +424,7 @@ pub fn run_file(scenario_path: &Path, opts: &ReplayOptions<'_>) -> Result<Json, 
             .into());
         }
     };
-    let data = Data::load(&data_path)?;
+    let data = Data::load_for_till(&data_path)?;
     // The temporary directory lives until the run ends; WAL files go with it.
     let tmp;
     let db_path = match opts.db {

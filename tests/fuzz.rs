@@ -179,6 +179,10 @@ proptest! {
     fn data_loader(bytes in mutate::input(seeds(&["fixtures/data/demo.toml"]))) {
         let text = mutate::text(&bytes);
         let file = Path::new("fuzz/data.toml");
+        let for_till = no_panic("Data::parse_for_till", &text, || Data::parse_for_till(file, &text));
+        if let Err(e) = for_till {
+            check_located(&e, &[file], &text);
+        }
         let r = no_panic("Data::parse", &text, || Data::parse(file, &text));
         note("data_loader", if r.is_ok() { "ok" } else { "refused" }, cases());
         if let Err(e) = r {
