@@ -248,10 +248,24 @@ fn replay_in_process(target: &'static str, dir: &Path, scenario: &str, data: &[u
     }
 }
 
+/// The `kasse` binary under test, copied once per run: a target directory
+/// shared with other builds may replace the original while the run goes on.
+fn kasse_binary() -> &'static Path {
+    static COPY: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> =
+        std::sync::OnceLock::new();
+    let (_, path) = COPY.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kasse");
+        std::fs::copy(env!("CARGO_BIN_EXE_kasse"), &path).unwrap();
+        (dir, path)
+    });
+    path
+}
+
 /// The contract through the binary: exit 0 with one JSON document, or exit 2
 /// with one line on stderr that starts with the file's name.
 fn replay_binary(target: &'static str, dir: &Path, scenario: &Path, data: &Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kasse"))
+    let out = Command::new(kasse_binary())
         .arg("replay")
         .arg(scenario)
         .output()
