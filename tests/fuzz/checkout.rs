@@ -244,7 +244,7 @@ fn replay_in_process(target: &'static str, dir: &Path, scenario: &str, data: &[u
             };
             check_located(&e, &[&scen, &data_path], &text);
         }
-        Err(e) => panic!("replay failed as a till (exit 1) on {scenario}: {e}"),
+        Err(e) => panic!("replay failed as a till (exit 1): {e}\non {scenario}"),
     }
 }
 
