@@ -100,12 +100,30 @@ struct RawCard {
 }
 
 impl Data {
+    /// A data file for the ledger's import: balances up to [`Money::MAX`]
+    /// (the ledger sums them checked and flags what would overflow).
     pub fn load(path: &Path) -> Result<Data, InputError> {
         let text = Source::read(path)?;
         Data::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Data, InputError> {
+        Data::parse_within(path, text, Money::MAX)
+    }
+
+    /// A data file that seeds a till (replay, the kiosk's demo seed): every
+    /// member's balance at most [`max_amount`], so the bonus a sale adds
+    /// stays in range and a till never stops on its own cache.
+    pub fn load_for_till(path: &Path) -> Result<Data, InputError> {
+        let text = Source::read(path)?;
+        Data::parse_for_till(path, &text)
+    }
+
+    pub fn parse_for_till(path: &Path, text: &str) -> Result<Data, InputError> {
+        Data::parse_within(path, text, max_amount())
+    }
+
+    fn parse_within(path: &Path, text: &str, max_balance: Money) -> Result<Data, InputError> {
         let src = Source { file: path, text };
         let raw: RawData = src.parse()?;
         let settings = settings(&src, raw.settings)?;
@@ -138,7 +156,7 @@ impl Data {
             .map(|c| campaign(&src, c))
             .collect::<Result<Vec<_>, _>>()?;
         let members = unique(&src, raw.member.iter().map(|m| (&m.id, m)), |m| {
-            member(&src, m)
+            member(&src, m, max_balance)
         })?;
         let coupons = unique(&src, raw.coupon.iter().map(|c| (&c.id, c)), |c| {
             Ok(Coupon {
@@ -305,6 +323,34 @@ fn positive(src: &Source<'_>, v: &Spanned<Value>, key: &str) -> Result<Money, In
     if m.is_negative() {
         return Err(src.error(v.span(), key, "a price cannot be negative"));
     }
+    within_max(src, v, key, m)
+}
+
+/// The largest price (and replay's largest `cash_given`): 1 000 000 000.00,
+/// far above any canteen's, and small enough that no line a till makes from
+/// it (× a u32 quantity or weight) nor any sale's sum of lines comes near
+/// `Decimal::MAX`, so pricing a sale cannot overflow.
+pub fn max_amount() -> Money {
+    Money::from_ore(100_000_000_000)
+}
+
+/// `m` when it is at most [`max_amount`], else an error at `v`.
+pub fn within_max(
+    src: &Source<'_>,
+    v: &Spanned<Value>,
+    key: &str,
+    m: Money,
+) -> Result<Money, InputError> {
+    if m > max_amount() {
+        return Err(src.error(
+            v.span(),
+            key,
+            format!(
+                "`{m}` is more than the till handles (at most {})",
+                max_amount()
+            ),
+        ));
+    }
     Ok(m)
 }
 
@@ -318,20 +364,31 @@ fn campaign(src: &Source<'_>, c: &RawCampaign) -> Result<Campaign, InputError> {
             "the campaign ends before it starts",
         ));
     }
+    let rate = src.decimal(&c.rate, "rate")?;
+    if rate.is_sign_negative() || rate >= rust_decimal::Decimal::ONE {
+        return Err(src.error(c.rate.span(), "rate", "a rate is a fraction like \"0.03\""));
+    }
     Ok(Campaign {
         skus: c.skus.clone(),
-        rate: src.decimal(&c.rate, "rate")?,
+        rate,
         from,
         until,
     })
 }
 
-fn member(src: &Source<'_>, m: &RawMember) -> Result<Member, InputError> {
+fn member(src: &Source<'_>, m: &RawMember, max_balance: Money) -> Result<Member, InputError> {
     let bonus = match &m.bonus {
         Some(b) => {
             let v = src.money(b, "bonus")?;
             if v.is_negative() {
                 return Err(src.error(b.span(), "bonus", "a bonus balance cannot be negative"));
+            }
+            if !v.in_range() || v > max_balance {
+                return Err(src.error(
+                    b.span(),
+                    "bonus",
+                    format!("`{v}` is more than a balance may hold (at most {max_balance})"),
+                ));
             }
             v
         }
@@ -415,8 +472,47 @@ bonus = "12.40"
     }
 
     #[test]
+    fn a_till_takes_smaller_balances_than_the_ledger() {
+        let text = OK.replace(
+            "bonus = \"12.40\"",
+            "bonus = \"792281625142643375935439503.35\"",
+        );
+        let path = Path::new("data.toml");
+        assert!(Data::parse(path, &text).is_ok());
+        let e = Data::parse_for_till(path, &text).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(25), Some("bonus")), "{e}");
+        let past = OK.replace(
+            "bonus = \"12.40\"",
+            "bonus = \"79228162514264337593543950335\"",
+        );
+        let e = Data::parse(path, &past).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(25), Some("bonus")), "{e}");
+    }
+
+    #[test]
     fn bad_files_name_line_and_key() {
-        let table: [(String, usize, &str); 9] = [
+        let table: [(String, usize, &str); 12] = [
+            // Amounts past the ceiling, where sums could leave Decimal's range.
+            (
+                OK.replace("price = \"25.00\"", "price = \"1000000000.01\""),
+                8,
+                "price",
+            ),
+            (
+                OK.replace(
+                    "price_per_kg = \"189.00\"",
+                    "price_per_kg = \"79228162514264337593543950335\"",
+                ),
+                16,
+                "price_per_kg",
+            ),
+            (
+                format!(
+                    "{OK}[[campaign]]\nskus = [\"KAFFE\"]\nrate = \"1.5\"\nfrom = 2026-11-01\nuntil = 2026-11-30\n"
+                ),
+                OK.lines().count() + 3,
+                "rate",
+            ),
             (OK.replace("price = \"25.00\"", "price = 25.0"), 8, "price"),
             (OK.replace("vat = 15", "vat = 10"), 17, "vat"),
             (

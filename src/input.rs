@@ -20,15 +20,33 @@ pub struct InputError {
 }
 
 impl fmt::Display for InputError {
+    /// Always one line (spec/replay.md): control characters the file put
+    /// into a key, a value or a path are shown escaped (`\n`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        write!(f, "{}", OneLine(&self.file.display().to_string()))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
         if let Some(key) = &self.key {
-            write!(f, ": key `{key}`")?;
+            write!(f, ": key `{}`", OneLine(key))?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", OneLine(&self.message))
+    }
+}
+
+/// Text with its control characters escaped.
+struct OneLine<'a>(&'a str);
+
+impl fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -88,7 +106,7 @@ impl<'a> Source<'a> {
         let message = e.message().trim().to_string();
         let line = e.span().map(|s| self.line_of(s.start));
         let key = key_in_message(&message)
-            .or_else(|| e.span().and_then(|s| key_on_line(self.text, s.start)));
+            .or_else(|| e.span().and_then(|s| key_near(self.text, s.start)));
         InputError {
             file: self.file.to_path_buf(),
             line,
@@ -177,19 +195,40 @@ fn key_in_message(message: &str) -> Option<String> {
     rest.split('`').next().map(str::to_string)
 }
 
-/// The key written on the line of `offset`: `key = value`, or a `[table]` header.
-fn key_on_line(text: &str, offset: usize) -> Option<String> {
-    let start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let line = text[start..].lines().next()?.trim();
+/// The key a syntax error at `offset` belongs to: the key or `[table]`
+/// written on its line, else the first word there (a key missing its `=`),
+/// else the nearest key or table above it.
+fn key_near(text: &str, offset: usize) -> Option<String> {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next().unwrap_or_default();
+    if let Some(key) = key_on_line(line) {
+        return Some(key);
+    }
+    let word: String = line
+        .trim()
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '=' | '#' | '"' | '\''))
+        .take(32)
+        .collect();
+    if !word.is_empty() {
+        return Some(word);
+    }
+    text[..start].lines().rev().find_map(key_on_line)
+}
+
+/// The key written on one line: `key = value`, or a `[table]` header.
+fn key_on_line(line: &str) -> Option<String> {
+    let line = line.trim();
+    if line.starts_with('#') {
+        return None;
+    }
     if let Some(header) = line.strip_prefix('[') {
-        return Some(
-            header
-                .trim_matches(|c| c == '[' || c == ']')
-                .trim()
-                .to_string(),
-        );
+        let name = header.trim_start_matches('[').split(']').next()?.trim();
+        return (!name.is_empty()).then(|| name.to_string());
     }
     let (key, _) = line.split_once('=')?;
     let key = key.trim().trim_matches('"');
@@ -235,6 +274,40 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn syntax_errors_name_the_nearest_key() {
+        let table = [
+            // A key missing its `=` is named itself.
+            ("name = \"a\"\ngarbage\n", 2, Some("garbage")),
+            // A bad character in a comment: the key above it.
+            ("name = \"a\"\n# x\u{1}\n", 2, Some("name")),
+            ("[t]\n\n\"unclosed\n", 3, Some("t")),
+            // Above every key there is none to name.
+            ("# x\u{1}\nname = \"a\"\n", 1, None),
+        ];
+        for (text, line, key) in table {
+            let e = parse(text).unwrap_err();
+            assert_eq!(
+                (e.line, e.key.as_deref()),
+                (Some(line), key),
+                "{text:?}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_error_is_one_line_whatever_the_file_holds() {
+        let src = Source {
+            file: Path::new("a\nb.toml"),
+            text: "name = \"a\"\nqty = \"x\"\n",
+        };
+        let e = src.error(12..15, "q\rty", "`x\ny` is not a number");
+        assert_eq!(
+            e.to_string(),
+            "a\\nb.toml:2: key `q\\rty`: `x\\ny` is not a number"
+        );
     }
 
     #[test]

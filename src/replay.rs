@@ -143,6 +143,23 @@ impl Scenario {
             .enumerate()
             .map(|(i, s)| step(&src, dir, i + 1, s))
             .collect::<Result<Vec<_>, _>>()?;
+        // The clock the steps move must stay inside the calendar: a jump past
+        // its end is a fault of the file, found here with its line.
+        let mut clock = now;
+        for (s, r) in steps.iter().zip(&raw.step) {
+            if let (Step::Advance(d), Some(text)) = (s, &r.advance) {
+                clock = clock.checked_add_signed(*d).ok_or_else(|| {
+                    src.error(
+                        text.span(),
+                        "advance",
+                        format!(
+                            "`{}` moves the clock past the end of the calendar",
+                            text.get_ref()
+                        ),
+                    )
+                })?;
+            }
+        }
         let name = raw.name.unwrap_or_else(|| {
             path.file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -300,7 +317,10 @@ fn step(src: &Source<'_>, dir: &Path, n: usize, s: &RawStep) -> Result<Step, Inp
             let cash_given = s
                 .cash_given
                 .as_ref()
-                .map(|v| src.money(v, "cash_given"))
+                .map(|v| {
+                    let m = src.money(v, "cash_given")?;
+                    crate::data::within_max(src, v, "cash_given", m)
+                })
                 .transpose()?;
             if cash_given.is_some() && tender != TenderKind::Cash {
                 let sp = s.cash_given.as_ref().map_or(span.clone(), Spanned::span);
@@ -404,7 +424,7 @@ pub fn run_file(scenario_path: &Path, opts: &ReplayOptions<'_>) -> Result<Json, 
             .into());
         }
     };
-    let data = Data::load(&data_path)?;
+    let data = Data::load_for_till(&data_path)?;
     // The temporary directory lives until the run ends; WAL files go with it.
     let tmp;
     let db_path = match opts.db {
@@ -716,6 +736,17 @@ mod tests {
             ("[[step]]\ntap = \"KAFFE\"\ngrams = 3\n", 4, "grams"),
             ("[[step]]\npay = \"cheque\"\n", 3, "pay"),
             ("[[step]]\nadvance = \"10x\"\n", 3, "advance"),
+            // Past the calendar's end: located, never a panic (spec/replay.md).
+            (
+                "[[step]]\nadvance = \"10m\"\n[[step]]\nadvance = \"100000000d\"\n",
+                5,
+                "advance",
+            ),
+            (
+                "[[step]]\npay = \"cash\"\ncash_given = \"1000000000.01\"\n",
+                4,
+                "cash_given",
+            ),
             ("[[step]]\nbonus = \"maybe\"\n", 3, "bonus"),
             ("[[step]]\nscan = \"missing.png\"\n", 3, "scan"),
             ("[[step]]\ntap = \"KAFFE\"\nqty = 0\n", 4, "qty"),

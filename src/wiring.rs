@@ -27,7 +27,7 @@ pub fn open_store(config: &Config) -> Result<Store> {
         && let Some(seed) = &config.seed
     {
         store.seed(
-            &crate::data::Data::load(seed)?,
+            &crate::data::Data::load_for_till(seed)?,
             chrono::Local::now().fixed_offset(),
         )?;
     }

@@ -111,6 +111,14 @@ impl Signer {
                 origin: origin.to_string(),
                 detail: "no RSA private key found".into(),
             })?;
+        // A damaged key can still parse, then sign receipts nobody can
+        // verify: its parts must agree (RSA_check_key).
+        if !key.rsa().and_then(|r| r.check_key()).unwrap_or(false) {
+            return Err(SignError::NotPrivateKey {
+                origin: origin.to_string(),
+                detail: "the key's parts do not agree: the key is damaged".into(),
+            });
+        }
         let bits = key.bits();
         if bits != KEY_BITS {
             return Err(SignError::WrongSize {
@@ -311,6 +319,35 @@ pub(crate) mod tests {
         // A PKCS#1 public key verifies too.
         let pub1 = String::from_utf8(rsa.public_key_to_pem_pkcs1().unwrap()).unwrap();
         assert!(verify(&pub1, "x", &a.sign("x").unwrap()));
+    }
+
+    #[test]
+    fn a_damaged_key_is_refused_not_used() {
+        // Parses as RSA, but its private exponent does not fit its modulus:
+        // every receipt it signed would fail verification.
+        let pem = test_signer().private_pem().unwrap();
+        let rsa = PKey::private_key_from_pem(pem.as_bytes())
+            .unwrap()
+            .rsa()
+            .unwrap();
+        let one = openssl::bn::BigNum::from_u32(1).unwrap();
+        let mut d = openssl::bn::BigNum::new().unwrap();
+        d.checked_add(rsa.d(), &one).unwrap();
+        let c = |b: &openssl::bn::BigNumRef| b.to_owned().unwrap();
+        let damaged = Rsa::from_private_components(
+            c(rsa.n()),
+            c(rsa.e()),
+            d,
+            c(rsa.p().unwrap()),
+            c(rsa.q().unwrap()),
+            c(rsa.dmp1().unwrap()),
+            c(rsa.dmq1().unwrap()),
+            c(rsa.iqmp().unwrap()),
+        )
+        .unwrap();
+        let damaged = String::from_utf8(damaged.private_key_to_pem().unwrap()).unwrap();
+        let err = Signer::from_pem(&damaged, "damaged.pem").err().unwrap();
+        assert!(err.to_string().contains("damaged.pem"), "{err}");
     }
 
     #[test]

@@ -187,7 +187,8 @@ pub fn parse_public_key(text: &str) -> Result<VerifyingKey, KeyError> {
 /// format); other text, non-ASCII included, is `BadSeed`.
 pub fn parse_seed_hex(text: &str) -> Result<SigningKey, KeyError> {
     let t = text.trim();
-    if t.len() != 64 || !t.is_ascii() {
+    // Hex digits only: `from_str_radix` alone would take "+3" as a byte.
+    if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(KeyError::BadSeed);
     }
     let mut seed = [0u8; 32];
@@ -224,6 +225,14 @@ mod tests {
         let text = format!("é{}", "0".repeat(62));
         assert_eq!(text.len(), 64);
         assert!(matches!(parse_seed_hex(&text), Err(KeyError::BadSeed)));
+    }
+
+    #[test]
+    fn a_seed_is_hex_digits_only() {
+        // `u8::from_str_radix("+3", 16)` is Ok(3): a sign is no hex digit.
+        let signed = format!("+3{}", &DEMO_SEED[2..]);
+        assert!(matches!(parse_seed_hex(&signed), Err(KeyError::BadSeed)));
+        assert!(parse_seed_hex(&DEMO_SEED.to_ascii_uppercase()).is_ok());
     }
 
     #[test]
