@@ -15,6 +15,7 @@ pub mod receipt;
 pub mod sale;
 pub mod scale;
 pub mod signature;
+pub mod words;
 
 pub use appcode::{AppCode, CodeError};
 pub use catalog::{
