@@ -69,6 +69,7 @@ impl App {
 
     pub(super) fn next_customer(&mut self) {
         self.lang = self.settings.lang;
+        self.speech_reset();
         self.home();
     }
 

@@ -52,6 +52,7 @@ impl App {
                 Ok(_) => {
                     self.screen = Screen::Welcome;
                     self.lang = self.settings.lang;
+                    self.speech_reset();
                     self.say(tr(self.lang, "The purchase was cancelled"), false);
                 }
                 Err(e) => self.fail(&e),
@@ -60,6 +61,9 @@ impl App {
     }
 
     pub(super) fn key(&mut self, at: Instant, event: keyboard::Event) -> Task<Message> {
+        if self.hold_key(at, &event) {
+            return Task::none();
+        }
         let keyboard::Event::KeyPressed { key, text, .. } = event else {
             return Task::none();
         };
