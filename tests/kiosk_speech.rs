@@ -302,7 +302,7 @@ fn the_still_there_warning_is_spoken_and_any_key_gives_more_time() {
     );
     k.send(Message::Key(
         k.t0 + s(61),
-        key_event(Key::Named(Named::ArrowDown), None),
+        key_event(Key::Named(Named::Escape), None),
     ));
     assert!(!k.shows("Er du der fortsatt?"), "any key gives more time");
     k.send(Message::Tick(k.t0 + s(100)));
@@ -426,4 +426,112 @@ fn the_espeak_speaker_writes_each_utterance_and_a_new_one_interrupts() {
         let whole_len = std::fs::metadata(&full).unwrap().len() as usize;
         assert!(cut < whole_len, "interrupted: {cut} of {whole_len} bytes");
     }
+}
+
+fn arrow(k: &mut Kiosk, named: Named) {
+    k.send(Message::Key(
+        Instant::now(),
+        key_event(Key::Named(named), None),
+    ));
+}
+
+#[test]
+fn the_keypad_moves_a_spoken_focus_and_ok_presses_it_through_to_payment() {
+    let mut k = kiosk(Mode::SelfService);
+    let rec = speaking(&mut k);
+    k.click(SPEECH_BUTTON);
+    rec.take();
+    assert_eq!(k.app.focused(), None, "no focus until an arrow is pressed");
+    arrow(&mut k, Named::ArrowDown);
+    assert_eq!(k.app.focused().as_deref(), Some("English"));
+    one(rec.take(), Voice::Bokmal, &["English"]);
+    arrow(&mut k, Named::ArrowDown);
+    one(rec.take(), Voice::Bokmal, &["Hjelp"]);
+    arrow(&mut k, Named::ArrowRight);
+    let first = k.app.focused().unwrap();
+    one(rec.take(), Voice::Bokmal, &[&first]);
+    // Up wraps round to the last control, the speech switch.
+    arrow(&mut k, Named::ArrowUp);
+    arrow(&mut k, Named::ArrowUp);
+    arrow(&mut k, Named::ArrowUp);
+    assert_eq!(k.app.focused().as_deref(), Some(SPEECH_BUTTON));
+    rec.take();
+    arrow(&mut k, Named::ArrowDown);
+    arrow(&mut k, Named::ArrowDown);
+    arrow(&mut k, Named::ArrowDown);
+    assert_eq!(k.app.focused().as_deref(), Some(first.as_str()));
+    rec.take();
+    // OK presses the focused item: it is added, the cart arrives, the
+    // focus starts over.
+    arrow(&mut k, Named::Enter);
+    assert_eq!(k.app.screen.name(), "shopping");
+    assert_eq!(k.app.till().sale().lines.len(), 1);
+    one(
+        rec.take(),
+        Voice::Bokmal,
+        &["Lagt til", "Varene dine: en vare"],
+    );
+    assert_eq!(k.app.focused(), None);
+    // Language, Help, then Pay.
+    for _ in 0..3 {
+        arrow(&mut k, Named::ArrowDown);
+    }
+    let pay = k.app.focused().unwrap();
+    assert!(pay.starts_with("Betal  kr "), "{pay}");
+    let moves = rec.take();
+    assert_eq!(moves.len(), 3, "one utterance per move: {moves:?}");
+    assert_eq!(moves[2].1, "Betal  tjuefem kroner.", "the amount in words");
+    arrow(&mut k, Named::Enter);
+    assert_eq!(k.app.screen.name(), "payment");
+    one(rec.take(), Voice::Bokmal, &["Betaling. Å betale:"]);
+}
+
+/// Near-black pixels (the focus ring's colour) on the row through the
+/// middle of `label`, between the left edge of its button and the text.
+fn ring_pixels(k: &Kiosk, label: &str, dir: &Path, name: &str) -> usize {
+    use iced_test::selector::Candidate;
+    let size = iced::Size::new(1280.0, 800.0);
+    let mut ui = iced_test::Simulator::with_size(Default::default(), size, k.app.view());
+    let bounds = ui
+        .find(|c: Candidate<'_>| match c {
+            Candidate::Text {
+                content, bounds, ..
+            } if content == label => Some(bounds),
+            _ => None,
+        })
+        .unwrap();
+    let snap = ui.snapshot(&kasse::ui::theme::theme()).unwrap();
+    assert!(snap.matches_image(dir.join(name)).unwrap());
+    let png = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(name))
+        .unwrap();
+    let img = image::open(png).unwrap().to_rgba8();
+    let scale = img.width() as f32 / size.width;
+    let y = ((bounds.y + bounds.height / 2.0) * scale) as u32;
+    let right = (bounds.x * scale) as u32;
+    // The button is 150 px wide; the text centred in it.
+    let left = right.saturating_sub((75.0 * scale) as u32);
+    (left..right)
+        .filter(|&x| img.get_pixel(x, y).0[..3].iter().all(|&c| c < 50))
+        .count()
+}
+
+#[test]
+fn the_focus_ring_is_drawn_on_the_focused_control_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut k = kiosk(Mode::SelfService);
+    let before = ring_pixels(&k, "English", dir.path(), "before");
+    arrow(&mut k, Named::ArrowDown);
+    assert_eq!(k.app.focused().as_deref(), Some("English"));
+    let focused = ring_pixels(&k, "English", dir.path(), "focused");
+    eprintln!("ring pixels: before {before}, focused {focused}");
+    assert_eq!(before, 0, "no ring before the keypad is used");
+    assert!(focused >= 3, "a ring of near-black pixels: {focused}");
+    // Without speech the keypad works the same, silently.
+    arrow(&mut k, Named::ArrowDown);
+    arrow(&mut k, Named::ArrowDown);
+    arrow(&mut k, Named::Enter);
+    assert_eq!(k.app.till().sale().lines.len(), 1);
 }

@@ -71,6 +71,9 @@ impl App {
         if self.demo_key(&key, text.as_deref()) {
             return Task::none();
         }
+        if let Some(task) = self.keypad(&key) {
+            return task;
+        }
         if let Some(k) = screen::Key::read(&key, text.as_deref())
             && let Some(m) = self.screen_key(k)
         {

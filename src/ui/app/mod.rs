@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 mod at_counter;
 mod chrome;
 mod input;
+mod keypad;
 mod pay;
 pub mod speak;
 pub use at_counter::pin_owner;
@@ -328,7 +329,11 @@ impl App {
     }
 
     fn look(&self) -> Look {
-        Look::new(self.lang, self.large_text)
+        let focus = self.focus_ring();
+        Look {
+            focus,
+            ..Look::new(self.lang, self.large_text)
+        }
     }
 
     fn say(&mut self, text: impl Into<String>, refusal: bool) {

@@ -25,6 +25,10 @@ pub struct Speech {
     /// Notices shown so far: a new one is said even when its text is
     /// the last one's.
     pub(super) notices: u64,
+    /// The keypad's focus: an index into `App::controls` (keypad.rs).
+    pub(super) focus: Option<usize>,
+    /// Focus moves so far: each is said.
+    pub(super) moves: u64,
 }
 
 impl Default for Speech {
@@ -36,6 +40,8 @@ impl Default for Speech {
             pending: None,
             announce: false,
             notices: 0,
+            focus: None,
+            moves: 0,
         }
     }
 }
@@ -46,6 +52,7 @@ pub(super) struct Seen {
     lang: Lang,
     screen: String,
     notices: u64,
+    moves: u64,
     ask: bool,
     prompt: bool,
 }
@@ -114,6 +121,7 @@ impl App {
             lang: self.lang,
             screen: self.spoken_screen(),
             notices: self.speech.notices,
+            moves: self.speech.moves,
             ask: self.ask.is_some(),
             prompt: self.idle.prompt_until.is_some(),
         }
@@ -123,6 +131,11 @@ impl App {
     /// on before or is now.
     pub(super) fn speak_changes(&mut self, before: Seen) {
         let now = self.seen();
+        let arrived = now.screen != before.screen || now.lang != before.lang;
+        // A new screen (or a question over it) starts without a focus.
+        if (now.screen != before.screen || now.ask != before.ask) && now.moves == before.moves {
+            self.speech.focus = None;
+        }
         if !(before.on || now.on) {
             return;
         }
@@ -134,7 +147,6 @@ impl App {
         {
             parts.push(n.text.clone());
         }
-        let arrived = now.screen != before.screen || now.lang != before.lang;
         if let Some(ask) = self.ask.as_ref().filter(|_| !before.ask || arrived) {
             parts.push(match ask {
                 screen::confirm::Ask::CancelSale => format!(
@@ -148,6 +160,11 @@ impl App {
             });
         } else if arrived || before.ask != now.ask || std::mem::take(&mut self.speech.announce) {
             parts.push(self.purpose());
+        }
+        if now.moves != before.moves
+            && let Some(words) = self.focused_words()
+        {
+            parts.push(words);
         }
         if now.prompt && !before.prompt {
             let left = self.idle.seconds_left(self.now).unwrap_or(0);
