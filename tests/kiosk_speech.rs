@@ -428,11 +428,15 @@ fn the_espeak_speaker_writes_each_utterance_and_a_new_one_interrupts() {
     }
 }
 
+/// A key pressed and released (OK presses the focused control on release).
 fn arrow(k: &mut Kiosk, named: Named) {
     k.send(Message::Key(
         Instant::now(),
         key_event(Key::Named(named), None),
     ));
+    if named == Named::Enter {
+        k.send(Message::Key(Instant::now(), enter_released()));
+    }
 }
 
 #[test]
@@ -532,6 +536,25 @@ fn the_focus_ring_is_drawn_on_the_focused_control_only() {
     // Without speech the keypad works the same, silently.
     arrow(&mut k, Named::ArrowDown);
     arrow(&mut k, Named::ArrowDown);
+    arrow(&mut k, Named::Enter);
+    assert_eq!(k.app.till().sale().lines.len(), 1);
+}
+
+#[test]
+fn holding_ok_on_a_focused_control_switches_speech_and_presses_nothing() {
+    let mut k = kiosk(Mode::SelfService);
+    let rec = speaking(&mut k);
+    for _ in 0..3 {
+        arrow(&mut k, Named::ArrowDown);
+    }
+    let item = k.app.focused().unwrap();
+    assert_ne!(item, "English");
+    let t = Instant::now();
+    hold_ok(&mut k, t, Duration::from_secs(2));
+    assert!(k.app.speech_on());
+    assert!(k.app.till().sale().is_empty(), "{item} was not pressed");
+    one(rec.take(), Voice::Bokmal, &["Tale er på"]);
+    // A short OK presses it.
     arrow(&mut k, Named::Enter);
     assert_eq!(k.app.till().sale().lines.len(), 1);
 }

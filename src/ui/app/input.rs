@@ -61,8 +61,8 @@ impl App {
     }
 
     pub(super) fn key(&mut self, at: Instant, event: keyboard::Event) -> Task<Message> {
-        if self.hold_key(at, &event) {
-            return Task::none();
+        if let Some(task) = self.hold_key(at, &event) {
+            return task;
         }
         let keyboard::Event::KeyPressed { key, text, .. } = event else {
             return Task::none();

@@ -1,7 +1,7 @@
 //! Keypad navigation (issue 19, item 1) of the welcome and shopping
 //! screens: the arrow keys (a 4-direction keypad sends the same) move a
-//! focus through the controls in reading order, OK (Enter) presses the
-//! focused one, and speech mode says each control the focus lands on. The
+//! focus through the controls in reading order, OK (Enter) released presses
+//! the focused one (held 2 s it switches speech instead, speak.rs), and speech mode says each control the focus lands on. The
 //! focused button draws a focus ring (`Look::focus`). The focus starts
 //! nowhere on each screen: the first arrow puts it on the first control.
 
@@ -153,9 +153,14 @@ impl App {
         })
     }
 
-    /// An arrow moves the focus, OK presses the focused control; None
-    /// leaves the key to the screen (and the barcode wedge: an Enter that
-    /// ends a scan under way is the scan's).
+    /// Presses the control the focus is on (OK released, speak.rs).
+    pub(super) fn press_focused(&mut self) -> Option<Task<Message>> {
+        let i = self.speech.focus?;
+        let press = self.controls().into_iter().nth(i)?.press;
+        Some(self.route(press))
+    }
+
+    /// An arrow moves the focus; None leaves the key to the screen.
     pub(super) fn keypad(&mut self, key: &Key) -> Option<Task<Message>> {
         let Key::Named(named) = key.as_ref() else {
             return None;
@@ -163,14 +168,6 @@ impl App {
         let step: isize = match named {
             K::ArrowDown | K::ArrowRight => 1,
             K::ArrowUp | K::ArrowLeft => -1,
-            K::Enter => {
-                let i = self.speech.focus?;
-                if self.wedge.pending() {
-                    return None;
-                }
-                let press = self.controls().into_iter().nth(i)?.press;
-                return Some(self.route(press));
-            }
             _ => return None,
         };
         let n = self.controls().len();

@@ -16,8 +16,9 @@ pub const HOLD_FOR: Duration = Duration::from_secs(2);
 pub struct Speech {
     speaker: Arc<dyn Speaker>,
     on: bool,
-    /// Since when OK is held down, and whether that hold switched already.
-    held: Option<(Instant, bool)>,
+    /// Since when OK is held down, whether that hold switched already, and
+    /// whether its release presses the focused control.
+    held: Option<(Instant, bool, bool)>,
     /// Said first in the next utterance ("speech on").
     pending: Option<String>,
     /// The current screen is said again (speech just came on).
@@ -237,41 +238,55 @@ impl App {
 
     /// OK (Enter) held for [`HOLD_FOR`] switches speech at a self-service
     /// till, measured by the key events' own times; the repeats of a held
-    /// OK are no new presses. True when the event was taken here.
-    pub(super) fn hold_key(&mut self, at: Instant, event: &keyboard::Event) -> bool {
+    /// OK are no new presses. With the keypad's focus on a control, OK
+    /// presses it when released before that (so a hold never presses it).
+    /// Some when the event was taken here.
+    pub(super) fn hold_key(
+        &mut self,
+        at: Instant,
+        event: &keyboard::Event,
+    ) -> Option<Task<Message>> {
         let ok = |k: &Key| matches!(k.as_ref(), Key::Named(Named::Enter));
         if self.till.mode() != Mode::SelfService {
-            return false;
+            return None;
         }
         match event {
             keyboard::Event::KeyPressed {
                 key, repeat: false, ..
             } if ok(key) => {
-                self.speech.held = Some((at, false));
-                false
+                // An Enter that ends a scan under way is the scan's.
+                let on_release = self.focused().is_some() && !self.wedge.pending();
+                self.speech.held = Some((at, false, on_release));
+                if on_release {
+                    self.idle.input(self.now);
+                    return Some(Task::none());
+                }
+                None
             }
             keyboard::Event::KeyPressed {
                 key, repeat: true, ..
             } if ok(key) => {
                 self.idle.input(self.now);
-                if let Some((since, false)) = self.speech.held
+                if let Some((since, false, on_release)) = self.speech.held
                     && at.saturating_duration_since(since) >= HOLD_FOR
                 {
-                    self.speech.held = Some((since, true));
+                    self.speech.held = Some((since, true, on_release));
                     self.toggle_speech();
                 }
-                true
+                Some(Task::none())
             }
             keyboard::Event::KeyReleased { key, .. } if ok(key) => {
                 self.idle.input(self.now);
-                if let Some((since, false)) = self.speech.held.take()
-                    && at.saturating_duration_since(since) >= HOLD_FOR
-                {
-                    self.toggle_speech();
+                match self.speech.held.take() {
+                    Some((since, false, _)) if at.saturating_duration_since(since) >= HOLD_FOR => {
+                        self.toggle_speech();
+                        Some(Task::none())
+                    }
+                    Some((_, false, true)) => Some(self.press_focused().unwrap_or_else(Task::none)),
+                    _ => Some(Task::none()),
                 }
-                true
             }
-            _ => false,
+            _ => None,
         }
     }
 
