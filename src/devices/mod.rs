@@ -7,3 +7,4 @@ pub mod printer;
 pub mod scale;
 pub mod scale_sim;
 pub mod setup;
+pub mod speech;

@@ -86,6 +86,11 @@ impl WedgeDetector {
         }
     }
 
+    /// Keys arrived that no Enter has ended yet (a scan under way).
+    pub fn pending(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
     /// One key press; `'\n'` or `'\r'` ends the input.
     pub fn key(&mut self, now_ms: u64, ch: char) -> Option<Keyed> {
         if let Some(last) = self.last_ms

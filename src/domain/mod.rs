@@ -17,6 +17,7 @@ pub mod receipt_link;
 pub mod sale;
 pub mod scale;
 pub mod signature;
+pub mod words;
 
 pub use appcode::{AppCode, CodeError};
 pub use catalog::{

@@ -14,6 +14,16 @@ use iced::{Alignment, Length};
 pub struct Look {
     pub lang: Lang,
     pub sizes: Sizes,
+    /// The label of the control the keypad's focus is on ([`focus_id`]):
+    /// [`big`] draws its focus ring.
+    pub focus: Option<u64>,
+}
+
+/// Names a control by its label for the keypad's focus (FNV-1a).
+pub fn focus_id(label: &str) -> u64 {
+    label.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl Look {
@@ -21,6 +31,7 @@ impl Look {
         Look {
             lang,
             sizes: Sizes::new(large_text),
+            focus: None,
         }
     }
 
@@ -39,15 +50,28 @@ pub fn big<'a, M: Clone + 'a>(
     on_press: Option<M>,
     style: Style,
 ) -> iced::widget::Button<'a, M> {
+    let label = label.into();
+    let focused = look.focus.is_some_and(|f| f == focus_id(&label));
     button(
-        container(text(label.into()).size(look.sizes.body))
+        container(text(label).size(look.sizes.body))
             .center_y(Length::Fill)
             .center_x(Length::Fill),
     )
     .padding([8, 16])
     .height(Length::Fixed(TOUCH.max(look.sizes.body * 2.6)))
     .on_press_maybe(on_press)
-    .style(style)
+    .style(move |t, s| {
+        let mut st = style(t, s);
+        // The keypad's focus ring: thick and near-black on the white page.
+        if focused {
+            st.border = iced::Border {
+                color: theme::TEXT,
+                width: 5.0,
+                radius: st.border.radius,
+            };
+        }
+        st
+    })
 }
 
 pub fn title<'a, M: 'a>(look: Look, s: impl Into<String>) -> Element<'a, M> {

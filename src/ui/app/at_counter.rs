@@ -90,6 +90,7 @@ impl App {
 
     pub(super) fn next_customer(&mut self) {
         self.lang = self.settings.lang;
+        self.speech_reset();
         self.home();
     }
 

@@ -100,11 +100,16 @@ impl App {
             )
         };
         let mark = |ok: bool| if ok { "●" } else { "○" };
-        let payments = if s.demo_payments {
+        let mut payments = if s.demo_payments {
             format!("◐ {}", tr(lang, "Demo payments"))
         } else {
             String::new()
         };
+        // Speech mode on without espeak-ng (no slot of its own: an empty
+        // one would still take the row's spacing).
+        if !s.speech.is_empty() {
+            payments = format!("{payments}  ⚠ {}", s.speech).trim().to_string();
+        }
         // Anyone can sign codes with the published demo key: say so.
         let demo = if self.settings.demo_key {
             format!("◐ {}", tr(lang, "DEMO QR key"))

@@ -52,6 +52,7 @@ impl App {
                 Ok(_) => {
                     self.screen = Screen::Welcome;
                     self.lang = self.settings.lang;
+                    self.speech_reset();
                     self.say(tr(self.lang, "The purchase was cancelled"), false);
                 }
                 Err(e) => self.fail(&e),
@@ -60,12 +61,18 @@ impl App {
     }
 
     pub(super) fn key(&mut self, at: Instant, event: keyboard::Event) -> Task<Message> {
+        if let Some(task) = self.hold_key(at, &event) {
+            return task;
+        }
         let keyboard::Event::KeyPressed { key, text, .. } = event else {
             return Task::none();
         };
         self.idle.input(self.now);
         if self.demo_key(&key, text.as_deref()) {
             return Task::none();
+        }
+        if let Some(task) = self.keypad(&key) {
+            return task;
         }
         if let Some(k) = screen::Key::read(&key, text.as_deref())
             && let Some(m) = self.screen_key(k)

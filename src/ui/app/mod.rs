@@ -31,8 +31,10 @@ use std::time::{Duration, Instant};
 mod at_counter;
 mod chrome;
 mod input;
+mod keypad;
 mod outcome;
 mod pay;
+pub mod speak;
 pub use at_counter::pin_owner;
 mod tour_steps;
 
@@ -121,6 +123,8 @@ pub struct Status {
     /// in the status bar for the whole run (a notice would be gone at the
     /// first scan).
     pub recovered: Vec<u64>,
+    /// Why speech mode cannot be heard (espeak-ng missing), while it is on.
+    pub speech: String,
 }
 
 /// Everything the kiosk needs from the config, kept apart from the till.
@@ -209,6 +213,7 @@ pub struct App {
     ask: Option<screen::confirm::Ask>,
     /// The demo's camera and scale, worked from the keyboard.
     pub demo: devices::Demo,
+    speech: speak::Speech,
 }
 
 impl App {
@@ -246,6 +251,7 @@ impl App {
             tour: None,
             ask: None,
             demo: devices::Demo::default(),
+            speech: speak::Speech::default(),
         }
     }
 
@@ -327,10 +333,15 @@ impl App {
     }
 
     fn look(&self) -> Look {
-        Look::new(self.lang, self.large_text)
+        let focus = self.focus_ring();
+        Look {
+            focus,
+            ..Look::new(self.lang, self.large_text)
+        }
     }
 
     fn say(&mut self, text: impl Into<String>, refusal: bool) {
+        self.speech.notices += 1;
         self.notice = Some((
             Notice {
                 text: text.into(),
@@ -385,7 +396,9 @@ impl App {
             return Task::none();
         }
         let before = (std::mem::discriminant(&self.screen), self.ask.is_some());
+        let seen = self.seen();
         let mut task = self.route(message);
+        self.speak_changes(seen);
         if (std::mem::discriminant(&self.screen), self.ask.is_some()) != before {
             self.screen_changed = Some(wall);
         }
@@ -708,6 +721,7 @@ impl App {
             Action::NextCustomer => self.next_customer(),
             Action::Language => self.lang = self.lang.other(),
             Action::LargeText => self.large_text = !self.large_text,
+            Action::Speech => self.toggle_speech(),
             // Staff cannot be called over a running payment: its progress
             // and its cancel button stay in view.
             Action::Help if self.till.tendering().is_some() => {

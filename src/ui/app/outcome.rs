@@ -11,6 +11,7 @@ impl App {
                 // said in the language of the screen it shows on.
                 if self.till.mode() == Mode::SelfService {
                     self.lang = self.settings.lang;
+                    self.speech_reset();
                     self.screen = Screen::Welcome;
                 } else {
                     self.home();

@@ -54,6 +54,8 @@ pub enum Action {
     NextCustomer,
     Language,
     LargeText,
+    /// Speech mode on or off (issue 19).
+    Speech,
     Help,
     CloseOverlay,
     /// A staff PIN was entered (attendant actions or cashier login).

@@ -39,7 +39,7 @@ impl Category {
         }
     }
 
-    fn label(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             Category::Coffee => "Coffee",
             Category::Counter => "Counter",

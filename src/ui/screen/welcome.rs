@@ -1,5 +1,7 @@
 //! Welcome: "Scan the QR code in your app, or tap an item", the quick items,
-//! the language switch and Help. Stateless: every press is an action.
+//! the language switch and Help, and how to switch speech on, in both
+//! languages at once (whoever needs it may not read the screen's language).
+//! Stateless: every press is an action.
 
 use super::Action;
 use crate::domain::Product;
@@ -8,6 +10,11 @@ use crate::ui::theme;
 use crate::ui::widget::{Look, big, body, title};
 use iced::widget::{column, container, row};
 use iced::{Alignment, Length};
+
+/// How speech is switched on, said in both languages whatever the screen's.
+pub const SPEECH_HINT: &str = "Tale: hold OK i 2 sekunder  ·  Speech: hold OK for 2 seconds";
+/// The button that switches speech on or off.
+pub const SPEECH_BUTTON: &str = "Tale / Speech";
 
 pub fn view<'a>(look: Look, quick: &[&Product], has_weighed: bool) -> Element<'a, Action> {
     let mut items = row![].spacing(12);
@@ -45,6 +52,18 @@ pub fn view<'a>(look: Look, quick: &[&Product], has_weighed: bool) -> Element<'a
                 look.tr("Scan the QR code in your app, or tap an item")
             ),
             choices,
+            row![
+                body(look, SPEECH_HINT),
+                big(
+                    look,
+                    SPEECH_BUTTON,
+                    Some(Action::Speech),
+                    theme::button::tile
+                )
+                .width(Length::Fixed(260.0)),
+            ]
+            .spacing(20)
+            .align_y(Alignment::Center),
         ]
         .spacing(28)
         .align_x(Alignment::Center),
