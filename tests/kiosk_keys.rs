@@ -203,3 +203,22 @@ fn staff_who_walk_away_from_a_self_service_till_are_logged_out_and_journaled() {
     assert_eq!(journal_kinds(&k, "logout"), logouts + 1);
     assert_ne!(k.app.screen.name(), "staff", "the staff menu is gone");
 }
+
+#[test]
+fn at_rest_on_the_welcome_screen_nothing_ticks() {
+    let mut k = kiosk(Mode::SelfService);
+    assert!(!k.app.clock_needed(), "a fresh till at rest needs no clock");
+    k.click("Kaffe");
+    assert!(k.app.clock_needed(), "an open sale times out");
+    k.click("Avbryt kjøpet");
+    k.click("Ja, avbryt");
+    assert!(k.app.clock_needed(), "the notice still has to go");
+    k.send(Message::Tick(k.t0 + Duration::from_secs(30)));
+    assert_eq!(k.app.screen.name(), "welcome");
+    assert!(!k.app.clock_needed(), "back at rest: no ticks, no redraws");
+    // After a quiet spell the first tap brings the time up to date: the
+    // next sale is not asked "still there?" at once.
+    k.click("Kaffe");
+    k.send(Message::Tick(k.t0 + Duration::from_secs(31)));
+    assert!(k.app.idle.prompt_until.is_none());
+}

@@ -248,6 +248,18 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
                 kasse::ui::screen::payment::Message::Choose(kasse::domain::TenderKind::Cash),
             ));
         }),
+        ("cash in training mode", Mode::Cashier, |k| {
+            k.pin("1234");
+            k.send(Message::Do(Action::Training(true)));
+            k.send(Message::Do(Action::Tap {
+                sku: "KAFFE".into(),
+                qty: 1,
+            }));
+            k.send(Message::Do(Action::Pay));
+            k.send(Message::Payment(
+                kasse::ui::screen::payment::Message::Choose(kasse::domain::TenderKind::Cash),
+            ));
+        }),
         ("reports", Mode::Cashier, |k| {
             k.pin("1234");
             k.send(Message::Do(Action::ShowReports));

@@ -367,6 +367,45 @@ fn a_panicking_decoder_is_caught_and_the_next_frame_still_decodes() {
     assert_eq!(stats.panics.kinds(), 1);
 }
 
+/// Plays the listed frames in order, every one delivered (lossless).
+struct Listed(std::collections::VecDeque<u8>);
+
+impl FrameSource for Listed {
+    fn lossless(&self) -> bool {
+        true
+    }
+
+    fn next(&mut self) -> Capture {
+        match self.0.pop_front() {
+            Some(n) => Capture::Frame(numbered(n)),
+            None => Capture::End,
+        }
+    }
+}
+
+#[test]
+fn identical_frames_are_not_decoded_twice_and_keep_their_codes() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let decoder = FakeDecoder {
+        panic_on: vec![],
+        seen: seen.clone(),
+        ack: None,
+        hold_first: None,
+    };
+    let source = Listed([1, 1, 1, 2, 2, 1].into_iter().collect());
+    let scanner = Scanner::with_source(Box::new(source), 1500, Box::new(decoder));
+    let events = all_events(&scanner);
+    assert_eq!(
+        *seen.lock().expect("lock"),
+        [1, 2, 1],
+        "a change is decoded"
+    );
+    let stats = scanner.stats();
+    assert_eq!((stats.frames, stats.identical), (3, 3));
+    // The codes are debounced as if every frame had been read.
+    assert_eq!(codes(&events), ["code-1", "code-2"]);
+}
+
 const PANIC_CHILD: &str = "KASSE_TEST_PANIC_CHILD";
 
 /// A decoder that panics on every one of 40 frames: every panic is counted

@@ -76,6 +76,9 @@ pub struct ScannerStats {
     pub gave_up: u64,
     /// Frames the decoder never saw because a newer one replaced them.
     pub dropped: u64,
+    /// Frames identical to the one before (a still scene, a paused
+    /// recording): not decoded again, their codes the last frame's.
+    pub identical: u64,
     /// Decoder panics caught, per kind.
     pub panics: PanicCounts,
 }
@@ -391,7 +394,31 @@ fn decode_loop(
     shared: &Shared<'_>,
 ) {
     let mut debounce = Debounce::new(repeat_after_ms);
+    // The last frame decoded and the codes it held.
+    let mut last: Option<(GrayImage, Vec<String>)> = None;
     while let Some((frame, captured)) = shared.mailbox.take(shared.stop) {
+        if let Some((prev, texts)) = &last
+            && *prev == frame
+        {
+            shared
+                .stats
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .identical += 1;
+            let now_ms =
+                u64::try_from(captured.duration_since(started).as_millis()).unwrap_or(u64::MAX);
+            for text in debounce.frame(now_ms, texts) {
+                let latency_ms = captured.elapsed().as_secs_f64() * 1000.0;
+                if shared
+                    .tx
+                    .send(ScanEvent::Code { text, latency_ms })
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            continue;
+        }
         let outcome = guarded(|| decoder.decode(&frame)).unwrap_or_else(|panic| {
             let mut outcome = DecodeOutcome::default();
             outcome.panics.add(&panic);
@@ -424,6 +451,7 @@ fn decode_loop(
                 return;
             }
         }
+        last = Some((frame, outcome.texts));
     }
 }
 

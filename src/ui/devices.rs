@@ -331,13 +331,14 @@ fn sync_stream(config: Arc<Config>) -> impl Stream<Item = SyncEvent> {
             }
             Ok(_) | Err(_) => {
                 // No ledger: count the queue from the outbox now and then.
+                let mut last = None;
                 loop {
                     let queue = store.sync_state().map_or(0, |s| s.queue);
                     let status = SyncStatus {
                         queue,
                         ..SyncStatus::default()
                     };
-                    if tx.blocking_send(SyncEvent::Status(status)).is_err() {
+                    if !tell_if_changed(&tx, &mut last, status) {
                         return;
                     }
                     std::thread::sleep(Duration::from_secs(3));
@@ -345,14 +346,30 @@ fn sync_stream(config: Arc<Config>) -> impl Stream<Item = SyncEvent> {
             }
         };
         let _worker = worker;
+        let mut last = None;
         loop {
             let status = shared.lock().map(|s| s.clone()).unwrap_or_default();
-            if tx.blocking_send(SyncEvent::Status(status)).is_err() {
+            if !tell_if_changed(&tx, &mut last, status) {
                 return;
             }
             std::thread::sleep(Duration::from_secs(1));
         }
     })
+}
+
+/// Sends the sync status when it changed since the last one sent: an
+/// unchanged status would only wake the UI to draw the same bar. False when
+/// the kiosk no longer listens.
+fn tell_if_changed(
+    tx: &mpsc::Sender<SyncEvent>,
+    last: &mut Option<SyncStatus>,
+    status: SyncStatus,
+) -> bool {
+    if last.as_ref() == Some(&status) {
+        return !tx.is_closed();
+    }
+    *last = Some(status.clone());
+    tx.blocking_send(SyncEvent::Status(status)).is_ok()
 }
 
 /// A running payment's updates as a stream that ends with the final one.

@@ -391,6 +391,13 @@ impl App {
             Message::Do(_) | Message::Shopping(_) | Message::Payment(_) | Message::Staff(_)
         );
         let wall = Instant::now();
+        // The clock ticks only while something waits on it (see
+        // `clock_needed`): after a quiet spell the first message brings the
+        // till's time up to date. (Within a second the ticks' time stands:
+        // tests drive time with ticks.)
+        if wall > self.now + Duration::from_secs(1) {
+            self.now = wall;
+        }
         let guard = self.settings.tap_guard;
         if tap && self.screen_changed.is_some_and(|at| wall < at + guard) {
             return Task::none();
@@ -791,11 +798,27 @@ impl App {
         print::rows(receipt, &header, &names)
     }
 
+    /// Whether anything waits on the clock: a notice or flash to clear, a
+    /// sale or staff session to time out, a screen that moves on by itself,
+    /// a PIN wait, the tour. At rest on the welcome screen nothing does: no
+    /// ticks, no redraws.
+    pub fn clock_needed(&self) -> bool {
+        self.tour.is_some()
+            || self.notice.is_some()
+            || self.flash_until.is_some()
+            || self.pin_wait_until.is_some()
+            || self.idle.prompt_until.is_some()
+            || !self.till.sale().is_empty()
+            || self.till.operator().is_some()
+            || self.till.tendering().is_some()
+            || !matches!(self.screen, Screen::Welcome | Screen::Register(_))
+    }
+
     pub fn subscription(&self) -> Subscription<Message> {
-        let mut subs = vec![
-            iced::time::every(Duration::from_millis(250)).map(Message::Tick),
-            keyboard::listen().map(|event| Message::Key(Instant::now(), event)),
-        ];
+        let mut subs = vec![keyboard::listen().map(|event| Message::Key(Instant::now(), event))];
+        if self.clock_needed() {
+            subs.push(iced::time::every(Duration::from_millis(250)).map(Message::Tick));
+        }
         if self
             .tour
             .as_ref()
