@@ -82,8 +82,11 @@ pub struct FixtureSource {
     due: Option<Instant>,
     once: bool,
     played: usize,
-    /// Held up on request (the kiosk's demo): one image per request.
+    /// Held up on request (the kiosk's demo): one scene per request.
     requests: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// Requests answered, and frames of the current scene still to play.
+    answered: u64,
+    remaining: usize,
 }
 
 impl FixtureSource {
@@ -121,6 +124,8 @@ impl FixtureSource {
             once: false,
             played: 0,
             requests: None,
+            answered: 0,
+            remaining: 0,
         })
     }
 
@@ -130,15 +135,35 @@ impl FixtureSource {
         self
     }
 
-    /// Holds up one image each time `requests` goes up (the kiosk's demo
+    /// Holds up one scene each time `requests` goes up (the kiosk's demo
     /// camera: a code only when someone asks for one, never in a loop),
-    /// round the folder; every one decoded.
+    /// round the folder; every frame decoded. A scene runs up to and through
+    /// the next frames named `*code*` (a phone held up to the camera);
+    /// in a folder without such names, one image.
     pub fn on_demand(
         mut self,
         requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
     ) -> FixtureSource {
         self.requests = Some(requests);
         self
+    }
+
+    /// How many frames from the next one make a scene (see `on_demand`).
+    fn scene_len(&self) -> usize {
+        let n = self.files.len();
+        let is_code = |i: usize| {
+            self.files[(self.next + i) % n]
+                .file_name()
+                .is_some_and(|f| f.to_string_lossy().contains("code"))
+        };
+        let Some(first) = (0..n).find(|&i| is_code(i)) else {
+            return 1;
+        };
+        let last = (first..n)
+            .take_while(|&i| is_code(i))
+            .last()
+            .unwrap_or(first);
+        last + 1
     }
 
     /// The next frame's file and image; unreadable files are skipped.
@@ -167,10 +192,15 @@ impl FrameSource for FixtureSource {
             });
         }
         if let Some(requests) = &self.requests {
-            let asked = requests.load(std::sync::atomic::Ordering::SeqCst);
-            if self.played as u64 >= asked {
-                return Capture::Wait(Duration::from_millis(100));
+            if self.remaining == 0 {
+                let asked = requests.load(std::sync::atomic::Ordering::SeqCst);
+                if self.answered >= asked {
+                    return Capture::Wait(Duration::from_millis(100));
+                }
+                self.answered += 1;
+                self.remaining = self.scene_len();
             }
+            self.remaining -= 1;
             self.played += 1;
             return match self.next_frame() {
                 Some((_, img)) => Capture::Frame(img),
@@ -511,18 +541,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_demo_holds_up_one_code_per_request_and_nothing_unasked() {
+    fn the_demo_holds_up_one_scene_per_request_and_nothing_unasked() {
         use std::sync::Arc;
         use std::sync::atomic::{AtomicU64, Ordering};
         let dir = tempfile::tempdir().unwrap();
-        for name in ["a.png", "b.png"] {
+        for name in [
+            "0-empty.png",
+            "1-code.png",
+            "2-code.png",
+            "3-empty.png",
+            "4-code.png",
+        ] {
             GrayImage::new(4, 4).save(dir.path().join(name)).unwrap();
         }
         let asked = Arc::new(AtomicU64::new(0));
         let mut s = FixtureSource::from_folder(dir.path(), 30)
             .unwrap()
             .on_demand(asked.clone());
-        assert!(s.lossless(), "every image held up is decoded");
+        assert!(s.lossless(), "every frame held up is decoded");
         assert!(matches!(
             s.next(),
             Capture::Status(CameraStatus::Fixture { .. })
@@ -530,14 +566,19 @@ mod tests {
         for _ in 0..5 {
             assert!(matches!(s.next(), Capture::Wait(_)), "nothing unasked");
         }
-        asked.fetch_add(3, Ordering::SeqCst);
-        for _ in 0..3 {
-            assert!(matches!(s.next(), Capture::Frame(_)));
-        }
-        assert!(
-            matches!(s.next(), Capture::Wait(_)),
-            "three asked, three shown"
-        );
+        let frames = |s: &mut FixtureSource| {
+            let mut n = 0;
+            while matches!(s.next(), Capture::Frame(_)) {
+                n += 1;
+            }
+            n
+        };
+        asked.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(frames(&mut s), 3, "empty, then the two frames of the code");
+        asked.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(frames(&mut s), 2, "to and through the next code");
+        asked.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(frames(&mut s), 3, "round the folder again");
     }
 
     #[test]
