@@ -794,3 +794,55 @@ fn a_training_receipt_keeps_its_marking_on_screen_in_the_qr_and_on_its_copy() {
         "a training copy never reads as a sale: {copy}"
     );
 }
+
+/// Issue 17, item 6: an X report adds up on its face — sales plus cash
+/// rounding are the payments — after a weighed dish paid in cash.
+#[test]
+fn the_x_report_states_the_cash_rounding_so_sales_and_payments_agree() {
+    let mut k = kiosk(Mode::Cashier);
+    k.pin("1234");
+    k.send(Message::Scale(ScaleReport::Weight {
+        grams: 412,
+        stable: true,
+    }));
+    k.send(Message::Do(Action::Tap {
+        sku: "VEKT".into(),
+        qty: 1,
+    }));
+    let total = k.app.till().sale().total();
+    assert_ne!(total, total.to_whole_krone(), "a total in øre: {total}");
+    k.send(Message::Do(Action::Pay));
+    k.send(Message::Do(Action::Tender {
+        kind: kasse::domain::TenderKind::Cash,
+        cash_given: Some(total.to_whole_krone()),
+    }));
+    assert_eq!(k.app.screen.name(), "receipt");
+    k.send(Message::Do(Action::ShowReports));
+    k.send(Message::Do(Action::Report(Kind::X)));
+    let Screen::Reports(state) = &k.app.screen else {
+        panic!("{}", k.app.screen.name())
+    };
+    let x = state.shown.clone().unwrap_or_default();
+    let amount = |label: &str| -> rust_decimal::Decimal {
+        let line = x
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("{label} in {x}"));
+        line.rsplit(' ')
+            .next()
+            .unwrap()
+            .replace(',', ".")
+            .parse()
+            .unwrap()
+    };
+    let sales = amount("Kontantsalg totalt");
+    let rounding = amount("Øreavrunding");
+    let paid = amount("Betalinger totalt");
+    assert_eq!(sales, total.as_decimal(), "{x}");
+    assert_eq!(
+        rounding,
+        (total.to_whole_krone() - total).as_decimal(),
+        "{x}"
+    );
+    assert_eq!(sales + rounding, paid, "{x}");
+}

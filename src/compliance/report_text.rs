@@ -69,6 +69,8 @@ const WORDS: &[(&str, &str)] = &[
     ("Sales per article group:", "Salg per varegruppe:"),
     ("Sales per payment type:", "Salg per betalingsmiddel:"),
     ("VAT:", "MVA:"),
+    ("Payments total", "Betalinger totalt"),
+    ("Cash rounding", "Øreavrunding"),
     ("base", "grunnlag"),
     ("VAT", "mva"),
     ("Exempt", "Unntatt"),
@@ -135,6 +137,18 @@ pub fn render(r: &Report, lang: Lang) -> String {
             p.count,
             kr(p.amount)
         );
+    }
+    // Payments are the sales plus cash rounding: both stated, so the
+    // report adds up on its face (sales + rounding = payments).
+    let paid = r
+        .payments
+        .iter()
+        .try_fold(Decimal::ZERO, |sum, p| sum.checked_add(p.amount));
+    if let Some(paid) = paid
+        && let Some(rounding) = paid.checked_sub(r.cash_sales_total)
+    {
+        s += &format!("{:<28} {:>17}\n", w("Payments total"), kr(paid));
+        s += &format!("{:<28} {:>17}\n", w("Cash rounding"), kr(rounding));
     }
     s += w("VAT:");
     s += "\n";
