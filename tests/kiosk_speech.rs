@@ -558,3 +558,107 @@ fn holding_ok_on_a_focused_control_switches_speech_and_presses_nothing() {
     arrow(&mut k, Named::Enter);
     assert_eq!(k.app.till().sale().lines.len(), 1);
 }
+
+/// Arrow Down until the focus is on `label` (at most once round the screen).
+fn focus_on(k: &mut Kiosk, label: &str) {
+    for _ in 0..40 {
+        if k.app.focused().as_deref() == Some(label) {
+            return;
+        }
+        arrow(k, Named::ArrowDown);
+    }
+    panic!(
+        "no `{label}` for the keypad on the {} screen (focus: {:?})",
+        k.app.screen.name(),
+        k.app.focused()
+    );
+}
+
+/// A whole self-service purchase with nothing but the arrows and OK (and
+/// the student's phone held to the camera): member, coupon, weighed food,
+/// bonus, card, no receipt, done — in `english` or Norwegian.
+fn keypad_purchase(english: bool) {
+    let mut k = kiosk(Mode::SelfService);
+    let t = |no: &'static str, en: &'static str| if english { en } else { no };
+    if english {
+        focus_on(&mut k, "English");
+        arrow(&mut k, Named::Enter);
+    }
+    k.scan(OLA);
+    k.scan(OLA_COFFEE_COUPON);
+    assert_eq!(k.app.screen.name(), "shopping");
+    focus_on(&mut k, "Kaffe\nkr 25,00");
+    arrow(&mut k, Named::Enter);
+    focus_on(&mut k, t("Mat etter vekt", "Food by weight"));
+    arrow(&mut k, Named::Enter);
+    let weighed = k
+        .app
+        .till()
+        .catalog()
+        .products()
+        .iter()
+        .find(|p| p.is_weighed())
+        .map(|p| p.name.clone())
+        .expect("a weighed product");
+    let tile = k
+        .app
+        .focused_labels()
+        .into_iter()
+        .find(|l| l.starts_with(&format!("{weighed}\n")));
+    focus_on(&mut k, &tile.expect("the weighed product's tile"));
+    arrow(&mut k, Named::Enter);
+    k.send(Message::Scale(ScaleReport::Weight {
+        grams: 412,
+        stable: true,
+    }));
+    focus_on(&mut k, t("Legg til", "Add"));
+    arrow(&mut k, Named::Enter);
+    let lines = &k.app.till().sale().lines;
+    assert!(
+        lines.iter().any(|l| l.grams.is_some()),
+        "the dish is weighed"
+    );
+    assert!(
+        lines.iter().any(|l| l.discount.is_some()),
+        "the coupon took its coffee"
+    );
+    let pay = format!(
+        "{}  {}",
+        t("Betal", "Pay"),
+        kasse::ui::text::kr(k.app.till().sale().total())
+    );
+    focus_on(&mut k, &pay);
+    arrow(&mut k, Named::Enter);
+    assert_eq!(k.app.screen.name(), "bonus");
+    focus_on(&mut k, t("Ja, bruk bonus", "Yes, use bonus"));
+    arrow(&mut k, Named::Enter);
+    assert_eq!(k.app.screen.name(), "payment");
+    focus_on(&mut k, t("Kort", "Card"));
+    arrow(&mut k, Named::Enter);
+    k.approve("T-KEYPAD");
+    assert_eq!(k.app.screen.name(), "receipt");
+    focus_on(&mut k, t("Nei takk", "No thanks"));
+    arrow(&mut k, Named::Enter);
+    assert_eq!(k.app.screen.name(), "thanks");
+    focus_on(&mut k, t("Ferdig", "Done"));
+    arrow(&mut k, Named::Enter);
+    assert_eq!(k.app.screen.name(), "welcome");
+    let sales = k.app.till().store().transactions(0, u64::MAX).unwrap();
+    assert_eq!(sales.len(), 1);
+    let s = &sales[0];
+    assert!(
+        s.tenders.iter().any(|t| t.kind == "bonus") && s.tenders.iter().any(|t| t.kind == "card"),
+        "bonus and card: {:?}",
+        s.tenders.iter().map(|t| t.kind.clone()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_whole_purchase_with_the_arrows_and_ok_alone_in_norwegian() {
+    keypad_purchase(false);
+}
+
+#[test]
+fn a_whole_purchase_with_the_arrows_and_ok_alone_in_english() {
+    keypad_purchase(true);
+}

@@ -1,5 +1,5 @@
-//! Keypad navigation (issue 19, item 1) of the welcome and shopping
-//! screens: the arrow keys (a 4-direction keypad sends the same) move a
+//! Keypad navigation (issue 19, item 1) of every self-service screen —
+//! welcome, shopping, bonus, payment, receipt, thank-you: the arrow keys (a 4-direction keypad sends the same) move a
 //! focus through the controls in reading order, OK (Enter) released presses
 //! the focused one (held 2 s it switches speech instead, speak.rs), and speech mode says each control the focus lands on. The
 //! focused button draws a focus ring (`Look::focus`). The focus starts
@@ -125,9 +125,80 @@ impl App {
                     }
                 }
             }
+            Screen::Bonus(_) => {
+                top(&mut all);
+                for (label, action) in [
+                    ("Yes, use bonus", Action::Bonus(true)),
+                    ("No, save it", Action::Bonus(false)),
+                    ("Back to the cart", Action::BackToCart),
+                ] {
+                    all.push(control(tr(lang, label), Message::Do(action)));
+                }
+            }
+            Screen::Payment(state) => {
+                top(&mut all);
+                let tender = |kind, label| {
+                    control(
+                        tr(lang, label),
+                        Message::Payment(payment::Message::Choose(kind)),
+                    )
+                };
+                match &state.stage {
+                    payment::Stage::Choose | payment::Stage::Failed { .. } => {
+                        all.push(tender(TenderKind::Card, "Card"));
+                        all.push(tender(TenderKind::Vipps, "Vipps"));
+                        all.push(control(
+                            tr(lang, "Back to the cart"),
+                            Message::Do(Action::BackToCart),
+                        ));
+                    }
+                    payment::Stage::Waiting {
+                        cancelling: false, ..
+                    } => all.push(control(
+                        tr(lang, "Cancel payment"),
+                        Message::Do(Action::CancelPayment),
+                    )),
+                    payment::Stage::NotSaved { .. } => all.push(control(
+                        tr(lang, "Try again"),
+                        Message::Do(Action::RetrySave),
+                    )),
+                    _ => {}
+                }
+            }
+            Screen::Receipt(state) => {
+                top(&mut all);
+                match &state.stage {
+                    receipt::Stage::Choose => {
+                        for (label, choice) in [
+                            ("Print", receipt::Choice::Print),
+                            ("Show QR", receipt::Choice::ShowQr),
+                            ("No thanks", receipt::Choice::None),
+                        ] {
+                            all.push(control(
+                                tr(lang, label),
+                                Message::Do(Action::Receipt(choice)),
+                            ));
+                        }
+                    }
+                    receipt::Stage::Printing => {}
+                    _ => all.push(control(
+                        tr(lang, "Done"),
+                        Message::Do(Action::Receipt(receipt::Choice::None)),
+                    )),
+                }
+            }
+            Screen::Thanks(_) => {
+                top(&mut all);
+                all.push(control(tr(lang, "Done"), Message::Do(Action::NextCustomer)));
+            }
             _ => return Vec::new(),
         }
         all
+    }
+
+    /// The labels of the controls the keypad reaches, in order.
+    pub fn focused_labels(&self) -> Vec<String> {
+        self.controls().into_iter().map(|c| c.label).collect()
     }
 
     /// The label of the control the keypad's focus is on.
