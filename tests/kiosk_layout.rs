@@ -319,6 +319,60 @@ fn every_screen_fits_both_window_sizes_in_both_languages_and_large_text() {
 }
 
 #[test]
+fn in_the_low_layout_every_self_service_control_is_within_a_seated_reach_and_fits() {
+    let size = Size::new(1280.0, 800.0);
+    let mut all = Vec::new();
+    for (name, mode, setup) in screens() {
+        if mode != Mode::SelfService {
+            continue;
+        }
+        for english in [false, true] {
+            for large in [false, true] {
+                let mut k = kiosk(mode);
+                if english {
+                    k.send(Message::Do(Action::Language));
+                }
+                if large {
+                    k.send(Message::Do(Action::LargeText));
+                }
+                setup(&mut k);
+                k.app.low = true;
+                let combo = format!(
+                    "{name} ({}, {})",
+                    if english { "en" } else { "no" },
+                    if large { "large text" } else { "normal text" }
+                );
+                for fault in faults(&k, size) {
+                    all.push(format!("{combo}: {fault}"));
+                }
+                // Every control the keypad reaches — every button of the
+                // screen — starts below the top fifth of the window.
+                let (texts, _) = layout(&k, size);
+                for label in k.app.focused_labels() {
+                    if let Some(t) = texts.iter().find(|t| t.content == label)
+                        && t.bounds.y < size.height / 5.0
+                    {
+                        all.push(format!(
+                            "{combo}: `{label}` out of reach at y {}",
+                            t.bounds.y
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(all.is_empty(), "{} faults:\n{}", all.len(), all.join("\n"));
+    // The check can fail: in the usual layout the language switch is up top.
+    let k = kiosk(Mode::SelfService);
+    let (texts, _) = layout(&k, size);
+    let english = texts
+        .iter()
+        .find(|t| t.content == "English")
+        .expect("the switch");
+    assert!(english.bounds.y < size.height / 5.0);
+}
+
+#[test]
 fn a_notice_coming_and_going_moves_nothing() {
     let size = Size::new(1280.0, 800.0);
     let mut k = kiosk(Mode::SelfService);

@@ -209,7 +209,14 @@ impl App {
                 reports::view(look, state, self.till.is_training()).map(Message::Do)
             }
         };
-        let mut body = column![self.top_bar(look)];
+        // The low layout (a seated student's reach): the top bar goes below
+        // the page and the page starts lower; only words stay up top.
+        let low = self.low && self.till.mode() == Mode::SelfService;
+        let mut body = if low {
+            column![]
+        } else {
+            column![self.top_bar(look)]
+        };
         if self.till.is_training() {
             body = body.push(
                 container(
@@ -233,9 +240,14 @@ impl App {
                 .width(Length::Fill)
                 .clip(true),
         );
-        body = body
-            .push(container(page).height(Length::Fill))
-            .push(self.status_bar(look));
+        body = if low {
+            body.push(iced::widget::Space::new().height(Length::FillPortion(1)))
+                .push(container(page).height(Length::FillPortion(5)))
+                .push(self.top_bar(look))
+        } else {
+            body.push(container(page).height(Length::Fill))
+        };
+        body = body.push(self.status_bar(look));
         let base = container(body)
             .width(Length::Fill)
             .height(Length::Fill)

@@ -65,6 +65,10 @@ impl App {
                     ));
                 }
                 all.push(control(SPEECH_BUTTON, Message::Do(Action::Speech)));
+                all.push(control(
+                    crate::ui::screen::welcome::LOW_BUTTON,
+                    Message::Do(Action::LowLayout),
+                ));
             }
             Screen::Shopping(state) => {
                 top(&mut all);

@@ -213,6 +213,9 @@ pub struct App {
     ask: Option<screen::confirm::Ask>,
     /// The demo's camera and scale, worked from the keyboard.
     pub demo: devices::Demo,
+    /// The low layout: every control of a self-service screen in the lower
+    /// part of the window. Resets with the sale, like speech.
+    pub low: bool,
     speech: speak::Speech,
 }
 
@@ -251,6 +254,7 @@ impl App {
             tour: None,
             ask: None,
             demo: devices::Demo::default(),
+            low: false,
             speech: speak::Speech::default(),
         }
     }
@@ -728,6 +732,7 @@ impl App {
             Action::NextCustomer => self.next_customer(),
             Action::Language => self.lang = self.lang.other(),
             Action::LargeText => self.large_text = !self.large_text,
+            Action::LowLayout => self.low = !self.low,
             Action::Speech => self.toggle_speech(),
             // Staff cannot be called over a running payment: its progress
             // and its cancel button stay in view.

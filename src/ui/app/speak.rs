@@ -231,6 +231,9 @@ impl App {
 
     /// The sale ended: the next one starts without speech, as configured.
     pub(super) fn speech_reset(&mut self) {
+        // The sale's accessibility modes end with it: speech and the low
+        // layout.
+        self.low = false;
         self.speech.on = false;
         self.speech.held = None;
         self.status.speech.clear();

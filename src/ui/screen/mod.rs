@@ -72,6 +72,8 @@ pub enum Action {
     /// Yes or no to the question over the screen (cancel a purchase, remove
     /// a line).
     Answer(bool),
+    /// The low layout on or off (issue 19: reach from a seated position).
+    LowLayout,
 }
 
 /// A key press as the screens read it: what a cashier's keyboard, a PIN

@@ -15,6 +15,9 @@ use iced::{Alignment, Length};
 pub const SPEECH_HINT: &str = "Tale: hold OK i 2 sekunder  ·  Speech: hold OK for 2 seconds";
 /// The button that switches speech on or off.
 pub const SPEECH_BUTTON: &str = "Tale / Speech";
+/// The low-layout switch: every control in the lower part of the screen,
+/// within reach from a wheelchair. Named in both languages.
+pub const LOW_BUTTON: &str = "Lavt / Low";
 
 pub fn view<'a>(look: Look, quick: &[&Product], has_weighed: bool) -> Element<'a, Action> {
     let mut items = row![].spacing(12);
@@ -52,8 +55,8 @@ pub fn view<'a>(look: Look, quick: &[&Product], has_weighed: bool) -> Element<'a
                 look.tr("Scan the QR code in your app, or tap an item")
             ),
             choices,
+            body(look, SPEECH_HINT),
             row![
-                body(look, SPEECH_HINT),
                 big(
                     look,
                     SPEECH_BUTTON,
@@ -61,6 +64,13 @@ pub fn view<'a>(look: Look, quick: &[&Product], has_weighed: bool) -> Element<'a
                     theme::button::tile
                 )
                 .width(Length::Fixed(260.0)),
+                big(
+                    look,
+                    LOW_BUTTON,
+                    Some(Action::LowLayout),
+                    theme::button::tile
+                )
+                .width(Length::Fixed(200.0)),
             ]
             .spacing(20)
             .align_y(Alignment::Center),
