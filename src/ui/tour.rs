@@ -21,6 +21,24 @@ pub struct Step {
     pub approve: bool,
 }
 
+/// An arrow key as the window delivers it (the keypad's Down).
+fn arrow_down() -> Message {
+    use iced::keyboard::{Event, Key, Location, Modifiers, key};
+    let k = Key::Named(key::Named::ArrowDown);
+    Message::Key(
+        std::time::Instant::now(),
+        Event::KeyPressed {
+            key: k.clone(),
+            modified_key: k,
+            physical_key: key::Physical::Unidentified(key::NativeCode::Unidentified),
+            location: Location::Standard,
+            modifiers: Modifiers::default(),
+            text: None,
+            repeat: false,
+        },
+    )
+}
+
 fn act(a: Action) -> Message {
     Message::Do(a)
 }
@@ -119,6 +137,20 @@ pub fn steps(mode: Mode) -> Vec<Step> {
                 m.push(Message::Staff(staff::Message::Ok));
                 m
             }),
+            // The keypad's focus (ring) on the first item, three arrows in.
+            s("15-keypad-focus", {
+                let mut m = vec![
+                    act(Action::CloseOverlay),
+                    act(Action::CancelSale),
+                    act(Action::Answer(true)),
+                ];
+                for _ in 0..3 {
+                    m.push(arrow_down());
+                }
+                m
+            }),
+            // The low layout: every control within a seated student's reach.
+            s("16-low-layout", vec![tap("KAFFE"), act(Action::LowLayout)]),
         ],
         Mode::Cashier => vec![
             s("21-cashier-login", vec![]),
