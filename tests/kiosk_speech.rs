@@ -665,3 +665,26 @@ fn a_whole_purchase_with_the_arrows_and_ok_alone_in_norwegian() {
 fn a_whole_purchase_with_the_arrows_and_ok_alone_in_english() {
     keypad_purchase(true);
 }
+
+#[test]
+fn back_goes_back_a_step_from_the_weigh_panel_and_the_bonus_question() {
+    let mut k = kiosk(Mode::SelfService);
+    k.scan(OLA);
+    k.send(Message::Do(Action::OpenWeigh));
+    assert!(matches!(&k.app.screen, kasse::ui::app::Screen::Shopping(s) if s.weighing.is_some()));
+    arrow(&mut k, Named::Escape);
+    assert!(matches!(&k.app.screen, kasse::ui::app::Screen::Shopping(s) if s.weighing.is_none()));
+    k.send(Message::Do(Action::Tap {
+        sku: "KAFFE".into(),
+        qty: 1,
+    }));
+    k.send(Message::Do(Action::Pay));
+    assert_eq!(k.app.screen.name(), "bonus");
+    arrow(&mut k, Named::Escape);
+    assert_eq!(k.app.screen.name(), "shopping");
+    assert_eq!(
+        k.app.till().sale().lines.len(),
+        1,
+        "nothing lost going back"
+    );
+}

@@ -127,6 +127,11 @@ impl App {
             Screen::Reports(state) => reports::key(state, k).map(Message::Do),
             Screen::Receipt(state) => receipt::key(state, k).map(Message::Do),
             Screen::Thanks(_) if k == screen::Key::Enter => Some(Message::Do(Action::NextCustomer)),
+            // Back (Escape, a keypad's Back key) goes back a step.
+            Screen::Bonus(_) if k == screen::Key::Escape => Some(Message::Do(Action::BackToCart)),
+            Screen::Shopping(state) if k == screen::Key::Escape && state.weighing.is_some() => {
+                Some(Message::Shopping(shopping::Message::CloseWeigh))
+            }
             _ => None,
         }
     }
