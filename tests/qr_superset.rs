@@ -95,16 +95,27 @@ fn the_pipeline_reads_every_frame_rxing_alone_reads() {
     images_under(&root().join("fixtures"), &mut images);
     let in_repo = images.len();
 
-    let reference = std::env::var_os("KASSE_QR_REFERENCE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/reference/zxing-qr-blackbox"));
+    // The ZXing blackbox folders live beside the repository on a developer's
+    // machine, not in a clean clone (CI): a set KASSE_QR_REFERENCE must
+    // exist; the default is used when it is there.
+    let (reference, required) = match std::env::var_os("KASSE_QR_REFERENCE") {
+        Some(dir) => (PathBuf::from(dir), true),
+        None => (root().join("../shared/reference/zxing-qr-blackbox"), false),
+    };
     assert!(
-        reference.is_dir(),
-        "the shared blackbox folders are missing: {} (set KASSE_QR_REFERENCE)",
+        reference.is_dir() || !required,
+        "KASSE_QR_REFERENCE is not a folder: {}",
         reference.display()
     );
     let before = images.len();
-    images_under(&reference, &mut images);
+    if reference.is_dir() {
+        images_under(&reference, &mut images);
+    } else {
+        eprintln!(
+            "qr_superset: no shared blackbox folders at {}: the repository's and the synthetic sets only",
+            reference.display()
+        );
+    }
     let shared = images.len() - before;
 
     let count: usize = std::env::var("KASSE_QR_SUPERSET_PHOTOS")
