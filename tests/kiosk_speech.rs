@@ -688,3 +688,17 @@ fn back_goes_back_a_step_from_the_weigh_panel_and_the_bonus_question() {
         "nothing lost going back"
     );
 }
+
+#[test]
+fn with_speech_off_the_still_there_warning_alone_is_said_aloud() {
+    let mut k = kiosk(Mode::SelfService);
+    let rec = speaking(&mut k);
+    k.click("Kaffe");
+    assert!(rec.take().is_empty(), "speech off: a tap says nothing");
+    k.send(Message::Tick(k.t0 + Duration::from_secs(60)));
+    assert!(k.shows("Er du der fortsatt?"), "shown");
+    let said = rec.take();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].1.starts_with("Er du der fortsatt?"), "{said:?}");
+    assert!(!k.app.speech_on(), "and speech mode stays off");
+}

@@ -137,35 +137,41 @@ impl App {
         if (now.screen != before.screen || now.ask != before.ask) && now.moves == before.moves {
             self.speech.focus = None;
         }
-        if !(before.on || now.on) {
-            return;
-        }
         let lang = self.lang;
         let mut parts: Vec<String> = Vec::new();
-        parts.extend(self.speech.pending.take());
-        if now.notices != before.notices
-            && let Some((n, _)) = &self.notice
-        {
-            parts.push(n.text.clone());
-        }
-        if let Some(ask) = self.ask.as_ref().filter(|_| !before.ask || arrived) {
-            parts.push(match ask {
-                screen::confirm::Ask::CancelSale => format!(
-                    "{} {}",
-                    tr(lang, "Cancel the whole purchase?"),
-                    tr(lang, "Everything in the cart is removed.")
-                ),
-                screen::confirm::Ask::Void { what, .. } => {
-                    format!("{} {what}", tr(lang, "Remove this line?"))
-                }
-            });
-        } else if arrived || before.ask != now.ask || std::mem::take(&mut self.speech.announce) {
-            parts.push(self.purpose());
-        }
-        if now.moves != before.moves
-            && let Some(words) = self.focused_words()
-        {
-            parts.push(words);
+        if !(before.on || now.on) {
+            // Speech off: only the "still there?" warning is said, to every
+            // student — a timeout warned of through more than one sense.
+            if !now.prompt || before.prompt {
+                return;
+            }
+        } else {
+            parts.extend(self.speech.pending.take());
+            if now.notices != before.notices
+                && let Some((n, _)) = &self.notice
+            {
+                parts.push(n.text.clone());
+            }
+            if let Some(ask) = self.ask.as_ref().filter(|_| !before.ask || arrived) {
+                parts.push(match ask {
+                    screen::confirm::Ask::CancelSale => format!(
+                        "{} {}",
+                        tr(lang, "Cancel the whole purchase?"),
+                        tr(lang, "Everything in the cart is removed.")
+                    ),
+                    screen::confirm::Ask::Void { what, .. } => {
+                        format!("{} {what}", tr(lang, "Remove this line?"))
+                    }
+                });
+            } else if arrived || before.ask != now.ask || std::mem::take(&mut self.speech.announce)
+            {
+                parts.push(self.purpose());
+            }
+            if now.moves != before.moves
+                && let Some(words) = self.focused_words()
+            {
+                parts.push(words);
+            }
         }
         if now.prompt && !before.prompt {
             let left = self.idle.seconds_left(self.now).unwrap_or(0);
