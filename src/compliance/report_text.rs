@@ -189,13 +189,21 @@ pub fn render(r: &Report, lang: Lang) -> String {
     let pl: u64 = r.price_look_ups.iter().map(|c| c.count).sum();
     s += &format!("{:<28} {lc:>4}\n", w("Line corrections"));
     s += &format!("{:<28} {pl:>4}\n", w("Price look-ups"));
+    // One figure a line, in the same column as the rest: a report on a
+    // narrow paper (or the till's screen) never cuts a figure off.
     s += &format!(
-        "{} {:>12}  {} {:>12}  {} {:>12}\n",
+        "{:<28} {:>17}\n",
         w("Grand total sales"),
-        kr(r.grand_totals.sales),
-        w("returns"),
-        kr(r.grand_totals.returns),
-        w("net"),
+        kr(r.grand_totals.sales)
+    );
+    s += &format!(
+        "{:<28} {:>17}\n",
+        format!("  {}", w("returns")),
+        kr(r.grand_totals.returns)
+    );
+    s += &format!(
+        "{:<28} {:>17}\n",
+        format!("  {}", w("net")),
         kr(r.grand_totals.net)
     );
     s
