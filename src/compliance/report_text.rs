@@ -121,7 +121,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
     s += "\n";
     for g in &r.sales_per_group {
         s += &format!(
-            "  {} {:<30} {:>12}\n",
+            "  {} {:<25} {:>12}\n",
             g.group.code(),
             group_name(g.group, lang),
             kr(g.amount)

@@ -120,11 +120,15 @@ pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Act
         .spacing(20)
         .into()
     } else {
+        // The paper's full width: the scrollbar sits at its edge, never on
+        // the widest line's last digit.
         scrollable(
             text(state.shown.clone().unwrap_or_default())
                 .font(Font::MONOSPACE)
-                .size(look.sizes.small),
+                .size(look.sizes.small)
+                .width(Length::Fill),
         )
+        .width(Length::Fill)
         .into()
     };
     let paper = container(paper)
