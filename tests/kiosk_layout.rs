@@ -286,14 +286,17 @@ fn paid_by_card(k: &mut Kiosk) {
     k.approve("T-LAYOUT");
 }
 
-#[test]
-fn every_screen_fits_both_window_sizes_in_both_languages_and_large_text() {
-    let sizes = [Size::new(1280.0, 800.0), Size::new(1024.0, 768.0)];
-    let mut all = Vec::new();
-    for (name, mode, setup) in screens() {
+/// Each screen of `mode` (any mode when None), in each language and text
+/// size, brought about on a fresh kiosk; `check` gets the kiosk and the
+/// combination's name ("screen (no, large text)").
+fn each_combination(mode: Option<Mode>, mut check: impl FnMut(&mut Kiosk, &str)) {
+    for (name, screen_mode, setup) in screens() {
+        if mode.is_some_and(|m| m != screen_mode) {
+            continue;
+        }
         for english in [false, true] {
             for large in [false, true] {
-                let mut k = kiosk(mode);
+                let mut k = kiosk(screen_mode);
                 if english {
                     k.send(Message::Do(Action::Language));
                 }
@@ -301,20 +304,28 @@ fn every_screen_fits_both_window_sizes_in_both_languages_and_large_text() {
                     k.send(Message::Do(Action::LargeText));
                 }
                 setup(&mut k);
-                for size in sizes {
-                    for fault in faults(&k, size) {
-                        all.push(format!(
-                            "{name} ({}, {}, {}×{}): {fault}",
-                            if english { "en" } else { "no" },
-                            if large { "large text" } else { "normal text" },
-                            size.width,
-                            size.height
-                        ));
-                    }
-                }
+                let combo = format!(
+                    "{name} ({}, {})",
+                    if english { "en" } else { "no" },
+                    if large { "large text" } else { "normal text" }
+                );
+                check(&mut k, &combo);
             }
         }
     }
+}
+
+#[test]
+fn every_screen_fits_both_window_sizes_in_both_languages_and_large_text() {
+    let sizes = [Size::new(1280.0, 800.0), Size::new(1024.0, 768.0)];
+    let mut all = Vec::new();
+    each_combination(None, |k, combo| {
+        for size in sizes {
+            for fault in faults(k, size) {
+                all.push(format!("{combo} {}×{}: {fault}", size.width, size.height));
+            }
+        }
+    });
     assert!(all.is_empty(), "{} faults:\n{}", all.len(), all.join("\n"));
 }
 
@@ -322,45 +333,25 @@ fn every_screen_fits_both_window_sizes_in_both_languages_and_large_text() {
 fn in_the_low_layout_every_self_service_control_is_within_a_seated_reach_and_fits() {
     let size = Size::new(1280.0, 800.0);
     let mut all = Vec::new();
-    for (name, mode, setup) in screens() {
-        if mode != Mode::SelfService {
-            continue;
+    each_combination(Some(Mode::SelfService), |k, combo| {
+        k.app.low = true;
+        for fault in faults(k, size) {
+            all.push(format!("{combo}: {fault}"));
         }
-        for english in [false, true] {
-            for large in [false, true] {
-                let mut k = kiosk(mode);
-                if english {
-                    k.send(Message::Do(Action::Language));
-                }
-                if large {
-                    k.send(Message::Do(Action::LargeText));
-                }
-                setup(&mut k);
-                k.app.low = true;
-                let combo = format!(
-                    "{name} ({}, {})",
-                    if english { "en" } else { "no" },
-                    if large { "large text" } else { "normal text" }
-                );
-                for fault in faults(&k, size) {
-                    all.push(format!("{combo}: {fault}"));
-                }
-                // Every control the keypad reaches — every button of the
-                // screen — starts below the top fifth of the window.
-                let (texts, _) = layout(&k, size);
-                for label in k.app.focused_labels() {
-                    if let Some(t) = texts.iter().find(|t| t.content == label)
-                        && t.bounds.y < size.height / 5.0
-                    {
-                        all.push(format!(
-                            "{combo}: `{label}` out of reach at y {}",
-                            t.bounds.y
-                        ));
-                    }
-                }
+        // Every control the keypad reaches — every button of the screen —
+        // starts below the top fifth of the window.
+        let (texts, _) = layout(k, size);
+        for label in k.app.focused_labels() {
+            if let Some(t) = texts.iter().find(|t| t.content == label)
+                && t.bounds.y < size.height / 5.0
+            {
+                all.push(format!(
+                    "{combo}: `{label}` out of reach at y {}",
+                    t.bounds.y
+                ));
             }
         }
-    }
+    });
     assert!(all.is_empty(), "{} faults:\n{}", all.len(), all.join("\n"));
     // The check can fail: in the usual layout the language switch is up top.
     let k = kiosk(Mode::SelfService);

@@ -23,19 +23,10 @@ pub struct Step {
 
 /// An arrow key as the window delivers it (the keypad's Down).
 fn arrow_down() -> Message {
-    use iced::keyboard::{Event, Key, Location, Modifiers, key};
-    let k = Key::Named(key::Named::ArrowDown);
+    let down = iced::keyboard::Key::Named(iced::keyboard::key::Named::ArrowDown);
     Message::Key(
         std::time::Instant::now(),
-        Event::KeyPressed {
-            key: k.clone(),
-            modified_key: k,
-            physical_key: key::Physical::Unidentified(key::NativeCode::Unidentified),
-            location: Location::Standard,
-            modifiers: Modifiers::default(),
-            text: None,
-            repeat: false,
-        },
+        super::screen::key_pressed(down, None),
     )
 }
 

@@ -233,3 +233,31 @@ pub fn pin_pad<'a, M: Clone + 'a>(
 pub fn fill<'a, M: 'a>() -> Element<'a, M> {
     space::horizontal().into()
 }
+
+/// A question over the screen: a title, a line of detail and a row of
+/// answers, in a warning-coloured box on a scrim (the confirmations and
+/// "still there?"). The caller makes it opaque, so nothing under it is
+/// pressed.
+pub fn dialog<'a, M: 'a>(
+    look: Look,
+    question: impl Into<String>,
+    detail: impl Into<String>,
+    answers: Vec<Element<'a, M>>,
+) -> Element<'a, M> {
+    container(
+        container(
+            column![
+                title(look, question.into()),
+                body(look, detail.into()),
+                row(answers).spacing(24),
+            ]
+            .spacing(20)
+            .align_x(Alignment::Center),
+        )
+        .padding(32)
+        .style(theme::container::warning),
+    )
+    .center(Length::Fill)
+    .style(theme::container::scrim)
+    .into()
+}

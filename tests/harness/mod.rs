@@ -203,16 +203,7 @@ impl Kiosk {
 
 /// A key press as the window delivers it.
 pub fn key_event(key: iced::keyboard::Key, text: Option<&str>) -> iced::keyboard::Event {
-    use iced::keyboard::{Event, Location, Modifiers, key};
-    Event::KeyPressed {
-        key: key.clone(),
-        modified_key: key,
-        physical_key: key::Physical::Unidentified(key::NativeCode::Unidentified),
-        location: Location::Standard,
-        modifiers: Modifiers::default(),
-        text: text.map(Into::into),
-        repeat: false,
-    }
+    kasse::ui::screen::key_pressed(key, text)
 }
 
 /// A code as the barcode wedge types it, one key every `gap` from `start`,

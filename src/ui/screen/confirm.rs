@@ -5,9 +5,8 @@
 use super::Action;
 use crate::ui::Element;
 use crate::ui::theme;
-use crate::ui::widget::{Look, big, body, title};
-use iced::widget::{column, container, row};
-use iced::{Alignment, Length};
+use crate::ui::widget::{self, Look, big};
+use iced::Length;
 
 /// No widget has this id: focusing it takes the keyboard from every field
 /// while a question is asked.
@@ -37,27 +36,18 @@ pub fn view<'a>(look: Look, ask: &Ask) -> Element<'a, Action> {
             look.tr("No, keep it"),
         ),
     };
-    container(
-        container(
-            column![
-                title(look, question),
-                body(look, detail),
-                row![
-                    // "No" first, where the finger that asked usually is not.
-                    big(look, no, Some(Action::Answer(false)), theme::button::tile)
-                        .width(Length::Fixed(300.0)),
-                    big(look, yes, Some(Action::Answer(true)), theme::button::danger)
-                        .width(Length::Fixed(300.0)),
-                ]
-                .spacing(24),
-            ]
-            .spacing(20)
-            .align_x(Alignment::Center),
-        )
-        .padding(32)
-        .style(theme::container::warning),
+    widget::dialog(
+        look,
+        question,
+        detail,
+        vec![
+            // "No" first, where the finger that asked usually is not.
+            big(look, no, Some(Action::Answer(false)), theme::button::tile)
+                .width(Length::Fixed(300.0))
+                .into(),
+            big(look, yes, Some(Action::Answer(true)), theme::button::danger)
+                .width(Length::Fixed(300.0))
+                .into(),
+        ],
     )
-    .center(Length::Fill)
-    .style(theme::container::scrim)
-    .into()
 }

@@ -5,9 +5,8 @@
 use super::Action;
 use crate::ui::Element;
 use crate::ui::theme;
-use crate::ui::widget::{Look, big, body, title};
-use iced::widget::{column, container, row};
-use iced::{Alignment, Length};
+use crate::ui::widget::{self, Look, big};
+use iced::Length;
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,45 +70,33 @@ impl Idle {
 }
 
 pub fn view<'a>(look: Look, seconds_left: u64) -> Element<'a, Action> {
-    container(
-        container(
-            column![
-                title(look, look.tr("Still there?")),
-                body(
-                    look,
-                    format!(
-                        "{} {seconds_left} {}",
-                        look.tr("The purchase is cancelled in"),
-                        crate::ui::text::seconds(look.lang, seconds_left)
-                    )
-                ),
-                row![
-                    big(
-                        look,
-                        look.tr("Yes, continue"),
-                        Some(Action::StillHere),
-                        theme::button::success
-                    )
-                    .width(Length::Fixed(280.0)),
-                    big(
-                        look,
-                        look.tr("Cancel now"),
-                        Some(Action::CancelSale),
-                        theme::button::danger
-                    )
-                    .width(Length::Fixed(280.0)),
-                ]
-                .spacing(20),
-            ]
-            .spacing(20)
-            .align_x(Alignment::Center),
-        )
-        .padding(32)
-        .style(theme::container::warning),
+    widget::dialog(
+        look,
+        look.tr("Still there?"),
+        format!(
+            "{} {seconds_left} {}",
+            look.tr("The purchase is cancelled in"),
+            crate::ui::text::seconds(look.lang, seconds_left)
+        ),
+        vec![
+            big(
+                look,
+                look.tr("Yes, continue"),
+                Some(Action::StillHere),
+                theme::button::success,
+            )
+            .width(Length::Fixed(280.0))
+            .into(),
+            big(
+                look,
+                look.tr("Cancel now"),
+                Some(Action::CancelSale),
+                theme::button::danger,
+            )
+            .width(Length::Fixed(280.0))
+            .into(),
+        ],
     )
-    .center(Length::Fill)
-    .style(theme::container::scrim)
-    .into()
 }
 
 #[cfg(test)]

@@ -129,3 +129,17 @@ impl Key {
         })
     }
 }
+
+/// A key press as the window delivers it (the tour and the tests send them).
+pub fn key_pressed(key: iced::keyboard::Key, text: Option<&str>) -> iced::keyboard::Event {
+    use iced::keyboard::{Event, Location, Modifiers, key};
+    Event::KeyPressed {
+        key: key.clone(),
+        modified_key: key,
+        physical_key: key::Physical::Unidentified(key::NativeCode::Unidentified),
+        location: Location::Standard,
+        modifiers: Modifiers::default(),
+        text: text.map(Into::into),
+        repeat: false,
+    }
+}
