@@ -397,51 +397,44 @@ fn decode_loop(
     // The last frame decoded and the codes it held.
     let mut last: Option<(GrayImage, Vec<String>)> = None;
     while let Some((frame, captured)) = shared.mailbox.take(shared.stop) {
-        if let Some((prev, texts)) = &last
-            && *prev == frame
-        {
-            shared
-                .stats
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .identical += 1;
-            let now_ms =
-                u64::try_from(captured.duration_since(started).as_millis()).unwrap_or(u64::MAX);
-            for text in debounce.frame(now_ms, texts) {
-                let latency_ms = captured.elapsed().as_secs_f64() * 1000.0;
-                if shared
-                    .tx
-                    .send(ScanEvent::Code { text, latency_ms })
-                    .is_err()
+        // A frame identical to the last one is not decoded again: its codes
+        // are the last frame's (a still scene, a paused recording).
+        let texts = match last.take() {
+            Some((prev, texts)) if prev == frame => {
+                shared
+                    .stats
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .identical += 1;
+                texts
+            }
+            _ => {
+                let outcome = guarded(|| decoder.decode(&frame)).unwrap_or_else(|panic| {
+                    let mut outcome = DecodeOutcome::default();
+                    outcome.panics.add(&panic);
+                    outcome
+                });
+                let (total, kinds) = {
+                    let mut stats = shared.stats.lock().unwrap_or_else(PoisonError::into_inner);
+                    stats.frames += 1;
+                    stats.gave_up += u64::from(outcome.gave_up);
+                    stats.panics.merge(&outcome.panics);
+                    (stats.panics.total(), stats.panics.kinds())
+                };
+                if !outcome.panics.is_empty()
+                    && shared
+                        .tx
+                        .send(ScanEvent::DecoderPanicked { total, kinds })
+                        .is_err()
                 {
                     return;
                 }
+                outcome.texts
             }
-            continue;
-        }
-        let outcome = guarded(|| decoder.decode(&frame)).unwrap_or_else(|panic| {
-            let mut outcome = DecodeOutcome::default();
-            outcome.panics.add(&panic);
-            outcome
-        });
-        let (total, kinds) = {
-            let mut stats = shared.stats.lock().unwrap_or_else(PoisonError::into_inner);
-            stats.frames += 1;
-            stats.gave_up += u64::from(outcome.gave_up);
-            stats.panics.merge(&outcome.panics);
-            (stats.panics.total(), stats.panics.kinds())
         };
-        if !outcome.panics.is_empty()
-            && shared
-                .tx
-                .send(ScanEvent::DecoderPanicked { total, kinds })
-                .is_err()
-        {
-            return;
-        }
         let now_ms =
             u64::try_from(captured.duration_since(started).as_millis()).unwrap_or(u64::MAX);
-        for text in debounce.frame(now_ms, &outcome.texts) {
+        for text in debounce.frame(now_ms, &texts) {
             let latency_ms = captured.elapsed().as_secs_f64() * 1000.0;
             if shared
                 .tx
@@ -451,7 +444,7 @@ fn decode_loop(
                 return;
             }
         }
-        last = Some((frame, outcome.texts));
+        last = Some((frame, texts));
     }
 }
 
