@@ -158,7 +158,8 @@ pub fn cart<'a, M: Clone + 'a>(
             .width(Length::Fill),
         );
     }
-    panel = panel.push(scrollable(lines).height(Length::Fill));
+    // The scrollbar beside the lines, never over a price's last digit.
+    panel = panel.push(scrollable(lines).spacing(6).height(Length::Fill));
     panel = panel.push(total_row(look, look.tr("Total"), sale.total()));
     container(panel)
         .padding(16)

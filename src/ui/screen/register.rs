@@ -291,7 +291,7 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
     let has_lines = !v.sale.lines.is_empty();
     let right = column![
         search,
-        scrollable(results).height(Length::Fill),
+        scrollable(results).spacing(6).height(Length::Fill),
         qty,
         corrections,
         row![

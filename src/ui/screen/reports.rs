@@ -128,6 +128,7 @@ pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Act
                 .size(look.sizes.small)
                 .width(Length::Fill),
         )
+        .spacing(6)
         .width(Length::Fill)
         .into()
     };

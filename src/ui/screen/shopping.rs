@@ -218,7 +218,7 @@ fn products<'a>(look: Look, catalog: &Catalog, category: Category) -> Element<'a
         }
         grid = grid.push(r);
     }
-    scrollable(grid).height(Length::Fill).into()
+    scrollable(grid).spacing(6).height(Length::Fill).into()
 }
 
 fn weigh_panel<'a>(
