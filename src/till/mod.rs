@@ -4,9 +4,11 @@
 
 mod master;
 mod payment;
+mod returns_port;
 
 use payment::Pending;
 pub use payment::{Answer, Failure, Reservation, Reserve, Reserver, Tendering};
+pub use returns_port::{Original, RemoteSale, ReturnHold};
 
 // The mode is domain vocabulary; `till::Mode` stays the name the till's
 // callers know it by.

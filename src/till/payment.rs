@@ -34,6 +34,15 @@ pub struct Reservation {
 /// Reserves stored value at the central ledger (spec/ledger-api.md).
 pub trait Reserver: Send + Sync {
     fn reserve(&self, reservation: &Reservation) -> Reserve;
+    /// An original sale of any till, for a return here.
+    fn original(&self, _till: &str, _number: u64) -> super::Original {
+        super::Original::Unreachable
+    }
+    /// Holds units of an original sale for a return (`already_returned`
+    /// when some were returned before, at any till).
+    fn hold_return(&self, _hold: &super::ReturnHold) -> Reserve {
+        Reserve::Unreachable
+    }
 }
 
 /// A provider's answer to a payment the till asked for.
