@@ -237,7 +237,8 @@ impl Payment {
     /// Tenders in receipt order: bonus first, then the rest as taken.
     pub fn tenders(&self) -> Vec<TenderRow> {
         let mut rows = Vec::with_capacity(2);
-        if self.bonus_used.is_positive() {
+        // A return gives bonus back: a negative bonus row.
+        if !self.bonus_used.is_zero() {
             rows.push(TenderRow {
                 kind: TenderKind::Bonus,
                 amount: self.bonus_used,

@@ -222,7 +222,7 @@ impl Store {
                 });
             }
         }
-        let receipt = write_sale(&tx, &self.till, &self.key, done)?;
+        let receipt = write_sale(&tx, &self.till, &self.key, done, None)?;
         tx.prepare_cached(
             "UPDATE payment_intent SET state = 'committed', transaction_id = ?2, approved_amount = ?3, closed_at = ?4
              WHERE id = ?1",

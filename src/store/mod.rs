@@ -3,6 +3,7 @@
 
 mod intent;
 mod read;
+mod returns;
 mod schema;
 mod seed;
 mod sync;
@@ -10,6 +11,7 @@ mod upload;
 
 pub use intent::{Intent, IntentState, NewIntent};
 pub use read::{JournalRow, LineRow, SaleRow, TenderRowRead, ZMark};
+pub use returns::{ReturnOf, ReturnUnits};
 pub use sync::{Change, SyncOp, SyncState};
 
 pub use schema::SCHEMA_VERSION;
@@ -53,6 +55,9 @@ pub enum StoreError {
     CopyExists(u64),
     #[error("payment {id} is already {state}: its sale is not committed again")]
     IntentClosed { id: String, state: String },
+    /// A return asked for more units of a line than are left to return.
+    #[error("line {line} of sales receipt {number}: only {left} unit(s) are left to return")]
+    AlreadyReturned { number: u64, line: usize, left: u32 },
     #[error("there is no {kind} receipt number {number}")]
     NoSuchReceipt { kind: &'static str, number: u64 },
     /// A write handed to the till's own connection failed there (or got no
@@ -196,6 +201,9 @@ struct SaleBody<'a> {
     coupons: Vec<&'a str>,
     clips: Vec<ClipCount<'a>>,
     bonus_used: Money,
+    /// A return's original sale and the units it gives back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original: Option<&'a ReturnOf>,
 }
 
 /// One event waiting in the outbox (spec/ledger-api.md upload format).
@@ -487,7 +495,7 @@ impl Store {
     pub fn commit_sale(&mut self, done: &CompletedSale<'_>) -> Result<Receipt> {
         let written = (|| {
             let tx = write_tx(&mut self.conn)?;
-            let receipt = write_sale(&tx, &self.till, &self.key, done)?;
+            let receipt = write_sale(&tx, &self.till, &self.key, done, None)?;
             tx.commit()?;
             Ok(receipt)
         })();
@@ -625,6 +633,7 @@ fn write_sale(
     till: &str,
     key: &SigningKey,
     done: &CompletedSale<'_>,
+    original: Option<&ReturnOf>,
 ) -> Result<Receipt> {
     let (nr, prev_signature): (i64, String) = tx
         .prepare_cached("SELECT nr + 1, signature FROM sale ORDER BY nr DESC LIMIT 1")?
@@ -752,6 +761,7 @@ fn write_sale(
                 .collect(),
             clips,
             bonus_used: done.payment.bonus_used,
+            original,
         };
         let body = serde_json::to_string(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         tx.prepare_cached(

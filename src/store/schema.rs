@@ -227,6 +227,26 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE sale_line ADD COLUMN vat_class TEXT
         CHECK (vat_class IN ('25', '15', '12', '0', 'exempt'));
     "#,
+    // 4: returns (issue 17): which units of which original sale each return
+    // gave back, so a unit sold once is returned at most once. The original
+    // may be another till's sale (looked up at the ledger): it is named by
+    // till and sales receipt number, not by a key into `sale`.
+    r#"
+    CREATE TABLE return_line (
+        return_id       TEXT NOT NULL REFERENCES sale(id),
+        original_till   TEXT NOT NULL,
+        original_number INTEGER NOT NULL,
+        original_id     TEXT NOT NULL,
+        line_no         INTEGER NOT NULL,
+        qty             INTEGER NOT NULL CHECK (qty > 0),
+        PRIMARY KEY (return_id, line_no)
+    ) STRICT;
+    CREATE INDEX return_line_original ON return_line(original_till, original_number);
+    CREATE TRIGGER return_line_no_update BEFORE UPDATE ON return_line
+    BEGIN SELECT RAISE(ABORT, 'returned units cannot be changed'); END;
+    CREATE TRIGGER return_line_no_delete BEFORE DELETE ON return_line
+    BEGIN SELECT RAISE(ABORT, 'returned units cannot be deleted'); END;
+    "#,
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -4,10 +4,12 @@
 
 mod master;
 mod payment;
+mod returns;
 mod returns_port;
 
 use payment::Pending;
 pub use payment::{Answer, Failure, Reservation, Reserve, Reserver, Tendering};
+pub use returns::{ReturnLine, ReturnPlan, ReturnRefusal, Returnable};
 pub use returns_port::{Original, RemoteSale, ReturnHold};
 
 // The mode is domain vocabulary; `till::Mode` stays the name the till's
@@ -19,7 +21,7 @@ use crate::domain::barcode::{self, Barcode};
 use crate::domain::receipt::{Payment, Receipt, TenderKind};
 use crate::domain::sale::{self, CardCheck, Connection, CouponCheck, OfflineLimits};
 use crate::domain::{Catalog, Line, Member, Money, Reason, Sale};
-use crate::store::{CompletedSale, JournalEntry, SaleKind, Store, StoreError, codes};
+use crate::store::{JournalEntry, SaleKind, Store, StoreError, codes};
 use chrono::{DateTime, FixedOffset};
 use ed25519_dalek::VerifyingKey;
 
@@ -771,77 +773,6 @@ impl Till {
         Ok(self
             .store
             .record_copy(kind, number, now, self.operator.clone())?)
-    }
-
-    /// Cashier: a return of lines of an earlier sale, as its own transaction
-    /// with negative amounts, paid back with `tender`.
-    pub fn refund(
-        &mut self,
-        original: u64,
-        lines: &[usize],
-        tender: TenderKind,
-        now: DateTime<FixedOffset>,
-    ) -> Result<Receipt, TillError> {
-        let (original_id, receipt) = self.store.receipt(SaleKind::Sale, original)?;
-        let mut sale = Sale {
-            member: receipt.member.clone(),
-            ..Sale::default()
-        };
-        for &n in lines {
-            let l = receipt
-                .lines
-                .get(n.wrapping_sub(1))
-                .ok_or(StoreError::NoSuchReceipt {
-                    kind: "line on receipt",
-                    number: n as u64,
-                })?;
-            let vat = self.catalog.product(&l.sku).map_or(l.vat, |p| p.vat);
-            sale.add_line(Line {
-                sku: l.sku.clone(),
-                name: self
-                    .catalog
-                    .product(&l.sku)
-                    .map_or_else(|| l.sku.clone(), |p| p.name.clone()),
-                qty: l.qty,
-                grams: l.grams,
-                unit_price: l.unit_price,
-                vat,
-                coffee: false,
-                gross: -l.amount,
-                discount: None,
-            });
-        }
-        let total = sale.total();
-        let (amount, rounding) = if tender == TenderKind::Cash {
-            let cash = total.to_whole_krone();
-            (cash, cash - total)
-        } else {
-            (total, Money::ZERO)
-        };
-        let payment = Payment {
-            bonus_used: Money::ZERO,
-            remainder: total,
-            tender: (!amount.is_zero()).then_some(crate::domain::TenderRow {
-                kind: tender,
-                amount,
-                reference: None,
-            }),
-            rounding,
-        };
-        let done = CompletedSale {
-            id: uuid::Uuid::now_v7().simple().to_string(),
-            kind: SaleKind::Return,
-            original_sale: Some(original_id),
-            at: now,
-            mode: self.mode.code(),
-            offline: self.connection(now).is_offline(),
-            operator: self.operator.clone(),
-            sale: &sale,
-            payment: &payment,
-            bonus_earned: Money::ZERO,
-            bonus_balance: None,
-        };
-        Ok(self.store.commit_sale(&done)?)
     }
 
     /// Cashier or staff: removes line `number` (1-based); later lines move up.

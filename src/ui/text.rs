@@ -14,7 +14,7 @@ use crate::devices::printer::PrinterError;
 pub use crate::domain::Lang;
 use crate::domain::{Money, Reason};
 use crate::payments::{Decline, ProviderError};
-use crate::till::TillError;
+use crate::till::{ReturnRefusal, TillError};
 use crate::ui::devices::DeviceState;
 
 /// `en` in the screen's language.
@@ -119,6 +119,54 @@ pub fn till_error(lang: Lang, e: &TillError) -> &'static str {
             "en godkjent QR-nøkkel i oppsettet er ugyldig",
         ),
         TillError::Overflow => lang.pick("an amount is too large", "et beløp er for stort"),
+    }
+}
+
+/// Why a return cannot go on, in the screen's language.
+pub fn return_refusal(lang: Lang, r: &ReturnRefusal) -> String {
+    let s = |en: &str, no: &str| lang.pick(en, no).to_string();
+    match r {
+        ReturnRefusal::NotCashier => s(
+            "Returns are made by a cashier logged in at an operated till",
+            "Returer gjøres av en innlogget kasserer på en betjent kasse",
+        ),
+        ReturnRefusal::Training => s(
+            "No returns in training mode",
+            "Ingen returer i treningsmodus",
+        ),
+        ReturnRefusal::SaleOpen => s(
+            "Finish or cancel the open purchase first",
+            "Fullfør eller avbryt det åpne kjøpet først",
+        ),
+        ReturnRefusal::NotAReceipt => s(
+            "Not a receipt number or a receipt QR code of ours",
+            "Ikke et kvitteringsnummer eller en kvitterings-QR fra oss",
+        ),
+        ReturnRefusal::BadSeal => s(
+            "The receipt QR code does not match the books: not returned",
+            "QR-koden på kvitteringen stemmer ikke med regnskapet: ikke returnert",
+        ),
+        ReturnRefusal::NoSuchSale => s(
+            "No sale with that receipt number",
+            "Fant ikke noe salg med det kvitteringsnummeret",
+        ),
+        ReturnRefusal::OtherTillOffline => s(
+            "The sale was made at another till and the ledger does not answer: try again when online",
+            "Salget ble gjort på en annen kasse og sentralen svarer ikke: prøv igjen når kassen er tilkoblet",
+        ),
+        ReturnRefusal::NothingChosen => s(
+            "Choose what is coming back first",
+            "Velg først hva som leveres tilbake",
+        ),
+        ReturnRefusal::ReturnedElsewhere => s(
+            "Some of these units were already returned at another till: find the sale again",
+            "Noe av dette er allerede returnert på en annen kasse: finn salget på nytt",
+        ),
+        ReturnRefusal::AlreadyReturned { line, left } => match lang {
+            Lang::En => format!("Line {line}: only {left} left to return"),
+            Lang::No => format!("Linje {line}: bare {left} igjen å returnere"),
+        },
+        ReturnRefusal::Overflow => s("An amount is too large", "Et beløp er for stort"),
     }
 }
 
@@ -334,8 +382,41 @@ fn norwegian(en: &str) -> Option<&'static str> {
         "Paid in cash" => "Betalt kontant",
         "Staff logged out" => "Ansatt logget ut",
         "The barcode was not read. Scan it again." => "Strekkoden ble ikke lest. Skann den igjen.",
-        "Keys: 3* quantity · F2 bonus · F4 remove line · F8 pay · F9 cancel · F10 reports · F12 log out" => {
-            "Taster: 3* antall · F2 bonus · F4 fjern linje · F8 betal · F9 avbryt · F10 rapporter · F12 logg ut"
+        "Keys: 3* quantity · F2 bonus · F4 remove line · F6 return · F8 pay · F9 cancel · F10 reports · F12 log out" => {
+            "Taster: 3* antall · F2 bonus · F4 fjern linje · F6 retur · F8 betal · F9 avbryt · F10 rapporter · F12 logg ut"
+        }
+        // Returns (the cashier's)
+        "Return" => "Retur",
+        "Type the receipt number and press Enter, or scan the receipt's QR code." => {
+            "Skriv kvitteringsnummeret og trykk Enter, eller skann QR-koden på kvitteringen."
+        }
+        "Receipt number" => "Kvitteringsnummer",
+        "Find the sale" => "Finn salget",
+        "Looking up the sale…" => "Slår opp salget …",
+        "back" => "retur",
+        "Sales receipt" => "Salgskvittering",
+        "Tap a line (or press its number) once per unit going back." => {
+            "Trykk på en linje (eller tallet) én gang per enhet som leveres tilbake."
+        }
+        "All" => "Alle",
+        "Go on" => "Videre",
+        "Returned" => "Returnert",
+        "Bonus back to the student" => "Bonus tilbake til studenten",
+        "Bonus earned on these lines, taken back" => {
+            "Bonus opptjent på disse linjene, trukket tilbake"
+        }
+        "to the card" => "tilbake til kortet",
+        "to Vipps" => "tilbake til Vipps",
+        "in cash from the drawer" => "kontant fra skuffen",
+        "Refund" => "Betal tilbake",
+        "Save the return again" => "Lagre returen på nytt",
+        "Refunding… wait until it is finished." => "Betaler tilbake … vent til det er ferdig.",
+        "✓ Returned and saved" => "✓ Returnert og lagret",
+        "Keys: Enter go on · 1–9 line · F8 all · Escape back" => {
+            "Taster: Enter videre · 1–9 linje · F8 alle · Esc tilbake"
+        }
+        "The refund was refused; nothing was returned" => {
+            "Tilbakebetalingen ble avvist; ingenting ble returnert"
         }
         "Keys: F5 card · F6 Vipps · F7 cash · Esc back" => {
             "Taster: F5 kort · F6 Vipps · F7 kontant · Esc tilbake"

@@ -5,8 +5,8 @@
 use super::Element;
 use super::devices::{self, CameraReport, ScaleReport};
 use super::screen::{
-    self, Action, bonus, idle, payment, receipt, register, reports, shopping, staff, thanks,
-    welcome,
+    self, Action, bonus, idle, payment, receipt, register, reports, returns, shopping, staff,
+    thanks, welcome,
 };
 use super::text::{self, Lang, kr, tr};
 use super::theme;
@@ -34,6 +34,7 @@ mod input;
 mod keypad;
 mod outcome;
 mod pay;
+mod returning;
 pub mod speak;
 pub use at_counter::pin_owner;
 mod tour_steps;
@@ -72,6 +73,18 @@ pub enum Message {
     /// it (a timeout, a dropped reply); an error keeps it open.
     Confirmed(String, Result<Answer, String>),
     Printed(Result<(), String>),
+    Returns(returns::Message),
+    /// The ledger's answer about the sale a return names.
+    ReturnFound(
+        String,
+        u64,
+        Option<Box<crate::domain::receipt_link::ReceiptLink>>,
+        crate::till::Original,
+    ),
+    /// The ledger's answer to the hold on return `.0`'s units.
+    ReturnHeld(String, Reserve),
+    /// The provider's answer to return `.0`'s refund.
+    Refunded(String, Result<(), String>),
     /// The tour's screenshot of the step it names.
     Shot(String, iced::window::Screenshot),
     /// A frame was drawn (measured by the tour).
@@ -90,6 +103,8 @@ pub enum Screen {
     /// Cashier login (operated) or staff called by Help (self-service).
     Staff(staff::State),
     Reports(reports::State),
+    /// The cashier's returns.
+    Returns(returns::State),
 }
 
 impl Screen {
@@ -104,6 +119,7 @@ impl Screen {
             Screen::Thanks(_) => "thanks",
             Screen::Staff(_) => "staff",
             Screen::Reports(_) => "reports",
+            Screen::Returns(_) => "returns",
         }
     }
 }
@@ -392,7 +408,11 @@ impl App {
     pub fn update(&mut self, message: Message) -> Task<Message> {
         let tap = matches!(
             message,
-            Message::Do(_) | Message::Shopping(_) | Message::Payment(_) | Message::Staff(_)
+            Message::Do(_)
+                | Message::Shopping(_)
+                | Message::Payment(_)
+                | Message::Staff(_)
+                | Message::Returns(_)
         );
         let wall = Instant::now();
         // The clock ticks only while something waits on it (see
@@ -509,6 +529,21 @@ impl App {
                     None => Task::none(),
                 }
             }
+            Message::Returns(m) => {
+                self.idle.input(self.now);
+                let Screen::Returns(state) = &mut self.screen else {
+                    return Task::none();
+                };
+                match state.update(m) {
+                    Some(action) => self.act(action),
+                    None => Task::none(),
+                }
+            }
+            Message::ReturnFound(till, number, link, original) => {
+                self.return_found(till, number, link.map(|l| *l), original)
+            }
+            Message::ReturnHeld(id, answer) => self.return_held(id, answer),
+            Message::Refunded(id, result) => self.refunded(id, result),
             Message::Scale(report) => {
                 match report {
                     ScaleReport::Status { text, ok } => {
@@ -647,6 +682,11 @@ impl App {
                 let outcome = self.till.weigh(&sku, grams, true);
                 self.outcome(outcome);
             }
+            // A receipt QR scanned (or a number typed) on the returns screen
+            // names the sale to return from.
+            Action::Code(code) if matches!(self.screen, Screen::Returns(_)) => {
+                return self.find_return(code);
+            }
             // An operated till sells only with a cashier logged in.
             Action::Code(_)
                 if self.till.mode() == Mode::Cashier && self.till.operator().is_none() =>
@@ -761,6 +801,10 @@ impl App {
                 self.home();
             }
             Action::ShowReports => self.screen = Screen::Reports(reports::State::default()),
+            Action::ShowReturns => return self.show_returns(),
+            Action::FindReturn(query) => return self.find_return(query),
+            Action::PlanReturn(units) => self.plan_return(units),
+            Action::Refund => return self.refund(),
             Action::Report(kind) => self.report(kind),
             Action::AskZ(ask) => {
                 if let Screen::Reports(state) = &mut self.screen {

@@ -419,6 +419,7 @@ impl App {
             Screen::Staff(_) => t("Staff is on the way. Staff: enter your PIN.").into(),
             Screen::Register(_) => t("Cashier").into(),
             Screen::Reports(_) => t("Reports").into(),
+            Screen::Returns(_) => t("Return").into(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod payment;
 pub mod receipt;
 pub mod register;
 pub mod reports;
+pub mod returns;
 pub mod shopping;
 pub mod staff;
 pub mod thanks;
@@ -62,6 +63,14 @@ pub enum Action {
     Pin(String),
     Logout,
     ShowReports,
+    /// The cashier's returns screen.
+    ShowReturns,
+    /// Find the sale a receipt number or receipt QR names.
+    FindReturn(String),
+    /// What returning these (line, units) gives back.
+    PlanReturn(Vec<(usize, u32)>),
+    /// Refund the planned return (or save a refunded one again).
+    Refund,
     Report(reports::Kind),
     /// The Z button: asks before the day is closed (once per day, for good).
     AskZ(bool),

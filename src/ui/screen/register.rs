@@ -74,7 +74,7 @@ impl State {
     /// typing): Up/Down pick a result, PageUp/PageDown a cart line, F2
     /// bonus (F2 again confirms, F3 declines), F4 removes the chosen line
     /// (the last one when none is chosen), F8 pay, F9 cancel the purchase,
-    /// F10 reports, F12 log out. `lines` is the cart's length.
+    /// F6 a return (with an empty cart), F10 reports, F12 log out. `lines` is the cart's length.
     pub fn key(&self, key: Key, lines: usize) -> Option<Message> {
         match key {
             Key::Up => Some(Message::Up),
@@ -92,6 +92,7 @@ impl State {
             Key::F(4) if lines > 0 => Some(Message::Line(lines)),
             Key::F(8) if lines > 0 => Some(Message::Do(Action::Pay)),
             Key::F(9) => Some(Message::Do(Action::CancelSale)),
+            Key::F(6) if lines == 0 => Some(Message::Do(Action::ShowReturns)),
             Key::F(10) => Some(Message::Do(Action::ShowReports)),
             Key::F(12) => Some(Message::Do(Action::Logout)),
             _ => None,
@@ -321,6 +322,13 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
             .width(Length::Fill),
             big(
                 look,
+                look.tr("Return"),
+                (!has_lines).then_some(Message::Do(Action::ShowReturns)),
+                theme::button::tile
+            )
+            .width(Length::Fill),
+            big(
+                look,
                 look.tr("Log out"),
                 Some(Message::Do(Action::Logout)),
                 theme::button::tile
@@ -332,7 +340,7 @@ pub fn view<'a>(state: &'a State, v: View<'a>) -> Element<'a, Message> {
         // needs the room.
         if state.confirm_bonus.is_none() {
             Element::from(text(look.tr(
-            "Keys: 3* quantity · F2 bonus · F4 remove line · F8 pay · F9 cancel · F10 reports · F12 log out"
+            "Keys: 3* quantity · F2 bonus · F4 remove line · F6 return · F8 pay · F9 cancel · F10 reports · F12 log out"
         ))
         .size(look.sizes.small)
         .color(theme::MUTED))

@@ -1,0 +1,357 @@
+//! Returns at the cashier's till (issue 17), the whole `App` on a real
+//! SQLite till with the demo data: the sale found by its number or its
+//! receipt QR, units chosen, money back the way it was paid, a unit never
+//! returned twice, a forged receipt QR refused.
+
+mod harness;
+
+use harness::*;
+use iced::keyboard::key::Named;
+use kasse::domain::receipt::TenderKind;
+use kasse::domain::{Money, Receipt};
+use kasse::store::SaleKind;
+use kasse::ui::app::Screen;
+use kasse::ui::screen::returns::Stage;
+
+fn m(s: &str) -> Money {
+    s.parse().unwrap()
+}
+
+fn cashier() -> Kiosk {
+    let mut k = kiosk(Mode::Cashier);
+    k.type_text("1234");
+    k.named(Named::Enter);
+    let staff = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml"))
+        .unwrap()
+        .staff;
+    k.send(Message::PinChecked(kasse::ui::pin_owner(&staff, "1234")));
+    assert_eq!(k.app.screen.name(), "register");
+    k
+}
+
+/// Sells what `items` types (one PLU per entry) for cash, no receipt.
+fn sell_cash(k: &mut Kiosk, items: &[&str], given: &str) {
+    for item in items {
+        k.type_text(item);
+        k.named(Named::Enter);
+    }
+    k.named(Named::F8);
+    k.named(Named::F7);
+    k.type_text(given);
+    k.named(Named::Enter);
+    assert_eq!(k.app.screen.name(), "receipt");
+    k.named(Named::F7);
+    assert_eq!(k.app.screen.name(), "register");
+}
+
+fn stage(k: &Kiosk) -> Stage {
+    match &k.app.screen {
+        Screen::Returns(s) => s.stage.clone(),
+        other => panic!("not on the returns screen: {}", other.name()),
+    }
+}
+
+fn return_receipt(k: &Kiosk, number: u64) -> Receipt {
+    k.app
+        .till()
+        .store()
+        .receipt(SaleKind::Return, number)
+        .expect("the return is saved")
+        .1
+}
+
+fn journal(k: &Kiosk, kind: &str) -> usize {
+    k.app
+        .till()
+        .store()
+        .journal_between(0, u64::MAX)
+        .unwrap()
+        .iter()
+        .filter(|j| j.kind == kind)
+        .count()
+}
+
+#[test]
+fn a_cash_sale_is_returned_unit_by_unit_with_the_keyboard_and_never_twice() {
+    let mut k = cashier();
+    // Two skoleboller and a coffee, paid in cash.
+    sell_cash(&mut k, &["2*SKOLEBOLLE", "KAFFE"], "200");
+    let sold = k.app.till().store().receipt(SaleKind::Sale, 1).unwrap().1;
+    let bolle = sold.lines[0].amount;
+    let drawer = journal(&k, "drawer_open");
+    // F6 opens returns; the number typed, Enter finds the sale.
+    k.named(Named::F6);
+    assert_eq!(k.app.screen.name(), "returns");
+    k.type_text("1");
+    k.named(Named::Enter);
+    assert!(matches!(stage(&k), Stage::Choose { .. }), "{:?}", stage(&k));
+    // "1" adds one unit of line 1; Enter shows what goes back.
+    k.type_text("1");
+    k.named(Named::Enter);
+    let Stage::Confirm { plan } = stage(&k) else {
+        panic!("{:?}", stage(&k))
+    };
+    assert_eq!(plan.units, vec![(1, 1)]);
+    assert_eq!(plan.tender, Some(TenderKind::Cash));
+    assert!(k.shows("Betal tilbake"));
+    // Enter refunds: cash from the drawer, no provider, saved at once.
+    k.named(Named::Enter);
+    assert!(matches!(stage(&k), Stage::Done(_)), "{:?}", stage(&k));
+    assert!(k.shows("✓ Returnert og lagret"));
+    let first = return_receipt(&k, 1);
+    assert_eq!(first.lines.len(), 1);
+    assert_eq!(first.lines[0].qty, 1);
+    // One bolle of two: half the line, to the øre.
+    let half = bolle.times(rust_decimal::Decimal::new(5, 1));
+    assert_eq!(first.total, -half);
+    assert_eq!(first.tenders.len(), 1);
+    assert_eq!(first.tenders[0].kind, TenderKind::Cash);
+    assert_eq!(
+        first.tenders[0].amount,
+        -half.to_whole_krone(),
+        "cash is paid out in whole kroner"
+    );
+    assert_eq!(journal(&k, "return"), 1, "journaled 13013");
+    assert_eq!(
+        journal(&k, "drawer_open"),
+        drawer + 1,
+        "the cash came from the drawer"
+    );
+    // Printed as a Returkvittering.
+    let paper = String::from_utf8_lossy(k.app.printed.last().unwrap()).into_owned();
+    assert!(paper.contains("Returkvittering"), "{paper}");
+    // Back (Enter), and again: line 1 has one unit left; pressing "1"
+    // twice cycles through 1 and back to none.
+    k.named(Named::Enter);
+    assert_eq!(k.app.screen.name(), "register");
+    k.named(Named::F6);
+    k.type_text("1");
+    k.named(Named::Enter);
+    let Stage::Choose { of, .. } = stage(&k) else {
+        panic!()
+    };
+    assert_eq!(of.lines[0].left(), 1);
+    assert_eq!(of.lines[1].left(), 1);
+    k.type_text("1");
+    k.type_text("1");
+    k.named(Named::Enter);
+    assert!(
+        matches!(stage(&k), Stage::Choose { .. }),
+        "nothing chosen: no plan"
+    );
+    // F8: all that is left (the other bolle and the coffee).
+    k.named(Named::F8);
+    k.named(Named::Enter);
+    k.named(Named::Enter);
+    let second = return_receipt(&k, 2);
+    assert_eq!(
+        first.total + second.total,
+        -sold.total,
+        "two returns give back the sale exactly"
+    );
+    // A third time: nothing is left to return.
+    k.named(Named::Enter);
+    k.named(Named::F6);
+    k.type_text("1");
+    k.named(Named::Enter);
+    let Stage::Choose { of, .. } = stage(&k) else {
+        panic!()
+    };
+    assert!(of.lines.iter().all(|l| l.left() == 0));
+    k.type_text("1");
+    k.named(Named::F8);
+    k.named(Named::Enter);
+    assert!(matches!(stage(&k), Stage::Choose { .. }));
+    assert!(k.app.till().store().receipt(SaleKind::Return, 3).is_err());
+}
+
+#[test]
+fn the_store_refuses_a_unit_returned_twice_even_from_a_stale_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut store = open_demo_store(&dir.path().join("till.sqlite"), "kafe-1").unwrap();
+    store
+        .seed(
+            &Data::load(&root.join("fixtures/data/demo.toml")).unwrap(),
+            at(),
+        )
+        .unwrap();
+    let link = Link {
+        online: true,
+        last_sync: at(),
+    };
+    let mut till = Till::new(store, Mode::Cashier, link, OfflineLimits::default()).unwrap();
+    till.login("kari", at()).unwrap();
+    till.tap("KAFFE", 1);
+    till.pay(
+        kasse::till::PayRequest {
+            tender: TenderKind::Cash,
+            cash_given: Some(m("50")),
+            approved: true,
+            reference: None,
+        },
+        at(),
+    )
+    .unwrap();
+    let of = till
+        .returnable("kafe-1", 1, None, kasse::till::Original::Unreachable)
+        .unwrap();
+    let plan = till.plan_return(&of, &[(1, 1)]).unwrap();
+    // Two screens planned the same unit; the second save is refused whole.
+    till.commit_return("0192f0a0b1c2d3e4f5a6b7c8d9e0f101", &plan, None, at())
+        .expect("first");
+    let again = till.commit_return("0192f0a0b1c2d3e4f5a6b7c8d9e0f102", &plan, None, at());
+    assert!(
+        matches!(
+            again,
+            Err(kasse::till::TillError::Store(
+                kasse::store::StoreError::AlreadyReturned {
+                    line: 1,
+                    left: 0,
+                    ..
+                }
+            ))
+        ),
+        "{again:?}"
+    );
+    assert!(
+        till.store().receipt(SaleKind::Return, 2).is_err(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn a_students_card_sale_with_bonus_goes_back_to_the_card_and_the_bonus_balance() {
+    let mut k = cashier();
+    // Ola (a student, 12.40 bonus) buys weighed food (earns bonus) and a
+    // coffee, uses his bonus (F2, F2), pays by card.
+    k.scan(OLA);
+    k.send(Message::Scale(ScaleReport::Weight {
+        grams: 412,
+        stable: true,
+    }));
+    k.type_text("VEKT");
+    k.named(Named::Enter);
+    k.type_text("KAFFE");
+    k.named(Named::Enter);
+    k.named(Named::F2);
+    k.named(Named::F2);
+    k.named(Named::F8);
+    k.named(Named::F5);
+    k.approve("T-1");
+    assert_eq!(k.sales(), 1);
+    let (_, sold) = k.app.till().store().receipt(SaleKind::Sale, 1).unwrap();
+    let bonus_used = sold
+        .tenders
+        .iter()
+        .find(|t| t.kind == TenderKind::Bonus)
+        .expect("bonus used")
+        .amount;
+    assert!(sold.bonus_earned.is_positive(), "weighed food earns bonus");
+    let balance = |k: &Kiosk| {
+        k.app
+            .till()
+            .store()
+            .member("M-100001")
+            .unwrap()
+            .unwrap()
+            .bonus
+    };
+    let before = balance(&k);
+    if k.app.screen.name() == "receipt" {
+        k.named(Named::F7);
+    }
+    // The weighed line goes back.
+    k.named(Named::F6);
+    k.type_text("1");
+    k.named(Named::Enter);
+    k.type_text("1");
+    k.named(Named::Enter);
+    let Stage::Confirm { plan } = stage(&k) else {
+        panic!("{:?}", stage(&k))
+    };
+    assert_eq!(plan.tender, Some(TenderKind::Card));
+    assert!(plan.bonus_back.is_positive() && plan.bonus_back < bonus_used);
+    assert_eq!(plan.amount, sold.lines[0].amount);
+    assert_eq!(plan.bonus_back + plan.money_back, plan.amount);
+    assert_eq!(plan.earned_back, sold.bonus_earned, "all the earning line");
+    // Refund: the card terminal is asked; a refusal returns nothing.
+    k.named(Named::Enter);
+    let Stage::Refunding { id, .. } = stage(&k) else {
+        panic!("{:?}", stage(&k))
+    };
+    k.send(Message::Refunded(id, Err("terminal declined".into())));
+    assert!(matches!(stage(&k), Stage::Confirm { .. }));
+    assert!(k.app.till().store().receipt(SaleKind::Return, 1).is_err());
+    assert_eq!(journal(&k, "refund_started"), 1);
+    // Again, approved: saved with a card and a bonus row.
+    k.named(Named::Enter);
+    let Stage::Refunding { id, .. } = stage(&k) else {
+        panic!()
+    };
+    k.send(Message::Refunded(id, Ok(())));
+    assert!(matches!(stage(&k), Stage::Done(_)), "{:?}", stage(&k));
+    let ret = return_receipt(&k, 1);
+    let row = |kind| {
+        ret.tenders
+            .iter()
+            .find(|t| t.kind == kind)
+            .map(|t| t.amount)
+    };
+    assert_eq!(row(TenderKind::Card), Some(-plan.money_back));
+    assert_eq!(row(TenderKind::Bonus), Some(-plan.bonus_back));
+    assert_eq!(ret.bonus_earned, -plan.earned_back);
+    assert_eq!(
+        balance(&k),
+        before + plan.bonus_back - plan.earned_back,
+        "bonus back, earned bonus taken back"
+    );
+}
+
+#[test]
+fn a_receipt_qr_finds_the_sale_and_a_forged_one_is_refused() {
+    let mut k = cashier();
+    sell_cash(&mut k, &["KAFFE"], "50");
+    let url = k.app.settings_mut().receipt_url.clone();
+    let link = kasse::ui::screen::receipt::qr_text(
+        &url,
+        "kafe-1",
+        k.app.till().store(),
+        SaleKind::Sale,
+        1,
+    )
+    .expect("a link");
+    k.named(Named::F6);
+    // Scanned by the camera (or the wedge): the sale opens.
+    k.scan(&link);
+    assert!(matches!(stage(&k), Stage::Choose { .. }), "{:?}", stage(&k));
+    k.named(Named::Escape);
+    // The same link with another seal: refused, nothing opens.
+    let forged = format!("{}AAAAAAAAAAAAAAAA", &link[..link.len() - 16]);
+    k.scan(&forged);
+    assert!(matches!(stage(&k), Stage::Find));
+    assert!(k.shows("QR-koden på kvitteringen stemmer ikke med regnskapet: ikke returnert"));
+    // Nor may the total be changed.
+    let richer = link.replace("&a=", "&a=1");
+    k.scan(&richer);
+    assert!(matches!(stage(&k), Stage::Find));
+}
+
+#[test]
+fn returns_wait_for_an_empty_cart_and_a_logged_in_cashier() {
+    let mut k = cashier();
+    k.type_text("KAFFE");
+    k.named(Named::Enter);
+    k.named(Named::F6);
+    assert_eq!(
+        k.app.screen.name(),
+        "register",
+        "F6 with a cart does nothing"
+    );
+    k.send(Message::Do(Action::ShowReturns));
+    assert_eq!(k.app.screen.name(), "register");
+    assert!(k.shows("✕  Fullfør eller avbryt det åpne kjøpet først"));
+    let mut s = kiosk(Mode::SelfService);
+    s.send(Message::Do(Action::ShowReturns));
+    assert_eq!(s.app.screen.name(), "welcome");
+}
