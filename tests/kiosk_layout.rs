@@ -260,6 +260,22 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
                 kasse::ui::screen::payment::Message::Choose(kasse::domain::TenderKind::Cash),
             ));
         }),
+        ("returns: find", Mode::Cashier, |k| {
+            k.pin("1234");
+            k.send(Message::Do(Action::ShowReturns));
+        }),
+        ("returns: choose", Mode::Cashier, |k| {
+            sold_for_return(k);
+        }),
+        ("returns: what goes back", Mode::Cashier, |k| {
+            sold_for_return(k);
+            k.send(Message::Do(Action::PlanReturn(vec![(1, 1), (2, 1)])));
+        }),
+        ("returns: returned", Mode::Cashier, |k| {
+            sold_for_return(k);
+            k.send(Message::Do(Action::PlanReturn(vec![(1, 2)])));
+            k.send(Message::Do(Action::Refund));
+        }),
         ("reports", Mode::Cashier, |k| {
             k.pin("1234");
             k.send(Message::Do(Action::ShowReports));
@@ -268,6 +284,34 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
             )));
         }),
     ]
+}
+
+/// A cashier's cash sale of two lines, then its return opened.
+fn sold_for_return(k: &mut Kiosk) {
+    k.pin("1234");
+    k.send(Message::Do(Action::Tap {
+        sku: "SKOLEBOLLE".into(),
+        qty: 2,
+    }));
+    k.send(Message::Do(Action::Tap {
+        sku: "KAFFE".into(),
+        qty: 1,
+    }));
+    k.send(Message::Do(Action::Pay));
+    k.send(Message::Do(Action::Tender {
+        kind: kasse::domain::TenderKind::Cash,
+        cash_given: Some("200".parse().unwrap()),
+    }));
+    k.send(Message::Do(Action::Receipt(
+        kasse::ui::screen::receipt::Choice::None,
+    )));
+    k.send(Message::Do(Action::ShowReturns));
+    k.send(Message::Do(Action::FindReturn("1".into())));
+    assert!(
+        matches!(&k.app.screen, kasse::ui::app::Screen::Returns(s)
+            if matches!(s.stage, kasse::ui::screen::returns::Stage::Choose { .. })),
+        "the sale is open for return"
+    );
 }
 
 /// A member's coffee paid by card with bonus: the receipt question.

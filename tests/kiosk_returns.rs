@@ -355,3 +355,87 @@ fn returns_wait_for_an_empty_cart_and_a_logged_in_cashier() {
     s.send(Message::Do(Action::ShowReturns));
     assert_eq!(s.app.screen.name(), "welcome");
 }
+
+/// Card and Vipps sales returned in two pieces through the real protocol
+/// clients against their emulators on 127.0.0.1: the provider gives back
+/// exactly what the returns say, and together all that was taken.
+#[test]
+fn card_and_vipps_returns_are_refunded_at_the_provider_exactly() {
+    use kasse::payments::Provider;
+    use kasse::payments::epayment::Epayment;
+    use kasse::payments::nexo::Nexo;
+    use kasse::payments::settle::settle;
+    use std::sync::Arc;
+
+    let emulators = kasse::payments::Emulators::spawn(Duration::from_millis(10)).unwrap();
+    let card: Arc<dyn Provider> = Arc::new(Nexo::new(emulators.nexo_config(3000)));
+    let vipps: Arc<dyn Provider> = Arc::new(Epayment::new(emulators.epayment_config(3000)));
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut store = open_demo_store(&dir.path().join("till.sqlite"), "kafe-1").unwrap();
+    store
+        .seed(
+            &Data::load(&root.join("fixtures/data/demo.toml")).unwrap(),
+            at(),
+        )
+        .unwrap();
+    let link = Link {
+        online: true,
+        last_sync: at(),
+    };
+    let mut till = Till::new(store, Mode::Cashier, link, OfflineLimits::default()).unwrap();
+    till.login("kari", at()).unwrap();
+    for (number, kind, provider, emulator) in [
+        (1u64, TenderKind::Card, &card, emulators.terminal()),
+        (2, TenderKind::Vipps, &vipps, emulators.vipps()),
+    ] {
+        till.tap("SKOLEBOLLE", 3);
+        till.tap("KAFFE", 1);
+        let out = till
+            .begin_payment(kind, None, provider.name(), at())
+            .unwrap();
+        let kasse::till::Outcome::Tendering { intent, amount, .. } = out else {
+            panic!("{out:?}")
+        };
+        let answer = settle(
+            provider.as_ref(),
+            amount,
+            &intent,
+            "test",
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        till.payment_answer(&intent, answer, at()).unwrap();
+        let mut given = Money::ZERO;
+        for units in [vec![(1, 1)], vec![(1, 2), (2, 1)]] {
+            let of = till
+                .returnable("kafe-1", number, None, kasse::till::Original::Unreachable)
+                .unwrap();
+            let plan = till.plan_return(&of, &units).unwrap();
+            assert_eq!(plan.tender, Some(kind));
+            let (reference, back) = plan.refund_at_provider().expect("refund at the provider");
+            assert_eq!(reference, intent);
+            provider.refund(reference, back).unwrap();
+            let id = uuid_like(number, given);
+            let receipt = till.commit_return(&id, &plan, None, at()).unwrap();
+            let row = receipt.tenders.iter().find(|t| t.kind == kind).unwrap();
+            assert_eq!(row.amount, -back);
+            given += back;
+        }
+        let record = emulator.payment(&intent).expect("the provider's record");
+        assert_eq!(
+            record.refunded, given,
+            "{kind:?}: refunded what the returns say"
+        );
+        assert_eq!(
+            record.kept(),
+            Money::ZERO,
+            "{kind:?}: all of it, in two pieces"
+        );
+        assert_eq!(given, amount);
+    }
+}
+
+fn uuid_like(n: u64, salt: Money) -> String {
+    format!("{:016x}{:016x}", n, salt.as_decimal().mantissa() as u64)
+}

@@ -189,6 +189,16 @@ pub fn steps(mode: Mode) -> Vec<Step> {
                     act(Action::Report(super::screen::reports::Kind::X)),
                 ],
             ),
+            // A return of one skolebolle of the cash sale: what goes back.
+            s(
+                "26-return",
+                vec![
+                    act(Action::CloseOverlay),
+                    act(Action::ShowReturns),
+                    act(Action::FindReturn("1".into())),
+                    act(Action::PlanReturn(vec![(1, 1)])),
+                ],
+            ),
         ],
     }
 }
