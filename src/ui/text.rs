@@ -400,7 +400,7 @@ fn norwegian(en: &str) -> Option<&'static str> {
         }
         "All" => "Alle",
         "Go on" => "Videre",
-        "Returned" => "Returnert",
+        "Back in all" => "Tilbake i alt",
         "Bonus back to the student" => "Bonus tilbake til studenten",
         "Bonus earned on these lines, taken back" => {
             "Bonus opptjent på disse linjene, trukket tilbake"

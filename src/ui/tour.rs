@@ -184,6 +184,7 @@ pub fn steps(mode: Mode) -> Vec<Step> {
                 "25-x-report",
                 vec![
                     act(Action::CancelSale),
+                    act(Action::Answer(true)),
                     act(Action::Training(false)),
                     act(Action::ShowReports),
                     act(Action::Report(super::screen::reports::Kind::X)),

@@ -272,10 +272,26 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             let waiting = matches!(state.stage, Stage::Refunding { .. });
             let again = matches!(state.stage, Stage::NotSaved { .. });
             let mut facts = column![
-                text(format!("{}: {}", look.tr("Returned"), kr(plan.amount)))
-                    .size(look.sizes.heading),
+                text(format!(
+                    "{} {} · {} · {}",
+                    look.tr("Sales receipt"),
+                    plan.of.number,
+                    plan.of.till,
+                    plan.of.at.format("%d.%m.%Y %H:%M")
+                ))
+                .size(look.sizes.body)
+                .color(theme::MUTED),
             ]
             .spacing(8);
+            for (n, units) in &plan.units {
+                if let Some(l) = plan.of.lines.get(n.wrapping_sub(1)) {
+                    facts = facts.push(text(format!("{units} × {}", l.name)).size(look.sizes.body));
+                }
+            }
+            facts = facts.push(
+                text(format!("{}: {}", look.tr("Back in all"), kr(plan.amount)))
+                    .size(look.sizes.heading),
+            );
             if !plan.bonus_back.is_zero() {
                 facts = facts.push(
                     text(format!(
