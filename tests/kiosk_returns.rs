@@ -120,6 +120,10 @@ fn a_cash_sale_is_returned_unit_by_unit_with_the_keyboard_and_never_twice() {
     // Printed as a Returkvittering.
     let paper = String::from_utf8_lossy(k.app.printed.last().unwrap()).into_owned();
     assert!(paper.contains("Returkvittering"), "{paper}");
+    assert!(
+        paper.contains("Retur av kvittering nr 1 (kasse kafe-1)"),
+        "{paper}"
+    );
     // Back (Enter), and again: line 1 has one unit left; pressing "1"
     // twice cycles through 1 and back to none.
     k.named(Named::Enter);

@@ -131,6 +131,12 @@ pub fn rows(r: &Receipt, h: &Header<'_>, names: &dyn Fn(&str) -> String) -> Vec<
         WIDTH,
     )));
     out.push(row(h.at));
+    if let Some(o) = &r.return_of {
+        out.push(row(format!(
+            "Retur av kvittering nr {} (kasse {})",
+            o.number, o.till
+        )));
+    }
     if let Some(m) = &r.member {
         out.push(row(format!("Medlem {m}")));
     }
@@ -336,6 +342,7 @@ mod tests {
             }],
             bonus_earned: m("2.34"),
             bonus_balance: Some(m("2.34")),
+            return_of: None,
         }
     }
 

@@ -98,6 +98,16 @@ pub struct Receipt {
     pub vat: Vec<VatRow>,
     pub bonus_earned: Money,
     pub bonus_balance: Option<Money>,
+    /// A Returkvittering's original: the sales receipt it returns from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_of: Option<ReturnOf>,
+}
+
+/// The sales receipt a return gives back from, as its receipt names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReturnOf {
+    pub till: String,
+    pub number: u64,
 }
 
 impl Receipt {
@@ -159,6 +169,13 @@ impl Receipt {
             vat,
             bonus_earned: m(&v["bonus_earned"])?,
             bonus_balance: m(&v["bonus_balance"]),
+            return_of: v["return_of"]["number"].as_u64().map(|number| ReturnOf {
+                till: v["return_of"]["till"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                number,
+            }),
         })
     }
 }
@@ -269,6 +286,7 @@ impl Sale {
             vat: vat_rows(&self.lines),
             bonus_earned,
             bonus_balance,
+            return_of: None,
         }
     }
 }

@@ -650,12 +650,16 @@ fn write_sale(
                 .query_row([], |r| r.get(0))?,
         ),
     };
-    let receipt = done.sale.receipt(
+    let mut receipt = done.sale.receipt(
         number.unsigned_abs(),
         done.payment,
         done.bonus_earned,
         done.bonus_balance,
     );
+    receipt.return_of = original.map(|o| crate::domain::receipt::ReturnOf {
+        till: o.till.clone(),
+        number: o.number,
+    });
     let vat: Money = receipt.vat.iter().map(|v| v.vat).sum();
     let total_ex = receipt.total - vat;
     // The signature chain: over the previous signature and this receipt's

@@ -412,6 +412,7 @@ fn norwegian(en: &str) -> Option<&'static str> {
         "Save the return again" => "Lagre returen på nytt",
         "Refunding… wait until it is finished." => "Betaler tilbake … vent til det er ferdig.",
         "✓ Returned and saved" => "✓ Returnert og lagret",
+        "Returned and saved" => "Returnert og lagret",
         "Keys: Enter go on · 1–9 line · F8 all · Escape back" => {
             "Taster: Enter videre · 1–9 linje · F8 alle · Esc tilbake"
         }

@@ -254,7 +254,7 @@ impl App {
                     state.stage = Stage::Done(print::to_text(&rows));
                     state.error = None;
                 }
-                self.say(tr(self.lang, "✓ Returned and saved"), false);
+                self.say(tr(self.lang, "Returned and saved"), false);
                 if self.settings.printer == crate::config::PrinterTarget::Screen {
                     return Task::none();
                 }
