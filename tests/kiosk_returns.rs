@@ -443,3 +443,66 @@ fn card_and_vipps_returns_are_refunded_at_the_provider_exactly() {
 fn uuid_like(n: u64, salt: Money) -> String {
     format!("{:016x}{:016x}", n, salt.as_decimal().mantissa() as u64)
 }
+
+/// The till stops between asking the provider for a refund and saving the
+/// return: at the next start the status bar tells staff to check it.
+#[test]
+fn a_refund_asked_but_not_saved_is_shown_to_staff_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let db = dir.path().join("till.sqlite");
+    let open = || {
+        let store = open_demo_store(&db, "kafe-1").unwrap();
+        let link = Link {
+            online: true,
+            last_sync: at(),
+        };
+        Till::new(store, Mode::Cashier, link, OfflineLimits::default()).unwrap()
+    };
+    {
+        let mut store = open_demo_store(&db, "kafe-1").unwrap();
+        store
+            .seed(
+                &Data::load(&root.join("fixtures/data/demo.toml")).unwrap(),
+                at(),
+            )
+            .unwrap();
+    }
+    let mut till = open();
+    till.login("kari", at()).unwrap();
+    till.tap("KAFFE", 1);
+    let out = till
+        .begin_payment(TenderKind::Card, None, "simulator", at())
+        .unwrap();
+    let kasse::till::Outcome::Tendering { intent, amount, .. } = out else {
+        panic!("{out:?}")
+    };
+    till.payment_answer(
+        &intent,
+        kasse::till::Answer::Approved {
+            transaction_id: Some("T-9".into()),
+            amount,
+        },
+        at(),
+    )
+    .unwrap();
+    let of = till
+        .returnable("kafe-1", 1, None, kasse::till::Original::Unreachable)
+        .unwrap();
+    let plan = till.plan_return(&of, &[(1, 1)]).unwrap();
+    till.refund_started("0192f0a0b1c2d3e4f5a6b7c8d9e0f1ff", &plan, at())
+        .unwrap();
+    drop(till);
+    let config = Config::load(&root.join("config.toml")).unwrap();
+    let mut app = kasse::ui::App::new(open(), Settings::from_config(&config), Instant::now());
+    app.set_clock(at());
+    assert_eq!(
+        app.status.unsaved_refunds,
+        vec![(1, "25.00".to_string(), "card".to_string())]
+    );
+    let mut ui = simulator(app.view());
+    assert!(
+        ui.find("⚠ Tilbakebetaling ikke lagret, sjekk hos leverandøren: 1 (card 25.00)")
+            .is_ok()
+    );
+}

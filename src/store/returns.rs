@@ -153,3 +153,33 @@ impl Store {
             .optional()?)
     }
 }
+
+impl Store {
+    /// Refunds a provider was asked for since the last Z whose return was
+    /// never saved (the till stopped in between): (sales receipt number,
+    /// amount, tender), for staff to check at the provider.
+    pub fn unsaved_refunds(&self) -> Result<Vec<(u64, String, String)>> {
+        let since = self.z_mark_before(u64::MAX)?.last_journal;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT json_extract(detail, '$.original.number'), json_extract(detail, '$.amount'),
+                    COALESCE(json_extract(detail, '$.tender'), '')
+             FROM journal
+             WHERE kind = 'refund_started' AND id > ?1
+               AND json_extract(detail, '$.return') NOT IN (SELECT id FROM sale)
+             ORDER BY id",
+        )?;
+        let rows = stmt.query_map([i64::try_from(since).unwrap_or(i64::MAX)], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (number, amount, tender) = row?;
+            out.push((number.unsigned_abs(), amount, tender));
+        }
+        Ok(out)
+    }
+}

@@ -413,6 +413,9 @@ fn norwegian(en: &str) -> Option<&'static str> {
         "Refunding… wait until it is finished." => "Betaler tilbake … vent til det er ferdig.",
         "✓ Returned and saved" => "✓ Returnert og lagret",
         "Returned and saved" => "Returnert og lagret",
+        "Refund not saved, check at the provider" => {
+            "Tilbakebetaling ikke lagret, sjekk hos leverandøren"
+        }
         "Keys: Enter go on · 1–9 line · F8 all · Escape back" => {
             "Taster: Enter videre · 1–9 linje · F8 alle · Esc tilbake"
         }

@@ -121,7 +121,17 @@ impl App {
                 label(sync).size(look.sizes.small),
                 label(payments).size(look.sizes.small),
                 label(demo).size(look.sizes.small),
-                label(if s.recovered.is_empty() {
+                label(if !s.unsaved_refunds.is_empty() {
+                    format!(
+                        "⚠ {}: {}",
+                        tr(lang, "Refund not saved, check at the provider"),
+                        s.unsaved_refunds
+                            .iter()
+                            .map(|(n, amount, tender)| format!("{n} ({tender} {amount})"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                } else if s.recovered.is_empty() {
                     String::new()
                 } else {
                     format!(

@@ -139,6 +139,9 @@ pub struct Status {
     /// in the status bar for the whole run (a notice would be gone at the
     /// first scan).
     pub recovered: Vec<u64>,
+    /// Refunds asked of a provider whose return was never saved (the till
+    /// stopped in between): (sales receipt, amount, tender), until the Z.
+    pub unsaved_refunds: Vec<(u64, String, String)>,
     /// Why speech mode cannot be heard (espeak-ng missing), while it is on.
     pub speech: String,
 }
@@ -242,6 +245,10 @@ impl App {
             Mode::Cashier => Screen::Staff(staff::State::new(staff::Purpose::Login)),
         };
         let providers = Providers::simulated(&settings.payment);
+        let unsaved_refunds = till.store().unsaved_refunds().unwrap_or_else(|e| {
+            eprintln!("kasse: unsaved refunds could not be read: {e}");
+            Vec::new()
+        });
         App {
             idle: idle::Idle::new(settings.idle_after, settings.answer_within, now),
             wedge: crate::domain::barcode::WedgeDetector::new(settings.max_gap_ms),
@@ -252,7 +259,10 @@ impl App {
             screen,
             notice: None,
             weight: shopping::Weight::default(),
-            status: Status::default(),
+            status: Status {
+                unsaved_refunds,
+                ..Status::default()
+            },
             preview: None,
             flash_until: None,
             now,
