@@ -3,6 +3,8 @@
 //! validated by xmllint against the official XSD, and its signature chain
 //! verified and tampered with.
 
+#[path = "support/saft.rs"]
+mod saft;
 use chrono::{DateTime, Duration, FixedOffset};
 use kasse::compliance::export::{self, ExportSettings};
 use kasse::compliance::verify;
@@ -16,6 +18,7 @@ use kasse::till::{Link, Mode, Outcome, PayRequest, Till, TillError};
 use kasse::wiring::open_demo_store;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
+use saft::xmllint;
 use std::path::Path;
 use std::process::Command;
 
@@ -118,24 +121,6 @@ fn a_day(t: &mut Till) {
         .expect("return");
     assert!(ret.total.is_negative());
     t.logout(tick()).expect("logout");
-}
-
-fn xmllint(xml: &str) -> (bool, String) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("saft.xml");
-    std::fs::write(&file, xml).expect("write");
-    let xsd = root().join("fixtures/saft/Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd");
-    let out = Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(&xsd)
-        .arg(&file)
-        .output()
-        .expect("xmllint is installed (apt-get install libxml2-utils)");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn company() -> Company {

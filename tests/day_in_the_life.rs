@@ -9,6 +9,8 @@
 //! CI runs a fixed number of days; `KASSE_DAY_CASES=200 cargo test --test
 //! day_in_the_life` runs more.
 
+#[path = "support/saft.rs"]
+mod saft;
 use chrono::{DateTime, Duration, FixedOffset};
 use kasse::compliance::export::{self, ExportSettings};
 use kasse::compliance::verify;
@@ -22,8 +24,8 @@ use kasse::till::{Answer, Link, Mode, Original, Outcome, PayRequest, Till};
 use kasse::wiring::open_demo_store;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
+use saft::xmllint;
 use std::path::Path;
-use std::process::Command;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -102,24 +104,6 @@ fn member_code() -> String {
         exp: 1_830_297_600,
     }
     .sign(&key)
-}
-
-fn xmllint(xml: &str) -> (bool, String) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("saft.xml");
-    std::fs::write(&file, xml).expect("write");
-    let xsd = root().join("fixtures/saft/Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd");
-    let out = Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(&xsd)
-        .arg(&file)
-        .output()
-        .expect("xmllint is installed (apt-get install libxml2-utils)");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// What the day's receipts add up to, kept as the day goes.

@@ -16,17 +16,6 @@ fn items(k: &Kiosk) -> u32 {
     k.app.till().sale().lines.iter().map(|l| l.qty).sum()
 }
 
-fn journal_kinds(k: &Kiosk, kind: &str) -> usize {
-    k.app
-        .till()
-        .store()
-        .journal_between(0, u64::MAX)
-        .unwrap()
-        .iter()
-        .filter(|j| j.kind == kind)
-        .count()
-}
-
 #[test]
 fn a_hundred_wedge_scans_at_2_5_and_10_ms_per_key_are_a_hundred_items() {
     for gap_ms in [2u64, 5, 10] {
@@ -112,7 +101,7 @@ fn a_cashier_sells_voids_takes_cash_and_runs_an_x_report_with_the_keyboard_alone
     k.named(Named::F10);
     assert_eq!(k.app.screen.name(), "reports");
     k.named(Named::F1);
-    assert_eq!(journal_kinds(&k, "x_report"), 1);
+    assert_eq!(k.journaled("x_report"), 1);
     k.named(Named::Escape);
     assert_eq!(k.app.screen.name(), "register");
 }
@@ -127,7 +116,7 @@ fn cancelling_a_purchase_with_lines_asks_first_and_no_keeps_it() {
     assert!(k.shows("Avbryte hele kjøpet?"));
     k.click("Nei, fortsett å handle");
     assert_eq!(k.app.till().sale().lines.len(), 1, "nothing lost");
-    assert_eq!(journal_kinds(&k, "sale_cancelled"), 0);
+    assert_eq!(k.journaled("sale_cancelled"), 0);
     k.click("Avbryt kjøpet");
     k.click("Ja, avbryt");
     assert_eq!(k.app.screen.name(), "welcome");
@@ -150,7 +139,7 @@ fn a_student_removes_a_line_they_added_after_a_yes() {
     let lines = &k.app.till().sale().lines;
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0].sku, "SKOLEBOLLE");
-    assert_eq!(journal_kinds(&k, "line_correction"), 1, "journaled");
+    assert_eq!(k.journaled("line_correction"), 1, "journaled");
 }
 
 #[test]
@@ -194,13 +183,13 @@ fn staff_who_walk_away_from_a_self_service_till_are_logged_out_and_journaled() {
     k.send(Message::Do(Action::Pin("2580".into())));
     k.send(Message::PinChecked(Some("ola".into())));
     assert_eq!(k.app.till().operator(), Some("ola"));
-    let logouts = journal_kinds(&k, "logout");
+    let logouts = k.journaled("logout");
     // No input for longer than staff_idle_s (120 s in config.toml).
     k.send(Message::Tick(k.t0 + Duration::from_secs(119)));
     assert_eq!(k.app.till().operator(), Some("ola"), "not yet");
     k.send(Message::Tick(k.t0 + Duration::from_secs(121)));
     assert_eq!(k.app.till().operator(), None);
-    assert_eq!(journal_kinds(&k, "logout"), logouts + 1);
+    assert_eq!(k.journaled("logout"), logouts + 1);
     assert_ne!(k.app.screen.name(), "staff", "the staff menu is gone");
 }
 

@@ -60,17 +60,6 @@ fn return_receipt(k: &Kiosk, number: u64) -> Receipt {
         .1
 }
 
-fn journal(k: &Kiosk, kind: &str) -> usize {
-    k.app
-        .till()
-        .store()
-        .journal_between(0, u64::MAX)
-        .unwrap()
-        .iter()
-        .filter(|j| j.kind == kind)
-        .count()
-}
-
 #[test]
 fn a_cash_sale_is_returned_unit_by_unit_with_the_keyboard_and_never_twice() {
     let mut k = cashier();
@@ -78,7 +67,7 @@ fn a_cash_sale_is_returned_unit_by_unit_with_the_keyboard_and_never_twice() {
     sell_cash(&mut k, &["2*SKOLEBOLLE", "KAFFE"], "200");
     let sold = k.app.till().store().receipt(SaleKind::Sale, 1).unwrap().1;
     let bolle = sold.lines[0].amount;
-    let drawer = journal(&k, "drawer_open");
+    let drawer = k.journaled("drawer_open");
     // F6 opens returns; the number typed, Enter finds the sale.
     k.named(Named::F6);
     assert_eq!(k.app.screen.name(), "returns");
@@ -111,9 +100,9 @@ fn a_cash_sale_is_returned_unit_by_unit_with_the_keyboard_and_never_twice() {
         -half.to_whole_krone(),
         "cash is paid out in whole kroner"
     );
-    assert_eq!(journal(&k, "return"), 1, "journaled 13013");
+    assert_eq!(k.journaled("return"), 1, "journaled 13013");
     assert_eq!(
-        journal(&k, "drawer_open"),
+        k.journaled("drawer_open"),
         drawer + 1,
         "the cash came from the drawer"
     );
@@ -172,19 +161,7 @@ fn a_cash_sale_is_returned_unit_by_unit_with_the_keyboard_and_never_twice() {
 #[test]
 fn the_store_refuses_a_unit_returned_twice_even_from_a_stale_plan() {
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut store = open_demo_store(&dir.path().join("till.sqlite"), "kafe-1").unwrap();
-    store
-        .seed(
-            &Data::load(&root.join("fixtures/data/demo.toml")).unwrap(),
-            at(),
-        )
-        .unwrap();
-    let link = Link {
-        online: true,
-        last_sync: at(),
-    };
-    let mut till = Till::new(store, Mode::Cashier, link, OfflineLimits::default()).unwrap();
+    let mut till = demo_till(&dir.path().join("till.sqlite"), Mode::Cashier);
     till.login("kari", at()).unwrap();
     till.tap("KAFFE", 1);
     till.pay(
@@ -287,7 +264,7 @@ fn a_students_card_sale_with_bonus_goes_back_to_the_card_and_the_bonus_balance()
     k.send(Message::Refunded(id, Err("terminal declined".into())));
     assert!(matches!(stage(&k), Stage::Confirm { .. }));
     assert!(k.app.till().store().receipt(SaleKind::Return, 1).is_err());
-    assert_eq!(journal(&k, "refund_started"), 1);
+    assert_eq!(k.journaled("refund_started"), 1);
     // Again, approved: saved with a card and a bonus row.
     k.named(Named::Enter);
     let Stage::Refunding { id, .. } = stage(&k) else {
@@ -375,19 +352,7 @@ fn card_and_vipps_returns_are_refunded_at_the_provider_exactly() {
     let card: Arc<dyn Provider> = Arc::new(Nexo::new(emulators.nexo_config(3000)));
     let vipps: Arc<dyn Provider> = Arc::new(Epayment::new(emulators.epayment_config(3000)));
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut store = open_demo_store(&dir.path().join("till.sqlite"), "kafe-1").unwrap();
-    store
-        .seed(
-            &Data::load(&root.join("fixtures/data/demo.toml")).unwrap(),
-            at(),
-        )
-        .unwrap();
-    let link = Link {
-        online: true,
-        last_sync: at(),
-    };
-    let mut till = Till::new(store, Mode::Cashier, link, OfflineLimits::default()).unwrap();
+    let mut till = demo_till(&dir.path().join("till.sqlite"), Mode::Cashier);
     till.login("kari", at()).unwrap();
     for (number, kind, provider, emulator) in [
         (1u64, TenderKind::Card, &card, emulators.terminal()),
@@ -451,23 +416,7 @@ fn a_refund_asked_but_not_saved_is_shown_to_staff_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let db = dir.path().join("till.sqlite");
-    let open = || {
-        let store = open_demo_store(&db, "kafe-1").unwrap();
-        let link = Link {
-            online: true,
-            last_sync: at(),
-        };
-        Till::new(store, Mode::Cashier, link, OfflineLimits::default()).unwrap()
-    };
-    {
-        let mut store = open_demo_store(&db, "kafe-1").unwrap();
-        store
-            .seed(
-                &Data::load(&root.join("fixtures/data/demo.toml")).unwrap(),
-                at(),
-            )
-            .unwrap();
-    }
+    let open = || demo_till(&db, Mode::Cashier);
     let mut till = open();
     till.login("kari", at()).unwrap();
     till.tap("KAFFE", 1);

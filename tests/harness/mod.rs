@@ -31,21 +31,31 @@ pub struct Kiosk {
     _dir: tempfile::TempDir,
 }
 
-pub fn kiosk(mode: Mode) -> Kiosk {
+/// Till kafe-1 of `mode` on `db` (seeded with the demo data when new),
+/// online since `at()`.
+pub fn demo_till(db: &Path, mode: Mode) -> Till {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = open_demo_store(&dir.path().join("till.sqlite"), "kafe-1").unwrap();
-    store
-        .seed(
-            &Data::load(&root.join("fixtures/data/demo.toml")).unwrap(),
-            at(),
-        )
-        .unwrap();
+    let fresh = !db.exists();
+    let mut store = open_demo_store(db, "kafe-1").unwrap();
+    if fresh {
+        store
+            .seed(
+                &Data::load(&root.join("fixtures/data/demo.toml")).unwrap(),
+                at(),
+            )
+            .unwrap();
+    }
     let link = Link {
         online: true,
         last_sync: at(),
     };
-    let till = Till::new(store, mode, link, OfflineLimits::default()).unwrap();
+    Till::new(store, mode, link, OfflineLimits::default()).unwrap()
+}
+
+pub fn kiosk(mode: Mode) -> Kiosk {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let till = demo_till(&dir.path().join("till.sqlite"), mode);
     let config = Config::load(&root.join("config.toml")).unwrap();
     let mut settings = Settings::from_config(&config);
     // The flows below tap as fast as a test can; the guard has its own test.
@@ -189,6 +199,18 @@ impl Kiosk {
     /// A named key: Enter, Escape, F-keys, arrows.
     pub fn named(&mut self, named: iced::keyboard::key::Named) {
         self.key(iced::keyboard::Key::Named(named), None);
+    }
+
+    /// Journal entries of `kind` so far.
+    pub fn journaled(&self, kind: &str) -> usize {
+        self.app
+            .till()
+            .store()
+            .journal_between(0, u64::MAX)
+            .unwrap()
+            .iter()
+            .filter(|j| j.kind == kind)
+            .count()
     }
 
     pub fn sales(&self) -> usize {

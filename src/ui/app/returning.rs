@@ -149,17 +149,20 @@ impl App {
         }
     }
 
+    /// The plan of refund `id`, while it is the one under way on screen.
+    fn refunding(&mut self, id: &str) -> Option<ReturnPlan> {
+        match self.returns_state().map(|s| &s.stage) {
+            Some(Stage::Refunding { plan, id: running }) if running == id => Some((**plan).clone()),
+            _ => None,
+        }
+    }
+
     /// The ledger's answer to the hold: refused units stay where they are;
     /// no answer means the till decides from its own books (offline).
     pub(super) fn return_held(&mut self, id: String, answer: Reserve) -> Task<Message> {
-        let Some(Stage::Refunding { plan, id: running }) =
-            self.returns_state().map(|s| s.stage.clone())
-        else {
+        let Some(plan) = self.refunding(&id) else {
             return Task::none();
         };
-        if running != id {
-            return Task::none();
-        }
         match answer {
             Reserve::Refused(reason) => {
                 let why = match reason.as_str() {
@@ -172,7 +175,7 @@ impl App {
                 self.return_refused(why);
                 Task::none()
             }
-            Reserve::Ok | Reserve::Unreachable => self.refund_money(id, *plan),
+            Reserve::Ok | Reserve::Unreachable => self.refund_money(id, plan),
         }
     }
 
@@ -209,16 +212,11 @@ impl App {
     }
 
     pub(super) fn refunded(&mut self, id: String, result: Result<(), String>) -> Task<Message> {
-        let Some(Stage::Refunding { plan, id: running }) =
-            self.returns_state().map(|s| s.stage.clone())
-        else {
+        let Some(plan) = self.refunding(&id) else {
             return Task::none();
         };
-        if running != id {
-            return Task::none();
-        }
         match result {
-            Ok(()) => self.finish_return(id, *plan),
+            Ok(()) => self.finish_return(id, plan),
             Err(why) => {
                 eprintln!("kasse: refund {id} failed: {why}");
                 let text = format!(
@@ -226,7 +224,9 @@ impl App {
                     tr(self.lang, "The refund was refused; nothing was returned")
                 );
                 if let Some(state) = self.returns_state() {
-                    state.stage = Stage::Confirm { plan };
+                    state.stage = Stage::Confirm {
+                        plan: Box::new(plan),
+                    };
                     state.error = Some(text.clone());
                 }
                 self.say(text, true);
