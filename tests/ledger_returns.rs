@@ -22,6 +22,7 @@ on_both_backends!(
     a_return_before_its_original_is_flagged_and_counted,
     malformed_return_bodies_are_400_naming_the_field,
     the_tills_client_finds_holds_and_reports_the_ledger_down,
+    a_ledger_of_schema_1_indexes_the_sales_it_has,
 );
 
 /// Till A's sale `number`: 2 coffees (line 1) and 132 g of dinner (line 2,
@@ -533,5 +534,59 @@ async fn the_tills_client_finds_holds_and_reports_the_ledger_down(b: Backend) {
     assert_eq!(again, Reserve::Refused("already_returned".into()));
     assert_eq!(missing, Original::NotFound);
     assert_eq!(offline, (Original::Unreachable, Reserve::Unreachable));
+    h.finish().await;
+}
+
+async fn a_ledger_of_schema_1_indexes_the_sales_it_has(b: Backend) {
+    let Some(h) = Harness::start(b).await else {
+        return;
+    };
+    h.upload(
+        "till-a",
+        &[two_coffees(1, 5, "0.00"), two_coffees(2, 6, "0.00")],
+    )
+    .await;
+    // Back to schema 1 (no sale index, no returned units), then reopened.
+    let downgrade = "DROP TABLE sale_index; DROP TABLE return_unit;";
+    let storage: Arc<dyn Storage> = match b {
+        Backend::Sqlite => {
+            let path = h._dir.as_ref().unwrap().path().join("ledger.db");
+            let c = rusqlite::Connection::open(&path).unwrap();
+            c.execute_batch(&format!("{downgrade} PRAGMA user_version = 1;"))
+                .unwrap();
+            drop(c);
+            Arc::new(SqliteStorage::open(&path).await.unwrap())
+        }
+        Backend::Postgres => {
+            let (url, schema) = h.pg.clone().unwrap();
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            client
+                .batch_execute(&format!(
+                    "SET search_path TO \"{schema}\"; {downgrade}
+                     UPDATE ledger_meta SET schema_version = 1;"
+                ))
+                .await
+                .unwrap();
+            Arc::new(PgStorage::open_in_schema(&url, &schema).await.unwrap())
+        }
+    };
+    for (number, id) in [(5, "sale-a-5"), (6, "sale-a-6")] {
+        let found = storage
+            .original_sale("till-a".into(), number, t0())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((found.id.as_str(), found.at.as_str()), (id, AT));
+    }
+    assert_eq!(
+        storage
+            .original_sale("till-a".into(), 7, t0())
+            .await
+            .unwrap(),
+        None
+    );
     h.finish().await;
 }

@@ -19,11 +19,12 @@ fn lines(l: &[(u32, u32)]) -> Vec<LineUnits> {
 fn holds_are_checked_against_sold_returned_and_held_units() {
     let taken = Units::from([(1, 1), (2, 1)]);
     let sold = facts(&[2, 1, 3]);
-    let table: [(
-        Option<&OriginalFacts>,
-        &[(u32, u32)],
+    type Row<'a> = (
+        Option<&'a OriginalFacts>,
+        &'a [(u32, u32)],
         Result<(), HoldRefusal>,
-    ); 7] = [
+    );
+    let table: [Row<'_>; 7] = [
         (Some(&sold), &[(1, 1)], Ok(())),
         (Some(&sold), &[(1, 2)], Err(HoldRefusal::AlreadyReturned)),
         (Some(&sold), &[(2, 1)], Err(HoldRefusal::AlreadyReturned)),
