@@ -31,6 +31,8 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+mod returns;
+
 /// The largest page a till may ask for.
 pub const MAX_PAGE: u32 = 5000;
 pub const DEFAULT_PAGE: u32 = 500;
@@ -47,6 +49,11 @@ pub fn router_with(ledger: Ledger, limits: Limits) -> Router {
         .route("/v1/tills/{till}/events", post(upload))
         .route("/v1/tills/{till}/changes", get(changes))
         .route("/v1/tills/{till}/redeem", post(redeem))
+        .route(
+            "/v1/tills/{till}/sales/{orig_till}/{number}",
+            get(returns::original_sale),
+        )
+        .route("/v1/tills/{till}/returns", post(returns::hold_return))
         // Runs after routing and before the handler reads the body.
         .route_layer(middleware::from_fn_with_state(ledger.clone(), authenticate))
         .route("/v1/health", get(health))
@@ -149,7 +156,7 @@ pub fn server_time(t: DateTime<Utc>) -> String {
 
 /// A refusal, as the till sees it.
 #[derive(Debug)]
-enum ApiError {
+pub(super) enum ApiError {
     BadRequest(BadRequest),
     Unauthorized(&'static str),
     Forbidden,
@@ -226,12 +233,18 @@ async fn authorize(ledger: &Ledger, headers: &HeaderMap, till: &str) -> Result<(
 /// The till's paths: the token is checked before the handler reads the body.
 async fn authenticate(
     State(ledger): State<Ledger>,
-    Path(till): Path<String>,
+    Path(TillPath { till }): Path<TillPath>,
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     authorize(&ledger, request.headers(), &till).await?;
     Ok(next.run(request).await)
+}
+
+/// `{till}`, the first segment of every till path (others may follow).
+#[derive(Deserialize)]
+struct TillPath {
+    till: String,
 }
 
 async fn health(State(ledger): State<Ledger>) -> Json<serde_json::Value> {

@@ -5,6 +5,8 @@
 //! - `wire`: request shapes and their checks, `rules`: what a batch and a
 //!   reservation do, `bonus`: the check of a sale's bonus claim, `records`:
 //!   the entities the feed sends — all pure;
+//! - `returns`: returns across tills (an original sale looked up, units held
+//!   and recorded once), pure, with each backend's SQL beside it;
 //! - `storage`: the trait, with `sqlite` and `postgres` behind it;
 //! - `bench`: upload and pull figures on loopback; `load`: many tills at
 //!   once beside idle connections and oversized bodies;
@@ -19,6 +21,7 @@ pub mod bonus;
 pub mod load;
 pub mod postgres;
 pub mod records;
+pub mod returns;
 pub mod rules;
 pub mod serve;
 pub mod sqlite;

@@ -5,6 +5,7 @@
 
 use crate::ledger::LedgerError;
 use crate::ledger::records::{EntityData, EntityKind, EntityWrite, plan_import};
+use crate::ledger::returns::{self, HoldOutcome, HoldRequest, OriginalSale};
 use crate::ledger::rules::{
     self, EntityState, Holds, Needs, Refusal, StoredEvent, check_batch, check_reservation,
 };
@@ -22,13 +23,14 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_postgres::{Client, Config, IsolationLevel, NoTls, Transaction};
 
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Serialises schema migrations of concurrent servers (any number will do,
 /// as long as it is this project's own).
 const MIGRATION_LOCK: i64 = 0x6b61_7373_6501;
 
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE counter (
     id INT PRIMARY KEY CHECK (id = 1),
     last_no BIGINT NOT NULL
@@ -113,7 +115,9 @@ CREATE TRIGGER event_append_only BEFORE UPDATE OR DELETE ON event
     FOR EACH ROW EXECUTE FUNCTION refuse_change();
 CREATE TRIGGER exception_append_only BEFORE UPDATE OR DELETE ON exception
     FOR EACH ROW EXECUTE FUNCTION refuse_change();
-"#];
+"#,
+    returns::postgres::MIGRATION,
+];
 
 /// Connections held open at most.
 const POOL_SIZE: usize = 8;
@@ -324,7 +328,7 @@ async fn migrate(client: &mut Client, target: &str) -> Result<(), LedgerError> {
 
 /// Takes the change counter for the rest of the transaction: writers queue
 /// here, so change numbers are handed out in commit order.
-async fn lock_counter(tx: &Transaction<'_>) -> Result<i64, LedgerError> {
+pub(super) async fn lock_counter(tx: &Transaction<'_>) -> Result<i64, LedgerError> {
     Ok(tx
         .query_one("SELECT last_no FROM counter WHERE id = 1 FOR UPDATE", &[])
         .await?
@@ -523,6 +527,30 @@ impl Storage for PgStorage {
         })
     }
 
+    fn original_sale(
+        &self,
+        till: String,
+        number: u64,
+        now: DateTime<Utc>,
+    ) -> StorageFuture<'_, Option<OriginalSale>> {
+        Box::pin(async move {
+            let mut conn = self.pool.get().await?;
+            returns::postgres::original_sale(&mut conn, &till, number, now).await
+        })
+    }
+
+    fn hold_return(
+        &self,
+        till: String,
+        request: HoldRequest,
+        now: DateTime<Utc>,
+    ) -> StorageFuture<'_, HoldOutcome> {
+        Box::pin(async move {
+            let mut conn = self.pool.get().await?;
+            returns::postgres::hold_return(&mut conn, &till, &request, now).await
+        })
+    }
+
     fn import(&self, entities: Vec<EntityData>) -> StorageFuture<'_, ImportSummary> {
         Box::pin(async move {
             let mut conn = self.pool.get().await?;
@@ -643,11 +671,8 @@ async fn upload(
         Err(Refusal::Mismatch { seq }) => return Ok(UploadOutcome::Mismatch { seq }),
     };
     let new = &events[check.first_new..];
-    let mut state = load_state(
-        &tx,
-        &Needs::of_sales(new.iter().filter_map(|e| e.sale.as_ref())),
-    )
-    .await?;
+    let mut state = load_state(&tx, &Needs::of_events(new)).await?;
+    returns::postgres::load(&tx, &mut state.returns, till, new).await?;
     let received = millis(now);
     let mut applied = Vec::with_capacity(new.len());
     let (mut f_seq, mut f_id, mut f_flag, mut f_at) = (vec![], vec![], vec![], vec![]);
@@ -660,7 +685,7 @@ async fn upload(
             f_flag.push(f.code());
             f_at.push(e.at_text.as_str());
         }
-        if e.kind == EventKind::Sale {
+        if matches!(e.kind, EventKind::Sale | EventKind::Return) {
             sale_ids.push(e.id.as_str());
         }
         applied.push((e.seq, flags));
@@ -703,6 +728,7 @@ async fn upload(
         .await?;
     }
     write_entities(&tx, &state.writes(), &mut last).await?;
+    returns::postgres::write(&tx, till, &state.returns).await?;
     let acked_through = new.last().map_or(acked, |e| e.seq);
     tx.execute(
         "UPDATE till SET acked_through = $1 WHERE id = $2",
@@ -728,25 +754,9 @@ async fn redeem(
     // coupon free.
     lock_counter(&tx).await?;
     let now_ms = millis(now);
-    tx.execute(
-        // Confirmed ones too (their sale is applied): the table stays small.
-        "DELETE FROM reservation WHERE expires_at <= $1",
-        &[&now_ms],
-    )
-    .await?;
-    let existing = tx
-        .query_opt(
-            "SELECT digest, confirmed FROM reservation WHERE till = $1 AND id = $2",
-            &[&till, &r.id],
-        )
-        .await?;
-    if let Some(row) = existing {
-        let digest: &str = row.get(0);
-        let confirmed: bool = row.get(1);
-        if confirmed || digest == r.digest {
-            tx.commit().await?;
-            return Ok(RedeemOutcome::Granted);
-        }
+    if held_already(&tx, till, &r.id, &r.digest, now_ms).await? {
+        tx.commit().await?;
+        return Ok(RedeemOutcome::Granted);
     }
     let needs = Needs::of_reservation(r);
     let state = load_state(&tx, &needs).await?;
@@ -782,17 +792,52 @@ async fn redeem(
     if let Err(refusal) = check_reservation(&state, &holds, r) {
         return Ok(RedeemOutcome::Refused(refusal));
     }
+    put_hold(&tx, till, &r.id, &r.digest, now, &rules::hold_items(r)).await?;
+    tx.commit().await?;
+    Ok(RedeemOutcome::Granted)
+}
+
+/// Drops lapsed holds (confirmed ones too: their event is applied, so the
+/// table stays small; a retry after that is judged afresh), then says
+/// whether `id` of `till` is held with this body already, or confirmed.
+pub(super) async fn held_already(
+    tx: &Transaction<'_>,
+    till: &str,
+    id: &str,
+    digest: &str,
+    now_ms: i64,
+) -> Result<bool, LedgerError> {
+    tx.execute("DELETE FROM reservation WHERE expires_at <= $1", &[&now_ms])
+        .await?;
+    let existing = tx
+        .query_opt(
+            "SELECT digest, confirmed FROM reservation WHERE till = $1 AND id = $2",
+            &[&till, &id],
+        )
+        .await?;
+    Ok(existing.is_some_and(|row| row.get::<_, bool>(1) || row.get::<_, &str>(0) == digest))
+}
+
+/// Stores a granted hold (replacing one of the same id with another body)
+/// for [`rules::RESERVATION_TTL`].
+pub(super) async fn put_hold(
+    tx: &Transaction<'_>,
+    till: &str,
+    id: &str,
+    digest: &str,
+    now: DateTime<Utc>,
+    items: &[rules::HoldItem],
+) -> Result<(), LedgerError> {
     tx.execute(
         "DELETE FROM reservation WHERE till = $1 AND id = $2",
-        &[&till, &r.id],
+        &[&till, &id],
     )
     .await?;
     tx.execute(
         "INSERT INTO reservation (till, id, digest, expires_at, confirmed) VALUES ($1, $2, $3, $4, FALSE)",
-        &[&till, &r.id, &r.digest, &millis(now + rules::RESERVATION_TTL)],
+        &[&till, &id, &digest, &millis(now + rules::RESERVATION_TTL)],
     )
     .await?;
-    let items = rules::hold_items(r);
     if !items.is_empty() {
         let kinds: Vec<&str> = items.iter().map(|h| h.kind).collect();
         let refs: Vec<&str> = items.iter().map(|h| h.item.as_str()).collect();
@@ -802,10 +847,9 @@ async fn redeem(
             "INSERT INTO reservation_item (till, res_id, kind, item_ref, n, amount_ore)
              SELECT $1, $2, u.kind, u.item_ref, u.n, u.ore
              FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[]) AS u(kind, item_ref, n, ore)",
-            &[&till, &r.id, &kinds, &refs, &ns, &ores],
+            &[&till, &id, &kinds, &refs, &ns, &ores],
         )
         .await?;
     }
-    tx.commit().await?;
-    Ok(RedeemOutcome::Granted)
+    Ok(())
 }

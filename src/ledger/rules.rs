@@ -10,6 +10,7 @@ use crate::ledger::records::{
     CardRecord, CouponRecord, EntityKind, EntityWrite, MemberRecord, campaign_from_data,
     parse_record, product_from_data, settings_from_data,
 };
+use crate::ledger::returns::{self, ReturnState};
 use crate::ledger::wire::{
     Amount, Event, EventResult, EventStatus, FlagKind, Reservation, SaleBody, canonical_json,
 };
@@ -109,6 +110,15 @@ impl Needs {
     /// Loaded whole when `catalog` is set (a handful of rows).
     pub const CATALOG: [EntityKind; 2] = [EntityKind::Campaign, EntityKind::Settings];
 
+    /// What the sales and returns among `events` touch.
+    pub fn of_events(events: &[Event]) -> Needs {
+        Needs::of_sales(events.iter().filter_map(|e| {
+            e.sale
+                .as_ref()
+                .or_else(|| e.ret.as_ref().map(|r| &r.receipt))
+        }))
+    }
+
     pub fn of_sales<'a>(sales: impl IntoIterator<Item = &'a SaleBody>) -> Needs {
         let mut n = Needs::default();
         for s in sales {
@@ -162,6 +172,8 @@ pub struct EntityState {
     settings: Option<Settings>,
     /// Built from the three above on first use.
     catalog: Option<Catalog>,
+    /// Original sales and units returned of them.
+    pub returns: ReturnState,
 }
 
 impl EntityState {
@@ -232,7 +244,11 @@ impl EntityState {
         self.cards.get(id).and_then(Option::as_ref)
     }
 
-    fn touch(&mut self, kind: EntityKind, id: &str) {
+    pub(crate) fn member_mut(&mut self, id: &str) -> Option<&mut MemberRecord> {
+        self.members.get_mut(id).and_then(Option::as_mut)
+    }
+
+    pub(crate) fn touch(&mut self, kind: EntityKind, id: &str) {
         if !self.dirty.iter().any(|(k, i)| *k == kind && i == id) {
             self.dirty.push((kind, id.to_string()));
         }
@@ -265,7 +281,7 @@ fn to_doc<T: Serialize>(r: Option<&T>) -> Option<String> {
 }
 
 /// Applies one new event in seq order and returns its flags. Only `sale`
-/// changes stored value; every kind can be flagged `clock_skew`.
+/// and `return` change stored value; every kind can be flagged `clock_skew`.
 pub fn apply_event(state: &mut EntityState, e: &Event, now: DateTime<Utc>) -> Vec<FlagKind> {
     let mut flags = BTreeSet::new();
     if e.at.with_timezone(&Utc) > now + CLOCK_SKEW_LIMIT {
@@ -274,6 +290,10 @@ pub fn apply_event(state: &mut EntityState, e: &Event, now: DateTime<Utc>) -> Ve
     if let Some(sale) = &e.sale {
         // The till's own calendar day, as it decided student status.
         apply_sale(state, sale, e.at.date_naive(), &mut flags);
+        returns::apply_sale(state, e, sale);
+    }
+    if let Some(r) = &e.ret {
+        returns::apply_return(state, e, r, &mut flags);
     }
     flags.into_iter().collect()
 }

@@ -4,6 +4,7 @@
 
 use crate::ledger::LedgerError;
 use crate::ledger::records::{EntityData, EntityKind, EntityWrite, plan_import};
+use crate::ledger::returns::{self, HoldOutcome, HoldRequest, OriginalSale};
 use crate::ledger::rules::{
     self, EntityState, Holds, Needs, Refusal, StoredEvent, check_batch, check_reservation,
 };
@@ -19,9 +20,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE counter (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     last_no INTEGER NOT NULL
@@ -105,7 +107,9 @@ CREATE TRIGGER exception_no_update BEFORE UPDATE ON exception
 BEGIN SELECT RAISE(ABORT, 'exceptions are append-only'); END;
 CREATE TRIGGER exception_no_delete BEFORE DELETE ON exception
 BEGIN SELECT RAISE(ABORT, 'exceptions are append-only'); END;
-"#];
+"#,
+    returns::sqlite::MIGRATION,
+];
 
 /// Reader connections kept open for reuse.
 const MAX_IDLE_READERS: usize = 4;
@@ -329,6 +333,24 @@ impl Storage for SqliteStorage {
         self.write(move |conn| redeem(conn, &till, &request, now))
     }
 
+    fn original_sale(
+        &self,
+        till: String,
+        number: u64,
+        now: DateTime<Utc>,
+    ) -> StorageFuture<'_, Option<OriginalSale>> {
+        self.read(move |conn| returns::sqlite::original_sale(conn, &till, number, now))
+    }
+
+    fn hold_return(
+        &self,
+        till: String,
+        request: HoldRequest,
+        now: DateTime<Utc>,
+    ) -> StorageFuture<'_, HoldOutcome> {
+        self.write(move |conn| returns::sqlite::hold_return(conn, &till, &request, now))
+    }
+
     fn import(&self, entities: Vec<EntityData>) -> StorageFuture<'_, ImportSummary> {
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -432,7 +454,7 @@ fn write_entities(
     Ok(())
 }
 
-fn load_state(tx: &Transaction<'_>, needs: &Needs) -> Result<EntityState, LedgerError> {
+pub(super) fn load_state(tx: &Transaction<'_>, needs: &Needs) -> Result<EntityState, LedgerError> {
     let mut state = EntityState::default();
     let mut stmt = tx.prepare_cached("SELECT data FROM entity WHERE kind = ?1 AND id = ?2")?;
     for (kind, id) in needs.keys() {
@@ -492,10 +514,8 @@ fn upload(
         Err(Refusal::Mismatch { seq }) => return Ok(UploadOutcome::Mismatch { seq }),
     };
     let new = &events[check.first_new..];
-    let mut state = load_state(
-        &tx,
-        &Needs::of_sales(new.iter().filter_map(|e| e.sale.as_ref())),
-    )?;
+    let mut state = load_state(&tx, &Needs::of_events(new))?;
+    returns::sqlite::load(&tx, &mut state.returns, till, new)?;
     let received = millis(now);
     let mut applied = Vec::with_capacity(new.len());
     {
@@ -526,13 +546,14 @@ fn upload(
             for f in &flags {
                 insert_flag.execute(params![till, e.seq, e.id, f.code(), e.at_text, received])?;
             }
-            if e.kind == EventKind::Sale {
+            if matches!(e.kind, EventKind::Sale | EventKind::Return) {
                 confirm.execute(params![till, e.id])?;
             }
             applied.push((e.seq, flags));
         }
     }
     write_entities(&tx, &state.writes(), &mut last)?;
+    returns::sqlite::write(&tx, till, &state.returns)?;
     let acked_through = new.last().map_or(acked, |e| e.seq);
     tx.prepare_cached("UPDATE till SET acked_through = ?1 WHERE id = ?2")?
         .execute(params![acked_through, till])?;
@@ -552,17 +573,7 @@ fn redeem(
 ) -> Result<RedeemOutcome, LedgerError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now_ms = millis(now);
-    // Lapsed holds go first, so a retry after ten minutes is judged afresh;
-    // confirmed ones too (their sale is applied), so the table stays small.
-    tx.prepare_cached("DELETE FROM reservation WHERE expires_at <= ?1")?
-        .execute([now_ms])?;
-    let existing: Option<(String, bool)> = tx
-        .prepare_cached("SELECT digest, confirmed FROM reservation WHERE till = ?1 AND id = ?2")?
-        .query_row(params![till, r.id], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?;
-    if let Some((digest, confirmed)) = existing
-        && (confirmed || digest == r.digest)
-    {
+    if held_already(&tx, till, &r.id, &r.digest, now_ms)? {
         tx.commit()?;
         return Ok(RedeemOutcome::Granted);
     }
@@ -593,26 +604,57 @@ fn redeem(
     if let Err(refusal) = check_reservation(&state, &holds, r) {
         return Ok(RedeemOutcome::Refused(refusal));
     }
+    put_hold(&tx, till, &r.id, &r.digest, now, &rules::hold_items(r))?;
+    tx.commit()?;
+    Ok(RedeemOutcome::Granted)
+}
+
+/// Drops lapsed holds (confirmed ones too: their event is applied, so the
+/// table stays small; a retry after that is judged afresh), then says
+/// whether `id` of `till` is held with this body already, or confirmed.
+pub(super) fn held_already(
+    tx: &Transaction<'_>,
+    till: &str,
+    id: &str,
+    digest: &str,
+    now_ms: i64,
+) -> Result<bool, LedgerError> {
+    tx.prepare_cached("DELETE FROM reservation WHERE expires_at <= ?1")?
+        .execute([now_ms])?;
+    let existing: Option<(String, bool)> = tx
+        .prepare_cached("SELECT digest, confirmed FROM reservation WHERE till = ?1 AND id = ?2")?
+        .query_row(params![till, id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    Ok(existing.is_some_and(|(d, confirmed)| confirmed || d == digest))
+}
+
+/// Stores a granted hold (replacing one of the same id with another body)
+/// for [`rules::RESERVATION_TTL`].
+pub(super) fn put_hold(
+    tx: &Transaction<'_>,
+    till: &str,
+    id: &str,
+    digest: &str,
+    now: DateTime<Utc>,
+    items: &[rules::HoldItem],
+) -> Result<(), LedgerError> {
     tx.prepare_cached("DELETE FROM reservation WHERE till = ?1 AND id = ?2")?
-        .execute(params![till, r.id])?;
+        .execute(params![till, id])?;
     tx.prepare_cached(
         "INSERT INTO reservation (till, id, digest, expires_at, confirmed) VALUES (?1, ?2, ?3, ?4, 0)",
     )?
     .execute(params![
         till,
-        r.id,
-        r.digest,
+        id,
+        digest,
         millis(now + rules::RESERVATION_TTL)
     ])?;
-    {
-        let mut stmt = tx.prepare_cached(
-            "INSERT INTO reservation_item (till, res_id, kind, item_ref, n, amount_ore)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for h in rules::hold_items(r) {
-            stmt.execute(params![till, r.id, h.kind, h.item, h.n, h.ore])?;
-        }
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO reservation_item (till, res_id, kind, item_ref, n, amount_ore)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for h in items {
+        stmt.execute(params![till, id, h.kind, h.item, h.n, h.ore])?;
     }
-    tx.commit()?;
-    Ok(RedeemOutcome::Granted)
+    Ok(())
 }

@@ -9,6 +9,7 @@
 
 use crate::ledger::LedgerError;
 use crate::ledger::records::{EntityData, EntityKind, EntityWrite};
+use crate::ledger::returns::{HoldOutcome, HoldRequest, OriginalSale};
 use crate::ledger::rules::ReservationRefusal;
 use crate::ledger::wire::{Event, EventResult, FlagKind, Reservation};
 use chrono::{DateTime, Utc};
@@ -55,6 +56,24 @@ pub trait Storage: Send + Sync + 'static {
         request: Reservation,
         now: DateTime<Utc>,
     ) -> StorageFuture<'_, RedeemOutcome>;
+
+    /// Sale `number` of `till`, with the units returned and held of it
+    /// (holds live at `now`).
+    fn original_sale(
+        &self,
+        till: String,
+        number: u64,
+        now: DateTime<Utc>,
+    ) -> StorageFuture<'_, Option<OriginalSale>>;
+
+    /// Grants or refuses a hold on units to return (idempotent by
+    /// `request.id` per till; in the reservations' tables).
+    fn hold_return(
+        &self,
+        till: String,
+        request: HoldRequest,
+        now: DateTime<Utc>,
+    ) -> StorageFuture<'_, HoldOutcome>;
 
     /// Loads a data file's entities (see `records::plan_import`).
     fn import(&self, entities: Vec<EntityData>) -> StorageFuture<'_, ImportSummary>;

@@ -3,6 +3,7 @@
 //! the field (`events[3].body.bonus_used`). Pure: no I/O, no clock.
 
 use crate::domain::Money;
+use crate::ledger::returns::{ReturnBody, parse_return};
 use chrono::{DateTime, FixedOffset};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -112,7 +113,8 @@ impl EventKind {
 /// earn by the catalog, rates and the member's student status (the smaller
 /// of the two is credited); `amount_overflow` — applying the sale would take
 /// an amount past the range of money (792281625142643375935439503.35), so
-/// that balance is left as it was.
+/// that balance is left as it was. `return_exceeds_sale` and
+/// `unknown_original` are of returns (`ledger::returns`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlagKind {
@@ -123,10 +125,12 @@ pub enum FlagKind {
     ClockSkew,
     BonusClaimMismatch,
     AmountOverflow,
+    ReturnExceedsSale,
+    UnknownOriginal,
 }
 
 impl FlagKind {
-    pub const ALL: [FlagKind; 7] = [
+    pub const ALL: [FlagKind; 9] = [
         FlagKind::CouponDoubleRedeemed,
         FlagKind::CardOverdrawn,
         FlagKind::BonusOverdrawn,
@@ -134,6 +138,8 @@ impl FlagKind {
         FlagKind::ClockSkew,
         FlagKind::BonusClaimMismatch,
         FlagKind::AmountOverflow,
+        FlagKind::ReturnExceedsSale,
+        FlagKind::UnknownOriginal,
     ];
 
     pub fn code(self) -> &'static str {
@@ -145,6 +151,8 @@ impl FlagKind {
             FlagKind::ClockSkew => "clock_skew",
             FlagKind::BonusClaimMismatch => "bonus_claim_mismatch",
             FlagKind::AmountOverflow => "amount_overflow",
+            FlagKind::ReturnExceedsSale => "return_exceeds_sale",
+            FlagKind::UnknownOriginal => "unknown_original",
         }
     }
 
@@ -226,6 +234,8 @@ pub struct Event {
     pub body: String,
     /// The parsed body of a `sale`.
     pub sale: Option<SaleBody>,
+    /// The parsed body of a `return`.
+    pub ret: Option<ReturnBody>,
     /// SHA-256 (hex) of the whole event in canonical JSON: "same content".
     pub digest: String,
 }
@@ -281,8 +291,12 @@ pub fn parse_upload(bytes: &[u8]) -> Result<Vec<Event>, BadRequest> {
             _ => String::new(),
         };
         let time: Timestamp = from_value_at(&format!("{at}.at"), env.at)?;
-        let sale = match env.kind {
-            EventKind::Sale => Some(parse_sale(&format!("{at}.body"), env.body.clone())?),
+        let (mut sale, mut ret) = (None, None);
+        match env.kind {
+            EventKind::Sale => sale = Some(parse_sale(&format!("{at}.body"), env.body.clone())?),
+            EventKind::Return => {
+                ret = Some(parse_return(&format!("{at}.body"), env.body.clone())?);
+            }
             _ => {
                 if !env.body.is_object() {
                     return Err(BadRequest::new(
@@ -290,9 +304,8 @@ pub fn parse_upload(bytes: &[u8]) -> Result<Vec<Event>, BadRequest> {
                         "the body of an event is a JSON object",
                     ));
                 }
-                None
             }
-        };
+        }
         events.push(Event {
             seq: env.seq,
             id: env.id,
@@ -302,6 +315,7 @@ pub fn parse_upload(bytes: &[u8]) -> Result<Vec<Event>, BadRequest> {
             offline: env.offline,
             body: env.body.to_string(),
             sale,
+            ret,
             digest,
         });
     }
@@ -445,13 +459,16 @@ pub fn parse_redeem(bytes: &[u8]) -> Result<Reservation, BadRequest> {
     })
 }
 
-fn parse_json(bytes: &[u8]) -> Result<Value, BadRequest> {
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, BadRequest> {
     serde_json::from_slice(bytes)
         .map_err(|e| BadRequest::new("body", format!("the request body is not JSON: {e}")))
 }
 
 /// Deserialises `value`, naming the failing field below `prefix`.
-fn from_value_at<T: DeserializeOwned>(prefix: &str, value: Value) -> Result<T, BadRequest> {
+pub(crate) fn from_value_at<T: DeserializeOwned>(
+    prefix: &str,
+    value: Value,
+) -> Result<T, BadRequest> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();

@@ -1,6 +1,9 @@
 //! The till's side of spec/ledger-api.md: upload the outbox, pull the change
-//! feed into the cache, reserve stored value online. Never blocks a sale for
+//! feed into the cache, reserve stored value online, look up and hold an
+//! original sale for a return (`returns`). Never blocks a sale for
 //! longer than `timeout_ms`: an unanswered ledger means offline limits.
+
+mod returns;
 
 use crate::store::{Change, Store, StoreError};
 use chrono::{DateTime, FixedOffset};
@@ -389,6 +392,14 @@ impl SyncStore for Store {
 impl crate::till::Reserver for LedgerClient {
     fn reserve(&self, reservation: &Reservation) -> Reserve {
         LedgerClient::reserve(self, reservation)
+    }
+
+    fn original(&self, till: &str, number: u64) -> crate::till::Original {
+        LedgerClient::original(self, till, number)
+    }
+
+    fn hold_return(&self, hold: &crate::till::ReturnHold) -> Reserve {
+        LedgerClient::hold_return(self, hold)
     }
 }
 
