@@ -474,6 +474,27 @@ impl QrFigures {
     }
 }
 
+/// This thread's time on a CPU so far (Linux: the first field of
+/// `/proc/thread-self/schedstat`, in ns); `None` elsewhere.
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = stat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// p95 and max of the pipeline's CPU times in ms (`-` when not measured).
+fn cpu_cell(times: &mut [Duration]) -> String {
+    times.sort_unstable();
+    let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
+    match times.last() {
+        Some(max) => {
+            let p95 = &times[((times.len() - 1) as f64 * 0.95).round() as usize];
+            format!("{:>7.2} {:>7.2}", ms(p95), ms(max))
+        }
+        None => format!("{:>7} {:>7}", "-", "-"),
+    }
+}
+
 /// The labelled images of a folder (`NAME.png|jpg|jpeg` beside `NAME.txt`),
 /// in name order, with their expected text.
 fn labelled_images(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>> {
@@ -533,11 +554,12 @@ pub fn qr(dirs: &[std::path::PathBuf], options: &QrOptions) -> Result<String> {
         budget.as_millis()
     );
     out += &format!(
-        "{:<24} {:>4} {:>5} | {:^29} | {:^29} | {:^29} | {:>6} {:>7} {:>6}\n",
+        "{:<24} {:>4} {:>5} | {:^29} {:^15} | {:^29} | {:^29} | {:>6} {:>7} {:>6}\n",
         "folder",
         "rot",
         "px",
         "kasse (pipeline)",
+        "cpu p95 max",
         "rxing alone (TryHarder)",
         "rqrr + preprocessing",
         "lost",
@@ -560,6 +582,10 @@ pub fn qr(dirs: &[std::path::PathBuf], options: &QrOptions) -> Result<String> {
         for &turn in &turns {
             let (mut ours, mut rxing, mut rqrr) =
                 (QrFigures::new(), QrFigures::new(), QrFigures::new());
+            // The pipeline's CPU time per frame (this thread's, from the
+            // kernel): what the frame cost without the time other
+            // processes had the core.
+            let mut ours_cpu: Vec<Duration> = Vec::new();
             let (mut longest, mut lost, mut gave_up) = (0u32, 0usize, 0usize);
             let mut panics = PanicCounts::default();
             for ((img, expected), frame) in images.iter().zip(&frames) {
@@ -581,9 +607,14 @@ pub fn qr(dirs: &[std::path::PathBuf], options: &QrOptions) -> Result<String> {
                 let mut line = String::new();
                 let mut read = [false; 3];
                 for (i, (figures, run)) in runs.into_iter().enumerate() {
-                    let t = Instant::now();
+                    let (t, cpu) = (Instant::now(), thread_cpu());
                     let found = std::hint::black_box(run());
                     let took = t.elapsed();
+                    if i == 0
+                        && let (Some(before), Some(after)) = (cpu, thread_cpu())
+                    {
+                        ours_cpu.push(after.saturating_sub(before));
+                    }
                     figures.times.push(took);
                     panics.merge(&found.panics);
                     if i == 0 && found.gave_up {
@@ -607,8 +638,9 @@ pub fn qr(dirs: &[std::path::PathBuf], options: &QrOptions) -> Result<String> {
                 }
             }
             out += &format!(
-                "{name:<24} {turn:>3}° {longest:>5} | {} | {} | {} | {lost:>6} {gave_up:>7} {:>6}\n",
+                "{name:<24} {turn:>3}° {longest:>5} | {} {} | {} | {} | {lost:>6} {gave_up:>7} {:>6}\n",
                 ours.cell(images.len()),
+                cpu_cell(&mut ours_cpu),
                 rxing.cell(images.len()),
                 rqrr.cell(images.len()),
                 panics.total()
