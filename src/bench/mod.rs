@@ -474,12 +474,21 @@ impl QrFigures {
     }
 }
 
-/// This thread's time on a CPU so far (Linux: the first field of
-/// `/proc/thread-self/schedstat`, in ns); `None` elsewhere.
+/// This thread's time on a CPU so far (`CLOCK_THREAD_CPUTIME_ID`, to the
+/// ns); `None` if the clock cannot be read.
 fn thread_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns = stat.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec we own.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| {
+        Duration::new(
+            u64::try_from(ts.tv_sec).unwrap_or_default(),
+            u32::try_from(ts.tv_nsec).unwrap_or_default(),
+        )
+    })
 }
 
 /// p95 and max of the pipeline's CPU times in ms (`-` when not measured).
@@ -582,9 +591,9 @@ pub fn qr(dirs: &[std::path::PathBuf], options: &QrOptions) -> Result<String> {
         for &turn in &turns {
             let (mut ours, mut rxing, mut rqrr) =
                 (QrFigures::new(), QrFigures::new(), QrFigures::new());
-            // The pipeline's CPU time per frame (this thread's, from the
-            // kernel): what the frame cost without the time other
-            // processes had the core.
+            // The pipeline's CPU time per frame (this thread's clock):
+            // what the frame cost, without the time other processes had
+            // the core.
             let mut ours_cpu: Vec<Duration> = Vec::new();
             let (mut longest, mut lost, mut gave_up) = (0u32, 0usize, 0usize);
             let mut panics = PanicCounts::default();

@@ -52,7 +52,7 @@ impl Clock {
         if self.deadline.is_some() {
             let n = self.ticks.get().wrapping_add(1);
             self.ticks.set(n);
-            if n % TICKS_PER_LOOK == 0 {
+            if n.is_multiple_of(TICKS_PER_LOOK) {
                 self.check();
             }
         }

@@ -31,12 +31,14 @@
 //!    not read, then on the whole frame — on frames longer than
 //!    [`RQRR_ALWAYS_UP_TO_PX`] only when such finder patterns were seen.
 //!
-//! Every stage but rxing alone runs only while the frame's time budget
-//! ([`FramePipeline::with_budget`], default [`DEFAULT_BUDGET`], counted from
-//! the frame's start) lasts, and an rqrr pass only when what it is expected
-//! to cost (the most any pass cost per pixel so far on this frame) still
-//! fits: a camera sends the next frame soon, and a frame that needs more is
-//! given up ([`DecodeOutcome::gave_up`]) rather than finished.
+//! The frame's time budget ([`FramePipeline::with_budget`], default
+//! [`DEFAULT_BUDGET`], counted from the frame's start) bounds every stage but
+//! rxing alone: the rqrr passes stop within a few thousand pixel steps of
+//! the deadline (see `scanner::clock`), and an rxing pass, which cannot be
+//! cut short, starts only when its expected cost (from rxing alone's time on
+//! this frame, or the dearest half-size pass so far) still fits. A camera
+//! sends the next frame soon, and a frame that needs more is given up
+//! ([`DecodeOutcome::gave_up`]) rather than finished.
 //!
 //! [`Order::RxingFirst`] puts rxing alone before the half-size passes
 //! (`kasse bench qr --order rxing-first`): it costs rxing's full-frame time
