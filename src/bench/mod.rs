@@ -677,3 +677,45 @@ pub fn ledger_load(db: Option<&str>, options: crate::ledger::load::LoadOptions) 
     })?;
     Ok(format!("{report}\n"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scanner::pipeline::{DEFAULT_BUDGET, Order};
+
+    #[test]
+    fn bench_qr_counts_reads_and_reports_the_pipelines_cpu_time() {
+        const TEXT: &str = "SSN1.M.M-100001.1763884800.H0yCsvPYSIYwOGOjRYiKDcfIjssi2OkX5740NqlrcrXbtWXxAn-3JAhbXV_qMEpLDDJZt1PCgmhbn7c-9LmzDw";
+        let dir = tempfile::tempdir().unwrap();
+        crate::qrgen::render(TEXT, 4)
+            .unwrap()
+            .save(dir.path().join("a.png"))
+            .unwrap();
+        std::fs::write(dir.path().join("a.txt"), TEXT).unwrap();
+        image::GrayImage::from_pixel(64, 64, image::Luma([200]))
+            .save(dir.path().join("b.png"))
+            .unwrap();
+        std::fs::write(dir.path().join("b.txt"), TEXT).unwrap();
+        let options = QrOptions {
+            misses: false,
+            rotations: vec![90],
+            budget: DEFAULT_BUDGET,
+            order: Order::HalfFirst,
+            trace: false,
+        };
+        let out = qr(&[dir.path().to_path_buf()], &options).unwrap();
+        let rows: Vec<&str> = out.lines().filter(|l| l.contains(" | ")).skip(1).collect();
+        assert_eq!(rows.len(), 2, "{out}");
+        for row in rows {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let ours: Vec<&str> = cells[1].split_whitespace().collect();
+            // read, share, median, p95, then the CPU p95 and max.
+            assert_eq!(ours[0], "1/2", "{row}");
+            assert_eq!(ours.len(), 6, "{row}");
+            let cpu_max: f64 = ours[5].parse().unwrap();
+            assert!(cpu_max > 0.0, "{row}");
+            // lost, gave up, panics.
+            assert!(cells[4].trim().starts_with("0 "), "{row}");
+        }
+    }
+}
