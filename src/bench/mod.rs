@@ -474,6 +474,36 @@ impl QrFigures {
     }
 }
 
+/// This thread's time on a CPU so far (`CLOCK_THREAD_CPUTIME_ID`, to the
+/// ns); `None` if the clock cannot be read.
+fn thread_cpu() -> Option<Duration> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec we own.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| {
+        Duration::new(
+            u64::try_from(ts.tv_sec).unwrap_or_default(),
+            u32::try_from(ts.tv_nsec).unwrap_or_default(),
+        )
+    })
+}
+
+/// p95 and max of the pipeline's CPU times in ms (`-` when not measured).
+fn cpu_cell(times: &mut [Duration]) -> String {
+    times.sort_unstable();
+    let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
+    match times.last() {
+        Some(max) => {
+            let p95 = &times[((times.len() - 1) as f64 * 0.95).round() as usize];
+            format!("{:>7.2} {:>7.2}", ms(p95), ms(max))
+        }
+        None => format!("{:>7} {:>7}", "-", "-"),
+    }
+}
+
 /// The labelled images of a folder (`NAME.png|jpg|jpeg` beside `NAME.txt`),
 /// in name order, with their expected text.
 fn labelled_images(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>> {
@@ -533,11 +563,12 @@ pub fn qr(dirs: &[std::path::PathBuf], options: &QrOptions) -> Result<String> {
         budget.as_millis()
     );
     out += &format!(
-        "{:<24} {:>4} {:>5} | {:^29} | {:^29} | {:^29} | {:>6} {:>7} {:>6}\n",
+        "{:<24} {:>4} {:>5} | {:^29} {:^15} | {:^29} | {:^29} | {:>6} {:>7} {:>6}\n",
         "folder",
         "rot",
         "px",
         "kasse (pipeline)",
+        "cpu p95 max",
         "rxing alone (TryHarder)",
         "rqrr + preprocessing",
         "lost",
@@ -560,6 +591,10 @@ pub fn qr(dirs: &[std::path::PathBuf], options: &QrOptions) -> Result<String> {
         for &turn in &turns {
             let (mut ours, mut rxing, mut rqrr) =
                 (QrFigures::new(), QrFigures::new(), QrFigures::new());
+            // The pipeline's CPU time per frame (this thread's clock):
+            // what the frame cost, without the time other processes had
+            // the core.
+            let mut ours_cpu: Vec<Duration> = Vec::new();
             let (mut longest, mut lost, mut gave_up) = (0u32, 0usize, 0usize);
             let mut panics = PanicCounts::default();
             for ((img, expected), frame) in images.iter().zip(&frames) {
@@ -581,9 +616,14 @@ pub fn qr(dirs: &[std::path::PathBuf], options: &QrOptions) -> Result<String> {
                 let mut line = String::new();
                 let mut read = [false; 3];
                 for (i, (figures, run)) in runs.into_iter().enumerate() {
-                    let t = Instant::now();
+                    let (t, cpu) = (Instant::now(), thread_cpu());
                     let found = std::hint::black_box(run());
                     let took = t.elapsed();
+                    if i == 0
+                        && let (Some(before), Some(after)) = (cpu, thread_cpu())
+                    {
+                        ours_cpu.push(after.saturating_sub(before));
+                    }
                     figures.times.push(took);
                     panics.merge(&found.panics);
                     if i == 0 && found.gave_up {
@@ -607,8 +647,9 @@ pub fn qr(dirs: &[std::path::PathBuf], options: &QrOptions) -> Result<String> {
                 }
             }
             out += &format!(
-                "{name:<24} {turn:>3}° {longest:>5} | {} | {} | {} | {lost:>6} {gave_up:>7} {:>6}\n",
+                "{name:<24} {turn:>3}° {longest:>5} | {} {} | {} | {} | {lost:>6} {gave_up:>7} {:>6}\n",
                 ours.cell(images.len()),
+                cpu_cell(&mut ours_cpu),
                 rxing.cell(images.len()),
                 rqrr.cell(images.len()),
                 panics.total()
@@ -635,4 +676,46 @@ pub fn ledger_load(db: Option<&str>, options: crate::ledger::load::LoadOptions) 
         crate::ledger::load::load(storage, options, crate::ledger::Limits::default()).await
     })?;
     Ok(format!("{report}\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scanner::pipeline::{DEFAULT_BUDGET, Order};
+
+    #[test]
+    fn bench_qr_counts_reads_and_reports_the_pipelines_cpu_time() {
+        const TEXT: &str = "SSN1.M.M-100001.1763884800.H0yCsvPYSIYwOGOjRYiKDcfIjssi2OkX5740NqlrcrXbtWXxAn-3JAhbXV_qMEpLDDJZt1PCgmhbn7c-9LmzDw";
+        let dir = tempfile::tempdir().unwrap();
+        crate::qrgen::render(TEXT, 4)
+            .unwrap()
+            .save(dir.path().join("a.png"))
+            .unwrap();
+        std::fs::write(dir.path().join("a.txt"), TEXT).unwrap();
+        image::GrayImage::from_pixel(64, 64, image::Luma([200]))
+            .save(dir.path().join("b.png"))
+            .unwrap();
+        std::fs::write(dir.path().join("b.txt"), TEXT).unwrap();
+        let options = QrOptions {
+            misses: false,
+            rotations: vec![90],
+            budget: DEFAULT_BUDGET,
+            order: Order::HalfFirst,
+            trace: false,
+        };
+        let out = qr(&[dir.path().to_path_buf()], &options).unwrap();
+        let rows: Vec<&str> = out.lines().filter(|l| l.contains(" | ")).skip(1).collect();
+        assert_eq!(rows.len(), 2, "{out}");
+        for row in rows {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let ours: Vec<&str> = cells[1].split_whitespace().collect();
+            // read, share, median, p95, then the CPU p95 and max.
+            assert_eq!(ours[0], "1/2", "{row}");
+            assert_eq!(ours.len(), 6, "{row}");
+            let cpu_max: f64 = ours[5].parse().unwrap();
+            assert!(cpu_max > 0.0, "{row}");
+            // lost, gave up, panics.
+            assert!(cells[4].trim().starts_with("0 "), "{row}");
+        }
+    }
 }

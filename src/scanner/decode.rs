@@ -21,11 +21,12 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use image::{GrayImage, ImageReader};
+use image::{GenericImage, GenericImageView, GrayImage, ImageReader, Luma};
 use rqrr::PreparedImage;
 
+use super::clock::Clock;
 use super::image_ops::{adaptive_threshold, double_size, half_size, inverted, stretch_contrast};
-use super::panics::{PanicCounts, guarded};
+use super::panics::{PanicCounts, guarded, guarded_in_time};
 
 /// Frames with a longer side than this get a first pass at half size (and no
 /// double-size pass).
@@ -45,14 +46,13 @@ pub struct DecodeOutcome {
     pub gave_up: bool,
 }
 
-/// The time left for a frame's later stages, and what an rqrr pass has
-/// cost per pixel so far on this frame (a pass starts only when its
-/// expected cost still fits).
+/// The time left for a frame's later stages: a stage that cannot be cut
+/// short starts only when its expected cost still fits
+/// ([`Budget::fits_for`]); the rqrr passes run against the deadline itself
+/// ([`Clock`]) and stop soon after it.
 #[derive(Debug)]
 pub struct Budget {
     deadline: Option<Instant>,
-    /// The most a finished pass cost, in nanoseconds per pixel.
-    ns_per_px: f64,
     ran_out: bool,
     /// Print each pass to stderr (`kasse bench qr --trace`).
     pub trace: bool,
@@ -63,7 +63,6 @@ impl Budget {
     pub fn new(deadline: Instant) -> Budget {
         Budget {
             deadline: Some(deadline),
-            ns_per_px: 0.0,
             ran_out: false,
             trace: false,
         }
@@ -73,7 +72,6 @@ impl Budget {
     pub fn unlimited() -> Budget {
         Budget {
             deadline: None,
-            ns_per_px: 0.0,
             ran_out: false,
             trace: false,
         }
@@ -81,28 +79,22 @@ impl Budget {
 
     /// Whether there is time left at all; remembers when there is not.
     pub fn left(&mut self) -> bool {
-        self.fits(0)
+        self.fits_for(Duration::ZERO)
     }
 
-    /// Whether a pass over `pixels` is expected to end before the deadline.
-    fn fits(&mut self, pixels: u64) -> bool {
+    /// Whether a step expected to take `expected` would end before the
+    /// deadline; remembers when it would not.
+    pub fn fits_for(&mut self, expected: Duration) -> bool {
         let Some(deadline) = self.deadline else {
             return true;
         };
-        let expected = Duration::from_nanos((self.ns_per_px * pixels as f64) as u64);
         let fits = Instant::now() + expected < deadline;
         self.ran_out |= !fits;
         fits
     }
 
-    /// A pass over `pixels` took `took`.
-    fn spent(&mut self, pixels: u64, took: Duration) {
-        if pixels > 0 {
-            self.ns_per_px = self.ns_per_px.max(took.as_nanos() as f64 / pixels as f64);
-        }
-    }
-
-    /// Whether some stage or pass did not run for lack of time.
+    /// Whether some stage or pass did not run (or was cut) for lack of
+    /// time.
     pub fn ran_out(&self) -> bool {
         self.ran_out
     }
@@ -154,8 +146,9 @@ pub fn decode_gray(img: &GrayImage) -> DecodeOutcome {
 }
 
 /// [`decode_gray`] within `budget` (the fallback stage of
-/// [`FramePipeline`](super::pipeline::FramePipeline)): a pass starts only
-/// when it is expected to end in time. Never panics.
+/// [`FramePipeline`](super::pipeline::FramePipeline)): passes start while
+/// there is time, and the one running at the deadline stops within a few
+/// thousand pixel steps ([`Clock`]). Never panics.
 pub fn decode_gray_within(img: &GrayImage, budget: &mut Budget) -> DecodeOutcome {
     let mut outcome = DecodeOutcome::default();
     let (w, h) = img.dimensions();
@@ -164,27 +157,43 @@ pub fn decode_gray_within(img: &GrayImage, budget: &mut Budget) -> DecodeOutcome
     }
 
     let large = w.max(h) > DOWNSCALE_ABOVE_PX;
-    let area = u64::from(w) * u64::from(h);
-    // Each pass with the pixels rqrr works on.
-    let passes: [(u64, &dyn Fn() -> Option<Pass>); 6] = [
-        (area / 4, &|| large.then(|| Pass::Grey(half_size(img)))),
-        (area, &|| Some(Pass::Grey(img.clone()))),
-        (area, &|| stretch_contrast(img).map(Pass::Grey)),
-        (area, &|| Some(Pass::Grey(inverted(img)))),
-        (area, &|| Some(Pass::Binary(adaptive_threshold(img)))),
-        (area * 4, &|| {
-            (!large).then(|| Pass::Binary(adaptive_threshold(&double_size(img))))
-        }),
+    let clock = Clock::until(budget.deadline);
+    type MakePass<'a> = &'a dyn Fn(&Clock) -> Option<Pass>;
+    let passes: [MakePass; 6] = [
+        &|_| large.then(|| Pass::Grey(half_size(img))),
+        &|_| Some(Pass::Grey(img.clone())),
+        &|_| stretch_contrast(img).map(Pass::Grey),
+        &|_| Some(Pass::Grey(inverted(img))),
+        &|clock| Some(Pass::Binary(adaptive_threshold(img, clock))),
+        &|clock| {
+            (!large).then(|| Pass::Binary(adaptive_threshold(&double_size(img, clock), clock)))
+        },
     ];
-    for (pass_no, (pixels, pass)) in passes.into_iter().enumerate() {
-        if !budget.fits(pixels) {
+    for (pass_no, pass) in passes.into_iter().enumerate() {
+        if !budget.left() {
             outcome.gave_up = true;
             break;
         }
         let started = Instant::now();
-        let Some(pass) = pass() else { continue };
-        let texts = scan(&pass, &mut outcome.panics);
-        budget.spent(pixels, started.elapsed());
+        let panics = &mut outcome.panics;
+        let ran = guarded_in_time(|| pass(&clock).map(|pass| scan(pass, &clock, panics)));
+        let texts = match ran {
+            Ok(Some(Some(texts))) => texts,
+            // Not a pass for this frame.
+            Ok(Some(None)) => continue,
+            Ok(None) => {
+                budget.ran_out = true;
+                outcome.gave_up = true;
+                if budget.trace {
+                    eprintln!("  rqrr pass {pass_no} on {w}×{h}: out of time");
+                }
+                break;
+            }
+            Err(panic) => {
+                outcome.panics.add(&panic);
+                Vec::new()
+            }
+        };
         if budget.trace {
             eprintln!(
                 "  rqrr pass {pass_no} on {w}×{h}: {} in {:.2} ms",
@@ -212,19 +221,63 @@ enum Pass {
     Binary(GrayImage),
 }
 
-fn scan(pass: &Pass, panics: &mut PanicCounts) -> Vec<String> {
-    let prepared = guarded(|| match pass {
-        Pass::Grey(img) => {
-            let w = img.width() as usize;
-            PreparedImage::prepare_from_greyscale(w, img.height() as usize, |x, y| {
-                img.as_raw()[y * w + x]
-            })
+/// rqrr's image: the frame and its clock, ticked on every pixel access
+/// (rqrr takes any `image::GenericImage` of grey pixels), so each of rqrr's
+/// steps stops soon after the deadline.
+#[derive(Clone)]
+struct TimedPixels<'c> {
+    img: GrayImage,
+    clock: &'c Clock,
+}
+
+impl GenericImageView for TimedPixels<'_> {
+    type Pixel = Luma<u8>;
+
+    fn dimensions(&self) -> (u32, u32) {
+        self.img.dimensions()
+    }
+
+    fn get_pixel(&self, x: u32, y: u32) -> Luma<u8> {
+        self.clock.tick();
+        *self.img.get_pixel(x, y)
+    }
+}
+
+impl GenericImage for TimedPixels<'_> {
+    fn get_pixel_mut(&mut self, x: u32, y: u32) -> &mut Luma<u8> {
+        self.clock.tick();
+        self.img.get_pixel_mut(x, y)
+    }
+
+    fn put_pixel(&mut self, x: u32, y: u32, pixel: Luma<u8>) {
+        self.clock.tick();
+        self.img.put_pixel(x, y, pixel);
+    }
+
+    fn blend_pixel(&mut self, x: u32, y: u32, pixel: Luma<u8>) {
+        self.put_pixel(x, y, pixel);
+    }
+}
+
+/// One rqrr pass. Runs inside `guarded_in_time` when `clock` has a
+/// deadline: past it, the pass unwinds.
+fn scan(pass: Pass, clock: &Clock, panics: &mut PanicCounts) -> Vec<String> {
+    let prepared = guarded(|| {
+        let (mut img, binary) = match pass {
+            Pass::Grey(img) => (img, false),
+            Pass::Binary(img) => (img, true),
+        };
+        if binary {
+            // rqrr's own colours: 1 black, 0 white.
+            for p in img.iter_mut() {
+                *p = u8::from(*p == 0);
+            }
         }
-        Pass::Binary(img) => {
-            let w = img.width() as usize;
-            PreparedImage::prepare_from_bitmap(w, img.height() as usize, |x, y| {
-                img.as_raw()[y * w + x] == 0
-            })
+        let buffer = TimedPixels { img, clock };
+        if binary {
+            PreparedImage::without_preparation(buffer)
+        } else {
+            PreparedImage::prepare(buffer)
         }
     });
     let mut prepared = match prepared {
@@ -377,6 +430,33 @@ mod tests {
     }
 
     #[test]
+    fn an_rqrr_pass_past_its_deadline_stops_without_a_panic_counted() {
+        let code = render(MEMBER, 4).unwrap();
+        let unlimited = Clock::unlimited();
+        let mut panics = PanicCounts::default();
+        let pass = || Pass::Grey(code.clone());
+        assert_eq!(scan(pass(), &unlimited, &mut panics), [MEMBER]);
+        // A deadline already gone: rqrr's first few thousand pixel steps
+        // end the pass, and so do the preprocessing passes' first rows.
+        let gone = Clock::until(Instant::now().checked_sub(Duration::from_millis(1)));
+        assert_eq!(
+            guarded_in_time(|| scan(pass(), &gone, &mut panics)),
+            Ok(None)
+        );
+        assert_eq!(
+            guarded_in_time(|| adaptive_threshold(&code, &gone)),
+            Ok(None)
+        );
+        assert_eq!(guarded_in_time(|| double_size(&code, &gone)), Ok(None));
+        assert!(panics.is_empty(), "{panics}");
+        // decode_gray_within gives the frame up rather than reading it late.
+        let mut budget = Budget::new(Instant::now());
+        let outcome = decode_gray_within(&code, &mut budget);
+        assert!(outcome.texts.is_empty() && outcome.gave_up, "{outcome:?}");
+        assert!(budget.ran_out());
+    }
+
+    #[test]
     fn adaptive_threshold_reads_a_code_under_a_light_gradient() {
         let img = render(MEMBER, 4).unwrap();
         let shaded = GrayImage::from_fn(img.width(), img.height(), |x, y| {
@@ -385,9 +465,12 @@ mod tests {
             Luma([(v * light + 30.0 * light) as u8])
         });
         assert_eq!(texts(&shaded), [MEMBER]);
-        let binary = adaptive_threshold(&shaded);
+        let binary = adaptive_threshold(&shaded, &Clock::unlimited());
         let mut panics = PanicCounts::default();
-        assert_eq!(scan(&Pass::Binary(binary), &mut panics), [MEMBER]);
+        assert_eq!(
+            scan(Pass::Binary(binary), &Clock::unlimited(), &mut panics),
+            [MEMBER]
+        );
         assert!(panics.is_empty());
     }
 }

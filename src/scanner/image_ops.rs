@@ -2,7 +2,9 @@
 //! (rxing's binarisations) and the rqrr passes of `decode`: resizing, blur,
 //! contrast, inversion and an adaptive threshold. No decoding here.
 
-use image::{GrayImage, Luma};
+use image::GrayImage;
+
+use super::clock::Clock;
 
 /// How much darker than its surroundings (in grey levels, after a 3×3 mean) a
 /// pixel must be to count as black in the adaptive pass: enough that sensor
@@ -96,20 +98,42 @@ pub(crate) fn stretch_contrast(img: &GrayImage) -> Option<GrayImage> {
 
 /// Double size with bilinear sampling: the threshold then places module
 /// edges to half a pixel, which keeps rqrr's finder-corner estimate (and so
-/// its whole grid) from drifting on small, blurred codes.
-pub(crate) fn double_size(img: &GrayImage) -> GrayImage {
-    let (w, h) = img.dimensions();
-    let at = |x: u32, y: u32| f32::from(img.get_pixel(x.min(w - 1), y.min(h - 1))[0]);
-    GrayImage::from_fn(w * 2, h * 2, |x, y| {
-        // Centre of the output pixel in source pixel coordinates.
-        let fx = ((x as f32 + 0.5) / 2.0 - 0.5).max(0.0);
-        let fy = ((y as f32 + 0.5) / 2.0 - 0.5).max(0.0);
-        let (x0, y0) = (fx as u32, fy as u32);
-        let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
-        let top = at(x0, y0) * (1.0 - tx) + at(x0 + 1, y0) * tx;
-        let bottom = at(x0, y0 + 1) * (1.0 - tx) + at(x0 + 1, y0 + 1) * tx;
-        Luma([(top * (1.0 - ty) + bottom * ty).round() as u8])
-    })
+/// its whole grid) from drifting on small, blurred codes. Each output pixel
+/// weighs its 2×2 source pixels by quarters per axis (edges repeated), in
+/// integers, rounded half up. Looks at `clock` once per row.
+pub(crate) fn double_size(img: &GrayImage, clock: &Clock) -> GrayImage {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    if w == 0 || h == 0 {
+        return GrayImage::new(0, 0);
+    }
+    // Output coordinate 2k+1 sits a quarter past source k, 2k a quarter
+    // before it (the first clamped to source 0): (first source, its weight
+    // in quarters; the next source gets the rest).
+    let taps = |n: usize| -> Vec<(usize, usize, u32)> {
+        (0..2 * n)
+            .map(|o| {
+                let (k, odd) = (o / 2, o % 2 == 1);
+                let (from, weight) = match (odd, k) {
+                    (true, _) => (k, 3),
+                    (false, 0) => (0, 4),
+                    (false, _) => (k - 1, 1),
+                };
+                (from, (from + 1).min(n - 1), weight)
+            })
+            .collect()
+    };
+    let (xs, ys) = (taps(w), taps(h));
+    let raw = img.as_raw();
+    let mut out = vec![0u8; 4 * w * h];
+    for (row, &(y0, y1, wy)) in out.chunks_exact_mut(2 * w).zip(&ys) {
+        clock.check();
+        let (top, bottom) = (&raw[y0 * w..][..w], &raw[y1 * w..][..w]);
+        for (out, &(x0, x1, wx)) in row.iter_mut().zip(&xs) {
+            let along = |line: &[u8]| wx * u32::from(line[x0]) + (4 - wx) * u32::from(line[x1]);
+            *out = ((wy * along(top) + (4 - wy) * along(bottom) + 8) / 16) as u8;
+        }
+    }
+    GrayImage::from_raw(2 * w as u32, 2 * h as u32, out).unwrap_or_default()
 }
 
 /// Light for dark: a light code on a dark screen becomes a dark one.
@@ -126,7 +150,8 @@ pub(crate) fn inverted(img: &GrayImage) -> GrayImage {
 /// white (255) elsewhere. Both means come from one integral image; the 3×3
 /// mean keeps sensor noise from fraying the module edges. About 1 ms for a
 /// 640×360 frame (release), so the camera pipeline can afford it per frame.
-pub(crate) fn adaptive_threshold(img: &GrayImage) -> GrayImage {
+/// Looks at `clock` once per row.
+pub(crate) fn adaptive_threshold(img: &GrayImage, clock: &Clock) -> GrayImage {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let raw = img.as_raw();
     // integral[(y+1)*(w+1) + (x+1)] = sum of pixels above and left of (x, y),
@@ -134,6 +159,7 @@ pub(crate) fn adaptive_threshold(img: &GrayImage) -> GrayImage {
     let stride = w + 1;
     let mut integral = vec![0u64; stride * (h + 1)];
     for (y, src) in raw.chunks_exact(w.max(1)).take(h).enumerate() {
+        clock.check();
         let (above, here) = integral.split_at_mut((y + 1) * stride);
         let above = &above[y * stride..];
         let mut row = 0u64;
@@ -145,6 +171,7 @@ pub(crate) fn adaptive_threshold(img: &GrayImage) -> GrayImage {
     let radius = (w.max(h) / 32).max(15);
     let mut out = vec![255u8; w * h];
     for (y, row) in out.chunks_exact_mut(w.max(1)).take(h).enumerate() {
+        clock.check();
         // The rows of the integral image that bound both windows.
         let line = |y: usize| &integral[y * stride..(y + 1) * stride];
         let (ly0, ly1) = (y.saturating_sub(1), (y + 2).min(h));
@@ -169,6 +196,7 @@ pub(crate) fn adaptive_threshold(img: &GrayImage) -> GrayImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Luma;
 
     /// A noisy test frame of odd size (pseudo-random, fixed seed).
     fn speckled(w: u32, h: u32) -> GrayImage {
@@ -200,7 +228,7 @@ mod tests {
     #[test]
     fn adaptive_threshold_matches_the_window_means_pixel_by_pixel() {
         let img = speckled(97, 61);
-        let out = adaptive_threshold(&img);
+        let out = adaptive_threshold(&img, &Clock::unlimited());
         let (w, h) = (97i64, 61i64);
         let radius = 15i64;
         let mean = |cx: i64, cy: i64, r: i64| {
@@ -223,6 +251,37 @@ mod tests {
         }
         // The frame is noisy enough that both colours occur.
         assert!(black > 100 && black < 97 * 61 - 100, "{black}");
+    }
+
+    /// The bilinear double size as first written, in floats.
+    fn double_size_in_floats(img: &GrayImage) -> GrayImage {
+        let (w, h) = img.dimensions();
+        let at = |x: u32, y: u32| f32::from(img.get_pixel(x.min(w - 1), y.min(h - 1))[0]);
+        GrayImage::from_fn(w * 2, h * 2, |x, y| {
+            let fx = ((x as f32 + 0.5) / 2.0 - 0.5).max(0.0);
+            let fy = ((y as f32 + 0.5) / 2.0 - 0.5).max(0.0);
+            let (x0, y0) = (fx as u32, fy as u32);
+            let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
+            let top = at(x0, y0) * (1.0 - tx) + at(x0 + 1, y0) * tx;
+            let bottom = at(x0, y0 + 1) * (1.0 - tx) + at(x0 + 1, y0 + 1) * tx;
+            Luma([(top * (1.0 - ty) + bottom * ty).round() as u8])
+        })
+    }
+
+    #[test]
+    fn double_size_in_integers_matches_bilinear_sampling_in_floats() {
+        for (w, h) in [(7, 5), (64, 33), (1, 1), (2, 9), (1, 6)] {
+            let img = speckled(w, h);
+            assert_eq!(
+                double_size(&img, &Clock::unlimited()),
+                double_size_in_floats(&img),
+                "{w}x{h}"
+            );
+        }
+        assert_eq!(
+            double_size(&GrayImage::new(0, 0), &Clock::unlimited()).dimensions(),
+            (0, 0)
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! folder of images), the decoder pipeline, the debounce, and the scanner
 //! worker that runs them off the UI thread.
 
+mod clock;
 pub mod debounce;
 pub mod decode;
 mod image_ops;

@@ -83,33 +83,67 @@ impl fmt::Display for PanicCounts {
     }
 }
 
+/// What a decoder step unwinds with when its frame's time is up
+/// ([`out_of_time`]): no panic, so never counted or logged; [`guarded`]
+/// passes it on and [`guarded_in_time`] stops there.
+#[derive(Debug)]
+pub struct OutOfTime;
+
+/// Ends the decoder step in progress: unwinds (without the panic hook) up
+/// to the nearest [`guarded_in_time`]. Called only inside one.
+pub fn out_of_time() -> ! {
+    panic::resume_unwind(Box::new(OutOfTime))
+}
+
 /// Runs `f`; a panic inside is caught without a word on stderr (the first
-/// of its kind in this process is logged as one line) and returned.
+/// of its kind in this process is logged as one line) and returned. An
+/// [`OutOfTime`] unwind goes on to the [`guarded_in_time`] around.
 pub fn guarded<R>(f: impl FnOnce() -> R) -> Result<R, Panic> {
+    match caught(f) {
+        Ok(r) => Ok(r),
+        Err(payload) if payload.is::<OutOfTime>() => panic::resume_unwind(payload),
+        Err(payload) => Err(counted(payload)),
+    }
+}
+
+/// [`guarded`], and `Ok(None)` when a step inside ran out of time
+/// ([`out_of_time`]).
+pub fn guarded_in_time<R>(f: impl FnOnce() -> R) -> Result<Option<R>, Panic> {
+    match caught(f) {
+        Ok(r) => Ok(Some(r)),
+        Err(payload) if payload.is::<OutOfTime>() => Ok(None),
+        Err(payload) => Err(counted(payload)),
+    }
+}
+
+fn caught<R>(f: impl FnOnce() -> R) -> Result<R, Box<dyn std::any::Any + Send>> {
     install_hook();
     QUIET.with(|q| q.set(q.get() + 1));
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     QUIET.with(|q| q.set(q.get().saturating_sub(1)));
-    result.map_err(|payload| {
-        let (kind, message) = LAST.with(|l| l.borrow_mut().take()).unwrap_or_else(|| {
-            // Only when another hook replaced ours after it was installed.
-            (
-                "unknown place".to_string(),
-                payload_message(payload.as_ref()),
-            )
-        });
-        let first = LOGGED
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(kind.clone());
-        if first {
-            eprintln!(
-                "kasse scanner: a QR decoder panicked at {kind}: {message} (caught and counted; \
-                 further panics there are counted, not logged)"
-            );
-        }
-        Panic { kind, message }
-    })
+    result
+}
+
+/// A caught panic's kind and message; the first of its kind is logged.
+fn counted(payload: Box<dyn std::any::Any + Send>) -> Panic {
+    let (kind, message) = LAST.with(|l| l.borrow_mut().take()).unwrap_or_else(|| {
+        // Only when another hook replaced ours after it was installed.
+        (
+            "unknown place".to_string(),
+            payload_message(payload.as_ref()),
+        )
+    });
+    let first = LOGGED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(kind.clone());
+    if first {
+        eprintln!(
+            "kasse scanner: a QR decoder panicked at {kind}: {message} (caught and counted; \
+             further panics there are counted, not logged)"
+        );
+    }
+    Panic { kind, message }
 }
 
 fn install_hook() {
@@ -177,6 +211,25 @@ mod tests {
         assert_eq!(counts.kinds(), 2);
         assert_eq!(guarded(|| 7), Ok(7));
         assert!(counts.to_string().starts_with("6 ("), "{counts}");
+    }
+
+    #[test]
+    fn out_of_time_passes_through_guarded_and_is_no_panic() {
+        let mut counts = PanicCounts::default();
+        let mut reached = 0;
+        let result = guarded_in_time(|| {
+            reached += 1;
+            if let Err(p) = guarded(|| -> u32 { out_of_time() }) {
+                counts.add(&p);
+            }
+            reached += 1;
+        });
+        assert_eq!(result, Ok(None));
+        assert_eq!(reached, 1, "the step after the unwind never ran");
+        assert!(counts.is_empty(), "{counts}");
+        assert_eq!(guarded_in_time(|| 3), Ok(Some(3)));
+        let panicked = guarded_in_time(|| -> u32 { panic!("in time, broken") }).unwrap_err();
+        assert_eq!(panicked.message, "in time, broken");
     }
 
     #[test]

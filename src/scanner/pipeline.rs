@@ -31,12 +31,14 @@
 //!    not read, then on the whole frame — on frames longer than
 //!    [`RQRR_ALWAYS_UP_TO_PX`] only when such finder patterns were seen.
 //!
-//! Every stage but rxing alone runs only while the frame's time budget
-//! ([`FramePipeline::with_budget`], default [`DEFAULT_BUDGET`], counted from
-//! the frame's start) lasts, and an rqrr pass only when what it is expected
-//! to cost (the most any pass cost per pixel so far on this frame) still
-//! fits: a camera sends the next frame soon, and a frame that needs more is
-//! given up ([`DecodeOutcome::gave_up`]) rather than finished.
+//! The frame's time budget ([`FramePipeline::with_budget`], default
+//! [`DEFAULT_BUDGET`], counted from the frame's start) bounds every stage but
+//! rxing alone: the rqrr passes stop within a few thousand pixel steps of
+//! the deadline (see `scanner::clock`), and an rxing pass, which cannot be
+//! cut short, starts only when its expected cost (from rxing alone's time on
+//! this frame, or the dearest half-size pass so far) still fits. A camera
+//! sends the next frame soon, and a frame that needs more is given up
+//! ([`DecodeOutcome::gave_up`]) rather than finished.
 //!
 //! [`Order::RxingFirst`] puts rxing alone before the half-size passes
 //! (`kasse bench qr --order rxing-first`): it costs rxing's full-frame time
@@ -62,6 +64,7 @@ use rxing::{
     Binarizer, BinaryBitmap, DecodeHints, Exceptions, Luma8Source, Point, RXingResult, Reader,
 };
 
+use super::clock::Clock;
 use super::decode::{self, Budget, DecodeError, DecodeOutcome, load_gray};
 use super::image_ops::{adaptive_threshold, box_blur, half_size};
 use super::panics::{PanicCounts, guarded};
@@ -228,13 +231,30 @@ impl FramePipeline {
         let mut half: Option<GrayImage> = None;
         let mut suspected = w.max(h) <= RQRR_ALWAYS_UP_TO_PX;
         let mut suspect: Option<Region> = None;
+        // What the rxing stages cost on this frame: an rxing call cannot be
+        // cut short, so each starts only when it is expected to end in time.
+        let (mut half_took, mut alone_took) = (Duration::ZERO, Duration::ZERO);
         for stage in stages {
             // rxing alone always runs (unless a code was read before it):
             // the pipeline reads whatever it reads.
-            if stage != Stage::RxingAlone && !budget.left() {
+            let expected = match stage {
+                Stage::RxingAlone => None,
+                Stage::Roi => Some(Duration::ZERO),
+                Stage::Half(_) => Some(half_took),
+                // Relative to rxing alone on the same frame (`kasse bench
+                // qr --trace`, 720p phone frames: the global pass took at
+                // most 0.8 of it, 0.72 at the 90th percentile; the
+                // multi-code search on its matrix 0.5 and 0.48; our adaptive
+                // threshold on small frames up to 25 times, about 1 ms).
+                Stage::Full(Binarize::Hybrid) => Some(alone_took / 2),
+                Stage::Full(Binarize::Global) => Some(alone_took * 3 / 4),
+                Stage::Full(_) => Some(alone_took * 2),
+            };
+            if expected.is_some_and(|expected| !budget.fits_for(expected)) {
                 outcome.gave_up = true;
                 continue;
             }
+            let stage_started = Instant::now();
             let (seen, at_half) = match stage {
                 Stage::RxingAlone => (rxing_first(&mut full), false),
                 Stage::Roi => {
@@ -266,6 +286,12 @@ impl FramePipeline {
                 Stage::Full(Binarize::Hybrid) => (rxing_on_matrix(&full, false), false),
                 Stage::Full(binarize) => (rxing_read(img, binarize, false), false),
             };
+            let took = stage_started.elapsed();
+            match stage {
+                Stage::RxingAlone => alone_took = took,
+                Stage::Half(_) => half_took = half_took.max(took),
+                _ => {}
+            }
             outcome.panics.merge(&seen.panics);
             if trace {
                 eprintln!(
@@ -290,8 +316,9 @@ impl FramePipeline {
             // alone in the half-first order do not count).
             outcome.gave_up = false;
             // A half-size read that also saw finder patterns it could not
-            // read (a second code): the full frame gets a look too.
-            if seen.suspected && at_half {
+            // read (a second code): the full frame gets a look too, if it
+            // fits (four times the half-size pass's pixels).
+            if seen.suspected && at_half && budget.fits_for(took * 4) {
                 let more = rxing_on_matrix(&full, false);
                 outcome.panics.merge(&more.panics);
                 for text in more.texts {
@@ -456,7 +483,7 @@ fn rxing_multi(img: &GrayImage, binarize: Binarize) -> Seen {
 fn rxing_read(img: &GrayImage, binarize: Binarize, one_code: bool) -> Seen {
     let prepared = match binarize {
         Binarize::Hybrid | Binarize::Global => Cow::Borrowed(img),
-        Binarize::Adaptive => Cow::Owned(adaptive_threshold(img)),
+        Binarize::Adaptive => Cow::Owned(adaptive_threshold(img, &Clock::unlimited())),
         Binarize::Blurred => Cow::Owned(box_blur(img)),
     };
     let Some(source) = source(&prepared) else {
