@@ -660,3 +660,97 @@ fn the_kiosks_sync_worker_writes_only_through_the_tills_connection() {
     );
     assert!(writes > 0, "the worker's writes came to the till");
 }
+
+/// A unit sold once comes back once, at one till or two: till B returns a
+/// coffee of till A's sale through the ledger (looked up, held, uploaded);
+/// till A then sees it returned and may return only the other coffee; a
+/// hold for a unit another till holds is refused before any money moves.
+#[test]
+fn a_unit_sold_at_one_till_is_returned_once_across_two_tills() {
+    use kasse::till::{Original, Reserve, Reserver, ReturnRefusal};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_db, server, token_a, token_b) = setup(dir.path());
+    let mut a = TillUnderTest::new(dir.path(), "till-a", &server.url, &token_a);
+    let mut b = TillUnderTest::new(dir.path(), "till-b", &server.url, &token_b);
+    a.till.login("kari", now()).expect("login");
+    b.till.login("ola", now()).expect("login");
+    a.till.tap("KAFFE", 2);
+    let number = a.pay();
+    a.sync().expect("sync a");
+
+    // Till B: A's sale from the ledger; one coffee back, in cash (A's card
+    // payment cannot be refunded from B's terminal).
+    let Original::Found(sale) = b.client.original("till-a", number) else {
+        panic!("till B finds A's sale")
+    };
+    let of = b
+        .till
+        .returnable("till-a", number, None, Original::Found(sale))
+        .expect("returnable at B");
+    let plan = b.till.plan_return(&of, &[(1, 1)]).expect("plan");
+    assert_eq!(plan.tender, Some(TenderKind::Cash));
+    let id_b = uuid::Uuid::now_v7().simple().to_string();
+    assert_eq!(b.client.hold_return(&plan.hold(&id_b)), Reserve::Ok);
+    // While B holds it, the ledger counts the hold: A sees one coffee left.
+    let of_a = a
+        .till
+        .returnable("till-a", number, None, a.client.original("till-a", number))
+        .expect("returnable at A");
+    assert_eq!(of_a.lines[0].left(), 1, "B's hold counts");
+    // A's own books alone (as if it had looked offline) say two; the hold
+    // for both is refused before any money moves.
+    let of_a = a
+        .till
+        .returnable("till-a", number, None, Original::Unreachable)
+        .expect("returnable at A");
+    let both = a
+        .till
+        .plan_return(&of_a, &[(1, 2)])
+        .expect("A's stale view");
+    let id_a = uuid::Uuid::now_v7().simple().to_string();
+    assert_eq!(
+        a.client.hold_return(&both.hold(&id_a)),
+        Reserve::Refused("already_returned".into())
+    );
+    b.till
+        .commit_return(&id_b, &plan, None, now())
+        .expect("B's return");
+    b.sync().expect("sync b");
+
+    // Till A: the ledger counts B's return; one coffee is left.
+    let of_a = a
+        .till
+        .returnable("till-a", number, None, a.client.original("till-a", number))
+        .expect("returnable at A");
+    assert_eq!(of_a.lines[0].left(), 1);
+    assert_eq!(
+        a.till.plan_return(&of_a, &[(1, 2)]),
+        Err(ReturnRefusal::AlreadyReturned { line: 1, left: 1 })
+    );
+    let last = a
+        .till
+        .plan_return(&of_a, &[(1, 1)])
+        .expect("the other coffee");
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    assert_eq!(a.client.hold_return(&last.hold(&id)), Reserve::Ok);
+    a.till
+        .commit_return(&id, &last, None, now())
+        .expect("A's return");
+    a.sync().expect("sync a");
+
+    // Nothing is left anywhere.
+    let Original::Found(sale) = b.client.original("till-a", number) else {
+        panic!("found")
+    };
+    assert_eq!(sale.returned, vec![(1, 2)]);
+    let of = b
+        .till
+        .returnable("till-a", number, None, Original::Found(sale))
+        .expect("returnable");
+    assert_eq!(
+        b.till.plan_return(&of, &[(1, 1)]),
+        Err(ReturnRefusal::AlreadyReturned { line: 1, left: 0 })
+    );
+    let flags = admin(&_db, &["exceptions"]);
+    assert!(!flags.contains("return_exceeds_sale"), "{flags}");
+}
