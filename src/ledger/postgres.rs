@@ -9,7 +9,8 @@ use crate::ledger::rules::{
     self, EntityState, Holds, Needs, Refusal, StoredEvent, check_batch, check_reservation,
 };
 use crate::ledger::storage::{
-    Alarm, Change, ChangesPage, Flag, ImportSummary, RedeemOutcome, Storage, StorageFuture,
+    Alarm, Change, ChangesPage, ExportSource, Flag, ImportSummary, RedeemOutcome, Storage,
+    StorageFuture, UploadedEvent,
     TokenHash, UploadOutcome, from_millis, import_summary as summary, millis,
 };
 use crate::ledger::wire::{Event, EventKind, FlagKind, Reservation};
@@ -600,6 +601,65 @@ impl Storage for PgStorage {
                     })
                 })
                 .collect()
+        })
+    }
+
+    fn export_source(&self, till: Option<String>) -> StorageFuture<'_, ExportSource> {
+        Box::pin(async move {
+            let mut conn = self.pool.get().await?;
+            // One snapshot for tills, events and catalog.
+            let tx = conn
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?;
+            let tills: Vec<String> = tx
+                .query("SELECT id FROM till ORDER BY id", &[])
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            if let Some(t) = &till
+                && !tills.contains(t)
+            {
+                return Err(LedgerError::UnknownTill(t.clone()));
+            }
+            let mut source = ExportSource::default();
+            for t in tills.iter().filter(|t| till.as_ref().is_none_or(|w| w == *t)) {
+                source.tills.push((t.clone(), Vec::new()));
+                let rows = tx
+                    .query(
+                        "SELECT seq, id, kind, at, body FROM event WHERE till = $1 ORDER BY seq",
+                        &[t],
+                    )
+                    .await?;
+                for r in rows {
+                    source.push(
+                        t.clone(),
+                        UploadedEvent {
+                            seq: r.get(0),
+                            id: r.get(1),
+                            kind: r.get(2),
+                            at: r.get(3),
+                            body: r.get(4),
+                        },
+                    );
+                }
+            }
+            let kinds: Vec<&str> = ExportSource::CATALOG_KINDS.iter().map(|k| k.code()).collect();
+            let rows = tx
+                .query(
+                    "SELECT kind, id, data FROM entity WHERE kind = ANY($1) AND data IS NOT NULL
+                     ORDER BY kind, id",
+                    &[&kinds],
+                )
+                .await?;
+            for r in rows {
+                source.catalog.push((r.get(0), r.get(1), r.get(2)));
+            }
+            tx.commit().await?;
+            Ok(source)
         })
     }
 }
