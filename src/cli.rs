@@ -235,10 +235,7 @@ pub fn verify_saft(file: &Path, public_keys: &[String]) -> Result<()> {
     match verify::verify_registers(&xml, &keys, &Default::default()) {
         Ok(registers) => {
             let total: usize = registers.iter().map(|(_, n)| n).sum();
-            let each: Vec<String> = registers
-                .iter()
-                .map(|(r, n)| format!("{r}: {n}"))
-                .collect();
+            let each: Vec<String> = registers.iter().map(|(r, n)| format!("{r}: {n}")).collect();
             println!(
                 "{}: signature chain intact ({total} transactions; {})",
                 file.display(),

@@ -12,6 +12,7 @@
 //! On SQLite always, and on PostgreSQL when `KASSE_TEST_PG` is set (a fresh
 //! schema per run, through the connection string's `search_path`).
 
+#[allow(dead_code)]
 mod common;
 
 use chrono::{DateTime, Duration, FixedOffset};
@@ -176,8 +177,13 @@ impl RealTill {
         let catalog = self.till.catalog().clone();
         let store = self.till.store_mut();
         export::x_report(store, &catalog, at, Some("kari".into())).expect("x");
-        export::z_report(store, &catalog, at + Duration::minutes(1), Some("kari".into()))
-            .expect("z");
+        export::z_report(
+            store,
+            &catalog,
+            at + Duration::minutes(1),
+            Some("kari".into()),
+        )
+        .expect("z");
     }
 
     fn sync(&mut self, url: &str, token: &str) {
@@ -296,7 +302,9 @@ fn xmllint(file: &Path) -> (bool, String) {
 /// The `<cashregister>` of `till` in a file, as text.
 fn register<'a>(xml: &'a str, till: &str) -> &'a str {
     let id = format!("<registerID>{till}</registerID>");
-    let at = xml.find(&id).unwrap_or_else(|| panic!("no register {till}"));
+    let at = xml
+        .find(&id)
+        .unwrap_or_else(|| panic!("no register {till}"));
     let start = xml[..at].rfind("<cashregister>").expect("register start");
     let end = at + xml[at..].find("</cashregister>").expect("register end");
     &xml[start..end]
@@ -334,7 +342,16 @@ fn verify(file: &Path, keys: &[String]) -> Output {
 
 fn export_org(db: &str, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
-        "export", "saft", "--from", DAY, "--to", DAY, "--org-no", ORG_NO, "--company", COMPANY,
+        "export",
+        "saft",
+        "--from",
+        DAY,
+        "--to",
+        DAY,
+        "--org-no",
+        ORG_NO,
+        "--company",
+        COMPANY,
         "--out",
     ];
     let out = out.to_str().expect("utf-8");
@@ -373,7 +390,11 @@ fn organisation_file(db: &str) {
         ledger(db, &["import", demo.to_str().expect("utf-8")]),
         "import",
     );
-    let token = |till: &str| ok(ledger(db, &["enroll", till]), "enroll").trim().to_string();
+    let token = |till: &str| {
+        ok(ledger(db, &["enroll", till]), "enroll")
+            .trim()
+            .to_string()
+    };
     let (token_a, token_b, token_c) = (token("till-a"), token("till-b"), token("till-c"));
     let server = serve(db);
 
@@ -388,12 +409,19 @@ fn organisation_file(db: &str) {
     // tills A and B, and C's empty register.
     let file = dir.path().join("org.xml");
     let printed = ok(export_org(db, &file, &[]), "ledger export saft");
-    assert!(printed.contains("till-a 6, till-b 4, till-c 0"), "{printed}");
+    assert!(
+        printed.contains("till-a 6, till-b 4, till-c 0"),
+        "{printed}"
+    );
     let (valid, errors) = xmllint(&file);
     assert!(valid, "xmllint refuses the organisation's file:\n{errors}");
     let xml = std::fs::read_to_string(&file).expect("org file");
     assert_eq!(xml.matches("<cashregister>").count(), 3);
-    assert_eq!(xml.matches("<companyIdent>").count(), 1 + 4, "one company, four reports");
+    assert_eq!(
+        xml.matches("<companyIdent>").count(),
+        1 + 4,
+        "one company, four reports"
+    );
 
     // The keys the ledger was sent, next to the file: each verifies its till.
     let key = |till: &str| {
@@ -407,9 +435,15 @@ fn organisation_file(db: &str) {
     };
     let keys = [key("till-a"), key("till-b")];
     let said = ok(verify(&file, &keys), "verify with named keys");
-    assert!(said.contains("10 transactions") && said.contains("till-a: 6"), "{said}");
+    assert!(
+        said.contains("10 transactions") && said.contains("till-a: 6"),
+        "{said}"
+    );
     // Unnamed, each register takes the key its first transaction was signed with.
-    let unnamed = [a.public.display().to_string(), b.public.display().to_string()];
+    let unnamed = [
+        a.public.display().to_string(),
+        b.public.display().to_string(),
+    ];
     ok(verify(&file, &unnamed), "verify with unnamed keys");
     // One till's key for the other's register: refused at its first transaction.
     let swapped = [
@@ -418,7 +452,10 @@ fn organisation_file(db: &str) {
     ];
     let out = verify(&file, &swapped);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("\"till-a\", transaction nr 1"), "{err}");
+    assert!(
+        !out.status.success() && err.contains("\"till-a\", transaction nr 1"),
+        "{err}"
+    );
 
     // Each till's transactions and reports are exactly its own export's.
     for t in [&a, &b] {
@@ -430,7 +467,11 @@ fn organisation_file(db: &str) {
             blocks(theirs, "cashtransaction"),
         );
         assert!(!mine.is_empty());
-        assert_eq!(mine, own_tx, "{}: transactions as the till wrote them", t.id);
+        assert_eq!(
+            mine, own_tx,
+            "{}: transactions as the till wrote them",
+            t.id
+        );
         let reports = |r: &str| -> Vec<String> {
             blocks(r, "eventReport")
                 .iter()
@@ -450,7 +491,11 @@ fn organisation_file(db: &str) {
     let at = b_start + xml[b_start..].find("<nr>2</nr>").expect("nr 2");
     let amount = at + xml[at..].find("<transAmntIn>").expect("amount") + "<transAmntIn>".len();
     let mut tampered = xml.clone();
-    let digit = if &xml[amount..=amount] == "1" { "2" } else { "1" };
+    let digit = if &xml[amount..=amount] == "1" {
+        "2"
+    } else {
+        "1"
+    };
     tampered.replace_range(amount..=amount, digit);
     let bad = dir.path().join("tampered.xml");
     std::fs::write(&bad, &tampered).expect("tampered");
@@ -464,7 +509,10 @@ fn organisation_file(db: &str) {
     // --till: one register.
     let only_b = dir.path().join("b-only.xml");
     let printed = ok(export_org(db, &only_b, &["--till", "till-b"]), "--till");
-    assert!(printed.contains("1 registers (transactions: till-b 4)"), "{printed}");
+    assert!(
+        printed.contains("1 registers (transactions: till-b 4)"),
+        "{printed}"
+    );
     let xml_b = std::fs::read_to_string(&only_b).expect("b-only");
     assert!(!xml_b.contains("till-a") && xml_b.matches("<cashregister>").count() == 1);
     assert!(xmllint(&only_b).0);
@@ -490,7 +538,10 @@ fn organisation_file(db: &str) {
     );
     assert!(!refused.exists(), "no file with a silent hole");
     // The other tills still export.
-    ok(export_org(db, &refused, &["--till", "till-a"]), "--till till-a");
+    ok(
+        export_org(db, &refused, &["--till", "till-a"]),
+        "--till till-a",
+    );
 }
 
 #[test]

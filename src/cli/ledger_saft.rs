@@ -73,13 +73,9 @@ pub async fn export(ledger: &Ledger, a: &LedgerSaft<'_>) -> Result<()> {
         match &k.public_pem {
             Some(pem) => {
                 let path = key_file(a.out, &k.till, &k.key_version);
-                std::fs::write(&path, pem).with_context(|| format!("writing {}", path.display()))?;
-                println!(
-                    "till {} key {}: {}",
-                    k.till,
-                    k.key_version,
-                    path.display()
-                );
+                std::fs::write(&path, pem)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("till {} key {}: {}", k.till, k.key_version, path.display());
                 verify.push_str(&format!(" --public-key {}={}", k.till, path.display()));
             }
             None => eprintln!(

@@ -130,12 +130,13 @@ pub fn export(
     for (n, t) in tills.iter().enumerate() {
         let books = LedgerBooks::read(t)?;
         books.check_period(&t.till, s.from, s.to)?;
-        let mut register = export::register(&books, catalog, &t.till, s.from, s.to).map_err(
-            |source| OrgError::Report {
-                till: t.till.clone(),
-                source,
-            },
-        )?;
+        let mut register =
+            export::register(&books, catalog, &t.till, s.from, s.to).map_err(|source| {
+                OrgError::Report {
+                    till: t.till.clone(),
+                    source,
+                }
+            })?;
         // A reportID is unique in the file; every till has its own Z-1.
         for e in &mut register.events {
             if let Some(r) = e.report.as_mut() {
@@ -253,7 +254,10 @@ fn sale_row(
         });
     }
     let mut tenders = Vec::new();
-    for t in receipt["tenders"].as_array().ok_or("`tenders` is missing")? {
+    for t in receipt["tenders"]
+        .as_array()
+        .ok_or("`tenders` is missing")?
+    {
         tenders.push(TenderRowRead {
             kind: text(t, "kind")?.to_string(),
             amount: money(t, "amount")?,
@@ -315,13 +319,19 @@ impl LedgerBooks {
         books.journal.sort_by_key(|j| j.id);
         books.z_marks.sort_by_key(|z| z.number);
         let mut copies: BTreeMap<&str, u16> = BTreeMap::new();
-        for j in books.journal.iter().filter(|j| j.code == codes::COPY_RECEIPT) {
+        for j in books
+            .journal
+            .iter()
+            .filter(|j| j.code == codes::COPY_RECEIPT)
+        {
             if let Some(id) = &j.sale_id {
                 *copies.entry(id).or_default() += 1;
             }
         }
-        let copies: BTreeMap<String, u16> =
-            copies.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let copies: BTreeMap<String, u16> = copies
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
         for (r, _) in &mut books.transactions {
             r.copies = copies.get(&r.id).copied().unwrap_or(0);
         }
@@ -358,7 +368,9 @@ impl LedgerBooks {
                             let id = row.sale_id.clone().ok_or("`sale_id` is missing")?;
                             self.transaction(&id, at, &body["receipt"], saft, e.seq)?;
                         }
-                        None => self.unsigned.push((e.seq, "training receipt", at.date_naive())),
+                        None => self
+                            .unsigned
+                            .push((e.seq, "training receipt", at.date_naive())),
                     }
                 }
                 self.journal.push(row);
@@ -482,5 +494,100 @@ impl Books for LedgerBooks {
 
     fn last_journal_id(&self) -> Result<u64, StoreError> {
         Ok(self.journal.last().map_or(0, |j| j.id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Settings;
+
+    fn event(seq: i64, kind: &str, body: Value) -> Uploaded {
+        Uploaded {
+            seq,
+            id: format!("e-{seq}"),
+            kind: kind.into(),
+            at: "2026-11-23T10:00:00+01:00".into(),
+            body: body.to_string(),
+        }
+    }
+
+    fn login(seq: i64) -> Uploaded {
+        event(
+            seq,
+            "journal",
+            serde_json::json!({"journal_id": seq, "code": 13003, "kind": "login",
+                               "operator": "kari", "sale_id": null, "detail": {}}),
+        )
+    }
+
+    fn run(events: Vec<Uploaded>) -> Result<OrgFile, OrgError> {
+        let company = Company {
+            name: "Kafé".into(),
+            org_no: "999999999".into(),
+        };
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        export(
+            &[TillUploads {
+                till: "till-a".into(),
+                events,
+            }],
+            &Catalog::new(vec![], vec![], Settings::default()),
+            &OrgSettings {
+                company: &company,
+                from: day,
+                to: day,
+                created: day.and_hms_opt(23, 0, 0).unwrap(),
+            },
+        )
+    }
+
+    #[test]
+    fn a_journal_only_till_is_one_empty_register() {
+        let file = run(vec![login(1), login(2)]).unwrap();
+        assert_eq!(file.transactions, [("till-a".to_string(), 0)]);
+        assert_eq!(file.xml.matches("<eventType>13003</eventType>").count(), 2);
+    }
+
+    #[test]
+    fn a_hole_in_the_seqs_is_refused_by_till_and_seq() {
+        let err = run(vec![login(1), login(3)]).unwrap_err();
+        assert!(
+            matches!(&err, OrgError::SeqGap { till, before: 1, after: 3 } if till == "till-a"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("seq 2 to 2 are missing"), "{err}");
+        let err = run(vec![login(2)]).unwrap_err();
+        assert!(matches!(
+            err,
+            OrgError::SeqGap {
+                before: 0,
+                after: 2,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_sale_without_its_saft_fields_in_the_period_is_refused() {
+        let sale = event(2, "sale", serde_json::json!({"number": 1, "lines": []}));
+        let err = run(vec![login(1), sale]).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                OrgError::NoSaft {
+                    seq: 2,
+                    what: "sale",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let odd = event(2, "refund", serde_json::json!({}));
+        let err = run(vec![login(1), odd]).unwrap_err();
+        assert!(
+            matches!(&err, OrgError::Unreadable { seq: 2, problem, .. } if problem.contains("refund")),
+            "{err}"
+        );
     }
 }

@@ -472,14 +472,14 @@ fn check_chain(
         match keys.iter().find(|k| k.verify(&text, &signature)) {
             Some(&key) => keys.retain(|k| std::ptr::eq(*k, key)),
             None => {
-            return Err(broken(LinkFault::Mismatch {
-                signed_text: text,
-                key_version: t.key_version.clone(),
-                gap_after: prev_nr
-                    .filter(|&p| p.checked_add(1) != Some(nr))
-                    .map(|p| p.to_string()),
-                first_not_one: i == 0 && anchor.is_none() && nr != 1,
-            }));
+                return Err(broken(LinkFault::Mismatch {
+                    signed_text: text,
+                    key_version: t.key_version.clone(),
+                    gap_after: prev_nr
+                        .filter(|&p| p.checked_add(1) != Some(nr))
+                        .map(|p| p.to_string()),
+                    first_not_one: i == 0 && anchor.is_none() && nr != 1,
+                }));
             }
         }
         prev_signature = signature;
@@ -684,6 +684,72 @@ mod tests {
         assert!(
             matches!(link(&err), BrokenLink { register, nr, trans_id, .. }
                 if register == QUIET_REGISTER && nr == "1" && trans_id == "K2-S-1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn each_register_is_checked_with_its_own_key() {
+        let signer = test_signer();
+        let other = crate::compliance::sign::Signer::from_pem(
+            &crate::compliance::sign::generate_key(1024).unwrap(),
+            "till 2",
+        )
+        .unwrap();
+        let mut model = canteen_day(signer);
+        let mut copy = model.company.locations[0].registers[0].transactions.clone();
+        for t in &mut copy {
+            t.trans_id = format!("K2-{}", t.trans_id);
+        }
+        let quiet = &mut model.company.locations[0].registers[1];
+        quiet.transactions = copy;
+        sign_all(quiet, &other);
+        let xml = saft::write(&model).unwrap();
+        let ring = |keys: &[(Option<&str>, &str)]| {
+            let mut ring = KeyRing::new();
+            for (register, pem) in keys {
+                ring.add(*register, pem).unwrap();
+            }
+            ring
+        };
+        let none = BTreeMap::new();
+        let (one, two) = (signer.public_pem(), other.public_pem());
+        let counts = |r: Vec<(String, usize)>| r.into_iter().map(|(_, n)| n).collect::<Vec<_>>();
+
+        // Named, or picked by each register's first link among shared keys.
+        let named = ring(&[(Some(REGISTER), one), (Some(QUIET_REGISTER), two)]);
+        assert_eq!(
+            counts(verify_registers(&xml, &named, &none).unwrap()),
+            [7, 7]
+        );
+        let shared = ring(&[(None, two), (None, one)]);
+        assert_eq!(
+            counts(verify_registers(&xml, &shared, &none).unwrap()),
+            [7, 7]
+        );
+        // One key alone cannot verify the other till's chain.
+        let err = verify(&xml, one).unwrap_err();
+        assert!(
+            matches!(link(&err), BrokenLink { register, nr, .. } if register == QUIET_REGISTER && nr == "1"),
+            "{err}"
+        );
+        // Swapped names fail at the first register; a missing key is named.
+        let swapped = ring(&[(Some(REGISTER), two), (Some(QUIET_REGISTER), one)]);
+        let err = verify_registers(&xml, &swapped, &none).unwrap_err();
+        assert!(
+            matches!(link(&err), BrokenLink { register, .. } if register == REGISTER),
+            "{err}"
+        );
+        let half = ring(&[(Some(REGISTER), one)]);
+        let err = verify_registers(&xml, &half, &none).unwrap_err();
+        assert!(
+            matches!(&err, VerifyError::NoKey(r) if r == QUIET_REGISTER),
+            "{err}"
+        );
+        let typo = ring(&[(Some("kasse 9"), one), (None, two)]);
+        let err = verify_registers(&xml, &typo, &none).unwrap_err();
+        assert!(
+            matches!(&err, VerifyError::UnknownRegister(r) if r == "kasse 9"),
             "{err}"
         );
     }

@@ -10,8 +10,8 @@ use crate::ledger::rules::{
 };
 use crate::ledger::storage::{
     Alarm, Change, ChangesPage, ExportSource, Flag, ImportSummary, RedeemOutcome, Storage,
-    StorageFuture, UploadedEvent,
-    TokenHash, UploadOutcome, from_millis, import_summary as summary, millis,
+    StorageFuture, TokenHash, UploadOutcome, UploadedEvent, from_millis, import_summary as summary,
+    millis,
 };
 use crate::ledger::wire::{Event, EventKind, FlagKind, Reservation};
 use chrono::{DateTime, Utc};
@@ -626,7 +626,10 @@ impl Storage for PgStorage {
                 return Err(LedgerError::UnknownTill(t.clone()));
             }
             let mut source = ExportSource::default();
-            for t in tills.iter().filter(|t| till.as_ref().is_none_or(|w| w == *t)) {
+            for t in tills
+                .iter()
+                .filter(|t| till.as_ref().is_none_or(|w| w == *t))
+            {
                 source.tills.push((t.clone(), Vec::new()));
                 let rows = tx
                     .query(
@@ -647,7 +650,10 @@ impl Storage for PgStorage {
                     );
                 }
             }
-            let kinds: Vec<&str> = ExportSource::CATALOG_KINDS.iter().map(|k| k.code()).collect();
+            let kinds: Vec<&str> = ExportSource::CATALOG_KINDS
+                .iter()
+                .map(|k| k.code())
+                .collect();
             let rows = tx
                 .query(
                     "SELECT kind, id, data FROM entity WHERE kind = ANY($1) AND data IS NOT NULL

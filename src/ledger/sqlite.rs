@@ -9,8 +9,8 @@ use crate::ledger::rules::{
 };
 use crate::ledger::storage::{
     Alarm, Change, ChangesPage, ExportSource, Flag, ImportSummary, RedeemOutcome, Storage,
-    StorageFuture, UploadedEvent,
-    TokenHash, UploadOutcome, from_millis, import_summary as summary, millis,
+    StorageFuture, TokenHash, UploadOutcome, UploadedEvent, from_millis, import_summary as summary,
+    millis,
 };
 use crate::ledger::wire::{Event, EventKind, FlagKind, Reservation};
 use chrono::{DateTime, Utc};
@@ -418,7 +418,10 @@ impl Storage for SqliteStorage {
             {
                 return Err(LedgerError::UnknownTill(t.clone()));
             }
-            for t in tills.iter().filter(|t| till.as_ref().is_none_or(|w| w == *t)) {
+            for t in tills
+                .iter()
+                .filter(|t| till.as_ref().is_none_or(|w| w == *t))
+            {
                 source.tills.push((t.clone(), Vec::new()));
                 let mut stmt = tx.prepare_cached(
                     "SELECT seq, id, kind, at, body FROM event WHERE till = ?1 ORDER BY seq",

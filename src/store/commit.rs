@@ -190,7 +190,8 @@ pub(super) fn write_sale(
     }
     // The receipt's journal entry first: its id goes up with the sale, so
     // the ledger can place it among the till's journal.
-    let detail = serde_json::json!({"nr": nr, "number": number, "total": receipt.total, "seq": seq});
+    let detail =
+        serde_json::json!({"nr": nr, "number": number, "total": receipt.total, "seq": seq});
     let entry = JournalEntry {
         at: done.at,
         operator: done.operator.clone(),

@@ -4,8 +4,7 @@
 //! recovery resolves after a crash.
 
 use super::{
-    CompletedSale, JournalEntry, Result, Store, StoreError, insert_journal, money,
-    write_tx,
+    CompletedSale, JournalEntry, Result, Store, StoreError, insert_journal, money, write_tx,
 };
 use crate::domain::Money;
 use crate::domain::receipt::{Receipt, TenderKind};
