@@ -89,14 +89,8 @@ enum Command {
     },
     /// SAF-T Cash Register export for a period.
     Export {
-        /// Only `saft`.
-        format: String,
-        #[arg(long)]
-        from: chrono::NaiveDate,
-        #[arg(long)]
-        to: chrono::NaiveDate,
-        #[arg(long)]
-        out: PathBuf,
+        #[command(flatten)]
+        file: SaftFile,
         #[arg(long, default_value = "config.toml")]
         config: PathBuf,
     },
@@ -274,6 +268,19 @@ enum DevicesCommand {
     },
 }
 
+/// What a SAF-T export is asked for: the format, the days and the file.
+#[derive(clap::Args)]
+struct SaftFile {
+    /// Only `saft`.
+    format: String,
+    #[arg(long)]
+    from: chrono::NaiveDate,
+    #[arg(long)]
+    to: chrono::NaiveDate,
+    #[arg(long)]
+    out: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum LedgerCommand {
     /// Serve the ledger API: HTTPS with --tls-cert and --tls-key, plain HTTP on loopback only.
@@ -297,17 +304,11 @@ enum LedgerCommand {
     /// uploads: a register per till, each on its own signature chain; its
     /// public keys are written next to it.
     Export {
-        /// Only `saft`.
-        format: String,
-        #[arg(long)]
-        from: chrono::NaiveDate,
-        #[arg(long)]
-        to: chrono::NaiveDate,
+        #[command(flatten)]
+        file: SaftFile,
         /// Only this till (default: every enrolled till).
         #[arg(long)]
         till: Option<String>,
-        #[arg(long)]
-        out: PathBuf,
         /// The organisation number (9 digits) of the company the tills belong to.
         #[arg(long)]
         org_no: String,
@@ -530,16 +531,13 @@ fn main() -> ExitCode {
             }
         }),
         Command::Report { kind, config } => report(kasse::cli::report(&config, &kind)),
-        Command::Export {
-            format,
-            from,
-            to,
-            out,
-            config,
-        } => report(if format == "saft" {
-            kasse::cli::export_saft(&config, from, to, &out)
+        Command::Export { file, config } => report(if file.format == "saft" {
+            kasse::cli::export_saft(&config, file.from, file.to, &file.out)
         } else {
-            Err(anyhow::anyhow!("`{format}`: only `saft` can be exported"))
+            Err(anyhow::anyhow!(
+                "`{}`: only `saft` can be exported",
+                file.format
+            ))
         }),
         Command::Verify {
             format,
@@ -586,17 +584,15 @@ fn main() -> ExitCode {
                 LedgerCommand::Enroll { till } => kasse::cli::LedgerAction::Enroll { till },
                 LedgerCommand::Exceptions => kasse::cli::LedgerAction::Exceptions,
                 LedgerCommand::Export {
-                    format,
-                    from,
-                    to,
+                    file,
                     till,
-                    out,
                     org_no,
                     company,
                 } => {
-                    if format != "saft" {
+                    if file.format != "saft" {
                         return report(Err(anyhow::anyhow!(
-                            "`{format}`: only `saft` can be exported"
+                            "`{}`: only `saft` can be exported",
+                            file.format
                         )));
                     }
                     if org_no.len() != 9 || !org_no.bytes().all(|b| b.is_ascii_digit()) {
@@ -605,10 +601,10 @@ fn main() -> ExitCode {
                         )));
                     }
                     kasse::cli::LedgerAction::ExportSaft(kasse::cli::LedgerSaft {
-                        from: *from,
-                        to: *to,
+                        from: file.from,
+                        to: file.to,
                         till: till.as_deref(),
-                        out,
+                        out: &file.out,
                         company: kasse::domain::Company {
                             name: company.clone(),
                             org_no: org_no.clone(),

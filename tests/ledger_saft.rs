@@ -12,21 +12,19 @@
 //! On SQLite always, and on PostgreSQL when `KASSE_TEST_PG` is set (a fresh
 //! schema per run, through the connection string's `search_path`).
 
-#[allow(dead_code)]
 mod common;
 
 use chrono::{DateTime, Duration, FixedOffset};
-use common::{client, free_port, root};
+use common::{cashier_till, client, free_port, root, serve};
 use kasse::compliance::export;
 use kasse::compliance::sign::{Signer, generate_key};
 use kasse::data::Data;
 use kasse::domain::receipt::TenderKind;
-use kasse::domain::sale::OfflineLimits;
 use kasse::store::{SaleKind, SigningKey, Store};
-use kasse::till::{Link, Mode, Outcome, PayRequest, Till};
+use kasse::till::{Outcome, PayRequest, Till};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 const DAY: &str = "2026-11-23";
 const COMPANY: &str = "Kafé Realfag";
@@ -56,47 +54,6 @@ fn ledger(db: &str, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("kasse ledger")
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-// The child is reaped in `Server::drop`, which clippy cannot see.
-#[allow(clippy::zombie_processes)]
-fn serve(db: &str) -> Server {
-    let port = free_port();
-    let child = kasse()
-        .args(["ledger", "--db", db, "serve", "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("kasse ledger serve");
-    let server = Server {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let http = reqwest::blocking::Client::new();
-    for _ in 0..200 {
-        if http
-            .get(format!("{}/v1/health", server.url))
-            .send()
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return server;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("the ledger did not come up on {}", server.url);
 }
 
 /// A till with its own database, its own signing key and a config for the
@@ -141,16 +98,7 @@ impl RealTill {
             ),
         )
         .expect("config");
-        let till = Till::new(
-            store,
-            Mode::Cashier,
-            Link {
-                online: true,
-                last_sync: start(),
-            },
-            OfflineLimits::default(),
-        )
-        .expect("till");
+        let till = cashier_till(store, start());
         RealTill {
             id,
             till,
@@ -396,7 +344,7 @@ fn organisation_file(db: &str) {
             .to_string()
     };
     let (token_a, token_b, token_c) = (token("till-a"), token("till-b"), token("till-c"));
-    let server = serve(db);
+    let server = serve(db, free_port());
 
     let mut a = RealTill::new(dir.path(), "till-a");
     let mut b = RealTill::new(dir.path(), "till-b");

@@ -662,19 +662,24 @@ mod tests {
         assert_eq!(verify_with_anchors(&xml, &public, &anchors).unwrap(), 4);
     }
 
-    #[test]
-    fn registers_are_chained_separately() {
-        let signer = test_signer();
-        let mut model = canteen_day(signer);
-        // Give till 2 the same day's transactions, signed on its own chain.
+    /// The canteen day on till 1 (the test key) and the same day's
+    /// transactions on till 2, signed on its own chain by `second`.
+    fn two_tills(second: &crate::compliance::sign::Signer) -> String {
+        let mut model = canteen_day(test_signer());
         let mut copy = model.company.locations[0].registers[0].transactions.clone();
         for t in &mut copy {
             t.trans_id = format!("K2-{}", t.trans_id);
         }
         let quiet = &mut model.company.locations[0].registers[1];
         quiet.transactions = copy;
-        sign_all(quiet, signer);
-        let xml = saft::write(&model).unwrap();
+        sign_all(quiet, second);
+        saft::write(&model).unwrap()
+    }
+
+    #[test]
+    fn registers_are_chained_separately() {
+        let signer = test_signer();
+        let xml = two_tills(signer);
         let public = signer.public_pem().to_string();
         assert_eq!(verify(&xml, &public).unwrap(), 14);
 
@@ -696,15 +701,7 @@ mod tests {
             "till 2",
         )
         .unwrap();
-        let mut model = canteen_day(signer);
-        let mut copy = model.company.locations[0].registers[0].transactions.clone();
-        for t in &mut copy {
-            t.trans_id = format!("K2-{}", t.trans_id);
-        }
-        let quiet = &mut model.company.locations[0].registers[1];
-        quiet.transactions = copy;
-        sign_all(quiet, &other);
-        let xml = saft::write(&model).unwrap();
+        let xml = two_tills(&other);
         let ring = |keys: &[(Option<&str>, &str)]| {
             let mut ring = KeyRing::new();
             for (register, pem) in keys {

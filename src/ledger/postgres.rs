@@ -476,12 +476,7 @@ impl Storage for PgStorage {
         Box::pin(async move {
             let mut conn = self.pool.get().await?;
             // One snapshot for acked_through and the rows.
-            let tx = conn
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await?;
+            let tx = snapshot(&mut conn).await?;
             let acked: i64 = tx
                 .query_opt("SELECT acked_through FROM till WHERE id = $1", &[&till])
                 .await?
@@ -608,12 +603,7 @@ impl Storage for PgStorage {
         Box::pin(async move {
             let mut conn = self.pool.get().await?;
             // One snapshot for tills, events and catalog.
-            let tx = conn
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await?;
+            let tx = snapshot(&mut conn).await?;
             let tills: Vec<String> = tx
                 .query("SELECT id FROM till ORDER BY id", &[])
                 .await?
@@ -668,6 +658,16 @@ impl Storage for PgStorage {
             Ok(source)
         })
     }
+}
+
+/// A read-only transaction that sees one snapshot throughout.
+async fn snapshot(client: &mut Client) -> Result<Transaction<'_>, tokio_postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
 }
 
 async fn upload(

@@ -36,15 +36,18 @@ pub(super) fn journal_event(tx: &Transaction<'_>, journal_id: i64, e: &JournalEn
     if !uploaded(e.code) {
         return Ok(());
     }
-    let body = serde_json::json!({
+    push(tx, "journal", e.at, &journal_body(journal_id, e))
+}
+
+fn journal_body(journal_id: i64, e: &JournalEntry) -> serde_json::Value {
+    serde_json::json!({
         "journal_id": journal_id,
         "code": e.code,
         "kind": e.kind,
         "operator": e.operator,
         "sale_id": e.sale_id,
         "detail": e.detail,
-    });
-    push(tx, "journal", e.at, &body)
+    })
 }
 
 /// A training receipt's journal entry as a `journal` event, with the
@@ -56,16 +59,9 @@ pub(super) fn training_event(
     receipt: &Receipt,
     saft: &super::commit::Transaction<'_>,
 ) -> Result<()> {
-    let body = serde_json::json!({
-        "journal_id": journal_id,
-        "code": e.code,
-        "kind": e.kind,
-        "operator": e.operator,
-        "sale_id": e.sale_id,
-        "detail": e.detail,
-        "receipt": receipt,
-        "saft": saft,
-    });
+    let mut body = journal_body(journal_id, e);
+    body["receipt"] = serde_json::json!(receipt);
+    body["saft"] = serde_json::json!(saft);
     push(tx, "journal", e.at, &body)
 }
 
