@@ -216,8 +216,10 @@ pub fn export_saft(
 }
 
 /// `kasse verify saft`: checks each register's signature chain, names the
-/// first broken link. A key is `FILE` (any register) or `REGISTER=FILE`.
-pub fn verify_saft(file: &Path, public_keys: &[String]) -> Result<()> {
+/// first broken link. A key is `FILE` (any register) or `REGISTER=FILE`; an
+/// anchor `REGISTER=SIGNATURE` is the signature a register's chain in the
+/// file starts from (its transaction before the file's first).
+pub fn verify_saft(file: &Path, public_keys: &[String], anchors: &[String]) -> Result<()> {
     use crate::compliance::verify;
     let xml =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
@@ -232,7 +234,14 @@ pub fn verify_saft(file: &Path, public_keys: &[String]) -> Result<()> {
         keys.add(register, &pem)
             .with_context(|| format!("the public key {}", path.display()))?;
     }
-    match verify::verify_registers(&xml, &keys, &Default::default()) {
+    let mut starts = std::collections::BTreeMap::new();
+    for a in anchors {
+        let Some((register, signature)) = a.split_once('=') else {
+            bail!("--anchor {a}: write it as REGISTER=SIGNATURE");
+        };
+        starts.insert(register.to_string(), signature.to_string());
+    }
+    match verify::verify_registers(&xml, &keys, &starts) {
         Ok(registers) => {
             let total: usize = registers.iter().map(|(_, n)| n).sum();
             let each: Vec<String> = registers.iter().map(|(r, n)| format!("{r}: {n}")).collect();

@@ -119,6 +119,10 @@ enum Command {
         /// repeat it for a file with several tills.
         #[arg(long)]
         public_key: Vec<String>,
+        /// REGISTER=SIGNATURE: the signature of the register's transaction
+        /// just before the file's first (a period after its first day).
+        #[arg(long)]
+        anchor: Vec<String>,
         #[arg(long, default_value = "config.toml")]
         config: PathBuf,
     },
@@ -543,9 +547,10 @@ fn main() -> ExitCode {
             format,
             file,
             public_key,
+            anchor,
             config,
         } => report(match (format.as_str(), public_key.is_empty()) {
-            ("saft", false) => kasse::cli::verify_saft(&file, &public_key),
+            ("saft", false) => kasse::cli::verify_saft(&file, &public_key, &anchor),
             ("saft", true) => Err(anyhow::anyhow!("verify saft needs --public-key")),
             ("receipt", _) => kasse::cli::verify_receipt(&config, &file.to_string_lossy()),
             (other, _) => Err(anyhow::anyhow!(

@@ -469,6 +469,49 @@ fn organisation_file(db: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("till-x"), "{err}");
 
+    // The next day's file starts till A's chain at its nr 7: the ledger
+    // names the signature it starts from, and verification needs it.
+    a.till.tap("KAFFE", 1);
+    a.pay(TenderKind::Card, start() + Duration::days(1));
+    a.sync(&server.url, &token_a);
+    let next = dir.path().join("next.xml");
+    let printed = ok(
+        ledger(
+            db,
+            &[
+                "export",
+                "saft",
+                "--from",
+                "2026-11-24",
+                "--to",
+                "2026-11-24",
+                "--org-no",
+                ORG_NO,
+                "--company",
+                COMPANY,
+                "--till",
+                "till-a",
+                "--out",
+                next.to_str().expect("utf-8"),
+            ],
+        ),
+        "next day",
+    );
+    let anchor = printed
+        .split_whitespace()
+        .skip_while(|w| *w != "--anchor")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no anchor in {printed}"))
+        .to_string();
+    let out = verify(&next, &[key("till-a")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("anchor"), "{err}");
+    let mut c = kasse();
+    c.args(["verify", "saft"]).arg(&next);
+    c.args(["--public-key", &key("till-a"), "--anchor", &anchor]);
+    let said = ok(c.output().expect("kasse verify"), "verify with the anchor");
+    assert!(said.contains("till-a: 1"), "{said}");
+
     // Till C uploads as an older kasse did, without its training receipt:
     // the organisation's file is refused, naming the till and the seqs.
     let mut c = RealTill::new(dir.path(), "till-c");

@@ -84,6 +84,9 @@ pub async fn export(ledger: &Ledger, a: &LedgerSaft<'_>) -> Result<()> {
             ),
         }
     }
+    for (till, signature) in &file.anchors {
+        verify.push_str(&format!(" --anchor {till}={signature}"));
+    }
     println!("check it: {verify}");
     Ok(())
 }

@@ -108,6 +108,10 @@ pub struct OrgFile {
     pub keys: Vec<TillKey>,
     /// Transactions per till in the file.
     pub transactions: Vec<(String, usize)>,
+    /// Per till whose first transaction in the file is not its nr 1: the
+    /// signature of the transaction before it, which that till's chain in
+    /// the file starts from (`kasse verify saft --anchor TILL=SIGNATURE`).
+    pub anchors: Vec<(String, String)>,
 }
 
 pub struct OrgSettings<'a> {
@@ -127,6 +131,7 @@ pub fn export(
     let mut registers = Vec::with_capacity(tills.len());
     let mut keys = Vec::new();
     let mut counts = Vec::new();
+    let mut anchors = Vec::new();
     for (n, t) in tills.iter().enumerate() {
         let books = LedgerBooks::read(t)?;
         books.check_period(&t.till, s.from, s.to)?;
@@ -160,6 +165,14 @@ pub fn export(
             key_version: v.to_string(),
             public_pem: books.keys.get(v).cloned(),
         }));
+        if let Some(first) = register.transactions.first()
+            && let Some((before, _)) = books
+                .transactions
+                .iter()
+                .find(|(r, _)| r.nr + 1 == first.nr)
+        {
+            anchors.push((t.till.clone(), before.signature.clone()));
+        }
         counts.push((t.till.clone(), register.transactions.len()));
         registers.push(register);
     }
@@ -180,6 +193,7 @@ pub fn export(
         xml: saft::write(&export::audit_file(registers, &file))?,
         keys,
         transactions: counts,
+        anchors,
     })
 }
 
