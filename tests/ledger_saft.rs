@@ -523,8 +523,7 @@ fn organisation_file(db: &str) {
     assert!(!out.status.success(), "a hole must be refused");
     assert!(
         err.contains("till till-c: transaction nr 2 is not among its uploads")
-            && err.contains("nr 1 came with seq")
-            && err.contains("nr 3 with seq"),
+            && err.contains("the next there is nr 3, uploaded with seq"),
         "{err}"
     );
     assert!(!refused.exists(), "no file with a silent hole");

@@ -59,17 +59,15 @@ pub enum OrgError {
         after: i64,
     },
     #[error(
-        "till {till}: transaction nr {missing} is not among its uploads (nr {prev} came with seq {prev_seq}, \
-         nr {next} with seq {next_seq}); a till older than this ledger did not upload training receipts: \
-         export that till's own file (kasse export saft) for this period"
+        "till {till}: transaction nr {missing} is not among its uploads{}; a till older than this \
+         ledger did not upload training receipts: export that till's own file (kasse export saft) for this period",
+        next_there(next)
     )]
     NrGap {
         till: String,
         missing: u64,
-        prev: u64,
-        prev_seq: i64,
-        next: u64,
-        next_seq: i64,
+        /// The next transaction the ledger has: its nr and the seq it came with.
+        next: Option<(u64, i64)>,
     },
     #[error(
         "till {till} seq {seq}: a {what} uploaded without its SAF-T fields (`saft`, sent since this version); \
@@ -90,6 +88,13 @@ pub enum OrgError {
     Report { till: String, source: ReportError },
     #[error(transparent)]
     Saft(#[from] SaftError),
+}
+
+fn next_there(next: &Option<(u64, i64)>) -> String {
+    match next {
+        Some((nr, seq)) => format!(" (the next there is nr {nr}, uploaded with seq {seq})"),
+        None => String::new(),
+    }
 }
 
 /// The public key a till uploaded for a key version its transactions in
@@ -442,32 +447,46 @@ impl LedgerBooks {
                 what,
             });
         }
-        let Some(first) = self
+        // The numbers the file needs: from the transaction before the
+        // period's first (the chain's anchor) and each report's first
+        // through the period's last and each report's last.
+        let period: Vec<u64> = self
             .transactions
             .iter()
-            .position(|(r, _)| in_period(r.at.date_naive()))
-        else {
+            .filter(|(r, _)| in_period(r.at.date_naive()))
+            .map(|(r, _)| r.nr)
+            .collect();
+        let mut needed: Vec<(u64, u64)> = Vec::new();
+        if let (Some(&first), Some(&last)) = (period.first(), period.last()) {
+            needed.push((first.saturating_sub(1).max(1), last));
+        }
+        for j in self.journal.iter().filter(|j| in_period(j.at.date_naive())) {
+            if j.code == codes::X_REPORT || j.code == codes::Z_REPORT {
+                let after = self.z_mark_before(j.id).unwrap_or_default().last_nr;
+                let through = j.detail["through_nr"]
+                    .as_u64()
+                    .or(j.detail["last_nr"].as_u64())
+                    .unwrap_or(after);
+                needed.push((after + 1, through));
+            }
+        }
+        let (Some(from_nr), Some(to_nr)) = (
+            needed.iter().map(|n| n.0).min(),
+            needed.iter().map(|n| n.1).max(),
+        ) else {
             return Ok(());
         };
-        let last = self
+        let seqs: BTreeMap<u64, i64> = self
             .transactions
             .iter()
-            .rposition(|(r, _)| in_period(r.at.date_naive()))
-            .unwrap_or(first);
-        // From the transaction before the period's first (the chain's anchor).
-        let window = &self.transactions[first.saturating_sub(1)..=last];
-        for pair in window.windows(2) {
-            let ((a, a_seq), (b, b_seq)) = (&pair[0], &pair[1]);
-            if b.nr != a.nr + 1 {
-                return Err(OrgError::NrGap {
-                    till: till.to_string(),
-                    missing: a.nr + 1,
-                    prev: a.nr,
-                    prev_seq: *a_seq,
-                    next: b.nr,
-                    next_seq: *b_seq,
-                });
-            }
+            .map(|(r, seq)| (r.nr, *seq))
+            .collect();
+        if let Some(missing) = (from_nr..=to_nr).find(|nr| !seqs.contains_key(nr)) {
+            return Err(OrgError::NrGap {
+                till: till.to_string(),
+                missing,
+                next: seqs.range(missing..).next().map(|(n, s)| (*n, *s)),
+            });
         }
         Ok(())
     }
