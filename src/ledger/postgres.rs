@@ -387,15 +387,7 @@ async fn load_state(tx: &Transaction<'_>, needs: &Needs) -> Result<EntityState, 
         }
     }
     if needs.catalog {
-        let kinds: Vec<&str> = Needs::CATALOG.iter().map(|k| k.code()).collect();
-        let rows = tx
-            .query(
-                "SELECT kind, id, data FROM entity WHERE kind = ANY($1) AND data IS NOT NULL
-                 ORDER BY kind, id",
-                &[&kinds],
-            )
-            .await?;
-        for r in rows {
+        for r in live_entities(tx, &Needs::CATALOG).await? {
             let kind: &str = r.get(0);
             let kind = EntityKind::parse(kind)
                 .ok_or_else(|| LedgerError::Corrupt(format!("entity kind `{kind}`")))?;
@@ -640,24 +632,27 @@ impl Storage for PgStorage {
                     );
                 }
             }
-            let kinds: Vec<&str> = ExportSource::CATALOG_KINDS
-                .iter()
-                .map(|k| k.code())
-                .collect();
-            let rows = tx
-                .query(
-                    "SELECT kind, id, data FROM entity WHERE kind = ANY($1) AND data IS NOT NULL
-                     ORDER BY kind, id",
-                    &[&kinds],
-                )
-                .await?;
-            for r in rows {
+            for r in live_entities(&tx, &ExportSource::CATALOG_KINDS).await? {
                 source.catalog.push((r.get(0), r.get(1), r.get(2)));
             }
             tx.commit().await?;
             Ok(source)
         })
     }
+}
+
+/// Every live entity of `kinds`: (kind, id, data) rows in kind, id order.
+async fn live_entities(
+    tx: &Transaction<'_>,
+    kinds: &[EntityKind],
+) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
+    tx.query(
+        "SELECT kind, id, data FROM entity WHERE kind = ANY($1) AND data IS NOT NULL
+         ORDER BY kind, id",
+        &[&kinds],
+    )
+    .await
 }
 
 /// A read-only transaction that sees one snapshot throughout.
