@@ -10,6 +10,9 @@ use std::io::BufRead;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+mod ledger_saft;
+pub use ledger_saft::LedgerSaft;
+
 /// `kasse sim scale`: a scripted or interactive scale on a pty or a port.
 pub fn sim_scale(
     protocol: &str,
@@ -212,17 +215,40 @@ pub fn export_saft(
     Ok(())
 }
 
-/// `kasse verify saft`: checks the signature chain, names the first broken link.
-pub fn verify_saft(file: &Path, public_key: &Path) -> Result<()> {
+/// `kasse verify saft`: checks each register's signature chain, names the
+/// first broken link. A key is `FILE` (any register) or `REGISTER=FILE`; an
+/// anchor `REGISTER=SIGNATURE` is the signature a register's chain in the
+/// file starts from (its transaction before the file's first).
+pub fn verify_saft(file: &Path, public_keys: &[String], anchors: &[String]) -> Result<()> {
+    use crate::compliance::verify;
     let xml =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let pem = std::fs::read_to_string(public_key)
-        .with_context(|| format!("reading {}", public_key.display()))?;
-    match crate::compliance::verify::verify(&xml, &pem) {
-        Ok(n) => {
+    let mut keys = verify::KeyRing::new();
+    for key in public_keys {
+        let (register, path) = match key.split_once('=') {
+            Some((r, p)) if !Path::new(key).exists() => (Some(r), Path::new(p)),
+            _ => (None, Path::new(key.as_str())),
+        };
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the public key {}", path.display()))?;
+        keys.add(register, &pem)
+            .with_context(|| format!("the public key {}", path.display()))?;
+    }
+    let mut starts = std::collections::BTreeMap::new();
+    for a in anchors {
+        let Some((register, signature)) = a.split_once('=') else {
+            bail!("--anchor {a}: write it as REGISTER=SIGNATURE");
+        };
+        starts.insert(register.to_string(), signature.to_string());
+    }
+    match verify::verify_registers(&xml, &keys, &starts) {
+        Ok(registers) => {
+            let total: usize = registers.iter().map(|(_, n)| n).sum();
+            let each: Vec<String> = registers.iter().map(|(r, n)| format!("{r}: {n}")).collect();
             println!(
-                "{}: signature chain intact ({n} transactions)",
-                file.display()
+                "{}: signature chain intact ({total} transactions; {})",
+                file.display(),
+                each.join(", ")
             );
             Ok(())
         }
@@ -306,7 +332,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// `kasse ledger serve|import|enroll|exceptions`.
+/// `kasse ledger serve|import|enroll|exceptions|export saft`.
 pub fn ledger(db: &str, action: LedgerAction<'_>) -> Result<()> {
     use crate::ledger::Ledger;
     let rt = runtime()?;
@@ -344,6 +370,7 @@ pub fn ledger(db: &str, action: LedgerAction<'_>) -> Result<()> {
                     "till {till} enrolled: give it this token now, it is stored only as a hash"
                 );
             }
+            LedgerAction::ExportSaft(a) => ledger_saft::export(&ledger, &a).await?,
             LedgerAction::Exceptions => {
                 let flags = ledger.exceptions().await?;
                 if flags.is_empty() {
@@ -374,6 +401,8 @@ pub enum LedgerAction<'a> {
         till: &'a str,
     },
     Exceptions,
+    /// One SAF-T file for the organisation.
+    ExportSaft(LedgerSaft<'a>),
 }
 
 /// `kasse sync once`: upload the outbox, pull changes, report.

@@ -89,14 +89,8 @@ enum Command {
     },
     /// SAF-T Cash Register export for a period.
     Export {
-        /// Only `saft`.
-        format: String,
-        #[arg(long)]
-        from: chrono::NaiveDate,
-        #[arg(long)]
-        to: chrono::NaiveDate,
-        #[arg(long)]
-        out: PathBuf,
+        #[command(flatten)]
+        file: SaftFile,
         #[arg(long, default_value = "config.toml")]
         config: PathBuf,
     },
@@ -114,15 +108,21 @@ enum Command {
         #[arg(long, default_value = "config.toml")]
         config: PathBuf,
     },
-    /// Check a SAF-T file's signature chain; names the first broken link.
+    /// Check a SAF-T file's signature chains; names the first broken link.
     Verify {
         /// `saft` (a SAF-T file, with --public-key) or `receipt` (a receipt
         /// QR's link, checked against this till's books, with --config).
         format: String,
         /// The SAF-T file, or the receipt link.
         file: PathBuf,
+        /// A public key (PEM) file, or REGISTER=FILE for one register's;
+        /// repeat it for a file with several tills.
         #[arg(long)]
-        public_key: Option<PathBuf>,
+        public_key: Vec<String>,
+        /// REGISTER=SIGNATURE: the signature of the register's transaction
+        /// just before the file's first (a period after its first day).
+        #[arg(long)]
+        anchor: Vec<String>,
         #[arg(long, default_value = "config.toml")]
         config: PathBuf,
     },
@@ -272,6 +272,19 @@ enum DevicesCommand {
     },
 }
 
+/// What a SAF-T export is asked for: the format, the days and the file.
+#[derive(clap::Args)]
+struct SaftFile {
+    /// Only `saft`.
+    format: String,
+    #[arg(long)]
+    from: chrono::NaiveDate,
+    #[arg(long)]
+    to: chrono::NaiveDate,
+    #[arg(long)]
+    out: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum LedgerCommand {
     /// Serve the ledger API: HTTPS with --tls-cert and --tls-key, plain HTTP on loopback only.
@@ -291,6 +304,22 @@ enum LedgerCommand {
     Enroll { till: String },
     /// List flags for staff (double-redeemed coupons, overdrawn cards, …).
     Exceptions,
+    /// One SAF-T Cash Register file for the organisation from every till's
+    /// uploads: a register per till, each on its own signature chain; its
+    /// public keys are written next to it.
+    Export {
+        #[command(flatten)]
+        file: SaftFile,
+        /// Only this till (default: every enrolled till).
+        #[arg(long)]
+        till: Option<String>,
+        /// The organisation number (9 digits) of the company the tills belong to.
+        #[arg(long)]
+        org_no: String,
+        /// The company's name.
+        #[arg(long)]
+        company: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -506,25 +535,23 @@ fn main() -> ExitCode {
             }
         }),
         Command::Report { kind, config } => report(kasse::cli::report(&config, &kind)),
-        Command::Export {
-            format,
-            from,
-            to,
-            out,
-            config,
-        } => report(if format == "saft" {
-            kasse::cli::export_saft(&config, from, to, &out)
+        Command::Export { file, config } => report(if file.format == "saft" {
+            kasse::cli::export_saft(&config, file.from, file.to, &file.out)
         } else {
-            Err(anyhow::anyhow!("`{format}`: only `saft` can be exported"))
+            Err(anyhow::anyhow!(
+                "`{}`: only `saft` can be exported",
+                file.format
+            ))
         }),
         Command::Verify {
             format,
             file,
             public_key,
+            anchor,
             config,
-        } => report(match (format.as_str(), public_key) {
-            ("saft", Some(key)) => kasse::cli::verify_saft(&file, &key),
-            ("saft", None) => Err(anyhow::anyhow!("verify saft needs --public-key")),
+        } => report(match (format.as_str(), public_key.is_empty()) {
+            ("saft", false) => kasse::cli::verify_saft(&file, &public_key, &anchor),
+            ("saft", true) => Err(anyhow::anyhow!("verify saft needs --public-key")),
             ("receipt", _) => kasse::cli::verify_receipt(&config, &file.to_string_lossy()),
             (other, _) => Err(anyhow::anyhow!(
                 "`{other}`: saft or receipt can be verified"
@@ -561,6 +588,34 @@ fn main() -> ExitCode {
                 LedgerCommand::Import { data } => kasse::cli::LedgerAction::Import { data },
                 LedgerCommand::Enroll { till } => kasse::cli::LedgerAction::Enroll { till },
                 LedgerCommand::Exceptions => kasse::cli::LedgerAction::Exceptions,
+                LedgerCommand::Export {
+                    file,
+                    till,
+                    org_no,
+                    company,
+                } => {
+                    if file.format != "saft" {
+                        return report(Err(anyhow::anyhow!(
+                            "`{}`: only `saft` can be exported",
+                            file.format
+                        )));
+                    }
+                    if org_no.len() != 9 || !org_no.bytes().all(|b| b.is_ascii_digit()) {
+                        return report(Err(anyhow::anyhow!(
+                            "--org-no {org_no}: an organisation number has 9 digits"
+                        )));
+                    }
+                    kasse::cli::LedgerAction::ExportSaft(kasse::cli::LedgerSaft {
+                        from: file.from,
+                        to: file.to,
+                        till: till.as_deref(),
+                        out: &file.out,
+                        company: kasse::domain::Company {
+                            name: company.clone(),
+                            org_no: org_no.clone(),
+                        },
+                    })
+                }
             },
         )),
         Command::Payments { config, command } => report(match command {

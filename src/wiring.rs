@@ -19,6 +19,7 @@ use std::sync::Arc;
 pub fn open_store(config: &Config) -> Result<Store> {
     let signer = sign::Signer::from_pem_file(&config.signing_key)?;
     let key = SigningKey {
+        public_pem: signer.public_pem().to_string(),
         signer: Box::new(signer),
         version: config.key_version.clone(),
     };

@@ -18,7 +18,7 @@ use kasse::till::{Link, Mode, Outcome, PayRequest, Till, TillError};
 use kasse::wiring::open_demo_store;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use saft::xmllint;
+use saft::{return_lines, xmllint};
 use std::path::Path;
 use std::process::Command;
 
@@ -109,16 +109,7 @@ fn a_day(t: &mut Till) {
     t.tap("LATTE", 1);
     pay(t, TenderKind::Card, tick());
     t.set_training(false, tick()).expect("training off");
-    let till = t.store().till().to_string();
-    let of = t
-        .returnable(&till, 1, None, kasse::till::Original::Unreachable)
-        .expect("sale 1");
-    let plan = t
-        .plan_return(&of, &[(2, of.lines[1].left())])
-        .expect("plan");
-    let ret = t
-        .commit_return("0192f0a0b1c2d3e4f5a6b7c8d9e0f1a2", &plan, None, tick())
-        .expect("return");
+    let ret = return_lines(t, 1, &[2], tick());
     assert!(ret.total.is_negative());
     t.logout(tick()).expect("logout");
 }

@@ -3,7 +3,6 @@
 //! are refused by size before they are read and by token before they are
 //! read; a slow or idle connection is closed.
 
-#[allow(dead_code)]
 mod common;
 
 use common::{demo_till, now, root};

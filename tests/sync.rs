@@ -3,56 +3,13 @@
 
 mod common;
 
-use common::{admin, client, demo_till, free_port, now, root};
+use common::{Server, admin, client, demo_till, free_port, now, root, serve};
 
 use kasse::domain::AppCode;
 use kasse::domain::receipt::TenderKind;
 use kasse::sync::{LedgerClient, LedgerConfig, SyncError};
 use kasse::till::{Outcome, PayRequest, Till};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-
-fn kasse() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kasse"))
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-// The child is reaped in `Server::drop`, which clippy cannot see.
-#[allow(clippy::zombie_processes)]
-fn serve(db: &Path, port: u16) -> Server {
-    let child = kasse()
-        .args(["ledger", "--db"])
-        .arg(db)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("kasse ledger serve");
-    let url = format!("http://127.0.0.1:{port}");
-    let client = reqwest::blocking::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{url}/v1/health"))
-            .send()
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return Server { child, url };
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("the ledger did not come up on {url}");
-}
 
 struct TillUnderTest {
     till: Till,
@@ -109,7 +66,7 @@ fn setup(dir: &Path) -> (PathBuf, Server, String, String) {
     );
     let a = admin(&db, &["enroll", "till-a"]);
     let b = admin(&db, &["enroll", "till-b"]);
-    let server = serve(&db, free_port());
+    let server = serve(db.to_str().expect("utf-8"), free_port());
     (db, server, a, b)
 }
 
@@ -278,7 +235,7 @@ fn a_killed_ledger_loses_nothing_and_duplicates_nothing() {
     // Each card sale queues its payment's journal entry beside the sale.
     assert_eq!(a.till.store().sync_state().expect("state").queue, 8);
 
-    let _server = serve(&db, port);
+    let _server = serve(db.to_str().expect("utf-8"), port);
     let report = a.sync().expect("sync after restart");
     assert_eq!(report.uploaded, 8);
     assert_eq!(report.acked_through, 14);
@@ -667,7 +624,7 @@ fn the_kiosks_sync_worker_writes_only_through_the_tills_connection() {
 /// hold for a unit another till holds is refused before any money moves.
 #[test]
 fn a_unit_sold_at_one_till_is_returned_once_across_two_tills() {
-    use kasse::till::{Original, Reserve, Reserver, ReturnRefusal};
+    use kasse::till::{Original, Reserve, ReturnRefusal};
     let dir = tempfile::tempdir().expect("tempdir");
     let (_db, server, token_a, token_b) = setup(dir.path());
     let mut a = TillUnderTest::new(dir.path(), "till-a", &server.url, &token_a);

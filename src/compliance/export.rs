@@ -29,6 +29,39 @@ pub enum ReportError {
 /// The employee id for sales nobody logged in for: the self-service kiosk.
 pub const KIOSK: &str = "kiosk";
 
+/// What reports and exports read of one till: its signed transactions, its
+/// journal and where its Z reports left the counters. The till's own store
+/// is one; the ledger's copy of a till's uploads (`compliance::org`) is
+/// another, so both write the same `cashregister`.
+pub trait Books {
+    /// Transactions with `after < nr <= through`, in nr order.
+    fn transactions(&self, after: u64, through: u64) -> Result<Vec<SaleRow>, StoreError>;
+    /// Journal entries with `after < id < before`, in order.
+    fn journal_between(&self, after: u64, before: u64) -> Result<Vec<JournalRow>, StoreError>;
+    /// The last Z report before journal entry `before` (or the latest).
+    fn z_mark_before(&self, before: u64) -> Result<ZMark, StoreError>;
+    fn last_nr(&self) -> Result<u64, StoreError>;
+    fn last_journal_id(&self) -> Result<u64, StoreError>;
+}
+
+impl Books for Store {
+    fn transactions(&self, after: u64, through: u64) -> Result<Vec<SaleRow>, StoreError> {
+        Store::transactions(self, after, through)
+    }
+    fn journal_between(&self, after: u64, before: u64) -> Result<Vec<JournalRow>, StoreError> {
+        Store::journal_between(self, after, before)
+    }
+    fn z_mark_before(&self, before: u64) -> Result<ZMark, StoreError> {
+        Store::z_mark_before(self, before)
+    }
+    fn last_nr(&self) -> Result<u64, StoreError> {
+        Store::last_nr(self)
+    }
+    fn last_journal_id(&self) -> Result<u64, StoreError> {
+        Store::last_journal_id(self)
+    }
+}
+
 fn group_of(catalog: &Catalog, sku: &str, vat: VatRate) -> ArticleGroup {
     match catalog.product(sku) {
         Some(p) if p.coffee => ArticleGroup::OtherDrinks,
@@ -199,7 +232,7 @@ struct Period {
 }
 
 fn tally_period(
-    store: &Store,
+    store: &dyn Books,
     catalog: &Catalog,
     id: String,
     kind: ReportKind,
@@ -278,7 +311,7 @@ fn tally_period(
 
 impl Period {
     /// From the last Z report up to now.
-    fn open(store: &Store) -> Result<Period, ReportError> {
+    fn open(store: &dyn Books) -> Result<Period, ReportError> {
         let z = store.z_mark_before(u64::MAX)?;
         Ok(Period {
             after_nr: z.last_nr,
@@ -297,11 +330,11 @@ pub fn x_report(
     at: DateTime<FixedOffset>,
     operator: Option<String>,
 ) -> Result<Report, ReportError> {
-    let p = Period::open(store)?;
+    let p = Period::open(&*store)?;
     let through_nr = p.through_nr;
     let id = format!("X-{}-{}", p.z.number + 1, p.before_journal);
     let report = tally_period(
-        store,
+        &*store,
         catalog,
         id.clone(),
         ReportKind::X,
@@ -330,10 +363,10 @@ pub fn z_report(
     if let Some(n) = store.z_report_on(day)? {
         return Err(ReportError::ZTaken(n));
     }
-    let p = Period::open(store)?;
+    let p = Period::open(&*store)?;
     let (through_nr, number) = (p.through_nr, p.z.number + 1);
     let report = tally_period(
-        store,
+        &*store,
         catalog,
         format!("Z-{number}"),
         ReportKind::Z,
@@ -372,47 +405,86 @@ pub fn export(
     catalog: &Catalog,
     s: &ExportSettings<'_>,
 ) -> Result<String, ReportError> {
+    let register = register(store, catalog, s.till, s.from, s.to)?;
+    let file = FileSettings {
+        company: s.company,
+        from: s.from,
+        to: s.to,
+        created: s.created,
+        comment: format!("Till {} from {} to {}", s.till, s.from, s.to),
+    };
+    Ok(saft::write(&audit_file(vec![register], &file))?)
+}
+
+/// One till's `cashregister` for the days `from..=to` (local dates): its
+/// transactions of those days, signed as they were, and its journal, each
+/// X and Z report recomputed from the period it closed or showed.
+pub fn register(
+    books: &dyn Books,
+    catalog: &Catalog,
+    id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<CashRegister, ReportError> {
     let in_period = |at: &DateTime<FixedOffset>| {
         let d = at.date_naive();
-        s.from <= d && d <= s.to
+        from <= d && d <= to
     };
-    let rows: Vec<SaleRow> = store
+    let rows: Vec<SaleRow> = books
         .transactions(0, u64::MAX)?
         .into_iter()
         .filter(|r| in_period(&r.at))
         .collect();
-    let journal: Vec<JournalRow> = store.journal_between(0, u64::MAX)?;
+    let journal: Vec<JournalRow> = books.journal_between(0, u64::MAX)?;
     let mut events = Vec::new();
     for j in journal.iter().filter(|j| in_period(&j.at)) {
         let mut e = event(j);
         if j.code == codes::X_REPORT || j.code == codes::Z_REPORT {
-            e.report = Some(Box::new(report_at(store, catalog, j)?));
+            e.report = Some(Box::new(report_at(books, catalog, j)?));
         }
         events.push(e);
     }
-    let transactions: Vec<CashTransaction> = rows.iter().map(|r| transaction(r, catalog)).collect();
-    let mut skus: BTreeSet<(String, String, ArticleGroup)> = BTreeSet::new();
-    for t in &transactions {
-        for l in &t.lines {
-            if let Some(a) = &l.article {
-                skus.insert((
-                    a.clone(),
-                    l.description.clone().unwrap_or_default(),
-                    l.group,
-                ));
-            }
-        }
-    }
+    Ok(CashRegister {
+        id: id.to_string(),
+        description: None,
+        events,
+        transactions: rows.iter().map(|r| transaction(r, catalog)).collect(),
+    })
+}
+
+/// The header and company of a file besides its tills.
+pub struct FileSettings<'a> {
+    pub company: &'a crate::domain::Company,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub created: NaiveDateTime,
+    /// `headerComment`: the selection made.
+    pub comment: String,
+}
+
+/// One company with `registers` (one per till) at one location, and the
+/// master files they name: every employee and article (the first name
+/// an article was sold under) of any register.
+pub fn audit_file(registers: Vec<CashRegister>, s: &FileSettings<'_>) -> AuditFile {
+    let mut skus: std::collections::BTreeMap<String, (String, ArticleGroup)> = Default::default();
     let mut employees: BTreeSet<String> = BTreeSet::new();
     employees.insert(KIOSK.to_string());
-    for t in &transactions {
-        employees.extend(t.employee.clone());
-    }
-    for e in &events {
-        employees.extend(e.employee.clone());
+    for r in &registers {
+        for t in &r.transactions {
+            employees.extend(t.employee.clone());
+            for l in &t.lines {
+                if let Some(a) = &l.article {
+                    skus.entry(a.clone())
+                        .or_insert_with(|| (l.description.clone().unwrap_or_default(), l.group));
+                }
+            }
+        }
+        for e in &r.events {
+            employees.extend(e.employee.clone());
+        }
     }
     let entry = s.from.and_hms_opt(0, 0, 0).unwrap_or(s.created);
-    let model = AuditFile {
+    AuditFile {
         header: Header {
             fiscal_year: s.from.format("%Y").to_string().parse().unwrap_or(2026),
             start_date: s.from,
@@ -424,7 +496,7 @@ pub fn export(
                 version: env!("CARGO_PKG_VERSION").into(),
                 company_name: s.company.name.clone(),
             },
-            comment: Some(format!("Till {} from {} to {}", s.till, s.from, s.to)),
+            comment: Some(s.comment.clone()),
             user_id: None,
         },
         company: Company {
@@ -461,7 +533,7 @@ pub fn export(
                 .collect(),
             articles: skus
                 .into_iter()
-                .map(|(id, name, group)| Article {
+                .map(|(id, (name, group))| Article {
                     id,
                     date_of_entry: s.from,
                     group,
@@ -472,20 +544,14 @@ pub fn export(
             locations: vec![Location {
                 name: Some(s.company.name.clone()),
                 street_address: None,
-                registers: vec![CashRegister {
-                    id: s.till.to_string(),
-                    description: None,
-                    events,
-                    transactions,
-                }],
+                registers,
             }],
         },
-    };
-    Ok(saft::write(&model)?)
+    }
 }
 
 /// Recomputes the report journaled as `j` from the period it closed or showed.
-fn report_at(store: &Store, catalog: &Catalog, j: &JournalRow) -> Result<Report, ReportError> {
+fn report_at(store: &dyn Books, catalog: &Catalog, j: &JournalRow) -> Result<Report, ReportError> {
     let z = store.z_mark_before(j.id)?;
     let through_nr = match j.detail["through_nr"]
         .as_u64()

@@ -1,6 +1,7 @@
 //! Norwegian cash-register compliance: signature chain, SAF-T export, verification.
 
 pub mod export;
+pub mod org;
 pub mod report_text;
 pub mod saft;
 pub mod sign;

@@ -175,8 +175,10 @@ impl ReceiptSigner for Signer {
 /// The demo key ([`DEMO_SIGNING_KEY`]) as the store takes it: replay, tests
 /// and the demo.
 pub fn demo_key() -> Result<SigningKey, SignError> {
+    let signer = Signer::from_pem(DEMO_SIGNING_KEY, "the built-in demo key")?;
     Ok(SigningKey {
-        signer: Box::new(Signer::from_pem(DEMO_SIGNING_KEY, "the built-in demo key")?),
+        public_pem: signer.public_pem().to_string(),
+        signer: Box::new(signer),
         version: DEMO_KEY_VERSION.to_string(),
     })
 }

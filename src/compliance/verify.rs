@@ -3,9 +3,15 @@
 //! For every `cashregister`, in document order, each `cashtransaction`'s
 //! signed text is rebuilt from its own `transDate`, `transTime`, `nr`,
 //! `transAmntIn`, `transAmntEx` and the previous transaction's `signature`
-//! (`0` before the first), and its `signature` is verified against the public
-//! key. The first link that fails is reported with the register, the
-//! transaction and the line of the file, so a person can go and look.
+//! (`0` before the first), and its `signature` is verified against the
+//! register's public key. The first link that fails is reported with the
+//! register, the transaction and the line of the file, so a person can go
+//! and look.
+//!
+//! Each register is its own chain with its own key ([`KeyRing`]): a key
+//! named for a register checks that register only; otherwise the register's
+//! first transaction picks, among the keys given for any register, the one
+//! it was signed with, and every later link must hold under that same key.
 //!
 //! Pure: the file's text and the key come in as strings.
 
@@ -26,6 +32,38 @@ pub enum VerifyError {
     Xml { line: usize, detail: String },
     #[error("{0}")]
     BrokenLink(Box<BrokenLink>),
+    #[error(
+        "no public key for register {0:?}: give one for it (--public-key {0}=FILE) or one for every register"
+    )]
+    NoKey(String),
+    #[error("a key was given for register {0:?}, but the file has no such register")]
+    UnknownRegister(String),
+}
+
+/// The public keys to verify with: some named for one register, the rest
+/// for any register.
+#[derive(Default)]
+pub struct KeyRing {
+    named: BTreeMap<String, Verifier>,
+    shared: Vec<Verifier>,
+}
+
+impl KeyRing {
+    pub fn new() -> KeyRing {
+        KeyRing::default()
+    }
+
+    /// Adds a key (PEM) for `register`, or for any register.
+    pub fn add(&mut self, register: Option<&str>, public_pem: &str) -> Result<(), VerifyError> {
+        let v = Verifier::from_pem(public_pem)?;
+        match register {
+            Some(r) => {
+                self.named.insert(r.to_string(), v);
+            }
+            None => self.shared.push(v),
+        }
+        Ok(())
+    }
 }
 
 /// The first link of a register's chain that does not hold.
@@ -124,11 +162,42 @@ pub fn verify_with_anchors(
     public_pem: &str,
     anchors: &BTreeMap<String, String>,
 ) -> Result<usize, VerifyError> {
-    let verifier = Verifier::from_pem(public_pem)?;
-    let mut verified = 0;
-    for register in read_registers(xml)? {
+    let mut keys = KeyRing::new();
+    keys.add(None, public_pem)?;
+    Ok(verify_registers(xml, &keys, anchors)?
+        .iter()
+        .map(|(_, n)| n)
+        .sum())
+}
+
+/// Verifies every register's chain with its own key from `keys` (see the
+/// module's notes); `Ok` gives each register's id and how many of its
+/// transactions were verified, in document order.
+pub fn verify_registers(
+    xml: &str,
+    keys: &KeyRing,
+    anchors: &BTreeMap<String, String>,
+) -> Result<Vec<(String, usize)>, VerifyError> {
+    let registers = read_registers(xml)?;
+    if let Some(unknown) = keys
+        .named
+        .keys()
+        .find(|name| !registers.iter().any(|r| &r.id == *name))
+    {
+        return Err(VerifyError::UnknownRegister(unknown.clone()));
+    }
+    let mut verified = Vec::with_capacity(registers.len());
+    for register in registers {
+        let candidates: Vec<&Verifier> = match keys.named.get(&register.id) {
+            Some(v) => vec![v],
+            None => keys.shared.iter().collect(),
+        };
+        if candidates.is_empty() && !register.transactions.is_empty() {
+            return Err(VerifyError::NoKey(register.id));
+        }
         let anchor = anchors.get(&register.id).map(String::as_str);
-        verified += check_chain(&verifier, &register, anchor)?;
+        let n = check_chain(&candidates, &register, anchor)?;
+        verified.push((register.id, n));
     }
     Ok(verified)
 }
@@ -345,11 +414,13 @@ fn read_registers(xml: &str) -> Result<Vec<Register>, VerifyError> {
 }
 
 /// Verifies one register's chain; `Ok` gives the number of links checked.
+/// The first link picks its key among `keys`; the rest must hold under it.
 fn check_chain(
-    verifier: &Verifier,
+    keys: &[&Verifier],
     register: &Register,
     anchor: Option<&str>,
 ) -> Result<usize, VerifyError> {
+    let mut keys: Vec<&Verifier> = keys.to_vec();
     let mut prev_signature = anchor.unwrap_or(FIRST_PREV_SIGNATURE).to_string();
     let mut prev_nr: Option<u64> = None;
     for (i, t) in register.transactions.iter().enumerate() {
@@ -398,15 +469,18 @@ fn check_chain(
         let signature = get("signature", &t.signature)?;
 
         let text = signed_text(&prev_signature, date, time, nr, &amount_in, &amount_ex);
-        if !verifier.verify(&text, &signature) {
-            return Err(broken(LinkFault::Mismatch {
-                signed_text: text,
-                key_version: t.key_version.clone(),
-                gap_after: prev_nr
-                    .filter(|&p| p.checked_add(1) != Some(nr))
-                    .map(|p| p.to_string()),
-                first_not_one: i == 0 && anchor.is_none() && nr != 1,
-            }));
+        match keys.iter().find(|k| k.verify(&text, &signature)) {
+            Some(&key) => keys.retain(|k| std::ptr::eq(*k, key)),
+            None => {
+                return Err(broken(LinkFault::Mismatch {
+                    signed_text: text,
+                    key_version: t.key_version.clone(),
+                    gap_after: prev_nr
+                        .filter(|&p| p.checked_add(1) != Some(nr))
+                        .map(|p| p.to_string()),
+                    first_not_one: i == 0 && anchor.is_none() && nr != 1,
+                }));
+            }
         }
         prev_signature = signature;
         prev_nr = Some(nr);
@@ -588,19 +662,24 @@ mod tests {
         assert_eq!(verify_with_anchors(&xml, &public, &anchors).unwrap(), 4);
     }
 
-    #[test]
-    fn registers_are_chained_separately() {
-        let signer = test_signer();
-        let mut model = canteen_day(signer);
-        // Give till 2 the same day's transactions, signed on its own chain.
+    /// The canteen day on till 1 (the test key) and the same day's
+    /// transactions on till 2, signed on its own chain by `second`.
+    fn two_tills(second: &crate::compliance::sign::Signer) -> String {
+        let mut model = canteen_day(test_signer());
         let mut copy = model.company.locations[0].registers[0].transactions.clone();
         for t in &mut copy {
             t.trans_id = format!("K2-{}", t.trans_id);
         }
         let quiet = &mut model.company.locations[0].registers[1];
         quiet.transactions = copy;
-        sign_all(quiet, signer);
-        let xml = saft::write(&model).unwrap();
+        sign_all(quiet, second);
+        saft::write(&model).unwrap()
+    }
+
+    #[test]
+    fn registers_are_chained_separately() {
+        let signer = test_signer();
+        let xml = two_tills(signer);
         let public = signer.public_pem().to_string();
         assert_eq!(verify(&xml, &public).unwrap(), 14);
 
@@ -610,6 +689,64 @@ mod tests {
         assert!(
             matches!(link(&err), BrokenLink { register, nr, trans_id, .. }
                 if register == QUIET_REGISTER && nr == "1" && trans_id == "K2-S-1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn each_register_is_checked_with_its_own_key() {
+        let signer = test_signer();
+        let other = crate::compliance::sign::Signer::from_pem(
+            &crate::compliance::sign::generate_key(1024).unwrap(),
+            "till 2",
+        )
+        .unwrap();
+        let xml = two_tills(&other);
+        let ring = |keys: &[(Option<&str>, &str)]| {
+            let mut ring = KeyRing::new();
+            for (register, pem) in keys {
+                ring.add(*register, pem).unwrap();
+            }
+            ring
+        };
+        let none = BTreeMap::new();
+        let (one, two) = (signer.public_pem(), other.public_pem());
+        let counts = |r: Vec<(String, usize)>| r.into_iter().map(|(_, n)| n).collect::<Vec<_>>();
+
+        // Named, or picked by each register's first link among shared keys.
+        let named = ring(&[(Some(REGISTER), one), (Some(QUIET_REGISTER), two)]);
+        assert_eq!(
+            counts(verify_registers(&xml, &named, &none).unwrap()),
+            [7, 7]
+        );
+        let shared = ring(&[(None, two), (None, one)]);
+        assert_eq!(
+            counts(verify_registers(&xml, &shared, &none).unwrap()),
+            [7, 7]
+        );
+        // One key alone cannot verify the other till's chain.
+        let err = verify(&xml, one).unwrap_err();
+        assert!(
+            matches!(link(&err), BrokenLink { register, nr, .. } if register == QUIET_REGISTER && nr == "1"),
+            "{err}"
+        );
+        // Swapped names fail at the first register; a missing key is named.
+        let swapped = ring(&[(Some(REGISTER), two), (Some(QUIET_REGISTER), one)]);
+        let err = verify_registers(&xml, &swapped, &none).unwrap_err();
+        assert!(
+            matches!(link(&err), BrokenLink { register, .. } if register == REGISTER),
+            "{err}"
+        );
+        let half = ring(&[(Some(REGISTER), one)]);
+        let err = verify_registers(&xml, &half, &none).unwrap_err();
+        assert!(
+            matches!(&err, VerifyError::NoKey(r) if r == QUIET_REGISTER),
+            "{err}"
+        );
+        let typo = ring(&[(Some("kasse 9"), one), (None, two)]);
+        let err = verify_registers(&xml, &typo, &none).unwrap_err();
+        assert!(
+            matches!(&err, VerifyError::UnknownRegister(r) if r == "kasse 9"),
             "{err}"
         );
     }

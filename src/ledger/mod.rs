@@ -31,7 +31,7 @@ pub mod wire;
 pub use api::{Server, serve};
 pub use bench::{BenchOptions, BenchReport, bench};
 pub use serve::{Limits, TlsFiles};
-pub use storage::{Alarm, Flag, ImportSummary, Storage};
+pub use storage::{Alarm, ExportSource, Flag, ImportSummary, Storage, UploadedEvent};
 
 use crate::data::Data;
 use base64::Engine;

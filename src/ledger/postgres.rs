@@ -10,8 +10,9 @@ use crate::ledger::rules::{
     self, EntityState, Holds, Needs, Refusal, StoredEvent, check_batch, check_reservation,
 };
 use crate::ledger::storage::{
-    Alarm, Change, ChangesPage, Flag, ImportSummary, RedeemOutcome, Storage, StorageFuture,
-    TokenHash, UploadOutcome, from_millis, import_summary as summary, millis,
+    Alarm, Change, ChangesPage, ExportSource, Flag, ImportSummary, RedeemOutcome, Storage,
+    StorageFuture, TokenHash, UploadOutcome, UploadedEvent, from_millis, import_summary as summary,
+    millis,
 };
 use crate::ledger::wire::{Event, EventKind, FlagKind, Reservation};
 use chrono::{DateTime, Utc};
@@ -390,15 +391,7 @@ async fn load_state(tx: &Transaction<'_>, needs: &Needs) -> Result<EntityState, 
         }
     }
     if needs.catalog {
-        let kinds: Vec<&str> = Needs::CATALOG.iter().map(|k| k.code()).collect();
-        let rows = tx
-            .query(
-                "SELECT kind, id, data FROM entity WHERE kind = ANY($1) AND data IS NOT NULL
-                 ORDER BY kind, id",
-                &[&kinds],
-            )
-            .await?;
-        for r in rows {
+        for r in live_entities(tx, &Needs::CATALOG).await? {
             let kind: &str = r.get(0);
             let kind = EntityKind::parse(kind)
                 .ok_or_else(|| LedgerError::Corrupt(format!("entity kind `{kind}`")))?;
@@ -479,12 +472,7 @@ impl Storage for PgStorage {
         Box::pin(async move {
             let mut conn = self.pool.get().await?;
             // One snapshot for acked_through and the rows.
-            let tx = conn
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await?;
+            let tx = snapshot(&mut conn).await?;
             let acked: i64 = tx
                 .query_opt("SELECT acked_through FROM till WHERE id = $1", &[&till])
                 .await?
@@ -630,6 +618,79 @@ impl Storage for PgStorage {
                 .collect()
         })
     }
+
+    fn export_source(&self, till: Option<String>) -> StorageFuture<'_, ExportSource> {
+        Box::pin(async move {
+            let mut conn = self.pool.get().await?;
+            // One snapshot for tills, events and catalog.
+            let tx = snapshot(&mut conn).await?;
+            let tills: Vec<String> = tx
+                .query("SELECT id FROM till ORDER BY id", &[])
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            if let Some(t) = &till
+                && !tills.contains(t)
+            {
+                return Err(LedgerError::UnknownTill(t.clone()));
+            }
+            let mut source = ExportSource::default();
+            for t in tills
+                .iter()
+                .filter(|t| till.as_ref().is_none_or(|w| w == *t))
+            {
+                source.tills.push((t.clone(), Vec::new()));
+                let rows = tx
+                    .query(
+                        "SELECT seq, id, kind, at, body FROM event WHERE till = $1 ORDER BY seq",
+                        &[t],
+                    )
+                    .await?;
+                for r in rows {
+                    source.push(
+                        t.clone(),
+                        UploadedEvent {
+                            seq: r.get(0),
+                            id: r.get(1),
+                            kind: r.get(2),
+                            at: r.get(3),
+                            body: r.get(4),
+                        },
+                    );
+                }
+            }
+            for r in live_entities(&tx, &ExportSource::CATALOG_KINDS).await? {
+                source.catalog.push((r.get(0), r.get(1), r.get(2)));
+            }
+            tx.commit().await?;
+            Ok(source)
+        })
+    }
+}
+
+/// Every live entity of `kinds`: (kind, id, data) rows in kind, id order.
+async fn live_entities(
+    tx: &Transaction<'_>,
+    kinds: &[EntityKind],
+) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
+    tx.query(
+        "SELECT kind, id, data FROM entity WHERE kind = ANY($1) AND data IS NOT NULL
+         ORDER BY kind, id",
+        &[&kinds],
+    )
+    .await
+}
+
+/// A read-only transaction that sees one snapshot throughout.
+async fn snapshot(client: &mut Client) -> Result<Transaction<'_>, tokio_postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
 }
 
 async fn upload(

@@ -9,8 +9,9 @@ use crate::ledger::rules::{
     self, EntityState, Holds, Needs, Refusal, StoredEvent, check_batch, check_reservation,
 };
 use crate::ledger::storage::{
-    Alarm, Change, ChangesPage, Flag, ImportSummary, RedeemOutcome, Storage, StorageFuture,
-    TokenHash, UploadOutcome, from_millis, import_summary as summary, millis,
+    Alarm, Change, ChangesPage, ExportSource, Flag, ImportSummary, RedeemOutcome, Storage,
+    StorageFuture, TokenHash, UploadOutcome, UploadedEvent, from_millis, import_summary as summary,
+    millis,
 };
 use crate::ledger::wire::{Event, EventKind, FlagKind, Reservation};
 use chrono::{DateTime, Utc};
@@ -421,6 +422,58 @@ impl Storage for SqliteStorage {
                 });
             }
             Ok(out)
+        })
+    }
+
+    fn export_source(&self, till: Option<String>) -> StorageFuture<'_, ExportSource> {
+        self.read(move |conn| {
+            // One read transaction: one WAL snapshot.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let mut source = ExportSource::default();
+            let tills: Vec<String> = {
+                let mut stmt = tx.prepare("SELECT id FROM till ORDER BY id")?;
+                let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            if let Some(t) = &till
+                && !tills.contains(t)
+            {
+                return Err(LedgerError::UnknownTill(t.clone()));
+            }
+            for t in tills
+                .iter()
+                .filter(|t| till.as_ref().is_none_or(|w| w == *t))
+            {
+                source.tills.push((t.clone(), Vec::new()));
+                let mut stmt = tx.prepare_cached(
+                    "SELECT seq, id, kind, at, body FROM event WHERE till = ?1 ORDER BY seq",
+                )?;
+                let mut rows = stmt.query([t])?;
+                while let Some(r) = rows.next()? {
+                    source.push(
+                        t.clone(),
+                        UploadedEvent {
+                            seq: r.get(0)?,
+                            id: r.get(1)?,
+                            kind: r.get(2)?,
+                            at: r.get(3)?,
+                            body: r.get(4)?,
+                        },
+                    );
+                }
+            }
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, data FROM entity WHERE kind = ?1 AND data IS NOT NULL ORDER BY id",
+            )?;
+            for kind in ExportSource::CATALOG_KINDS {
+                let mut rows = stmt.query([kind.code()])?;
+                while let Some(r) = rows.next()? {
+                    source
+                        .catalog
+                        .push((kind.code().to_string(), r.get(0)?, r.get(1)?));
+                }
+            }
+            Ok(source)
         })
     }
 }

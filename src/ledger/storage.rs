@@ -83,6 +83,59 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Every content-mismatch alarm, oldest first.
     fn alarms(&self) -> StorageFuture<'_, Vec<Alarm>>;
+
+    /// Every enrolled till (only `till` when given; unknown: `UnknownTill`)
+    /// with all its stored events in seq order, and the catalog's entities,
+    /// read in one snapshot: what an organisation-wide SAF-T export is made of.
+    fn export_source(&self, till: Option<String>) -> StorageFuture<'_, ExportSource>;
+}
+
+/// One stored event, as the till sent it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadedEvent {
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    /// As the till wrote it.
+    pub at: String,
+    pub body: String,
+}
+
+/// Tills and their events, and the catalog, for an export.
+#[derive(Clone, Debug, Default)]
+pub struct ExportSource {
+    /// Till id and its events in seq order, tills in id order.
+    pub tills: Vec<(String, Vec<UploadedEvent>)>,
+    /// Product, campaign and settings documents: (kind, id, data).
+    pub catalog: Vec<(String, String, String)>,
+}
+
+impl ExportSource {
+    /// The catalog as the tills know it from the change feed.
+    pub fn catalog(&self) -> Result<crate::domain::Catalog, LedgerError> {
+        let mut state = crate::ledger::rules::EntityState::default();
+        for (kind, id, data) in &self.catalog {
+            let k = EntityKind::parse(kind)
+                .ok_or_else(|| LedgerError::Corrupt(format!("entity kind `{kind}`")))?;
+            state.load(k, id, Some(data))?;
+        }
+        Ok(state.catalog().clone())
+    }
+
+    /// The entity kinds the catalog is made of.
+    pub const CATALOG_KINDS: [EntityKind; 3] = [
+        EntityKind::Product,
+        EntityKind::Campaign,
+        EntityKind::Settings,
+    ];
+
+    /// Adds one event row of `till` (rows come in till, seq order).
+    pub fn push(&mut self, till: String, event: UploadedEvent) {
+        match self.tills.last_mut() {
+            Some((t, events)) if *t == till => events.push(event),
+            _ => self.tills.push((till, vec![event])),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,8 +4,7 @@
 //! recovery resolves after a crash.
 
 use super::{
-    CompletedSale, JournalEntry, Result, Store, StoreError, insert_journal, money, write_sale,
-    write_tx,
+    CompletedSale, JournalEntry, Result, Store, StoreError, insert_journal, money, write_tx,
 };
 use crate::domain::Money;
 use crate::domain::receipt::{Receipt, TenderKind};
@@ -222,7 +221,7 @@ impl Store {
                 });
             }
         }
-        let receipt = write_sale(&tx, &self.till, &self.key, done, None)?;
+        let receipt = super::commit::write_sale(&tx, &self.till, &self.key, done, None)?;
         tx.prepare_cached(
             "UPDATE payment_intent SET state = 'committed', transaction_id = ?2, approved_amount = ?3, closed_at = ?4
              WHERE id = ?1",

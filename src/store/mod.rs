@@ -1,6 +1,7 @@
 //! The till's local SQLite database: cache of the ledger, completed sales,
 //! the append-only journal and the outbox. Opened in one place.
 
+mod commit;
 mod intent;
 mod read;
 mod returns;
@@ -18,13 +19,11 @@ pub use schema::SCHEMA_VERSION;
 
 use crate::data::Data;
 use crate::domain::receipt::{Payment, Receipt};
-use crate::domain::signature;
 use crate::domain::{
     Campaign, Catalog, CoffeeCard, Coupon, Member, Money, Pricing, Product, Sale, Settings, VatRate,
 };
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -163,6 +162,9 @@ pub type SignFailure = Box<dyn std::error::Error + Send + Sync>;
 pub struct SigningKey {
     pub signer: Box<dyn ReceiptSigner>,
     pub version: String,
+    /// The public half (PEM), uploaded to the ledger once per version so an
+    /// auditor of the organisation-wide SAF-T file can verify this till.
+    pub public_pem: String,
 }
 
 /// The demo signing key of the fixtures: used by replay, tests and the demo
@@ -185,25 +187,6 @@ pub struct CompletedSale<'a> {
     pub payment: &'a Payment,
     pub bonus_earned: Money,
     pub bonus_balance: Option<Money>,
-}
-
-#[derive(Serialize)]
-struct ClipCount<'a> {
-    card: &'a str,
-    n: u32,
-}
-
-/// The ledger's `sale` event body: the receipt plus its effects.
-#[derive(Serialize)]
-struct SaleBody<'a> {
-    #[serde(flatten)]
-    receipt: &'a Receipt,
-    coupons: Vec<&'a str>,
-    clips: Vec<ClipCount<'a>>,
-    bonus_used: Money,
-    /// A return's original sale and the units it gives back.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    original: Option<&'a ReturnOf>,
 }
 
 /// One event waiting in the outbox (spec/ledger-api.md upload format).
@@ -495,7 +478,7 @@ impl Store {
     pub fn commit_sale(&mut self, done: &CompletedSale<'_>) -> Result<Receipt> {
         let written = (|| {
             let tx = write_tx(&mut self.conn)?;
-            let receipt = write_sale(&tx, &self.till, &self.key, done, None)?;
+            let receipt = commit::write_sale(&tx, &self.till, &self.key, done, None)?;
             tx.commit()?;
             Ok(receipt)
         })();
@@ -626,173 +609,6 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
     Ok(())
-}
-
-fn write_sale(
-    tx: &Transaction<'_>,
-    till: &str,
-    key: &SigningKey,
-    done: &CompletedSale<'_>,
-    original: Option<&ReturnOf>,
-) -> Result<Receipt> {
-    let (nr, prev_signature): (i64, String) = tx
-        .prepare_cached("SELECT nr + 1, signature FROM sale ORDER BY nr DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .unwrap_or((1, signature::FIRST_PREV_SIGNATURE.to_string()));
-    let number: i64 = tx
-        .prepare_cached("SELECT COALESCE(MAX(number), 0) + 1 FROM sale WHERE kind = ?1")?
-        .query_row([done.kind.code()], |r| r.get(0))?;
-    let seq: Option<i64> = match done.kind {
-        SaleKind::Training => None,
-        _ => Some(
-            tx.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox")?
-                .query_row([], |r| r.get(0))?,
-        ),
-    };
-    let mut receipt = done.sale.receipt(
-        number.unsigned_abs(),
-        done.payment,
-        done.bonus_earned,
-        done.bonus_balance,
-    );
-    receipt.return_of = original.map(|o| crate::domain::receipt::ReturnOf {
-        till: o.till.clone(),
-        number: o.number,
-    });
-    let vat: Money = receipt.vat.iter().map(|v| v.vat).sum();
-    let total_ex = receipt.total - vat;
-    // The signature chain: over the previous signature and this receipt's
-    // date, time, nr and totals, computed now, in the sale's own transaction.
-    let local = done.at.naive_local();
-    let text = signature::signed_text(
-        &prev_signature,
-        local.date(),
-        local.time(),
-        nr.unsigned_abs(),
-        &signature::amount_text(receipt.total.as_decimal()),
-        &signature::amount_text(total_ex.as_decimal()),
-    );
-    let signature = key.signer.sign(&text).map_err(StoreError::Sign)?;
-    let at = done.at.to_rfc3339();
-    tx.prepare_cached(
-        "INSERT INTO sale (id, nr, kind, number, seq, at, till, mode, operator, member, total, total_ex, rounding,
-                           bonus_used, bonus_earned, offline, original_sale, signature, key_version, receipt)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-    )?
-    .execute(params![
-        done.id,
-        nr,
-        done.kind.code(),
-        number,
-        seq,
-        at,
-        till,
-        done.mode,
-        done.operator,
-        receipt.member,
-        receipt.total.to_string(),
-        total_ex.to_string(),
-        receipt.rounding.to_string(),
-        done.payment.bonus_used.to_string(),
-        receipt.bonus_earned.to_string(),
-        done.offline,
-        done.original_sale,
-        signature,
-        key.version,
-        serde_json::to_string(&receipt).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-    ])?;
-    {
-        let mut line_stmt = tx.prepare_cached(
-            "INSERT INTO sale_line (sale_id, line_no, sku, name, qty, grams, unit_price, discount, discount_kind, discount_ref, amount, vat, vat_class)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?;
-        for (i, l) in receipt.lines.iter().enumerate() {
-            line_stmt.execute(params![
-                done.id,
-                i as i64 + 1,
-                l.sku,
-                l.name,
-                l.qty,
-                l.grams,
-                l.unit_price.to_string(),
-                l.discount.to_string(),
-                l.discount_kind,
-                l.discount_ref,
-                l.amount.to_string(),
-                l.vat.percent().unwrap_or(0),
-                l.vat.to_string(),
-            ])?;
-        }
-        let mut tender_stmt =
-            tx.prepare_cached("INSERT INTO tender (sale_id, pos, kind, amount, reference) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-        for (i, t) in receipt.tenders.iter().enumerate() {
-            tender_stmt.execute(params![
-                done.id,
-                i as i64 + 1,
-                t.kind.code(),
-                t.amount.to_string(),
-                t.reference
-            ])?;
-        }
-        let mut coupon_stmt =
-            tx.prepare_cached("INSERT INTO coupon_use (coupon, sale_id) VALUES (?1, ?2)")?;
-        for c in done.sale.coupons() {
-            coupon_stmt.execute(params![c, done.id])?;
-        }
-    }
-    let mut clips: Vec<ClipCount<'_>> = Vec::new();
-    for card in done.sale.clips().filter(|_| done.kind == SaleKind::Sale) {
-        match clips.iter_mut().find(|c| c.card == card) {
-            Some(c) => c.n += 1,
-            None => clips.push(ClipCount { card, n: 1 }),
-        }
-    }
-    {
-        let mut clip_stmt =
-            tx.prepare_cached("INSERT INTO clip_use (sale_id, card, n) VALUES (?1, ?2, ?3)")?;
-        for c in &clips {
-            clip_stmt.execute(params![done.id, c.card, c.n])?;
-        }
-    }
-    if let Some(seq) = seq {
-        let body = SaleBody {
-            receipt: &receipt,
-            coupons: done
-                .sale
-                .coupons()
-                .filter(|_| done.kind == SaleKind::Sale)
-                .collect(),
-            clips,
-            bonus_used: done.payment.bonus_used,
-            original,
-        };
-        let body = serde_json::to_string(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        tx.prepare_cached(
-            "INSERT INTO outbox (seq, id, kind, at, offline, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            seq,
-            done.id,
-            done.kind.code(),
-            at,
-            done.offline,
-            body
-        ])?;
-    }
-    insert_journal(
-        tx,
-        till,
-        &JournalEntry {
-            at: done.at,
-            operator: done.operator.clone(),
-            code: done.kind.journal_code(),
-            kind: done.kind.code(),
-            sale_id: Some(done.id.clone()),
-            detail: serde_json::json!({"nr": nr, "number": number, "total": receipt.total, "seq": seq}),
-        },
-    )?;
-    Ok(receipt)
 }
 
 /// Master data changed (seeded or from the ledger): journaled like any

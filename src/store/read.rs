@@ -6,6 +6,7 @@ use crate::domain::{Money, VatRate};
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{OptionalExtension, params};
 
+#[derive(Clone, Debug)]
 pub struct LineRow {
     pub line_no: u32,
     pub sku: String,
@@ -19,12 +20,14 @@ pub struct LineRow {
     pub vat: VatRate,
 }
 
+#[derive(Clone, Debug)]
 pub struct TenderRowRead {
     pub kind: String,
     pub amount: Money,
     pub reference: Option<String>,
 }
 
+#[derive(Clone, Debug)]
 pub struct SaleRow {
     pub id: String,
     pub nr: u64,
@@ -43,6 +46,7 @@ pub struct SaleRow {
     pub tenders: Vec<TenderRowRead>,
 }
 
+#[derive(Clone, Debug)]
 pub struct JournalRow {
     pub id: u64,
     pub at: DateTime<FixedOffset>,

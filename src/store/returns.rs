@@ -3,7 +3,8 @@
 //! uploaded) and, in the same transaction, its units are checked against
 //! what is left of the original: a unit sold once is returned at most once.
 
-use super::{CompletedSale, Result, Store, StoreError, write_sale, write_tx};
+use super::commit::write_sale;
+use super::{CompletedSale, Result, Store, StoreError, write_tx};
 use crate::domain::receipt::Receipt;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;

@@ -1,4 +1,7 @@
-//! What the sync tests share: the demo till, the ledger CLI, the clock.
+//! What the sync tests share: the demo till, the ledger CLI and server, the clock.
+
+// Each test file uses a part of it.
+#![allow(dead_code)]
 
 use chrono::{DateTime, FixedOffset};
 use kasse::data::Data;
@@ -9,7 +12,7 @@ use kasse::till::{Link, Mode, Till};
 use kasse::wiring::open_demo_store;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 pub fn root() -> &'static Path {
@@ -58,16 +61,63 @@ pub fn demo_store(dir: &Path, id: &str) -> Store {
 
 /// A cashier till `id` with its own SQLite file, seeded with the demo data.
 pub fn demo_till(dir: &Path, id: &str) -> Till {
+    cashier_till(demo_store(dir, id), now())
+}
+
+/// A cashier till on `store`, online, last synced at `last_sync`.
+pub fn cashier_till(store: Store, last_sync: DateTime<FixedOffset>) -> Till {
     Till::new(
-        demo_store(dir, id),
+        store,
         Mode::Cashier,
         Link {
             online: true,
-            last_sync: now(),
+            last_sync,
         },
         OfflineLimits::default(),
     )
     .expect("till")
+}
+
+/// A `kasse ledger serve` child process; killed and reaped on drop.
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `kasse ledger --db DB serve` on 127.0.0.1:`port`, once it answers.
+// The child is reaped in `Server::drop`, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+pub fn serve(db: &str, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_kasse"))
+        .args(["ledger", "--db", db, "serve", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kasse ledger serve");
+    let server = Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::blocking::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{}/v1/health", server.url))
+            .send()
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the ledger did not come up on {}", server.url);
 }
 
 pub fn client(url: &str, id: &str, token: &str, timeout: Duration, batch: u32) -> LedgerClient {
