@@ -288,7 +288,8 @@ fn a_killed_ledger_loses_nothing_and_duplicates_nothing() {
     // The journal and the Z report reach the ledger on the same seq.
     a.till.open_drawer(now()).expect("drawer");
     let catalog = a.till.catalog().clone();
-    kasse::compliance::export::z_report(a.till.store_mut(), &catalog, now(), None).expect("z");
+    kasse::compliance::export::z_report(a.till.store_mut(), &catalog, now(), None, None)
+        .expect("z");
     let report = a.sync().expect("sync the journal");
     assert_eq!((report.uploaded, report.acked_through), (2, 16));
     let ledger = rusqlite::Connection::open(&db).expect("ledger db");

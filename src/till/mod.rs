@@ -2,9 +2,11 @@
 //! journal of `store`. The kiosk and `kasse replay` drive this same type.
 //! The payment lifecycle (spec/payments.md) is in `payment.rs`.
 
+mod cash;
 mod master;
 mod payment;
 
+pub use cash::{CashError, NOTE_MAX};
 use payment::Pending;
 pub use payment::{Answer, Failure, Reservation, Reserve, Reserver, Tendering};
 

@@ -208,6 +208,7 @@ impl App {
             Screen::Reports(state) => {
                 reports::view(look, state, self.till.is_training()).map(Message::Do)
             }
+            Screen::Cash(state) => screen::cash::view(look, state).map(Message::Cash),
         };
         // The low layout (a seated student's reach): the top bar goes below
         // the page and the page starts lower; only words stay up top.

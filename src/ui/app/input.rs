@@ -125,6 +125,7 @@ impl App {
             Screen::Staff(state) => state.key(k).map(Message::Staff),
             Screen::Payment(state) => state.key(k).map(Message::Payment),
             Screen::Reports(state) => reports::key(state, k).map(Message::Do),
+            Screen::Cash(state) => state.key(k).map(Message::Cash),
             Screen::Receipt(state) => receipt::key(state, k).map(Message::Do),
             Screen::Thanks(_) if k == screen::Key::Enter => Some(Message::Do(Action::NextCustomer)),
             // Back (Escape, a keypad's Back key) goes back a step.

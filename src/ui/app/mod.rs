@@ -5,7 +5,7 @@
 use super::Element;
 use super::devices::{self, CameraReport, ScaleReport};
 use super::screen::{
-    self, Action, bonus, idle, payment, receipt, register, reports, shopping, staff, thanks,
+    self, Action, bonus, cash, idle, payment, receipt, register, reports, shopping, staff, thanks,
     welcome,
 };
 use super::text::{self, Lang, kr, tr};
@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 mod at_counter;
 mod chrome;
+mod drawer;
 mod input;
 mod keypad;
 mod outcome;
@@ -59,6 +60,9 @@ pub enum Message {
     Register(register::Message),
     Payment(payment::Message),
     Staff(staff::Message),
+    Cash(cash::Message),
+    /// The window was asked to close: journal the shut-down, then exit.
+    Closing,
     Scale(ScaleReport),
     Camera(CameraReport),
     Sync(SyncStatus),
@@ -90,6 +94,8 @@ pub enum Screen {
     /// Cashier login (operated) or staff called by Help (self-service).
     Staff(staff::State),
     Reports(reports::State),
+    /// The drawer: opening float, cash in or out, the count before Z.
+    Cash(cash::State),
 }
 
 impl Screen {
@@ -104,6 +110,7 @@ impl Screen {
             Screen::Thanks(_) => "thanks",
             Screen::Staff(_) => "staff",
             Screen::Reports(_) => "reports",
+            Screen::Cash(_) => "cash",
         }
     }
 }
@@ -392,7 +399,11 @@ impl App {
     pub fn update(&mut self, message: Message) -> Task<Message> {
         let tap = matches!(
             message,
-            Message::Do(_) | Message::Shopping(_) | Message::Payment(_) | Message::Staff(_)
+            Message::Do(_)
+                | Message::Shopping(_)
+                | Message::Payment(_)
+                | Message::Staff(_)
+                | Message::Cash(_)
         );
         let wall = Instant::now();
         // The clock ticks only while something waits on it (see
@@ -456,6 +467,8 @@ impl App {
                 Task::none()
             }
             Message::Key(at, event) => self.key(at, event),
+            Message::Cash(m) => self.cash_message(m),
+            Message::Closing => self.closing(),
             Message::Do(action) => {
                 self.idle.input(self.now);
                 self.act(action)
@@ -762,10 +775,9 @@ impl App {
             }
             Action::ShowReports => self.screen = Screen::Reports(reports::State::default()),
             Action::Report(kind) => self.report(kind),
-            Action::AskZ(ask) => {
-                if let Screen::Reports(state) = &mut self.screen {
-                    state.confirm_z = ask;
-                }
+            Action::AskZ(ask) => self.ask_z(ask),
+            Action::Float(_) | Action::Cash(_) | Action::MoveCash { .. } | Action::Counted(_) => {
+                return self.drawer(action);
             }
             Action::CopyLastReceipt => self.copy_last(),
             Action::Training(on) => {
@@ -820,7 +832,10 @@ impl App {
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
-        let mut subs = vec![keyboard::listen().map(|event| Message::Key(Instant::now(), event))];
+        let mut subs = vec![
+            keyboard::listen().map(|event| Message::Key(Instant::now(), event)),
+            iced::window::close_requests().map(|_| Message::Closing),
+        ];
         if self.clock_needed() {
             subs.push(iced::time::every(Duration::from_millis(250)).map(Message::Tick));
         }
