@@ -159,13 +159,17 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
         Some(m) if !state.entry.is_empty() => crate::ui::text::kr(m),
         _ => format!("kr {}", state.entry),
     };
-    let mut left = column![
-        title(look, heading),
-        body(look, ask),
-        text(format!("{}: {shown}", look.tr("Amount"))).size(look.sizes.title),
-    ]
-    .spacing(16)
-    .width(Length::Fixed(520.0));
+    // With "Other" the note field says what is asked: the explanation
+    // makes room for it (1024×768 in large text).
+    let noting = matches!(state.purpose, Purpose::Move(_)) && state.reason == Reason::Other;
+    let mut left = column![title(look, heading)]
+        .spacing(16)
+        .width(Length::Fixed(520.0));
+    if !noting {
+        left = left.push(body(look, ask));
+    }
+    let amount = text(format!("{}: {shown}", look.tr("Amount"))).size(look.sizes.heading);
+    let mut left = left.push(amount);
     if let Purpose::Move(dir) = state.purpose {
         let reasons = Reason::offered(dir).iter().map(|&r| {
             let style: widget::Style = if r == state.reason {
@@ -223,21 +227,24 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
             theme::button::tile,
         ),
     };
-    left = left.push(row![back.width(Length::Fill)].spacing(8));
     let keys = match state.purpose {
         Purpose::Move(_) => look.tr("Keys: digits and , amount · ↑↓ reason · Enter OK · Esc back"),
         Purpose::Float => look.tr("Keys: digits and , amount · Enter OK"),
         Purpose::Count => look.tr("Keys: digits and , amount · Enter OK · Esc back"),
     };
-    left = left.push(text(keys).size(look.sizes.small).color(theme::MUTED));
-    let ok = big(
-        look,
-        look.tr("OK"),
-        Some(Message::Ok),
-        theme::button::success,
-    )
-    .width(Length::Fixed(268.0));
+    let ok = column![
+        big(
+            look,
+            look.tr("OK"),
+            Some(Message::Ok),
+            theme::button::success
+        )
+        .width(Length::Fixed(268.0)),
+        back.width(Length::Fixed(268.0)),
+    ]
+    .spacing(8);
     let pad = widget::amount_pad(look, Message::Digit, Message::Comma, Message::Clear, ok);
+    let left = left.push(text(keys).size(look.sizes.small).color(theme::MUTED));
     container(
         container(row![left, pad].spacing(40).align_y(Alignment::Center))
             .padding(24)

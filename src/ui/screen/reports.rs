@@ -104,11 +104,6 @@ pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Act
             ),
         ]
         .spacing(10),
-        button(
-            look.tr("Back").into(),
-            Action::CloseOverlay,
-            theme::button::success
-        ),
     ]
     .spacing(10)
     .width(Length::FillPortion(1));
@@ -163,7 +158,20 @@ pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Act
         .width(Length::FillPortion(2))
         .height(Length::Fill);
     column![
-        title(look, look.tr("Reports")),
+        // Back stands by the title: a fifth row of buttons did not fit
+        // 1024×768 in large text.
+        row![
+            title(look, look.tr("Reports")),
+            crate::ui::widget::fill(),
+            big(
+                look,
+                look.tr("Back"),
+                Some(Action::CloseOverlay),
+                theme::button::success
+            )
+            .width(Length::Fixed(200.0)),
+        ]
+        .align_y(iced::Alignment::Center),
         row![buttons, paper].spacing(16).height(Length::Fill),
         text(look.tr("Keys: F1 X · F2 Z · F3 copy · F5 cash in · F6 cash out · Esc back"))
             .size(look.sizes.small)
