@@ -175,7 +175,7 @@ pub fn report(config_path: &Path, kind: &str) -> Result<()> {
     let now = chrono::Local::now().fixed_offset();
     let report = match kind {
         "x" | "X" => crate::compliance::export::x_report(&mut store, &catalog, now, None)?,
-        "z" | "Z" => crate::compliance::export::z_report(&mut store, &catalog, now, None)?,
+        "z" | "Z" => crate::compliance::export::z_report(&mut store, &catalog, now, None, None)?,
         other => bail!("`{other}`: a report is x or z"),
     };
     // In the till's language; the stored Z text is Norwegian either way.

@@ -141,6 +141,7 @@ fn a_day_exports_as_valid_saft_with_an_intact_signature_chain() {
         &catalog,
         at + Duration::minutes(1),
         Some("kari".into()),
+        None,
     )
     .expect("z");
     assert_eq!(
@@ -148,7 +149,7 @@ fn a_day_exports_as_valid_saft_with_an_intact_signature_chain() {
         "nothing sold between X and Z"
     );
     assert!(matches!(
-        export::z_report(store, &catalog, at + Duration::minutes(2), None),
+        export::z_report(store, &catalog, at + Duration::minutes(2), None, None),
         Err(export::ReportError::ZTaken(1))
     ));
     assert_eq!(z.copies.count, 1);
@@ -337,7 +338,7 @@ proptest! {
             }
         }
         let catalog = t.catalog().clone();
-        let z = export::z_report(t.store_mut(), &catalog, now + Duration::minutes(1), None).expect("z");
+        let z = export::z_report(t.store_mut(), &catalog, now + Duration::minutes(1), None, None).expect("z");
         prop_assert_eq!(z.cash_sales_total, expected_total.as_decimal());
         let paid: Decimal = z.payments.iter().map(|p| p.amount).sum();
         prop_assert_eq!(paid, expected_paid.as_decimal());

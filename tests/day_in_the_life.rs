@@ -1,6 +1,8 @@
-//! A day in the life of a cashier's till, drawn at random (issue 17): sales
-//! of every VAT class paid by card, Vipps, cash and bonus, returns of them in
-//! pieces, training sales, copies, voids, X reports, and a Z at the end. The
+//! A day in the life of a cashier's till, drawn at random (issue 17): an
+//! opening float, sales of every VAT class paid by card, Vipps, cash and
+//! bonus, returns of them in pieces, training sales, copies, voids, cash in
+//! and out with a reason, X reports, and a Z with a counted drawer that is
+//! off by a random amount. The
 //! day's SAF-T export must validate against the official XSD and verify, and
 //! the Z must equal sums over the day's transactions; no unit is returned
 //! more than it was sold; the student's bonus balance is what the receipts
@@ -68,6 +70,8 @@ enum Op {
     Copy(usize),
     /// A sale whose first line is voided before payment.
     Void(usize, usize),
+    /// Cash put in (true) or taken out, in whole kroner, with a reason.
+    Drawer(bool, u32, usize),
     X,
 }
 
@@ -92,6 +96,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..SKUS.len()).prop_map(Op::Training),
         1 => any::<usize>().prop_map(Op::Copy),
         1 => (0..SKUS.len(), 0..SKUS.len()).prop_map(|(a, b)| Op::Void(a, b)),
+        1 => (any::<bool>(), 1u32..400, 0usize..3).prop_map(|(i, kr, r)| Op::Drawer(i, kr, r)),
         1 => Just(Op::X),
     ]
 }
@@ -120,6 +125,10 @@ struct Books {
     training: u64,
     copies: u64,
     voids: u64,
+    /// Cash payments (sales and returns), pay-ins and pay-outs.
+    cash: Money,
+    put_in: Money,
+    taken_out: Money,
     /// The student's bonus: − used + earned, over sales and returns.
     bonus_change: Money,
 }
@@ -129,6 +138,12 @@ impl Books {
         self.net += r.total;
         self.paid += r.tenders.iter().map(|t| t.amount).sum();
         self.rounding += r.rounding;
+        self.cash += r
+            .tenders
+            .iter()
+            .filter(|t| t.kind == TenderKind::Cash)
+            .map(|t| t.amount)
+            .sum();
         if student {
             let used: Money = r
                 .tenders
@@ -187,7 +202,7 @@ fn pay(
     }
 }
 
-fn day(ops: &[Op]) -> Result<(), TestCaseError> {
+fn day(ops: &[Op], float: u32, off: i64) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = open_demo_store(&dir.path().join("till.sqlite"), "kafe-1").expect("open");
     store
@@ -204,6 +219,12 @@ fn day(ops: &[Op]) -> Result<(), TestCaseError> {
     let bonus_before = t.store().member("M-100001").unwrap().unwrap().bonus;
     let mut now = start();
     t.login("kari", now).expect("login");
+    prop_assert!(
+        t.needs_float().expect("float?"),
+        "a new day asks for the float"
+    );
+    let float = Money::from_ore(i64::from(float) * 100);
+    t.record_float(float, now).expect("float");
     let mut books = Books::default();
     let mut student_sales: Vec<u64> = Vec::new();
     let mut xs = 0;
@@ -291,6 +312,23 @@ fn day(ops: &[Op]) -> Result<(), TestCaseError> {
                 books.receipt(&r, false);
                 books.sales.push(r.number);
             }
+            Op::Drawer(put_in, kr, reason) => {
+                use kasse::domain::cash::{Direction, Reason};
+                let dir = if *put_in {
+                    Direction::In
+                } else {
+                    Direction::Out
+                };
+                let reason = Reason::offered(dir)[reason % Reason::offered(dir).len()];
+                let amount = Money::from_ore(i64::from(*kr) * 100);
+                t.move_cash(dir, amount, reason, "kaffefilter", now)
+                    .expect("cash moved");
+                if *put_in {
+                    books.put_in += amount;
+                } else {
+                    books.taken_out += amount;
+                }
+            }
             Op::X => {
                 let catalog = t.catalog().clone();
                 let x =
@@ -317,7 +355,26 @@ fn day(ops: &[Op]) -> Result<(), TestCaseError> {
 
     now += Duration::minutes(5);
     let catalog = t.catalog().clone();
-    let z = export::z_report(t.store_mut(), &catalog, now, Some("kari".into())).expect("z");
+    // The drawer is counted off by `off` øre.
+    let expected = float + books.cash + books.put_in - books.taken_out;
+    let counted = expected + Money::from_ore(off);
+    let z = export::z_report(
+        t.store_mut(),
+        &catalog,
+        now,
+        Some("kari".into()),
+        Some(counted),
+    )
+    .expect("z");
+    prop_assert_eq!(z.opening_float, float.as_decimal());
+    let sum = |rows: &[kasse::compliance::saft::Correction]| -> Decimal {
+        rows.iter().map(|c| c.amount).sum()
+    };
+    prop_assert_eq!(sum(&z.pay_ins), books.put_in.as_decimal());
+    prop_assert_eq!(sum(&z.pay_outs), books.taken_out.as_decimal());
+    let count = kasse::compliance::drawer::CashCount::new(&z, counted).expect("count");
+    prop_assert_eq!(count.expected, expected);
+    prop_assert_eq!(count.difference, Money::from_ore(off));
     prop_assert_eq!(z.cash_sales_total, books.net.as_decimal());
     let paid: Decimal = z.payments.iter().map(|p| p.amount).sum();
     prop_assert_eq!(paid, books.paid.as_decimal());
@@ -379,8 +436,10 @@ proptest! {
 
     #[test]
     fn a_random_day_exports_valid_verified_books_whose_z_equals_its_transactions(
-        ops in prop::collection::vec(op(), 5..40)
+        ops in prop::collection::vec(op(), 5..40),
+        float in 0u32..2000,
+        off in -5000i64..5000,
     ) {
-        day(&ops)?;
+        day(&ops, float, off)?;
     }
 }

@@ -276,6 +276,40 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
             k.send(Message::Do(Action::PlanReturn(vec![(1, 2)])));
             k.send(Message::Do(Action::Refund));
         }),
+        ("opening float after a Z", Mode::Cashier, |k| {
+            k.pin("1234");
+            k.send(Message::Do(Action::ShowReports));
+            k.send(Message::Do(Action::Counted(kasse::domain::Money::ZERO)));
+            k.send(Message::Do(Action::Report(
+                kasse::ui::screen::reports::Kind::Z,
+            )));
+            k.send(Message::Do(Action::Logout));
+            k.pin("1234");
+            assert_eq!(k.app.screen.name(), "cash", "the float is asked");
+            k.send(Message::Do(Action::Float(kasse::domain::Money::MAX)));
+        }),
+        ("cash out, other, refused", Mode::Cashier, |k| {
+            k.pin("1234");
+            k.send(Message::Do(Action::Cash(
+                kasse::domain::cash::Direction::Out,
+            )));
+            k.send(Message::Cash(kasse::ui::screen::cash::Message::Reason(
+                kasse::domain::cash::Reason::Other,
+            )));
+            k.send(Message::Cash(kasse::ui::screen::cash::Message::Ok));
+        }),
+        ("cash counted before Z", Mode::Cashier, |k| {
+            k.pin("1234");
+            k.send(Message::Do(Action::ShowReports));
+            k.send(Message::Do(Action::AskZ(true)));
+        }),
+        ("Z asked with the count", Mode::Cashier, |k| {
+            k.pin("1234");
+            k.send(Message::Do(Action::ShowReports));
+            k.send(Message::Do(Action::Counted(
+                kasse::domain::Money::from_ore(123_450),
+            )));
+        }),
         ("reports", Mode::Cashier, |k| {
             k.pin("1234");
             k.send(Message::Do(Action::ShowReports));

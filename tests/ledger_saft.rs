@@ -133,6 +133,7 @@ impl RealTill {
             &catalog,
             at + Duration::minutes(1),
             Some("kari".into()),
+            None,
         )
         .expect("z");
     }

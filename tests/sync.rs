@@ -245,7 +245,8 @@ fn a_killed_ledger_loses_nothing_and_duplicates_nothing() {
     // The journal and the Z report reach the ledger on the same seq.
     a.till.open_drawer(now()).expect("drawer");
     let catalog = a.till.catalog().clone();
-    kasse::compliance::export::z_report(a.till.store_mut(), &catalog, now(), None).expect("z");
+    kasse::compliance::export::z_report(a.till.store_mut(), &catalog, now(), None, None)
+        .expect("z");
     let report = a.sync().expect("sync the journal");
     assert_eq!((report.uploaded, report.acked_through), (2, 16));
     let ledger = rusqlite::Connection::open(&db).expect("ledger db");
@@ -710,4 +711,65 @@ fn a_unit_sold_at_one_till_is_returned_once_across_two_tills() {
     );
     let flags = admin(&_db, &["exceptions"]);
     assert!(!flags.contains("return_exceeds_sale"), "{flags}");
+}
+
+/// Issue 17, item 6: the opening float and cash in and out go up with the
+/// journal, each with the drawer opening it took.
+#[test]
+fn the_drawers_float_and_cash_movements_reach_the_ledger() {
+    use kasse::domain::Money;
+    use kasse::domain::cash::{Direction, Reason};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, server, token_a, _) = setup(dir.path());
+    let mut a = TillUnderTest::new(dir.path(), "till-a", &server.url, &token_a);
+    a.till
+        .record_float(Money::from_ore(50_000), now())
+        .expect("float");
+    a.till
+        .move_cash(
+            Direction::Out,
+            Money::from_ore(30_000),
+            Reason::Bank,
+            "",
+            now(),
+        )
+        .expect("out");
+    a.till
+        .move_cash(
+            Direction::In,
+            Money::from_ore(5_000),
+            Reason::Change,
+            "",
+            now(),
+        )
+        .expect("in");
+    a.sync().expect("sync");
+    let ledger = rusqlite::Connection::open(&db).expect("ledger db");
+    let bodies: Vec<serde_json::Value> = ledger
+        .prepare("SELECT body FROM event WHERE till = 'till-a' AND kind = 'journal' ORDER BY seq")
+        .expect("query")
+        .query_map([], |r| r.get::<_, String>(0))
+        .expect("rows")
+        .map(|b| serde_json::from_str(&b.expect("body")).expect("json"))
+        .collect();
+    let entries: Vec<(u64, &str, &serde_json::Value)> = bodies
+        .iter()
+        .filter(|b| b["kind"] != "master_data")
+        .map(|b| {
+            (
+                b["code"].as_u64().expect("code"),
+                b["kind"].as_str().expect("kind"),
+                &b["detail"],
+            )
+        })
+        .collect();
+    let drawer = serde_json::json!({"for": "opening_float"});
+    assert_eq!(entries[0], (13005, "drawer_open", &drawer));
+    assert_eq!(entries[1].0, 13999);
+    assert_eq!(entries[1].2["amount"], "500.00");
+    assert_eq!((entries[3].0, entries[3].1), (13019, "cash_out"));
+    assert_eq!(entries[3].2["reason"], "bank");
+    assert_eq!((entries[5].0, entries[5].1), (13999, "cash_in"));
+    assert_eq!(entries[5].2["amount"], "50.00");
+    assert_eq!(entries.len(), 6, "{entries:?}");
 }

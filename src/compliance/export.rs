@@ -14,6 +14,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
+pub use super::drawer::CashCount;
 pub use super::report_text::render;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,8 @@ pub enum ReportError {
     ZTaken(u64),
     #[error(transparent)]
     Saft(#[from] saft::SaftError),
+    #[error("an amount of the report is too large to compute")]
+    Overflow,
 }
 
 /// The employee id for sales nobody logged in for: the self-service kiosk.
@@ -95,7 +98,7 @@ fn payment_code(kind: &str) -> PaymentCode {
     }
 }
 
-fn employee(op: &Option<String>) -> String {
+pub(super) fn employee(op: &Option<String>) -> String {
     op.clone().unwrap_or_else(|| KIOSK.to_string())
 }
 
@@ -288,6 +291,7 @@ fn tally_period(
             amount: corrections.iter().map(|j| amount_of(j, "amount")).sum(),
         }]
     };
+    let drawer = super::drawer::from_journal(&journal);
     let input = TallyInput {
         id,
         kind,
@@ -295,7 +299,7 @@ fn tally_period(
         time: at.time(),
         transactions: &transactions,
         events: &events,
-        opening_float: Decimal::ZERO,
+        opening_float: drawer.float,
         grand_totals_before: GrandTotals {
             sales: p.z.grand_sales.as_decimal(),
             returns: p.z.grand_returns.as_decimal(),
@@ -306,7 +310,11 @@ fn tally_period(
         line_corrections,
         other_corrections: vec![],
     };
-    Ok(saft::tally(&input))
+    let mut report = saft::tally(&input);
+    report.opening_float_per_employee = drawer.float_per_employee;
+    report.pay_ins = drawer.pay_ins;
+    report.pay_outs = drawer.pay_outs;
+    Ok(report)
 }
 
 impl Period {
@@ -352,12 +360,15 @@ pub fn x_report(
     Ok(report)
 }
 
-/// The Z report of the day: once per till per day, numbered; closes the period.
+/// The Z report of the day: once per till per day, numbered; closes the
+/// period. With the cash `counted` in the drawer, the count (expected,
+/// counted, difference) is printed with it and kept in its journal entry.
 pub fn z_report(
     store: &mut Store,
     catalog: &Catalog,
     at: DateTime<FixedOffset>,
     operator: Option<String>,
+    counted: Option<Money>,
 ) -> Result<Report, ReportError> {
     let day = at.date_naive();
     if let Some(n) = store.z_report_on(day)? {
@@ -380,13 +391,15 @@ pub fn z_report(
         grand_sales: Money::from_decimal(report.grand_totals.sales),
         grand_returns: Money::from_decimal(report.grand_totals.returns),
     };
-    store.record_z(
-        &mark,
-        day,
-        at,
-        operator,
-        &render(&report, crate::domain::Lang::No),
-    )?;
+    let lang = crate::domain::Lang::No;
+    let mut text = render(&report, lang);
+    let mut cash = None;
+    if let Some(counted) = counted {
+        let count = CashCount::new(&report, counted).ok_or(ReportError::Overflow)?;
+        text += &count.text(lang);
+        cash = Some(count.detail());
+    }
+    store.record_z(&mark, day, at, operator, &text, cash)?;
     Ok(report)
 }
 

@@ -1,5 +1,6 @@
 //! Norwegian cash-register compliance: signature chain, SAF-T export, verification.
 
+pub mod drawer;
 pub mod export;
 pub mod org;
 pub mod report_text;

@@ -189,6 +189,8 @@ pub fn render(r: &Report, lang: Lang) -> String {
     let pl: u64 = r.price_look_ups.iter().map(|c| c.count).sum();
     s += &format!("{:<28} {lc:>4}\n", w("Line corrections"));
     s += &format!("{:<28} {pl:>4}\n", w("Price look-ups"));
+    // The drawer: float, cash in and out, what it should hold.
+    s += &super::drawer::lines(r, lang);
     // One figure a line, in the same column as the rest: a report on a
     // narrow paper (or the till's screen) never cuts a figure off.
     s += &format!(

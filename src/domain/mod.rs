@@ -5,6 +5,7 @@
 
 pub mod appcode;
 pub mod barcode;
+pub mod cash;
 pub mod catalog;
 pub mod company;
 pub mod lang;

@@ -1,6 +1,7 @@
 //! The till's local SQLite database: cache of the ledger, completed sales,
 //! the append-only journal and the outbox. Opened in one place.
 
+mod cash;
 mod commit;
 mod intent;
 mod read;
@@ -10,6 +11,7 @@ mod seed;
 mod sync;
 mod upload;
 
+pub use cash::kinds as cash_kinds;
 pub use intent::{Intent, IntentState, NewIntent};
 pub use read::{JournalRow, LineRow, SaleRow, TenderRowRead, ZMark};
 pub use returns::{ReturnOf, ReturnUnits};
@@ -90,6 +92,7 @@ pub struct JournalEntry {
 /// SAF-T PredefinedBasicID-13 codes the till writes.
 pub mod codes {
     pub const POS_START: u32 = 13001;
+    pub const POS_SHUTDOWN: u32 = 13002;
     pub const LOGIN: u32 = 13003;
     pub const LOGOUT: u32 = 13004;
     pub const DRAWER_OPEN: u32 = 13005;
@@ -104,6 +107,8 @@ pub mod codes {
     pub const PRICE_LOOKUP: u32 = 13022;
     pub const TRAINING_ON: u32 = 13023;
     pub const TRAINING_OFF: u32 = 13024;
+    /// Cash taken out of the drawer (a pay-out: to the bank, an expense).
+    pub const CASH_WITHDRAWAL: u32 = 13019;
     /// A sale voided before completion, or a line voided from the open sale.
     pub const VOID: u32 = 13028;
     /// A completed sale whose receipt was not printed (none, QR or screen).

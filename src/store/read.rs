@@ -339,7 +339,8 @@ impl Store {
     }
 
     /// Writes a Z report's mark and its journal entry in one transaction;
-    /// returns the journal id.
+    /// returns the journal id. `cash` (the drawer's count: expected,
+    /// counted, difference) goes into the entry's detail when given.
     pub fn record_z(
         &mut self,
         mark: &ZMark,
@@ -347,7 +348,13 @@ impl Store {
         at: DateTime<FixedOffset>,
         operator: Option<String>,
         text: &str,
+        cash: Option<serde_json::Value>,
     ) -> Result<u64> {
+        let mut detail =
+            serde_json::json!({"kind": "Z", "number": mark.number, "last_nr": mark.last_nr});
+        if let Some(cash) = cash {
+            detail["cash"] = cash;
+        }
         let tx = write_tx(&mut self.conn)?;
         let journal_id = super::insert_journal(
             &tx,
@@ -358,7 +365,7 @@ impl Store {
                 code: super::codes::Z_REPORT,
                 kind: "z_report",
                 sale_id: None,
-                detail: serde_json::json!({"kind": "Z", "number": mark.number, "last_nr": mark.last_nr}),
+                detail,
             },
         )?;
         tx.execute(

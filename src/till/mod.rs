@@ -2,11 +2,13 @@
 //! journal of `store`. The kiosk and `kasse replay` drive this same type.
 //! The payment lifecycle (spec/payments.md) is in `payment.rs`.
 
+mod cash;
 mod master;
 mod payment;
 mod returns;
 mod returns_port;
 
+pub use cash::{CashError, NOTE_MAX};
 use payment::Pending;
 pub use payment::{Answer, Failure, Reservation, Reserve, Reserver, Tendering};
 pub use returns::{ReturnLine, ReturnPlan, ReturnRefusal, Returnable};

@@ -74,6 +74,8 @@ pub fn run(config_path: &Path, tour: Option<&Path>) -> Result<()> {
     .subscription(App::subscription)
     .theme(|_: &App| theme::theme())
     .window_size((width, height))
+    // Closing the window journals the shut-down first (App::closing).
+    .exit_on_close_request(false)
     .run()
     .context("the kiosk window failed")
 }

@@ -96,7 +96,7 @@ pub fn printer(lang: Lang, e: &PrinterError) -> String {
 pub fn report_error(lang: Lang, e: &ReportError) -> String {
     match e {
         ReportError::ZTaken(n) => format!("{} (Z-{n})", tr(lang, "Z report already made today")),
-        ReportError::Store(_) | ReportError::Saft(_) => lang
+        ReportError::Store(_) | ReportError::Saft(_) | ReportError::Overflow => lang
             .pick("The report could not be made", "Rapporten kunne ikke lages")
             .to_string(),
     }
@@ -205,6 +205,34 @@ pub fn grams(g: i64) -> String {
         format!("{},{:03} kg", g / 1000, (g % 1000).abs())
     } else {
         format!("{g} g")
+    }
+}
+
+/// Why the drawer refused an amount, as the cashier reads it.
+pub fn cash_refusal(lang: Lang, r: crate::domain::cash::Refusal) -> &'static str {
+    use crate::domain::cash::Refusal;
+    match r {
+        Refusal::NotAnAmount => lang.pick(
+            "Type an amount in kroner, e.g. 500 or 500,50.",
+            "Skriv et beløp i kroner, f.eks. 500 eller 500,50.",
+        ),
+        Refusal::Zero => lang.pick("The amount cannot be 0.", "Beløpet kan ikke være 0."),
+        Refusal::TooLarge => lang.pick(
+            "Too large: a drawer holds at most kr 100 000,00. Check the amount.",
+            "For stort: en kasseskuff har høyst kr 100 000,00. Sjekk beløpet.",
+        ),
+        Refusal::NoteNeeded => lang.pick(
+            "Write why in the field under the reasons.",
+            "Skriv hvorfor i feltet under årsakene.",
+        ),
+        Refusal::NoDrawer => lang.pick(
+            "This till has no cash drawer.",
+            "Denne kassen har ingen kasseskuff.",
+        ),
+        Refusal::Training => lang.pick(
+            "Not in training mode: no real cash moves there.",
+            "Ikke i opplæringsmodus: der flyttes ingen ekte kontanter.",
+        ),
     }
 }
 
@@ -425,9 +453,40 @@ fn norwegian(en: &str) -> Option<&'static str> {
         "Keys: F5 card · F6 Vipps · F7 cash · Esc back" => {
             "Taster: F5 kort · F6 Vipps · F7 kontant · Esc tilbake"
         }
-        "Keys: F1 X · F2 Z · F3 copy · Esc back" => {
-            "Taster: F1 X · F2 Z · F3 kopi · Esc tilbake"
+        "Keys: F1 X · F2 Z · F3 copy · F5 cash in · F6 cash out · Esc back" => {
+            "Taster: F1 X · F2 Z · F3 kopi · F5 innskudd · F6 uttak · Esc tilbake"
         }
+        // The drawer
+        "Opening float" => "Vekselbeholdning",
+        "Count the cash in the drawer and type the amount (0 if it is empty)." => {
+            "Tell kontantene i skuffen og skriv beløpet (0 hvis den er tom)."
+        }
+        "Cash in" => "Innskudd",
+        "Cash out" => "Uttak",
+        "Type the amount put into the drawer and choose why." => {
+            "Skriv beløpet som legges i skuffen, og velg hvorfor."
+        }
+        "Type the amount taken out of the drawer and choose why." => {
+            "Skriv beløpet som tas ut av skuffen, og velg hvorfor."
+        }
+        "Count the cash" => "Tell opp kontantene",
+        "Count all the cash in the drawer and type the amount. Then the Z report." => {
+            "Tell alle kontantene i skuffen og skriv beløpet. Så kommer Z-rapporten."
+        }
+        "Amount" => "Beløp",
+        "Why? (required for Other)" => "Hvorfor? (må fylles ut for Annet)",
+        "Keys: digits and , amount · ↑↓ reason · Enter OK · Esc back" => {
+            "Taster: sifre og , beløp · ↑↓ årsak · Enter OK · Esc tilbake"
+        }
+        "Keys: digits and , amount · Enter OK" => "Taster: sifre og , beløp · Enter OK",
+        "Keys: digits and , amount · Enter OK · Esc back" => {
+            "Taster: sifre og , beløp · Enter OK · Esc tilbake"
+        }
+        "Reason" => "Årsak",
+        "Opening float recorded" => "Vekselbeholdning registrert",
+        "Cash in recorded" => "Innskudd registrert",
+        "Cash out recorded" => "Uttak registrert",
+        "Cash counted" => "Opptalte kontanter",
         "Cancel the whole purchase?" => "Avbryte hele kjøpet?",
         "Everything in the cart is removed." => "Alt i handlekurven blir fjernet.",
         "Yes, cancel" => "Ja, avbryt",
@@ -788,6 +847,24 @@ mod tests {
         for (e, n) in en.lines().zip(no.lines()) {
             assert!(e != n || e.trim().is_empty(), "untranslated: {e:?}");
         }
+    }
+
+    #[test]
+    fn every_drawer_refusal_reads_in_both_languages() {
+        use crate::domain::cash::Refusal;
+        let all = [
+            Refusal::NotAnAmount,
+            Refusal::Zero,
+            Refusal::TooLarge,
+            Refusal::NoteNeeded,
+            Refusal::NoDrawer,
+            Refusal::Training,
+        ];
+        walk(all.map(|r| {
+            let (en, no) = (cash_refusal(Lang::En, r), cash_refusal(Lang::No, r));
+            assert_ne!(en, no);
+            (en.to_string(), no.to_string())
+        }));
     }
 
     #[test]

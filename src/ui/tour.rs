@@ -145,9 +145,14 @@ pub fn steps(mode: Mode) -> Vec<Step> {
         ],
         Mode::Cashier => vec![
             s("21-cashier-login", vec![]),
-            s("22-register", {
+            // The first login of the day asks for the opening float.
+            s("22-opening-float", {
                 let mut m = digits("1234");
                 m.push(Message::Staff(staff::Message::Ok));
+                m
+            }),
+            s("22-register", {
+                let mut m = vec![act(Action::Float(crate::domain::Money::from_ore(50_000)))];
                 m.push(Message::Register(super::screen::register::Message::Search(
                     "kaffe".into(),
                 )));
@@ -190,9 +195,18 @@ pub fn steps(mode: Mode) -> Vec<Step> {
                     act(Action::Report(super::screen::reports::Kind::X)),
                 ],
             ),
+            s("26-cash-out", {
+                let mut m = vec![act(Action::Cash(crate::domain::cash::Direction::Out))];
+                m.extend(
+                    "300"
+                        .chars()
+                        .map(|c| Message::Cash(super::screen::cash::Message::Digit(c))),
+                );
+                m
+            }),
             // A return of one skolebolle of the cash sale: what goes back.
             s(
-                "26-return",
+                "27-return",
                 vec![
                     act(Action::CloseOverlay),
                     act(Action::ShowReturns),

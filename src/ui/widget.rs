@@ -231,6 +231,36 @@ pub fn pin_pad<'a, M: Clone + 'a>(
     .into()
 }
 
+/// Digits, the decimal comma and clear for an amount in kroner and øre,
+/// with the caller's own row (OK, exact) under them.
+pub fn amount_pad<'a, M: Clone + 'a>(
+    look: Look,
+    digit: fn(char) -> M,
+    comma: M,
+    clear: M,
+    last: impl Into<Element<'a, M>>,
+) -> Element<'a, M> {
+    let key = |c: char| {
+        big(look, c.to_string(), Some(digit(c)), theme::button::tile).width(Length::Fixed(84.0))
+    };
+    let rows =
+        ["789", "456", "123"].map(|r| row(r.chars().map(|c| key(c).into())).spacing(8).into());
+    column![
+        column(rows).spacing(8),
+        row![
+            key('0'),
+            big(look, ",", Some(comma), theme::button::tile).width(Length::Fixed(84.0)),
+            big(look, look.tr("Clear"), Some(clear), theme::button::danger)
+                .width(Length::Fixed(84.0)),
+        ]
+        .spacing(8),
+        last.into(),
+    ]
+    .spacing(8)
+    .align_x(Alignment::Center)
+    .into()
+}
+
 pub fn fill<'a, M: 'a>() -> Element<'a, M> {
     space::horizontal().into()
 }

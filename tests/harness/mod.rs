@@ -52,10 +52,25 @@ pub fn demo_till(db: &Path, mode: Mode) -> Till {
     Till::new(store, mode, link, OfflineLimits::default()).unwrap()
 }
 
+/// A kiosk in the middle of a day: at an operated till the opening float
+/// (0,00) is already counted in, so a login goes straight to the register.
 pub fn kiosk(mode: Mode) -> Kiosk {
+    build(mode, true)
+}
+
+/// A kiosk at the start of a period: a cashier's first login is asked for
+/// the opening float.
+pub fn kiosk_at_opening(mode: Mode) -> Kiosk {
+    build(mode, false)
+}
+
+fn build(mode: Mode, floated: bool) -> Kiosk {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
-    let till = demo_till(&dir.path().join("till.sqlite"), mode);
+    let mut till = demo_till(&dir.path().join("till.sqlite"), mode);
+    if floated && mode == Mode::Cashier {
+        till.record_float(kasse::domain::Money::ZERO, at()).unwrap();
+    }
     let config = Config::load(&root.join("config.toml")).unwrap();
     let mut settings = Settings::from_config(&config);
     // The flows below tap as fast as a test can; the guard has its own test.

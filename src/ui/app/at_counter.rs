@@ -171,8 +171,7 @@ impl App {
             }
             staff::Purpose::Login => {
                 self.say(format!("{} {}", tr(lang, "Hello"), who.name), false);
-                self.home();
-                iced::widget::operation::focus(register::SEARCH)
+                self.after_login()
             }
         }
     }
@@ -182,12 +181,26 @@ impl App {
         let catalog = self.till.catalog().clone();
         let operator = self.till.operator().map(str::to_string);
         let now = self.wall();
+        let counted = match &self.screen {
+            Screen::Reports(state) => state.counted,
+            _ => None,
+        };
         let made = match kind {
             reports::Kind::X => export::x_report(self.till.store_mut(), &catalog, now, operator),
-            reports::Kind::Z => export::z_report(self.till.store_mut(), &catalog, now, operator),
+            reports::Kind::Z => {
+                export::z_report(self.till.store_mut(), &catalog, now, operator, counted)
+            }
         };
         let shown = match made {
-            Ok(r) => export::render(&r, self.lang),
+            Ok(r) => {
+                let mut shown = export::render(&r, self.lang);
+                // The count as it was kept with the Z: expected, counted, difference.
+                let count = counted.filter(|_| kind == reports::Kind::Z);
+                if let Some(c) = count.and_then(|c| export::CashCount::new(&r, c)) {
+                    shown += &c.text(self.lang);
+                }
+                shown
+            }
             Err(e) => {
                 eprintln!("kasse: report: {e}");
                 format!("✕ {}", text::report_error(self.lang, &e))
@@ -196,6 +209,7 @@ impl App {
         if let Screen::Reports(state) = &mut self.screen {
             state.shown = Some(shown);
             state.confirm_z = false;
+            state.counted = None;
         }
     }
 

@@ -219,6 +219,7 @@ impl App {
                 reports::view(look, state, self.till.is_training()).map(Message::Do)
             }
             Screen::Returns(state) => returns::view(look, state).map(Message::Returns),
+            Screen::Cash(state) => screen::cash::view(look, state).map(Message::Cash),
         };
         // The low layout (a seated student's reach): the top bar goes below
         // the page and the page starts lower; only words stay up top.

@@ -126,6 +126,7 @@ impl App {
             Screen::Payment(state) => state.key(k).map(Message::Payment),
             Screen::Reports(state) => reports::key(state, k).map(Message::Do),
             Screen::Returns(state) => state.key(k).map(Message::Returns),
+            Screen::Cash(state) => state.key(k).map(Message::Cash),
             Screen::Receipt(state) => receipt::key(state, k).map(Message::Do),
             Screen::Thanks(_) if k == screen::Key::Enter => Some(Message::Do(Action::NextCustomer)),
             // Back (Escape, a keypad's Back key) goes back a step.

@@ -5,7 +5,7 @@
 use super::Element;
 use super::devices::{self, CameraReport, ScaleReport};
 use super::screen::{
-    self, Action, bonus, idle, payment, receipt, register, reports, returns, shopping, staff,
+    self, Action, bonus, cash, idle, payment, receipt, register, reports, returns, shopping, staff,
     thanks, welcome,
 };
 use super::text::{self, Lang, kr, tr};
@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 mod at_counter;
 mod chrome;
+mod drawer;
 mod input;
 mod keypad;
 mod outcome;
@@ -60,6 +61,9 @@ pub enum Message {
     Register(register::Message),
     Payment(payment::Message),
     Staff(staff::Message),
+    Cash(cash::Message),
+    /// The window was asked to close: journal the shut-down, then exit.
+    Closing,
     Scale(ScaleReport),
     Camera(CameraReport),
     Sync(SyncStatus),
@@ -105,6 +109,8 @@ pub enum Screen {
     Reports(reports::State),
     /// The cashier's returns.
     Returns(returns::State),
+    /// The drawer: opening float, cash in or out, the count before Z.
+    Cash(cash::State),
 }
 
 impl Screen {
@@ -120,6 +126,7 @@ impl Screen {
             Screen::Staff(_) => "staff",
             Screen::Reports(_) => "reports",
             Screen::Returns(_) => "returns",
+            Screen::Cash(_) => "cash",
         }
     }
 }
@@ -423,6 +430,7 @@ impl App {
                 | Message::Payment(_)
                 | Message::Staff(_)
                 | Message::Returns(_)
+                | Message::Cash(_)
         );
         let wall = Instant::now();
         // The clock ticks only while something waits on it (see
@@ -486,6 +494,8 @@ impl App {
                 Task::none()
             }
             Message::Key(at, event) => self.key(at, event),
+            Message::Cash(m) => self.cash_message(m),
+            Message::Closing => self.closing(),
             Message::Do(action) => {
                 self.idle.input(self.now);
                 self.act(action)
@@ -816,10 +826,9 @@ impl App {
             Action::PlanReturn(units) => self.plan_return(units),
             Action::Refund => return self.refund(),
             Action::Report(kind) => self.report(kind),
-            Action::AskZ(ask) => {
-                if let Screen::Reports(state) = &mut self.screen {
-                    state.confirm_z = ask;
-                }
+            Action::AskZ(ask) => self.ask_z(ask),
+            Action::Float(_) | Action::Cash(_) | Action::MoveCash { .. } | Action::Counted(_) => {
+                return self.drawer(action);
             }
             Action::CopyLastReceipt => self.copy_last(),
             Action::Training(on) => {
@@ -874,7 +883,10 @@ impl App {
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
-        let mut subs = vec![keyboard::listen().map(|event| Message::Key(Instant::now(), event))];
+        let mut subs = vec![
+            keyboard::listen().map(|event| Message::Key(Instant::now(), event)),
+            iced::window::close_requests().map(|_| Message::Closing),
+        ];
         if self.clock_needed() {
             subs.push(iced::time::every(Duration::from_millis(250)).map(Message::Tick));
         }

@@ -418,7 +418,7 @@ impl App {
             Screen::Thanks(s) => format!("{} {}: {}.", t("Thank you!"), t("Total"), kr(s.total)),
             Screen::Staff(_) => t("Staff is on the way. Staff: enter your PIN.").into(),
             Screen::Register(_) => t("Cashier").into(),
-            Screen::Reports(_) => t("Reports").into(),
+            Screen::Reports(_) | Screen::Cash(_) => t("Reports").into(),
             Screen::Returns(_) => t("Return").into(),
         }
     }

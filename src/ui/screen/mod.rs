@@ -2,6 +2,7 @@
 //! [`Action`] for the app instead of touching the till) and its `view`.
 
 pub mod bonus;
+pub mod cash;
 pub mod confirm;
 pub mod idle;
 pub mod payment;
@@ -83,6 +84,19 @@ pub enum Action {
     Answer(bool),
     /// The low layout on or off (issue 19: reach from a seated position).
     LowLayout,
+    /// The opening float counted into the drawer.
+    Float(Money),
+    /// The cash-in or cash-out screen.
+    Cash(crate::domain::cash::Direction),
+    /// Cash put in or taken out, with a reason (and a note for "Other").
+    MoveCash {
+        dir: crate::domain::cash::Direction,
+        amount: Money,
+        reason: crate::domain::cash::Reason,
+        note: String,
+    },
+    /// The cash counted before the Z report.
+    Counted(Money),
 }
 
 /// A key press as the screens read it: what a cashier's keyboard, a PIN

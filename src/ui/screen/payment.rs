@@ -384,47 +384,18 @@ fn tenders<'a>(look: Look, cash_allowed: bool) -> Element<'a, Message> {
 }
 
 fn cash_pad<'a>(look: Look, enough: bool) -> Element<'a, Message> {
-    let key = |c: char| {
+    let ok = row![
         big(
             look,
-            c.to_string(),
-            Some(Message::Digit(c)),
-            theme::button::tile,
+            look.tr("Complete"),
+            enough.then_some(Message::CashOk),
+            theme::button::success
         )
-        .width(Length::Fixed(84.0))
-    };
-    let rows =
-        ["789", "456", "123"].map(|r| row(r.chars().map(|c| key(c).into())).spacing(8).into());
-    column![
-        column(rows).spacing(8),
-        row![
-            key('0'),
-            big(look, ",", Some(Message::Comma), theme::button::tile).width(Length::Fixed(84.0)),
-            big(
-                look,
-                look.tr("Clear"),
-                Some(Message::Clear),
-                theme::button::danger
-            )
-            .width(Length::Fixed(84.0)),
-        ]
-        .spacing(8),
-        row![
-            big(
-                look,
-                look.tr("Complete"),
-                enough.then_some(Message::CashOk),
-                theme::button::success
-            )
-            .width(Length::Fixed(180.0)),
-            big(look, "±0", Some(Message::CashExact), theme::button::tile)
-                .width(Length::Fixed(84.0)),
-        ]
-        .spacing(8),
+        .width(Length::Fixed(180.0)),
+        big(look, "±0", Some(Message::CashExact), theme::button::tile).width(Length::Fixed(84.0)),
     ]
-    .spacing(8)
-    .align_x(Alignment::Center)
-    .into()
+    .spacing(8);
+    crate::ui::widget::amount_pad(look, Message::Digit, Message::Comma, Message::Clear, ok)
 }
 
 /// A Vipps payment QR as pixels, drawn with the `qrcode` crate.

@@ -2,6 +2,7 @@
 //! day, once), a copy of the last receipt, training mode, the drawer.
 
 use super::{Action, Key};
+use crate::domain::cash::Direction;
 use crate::ui::Element;
 use crate::ui::theme;
 use crate::ui::widget::{Look, big, title};
@@ -20,10 +21,13 @@ pub struct State {
     pub shown: Option<String>,
     /// "Close the day?" is asked before a Z report.
     pub confirm_z: bool,
+    /// The cash counted in the drawer, typed before the Z is asked for.
+    pub counted: Option<crate::domain::Money>,
 }
 
-/// The cashier's keys: F1 X report, F2 Z report (Enter runs it once
-/// asked, Escape does not), F3 copy of the last receipt, Escape back.
+/// The cashier's keys: F1 X report, F2 Z report (the cash counted first;
+/// Enter runs it once asked, Escape does not), F3 copy of the last
+/// receipt, F5 cash in, F6 cash out, Escape back.
 pub fn key(state: &State, key: Key) -> Option<Action> {
     match (state.confirm_z, key) {
         (true, Key::Enter) => Some(Action::Report(Kind::Z)),
@@ -31,6 +35,8 @@ pub fn key(state: &State, key: Key) -> Option<Action> {
         (false, Key::F(1)) => Some(Action::Report(Kind::X)),
         (false, Key::F(2)) => Some(Action::AskZ(true)),
         (false, Key::F(3)) => Some(Action::CopyLastReceipt),
+        (false, Key::F(5)) => Some(Action::Cash(Direction::In)),
+        (false, Key::F(6)) => Some(Action::Cash(Direction::Out)),
         (false, Key::Escape) => Some(Action::CloseOverlay),
         _ => None,
     }
@@ -74,6 +80,19 @@ pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Act
         .spacing(10),
         row![
             button(
+                look.tr("Cash in").into(),
+                Action::Cash(Direction::In),
+                theme::button::tile
+            ),
+            button(
+                look.tr("Cash out").into(),
+                Action::Cash(Direction::Out),
+                theme::button::tile
+            ),
+        ]
+        .spacing(10),
+        row![
+            button(
                 look.tr("Open drawer").into(),
                 Action::OpenDrawer,
                 theme::button::tile
@@ -85,11 +104,6 @@ pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Act
             ),
         ]
         .spacing(10),
-        button(
-            look.tr("Back").into(),
-            Action::CloseOverlay,
-            theme::button::success
-        ),
     ]
     .spacing(10)
     .width(Length::FillPortion(1));
@@ -99,6 +113,12 @@ pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Act
                 "Close the day with a Z report? This is done once per day and cannot be undone."
             ))
             .size(look.sizes.heading),
+            text(format!(
+                "{}: {}",
+                look.tr("Cash counted"),
+                state.counted.map_or_else(String::new, crate::ui::text::kr)
+            ))
+            .size(look.sizes.body),
             row![
                 big(
                     look,
@@ -138,9 +158,22 @@ pub fn view<'a>(look: Look, state: &'a State, training: bool) -> Element<'a, Act
         .width(Length::FillPortion(2))
         .height(Length::Fill);
     column![
-        title(look, look.tr("Reports")),
+        // Back stands by the title: a fifth row of buttons did not fit
+        // 1024×768 in large text.
+        row![
+            title(look, look.tr("Reports")),
+            crate::ui::widget::fill(),
+            big(
+                look,
+                look.tr("Back"),
+                Some(Action::CloseOverlay),
+                theme::button::success
+            )
+            .width(Length::Fixed(200.0)),
+        ]
+        .align_y(iced::Alignment::Center),
         row![buttons, paper].spacing(16).height(Length::Fill),
-        text(look.tr("Keys: F1 X · F2 Z · F3 copy · Esc back"))
+        text(look.tr("Keys: F1 X · F2 Z · F3 copy · F5 cash in · F6 cash out · Esc back"))
             .size(look.sizes.small)
             .color(theme::MUTED),
     ]
