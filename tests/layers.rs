@@ -335,3 +335,31 @@ fn lower_rooms_only_point_down() {
         wrong.join("\n")
     );
 }
+
+/// Inside `ui`, the tour wraps the app and the app never names the tour
+/// (ARCHITECTURE.md: tour → app → screen): no code under `src/ui/app/` says
+/// `tour` (comments and strings aside).
+#[test]
+fn the_app_never_names_the_tour() {
+    let dir = src().join("ui").join("app");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    assert!(!files.is_empty(), "no files under {}", dir.display());
+    let mut wrong = Vec::new();
+    for path in &files {
+        let code = code_only(&std::fs::read_to_string(path).expect("readable source"));
+        for (n, line) in code.lines().enumerate() {
+            let named = line
+                .split(|ch: char| !is_ident(ch))
+                .any(|word| word == "tour" || word == "Tour" || word == "Touring");
+            if named {
+                wrong.push(format!("{}:{}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "ui/app names the tour (an arrow up to ui/tour.rs):\n{}",
+        wrong.join("\n")
+    );
+}

@@ -216,4 +216,29 @@ impl App {
             Err(e) => self.fail(&e),
         }
     }
+
+    /// The rows of a receipt of `series` (a copy keeps the series' marking).
+    pub(super) fn receipt_rows(
+        &self,
+        receipt: &Receipt,
+        series: SaleKind,
+        copy: bool,
+    ) -> Vec<print::Row> {
+        let at = self.wall().format("%d.%m.%Y %H:%M").to_string();
+        let header = receipt::header(
+            series,
+            &self.settings.company.name,
+            &self.settings.company.org_no,
+            &self.settings.till_id,
+            &at,
+            copy,
+        );
+        let catalog = self.till.catalog();
+        let names = |sku: &str| {
+            catalog
+                .product(sku)
+                .map_or_else(|| sku.to_string(), |p| p.name.clone())
+        };
+        print::rows(receipt, &header, &names)
+    }
 }

@@ -111,4 +111,61 @@ impl App {
             | Outcome::AmountMismatch { .. } => {}
         }
     }
+
+    /// A product tapped; a weighed one at the register takes the scale's
+    /// weight now.
+    pub(super) fn tap(&mut self, sku: &str, qty: u32) {
+        let weighed = self
+            .till
+            .catalog()
+            .product(sku)
+            .is_some_and(Product::is_weighed);
+        let outcome = if weighed {
+            match (
+                self.weight.grams.and_then(|g| u32::try_from(g).ok()),
+                self.weight.stable,
+            ) {
+                (Some(g), stable) => self.till.weigh(sku, g, stable),
+                (None, _) => Outcome::WeightRefused(Reason::BelowMinWeight),
+            }
+        } else {
+            self.till.tap(sku, qty)
+        };
+        self.outcome(outcome);
+    }
+
+    /// The weighed items, the first one on the scale's panel.
+    pub(super) fn open_weigh(&mut self) {
+        let weighing = self
+            .till
+            .catalog()
+            .products()
+            .iter()
+            .find(|p| p.is_weighed())
+            .map(|p| p.sku.clone());
+        self.screen = Screen::Shopping(shopping::State {
+            category: shopping::Category::Weighed,
+            weighing,
+        });
+    }
+
+    /// A code scanned or typed: a product, a member card, a coupon.
+    pub(super) fn code(&mut self, code: &str) {
+        match self.till.present_code(code.trim(), self.wall()) {
+            Ok(outcome) => self.outcome(outcome),
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    /// Staff called to a self-service till leave with the menu: the next
+    /// customer's sale has no operator (journaled).
+    pub(super) fn close_overlay(&mut self) {
+        if self.till.mode() == Mode::SelfService
+            && self.till.operator().is_some()
+            && let Err(e) = self.till.logout(self.wall())
+        {
+            self.fail(&e);
+        }
+        self.home();
+    }
 }
