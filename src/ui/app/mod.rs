@@ -503,29 +503,9 @@ impl App {
                 self.screen = Screen::Welcome;
                 self.show_cart();
             }
-            // A purchase with lines is cancelled only after a yes (the
-            // still-there prompt's "Cancel now" is its own question).
-            // A running payment refuses both at once, without a question.
-            Action::CancelSale
-                if !self.till.sale().lines.is_empty()
-                    && self.idle.prompt_until.is_none()
-                    && self.till.tendering().is_none() =>
-            {
-                self.ask = Some(screen::confirm::Ask::CancelSale);
-            }
-            Action::CancelSale => self.cancel_sale(),
-            Action::Void(line) => match self.till.sale().lines.get(line.wrapping_sub(1)) {
-                Some(l) if self.till.tendering().is_none() => {
-                    let what = widget::line_text(self.look(), l).0;
-                    self.ask = Some(screen::confirm::Ask::Void { line, what });
-                }
-                _ => self.void(line),
-            },
-            Action::Answer(yes) => match self.ask.take() {
-                Some(screen::confirm::Ask::CancelSale) if yes => self.cancel_sale(),
-                Some(screen::confirm::Ask::Void { line, .. }) if yes => self.void(line),
-                _ => {}
-            },
+            Action::CancelSale => self.ask_cancel(),
+            Action::Void(line) => self.ask_void(line),
+            Action::Answer(yes) => self.answer_question(yes),
             Action::AttachMember(id) => match self.till.attach_member_by_staff(&id) {
                 Ok(Outcome::Refused(Reason::UnknownCode)) => {
                     self.say(tr(self.lang, "Unknown member"), true);

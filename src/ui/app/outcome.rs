@@ -168,4 +168,39 @@ impl App {
         }
         self.home();
     }
+
+    /// A purchase with lines is cancelled only after a yes (the
+    /// still-there prompt's "Cancel now" is its own question). A running
+    /// payment refuses it at once, without a question.
+    pub(super) fn ask_cancel(&mut self) {
+        if !self.till.sale().lines.is_empty()
+            && self.idle.prompt_until.is_none()
+            && self.till.tendering().is_none()
+        {
+            self.ask = Some(screen::confirm::Ask::CancelSale);
+        } else {
+            self.cancel_sale();
+        }
+    }
+
+    /// A line is voided only after a yes; a running payment refuses it at
+    /// once, without a question.
+    pub(super) fn ask_void(&mut self, line: usize) {
+        match self.till.sale().lines.get(line.wrapping_sub(1)) {
+            Some(l) if self.till.tendering().is_none() => {
+                let what = widget::line_text(self.look(), l).0;
+                self.ask = Some(screen::confirm::Ask::Void { line, what });
+            }
+            _ => self.void(line),
+        }
+    }
+
+    /// Yes or no to the question over the screen.
+    pub(super) fn answer_question(&mut self, yes: bool) {
+        match self.ask.take() {
+            Some(screen::confirm::Ask::CancelSale) if yes => self.cancel_sale(),
+            Some(screen::confirm::Ask::Void { line, .. }) if yes => self.void(line),
+            _ => {}
+        }
+    }
 }

@@ -49,16 +49,7 @@ pub enum Stage {
     },
 }
 
-/// What the screen says for a provider's step.
-pub fn step_text(step: Step) -> &'static str {
-    match step {
-        Step::Connecting => "Connecting to the terminal…",
-        Step::PresentCard => "Insert, tap or swipe the card",
-        Step::Authorising => "Authorising…",
-        Step::WaitingForCustomer => "Approve the payment in the Vipps app",
-        Step::Capturing => "Confirming with Vipps…",
-    }
-}
+pub use crate::ui::text::step_text;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
