@@ -258,14 +258,6 @@ impl App {
         self.notice.as_ref().map(|(n, _)| n)
     }
 
-    fn look(&self) -> Look {
-        let focus = self.focus_ring();
-        Look {
-            focus,
-            ..Look::new(self.lang, self.large_text)
-        }
-    }
-
     fn say(&mut self, text: impl Into<String>, refusal: bool) {
         self.speech.notices += 1;
         self.notice = Some((
