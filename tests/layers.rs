@@ -168,6 +168,16 @@ fn code_only(text: &str) -> String {
     out
 }
 
+/// Where a path that starts with `word` begins, seen from `module`: the crate
+/// root for `crate`, the parent for `super`; None for any other word.
+fn path_root(word: &str, module: &[String]) -> Option<Vec<String>> {
+    match word {
+        "crate" => Some(Vec::new()),
+        "super" => Some(module[..module.len().saturating_sub(1)].to_vec()),
+        _ => None,
+    }
+}
+
 /// The rooms (top-level modules) that `code` names, with the line of each,
 /// seen from a file at module path `module`.
 fn arrows(code: &str, module: &[String]) -> Vec<(usize, String)> {
@@ -198,10 +208,8 @@ fn arrows(code: &str, module: &[String]) -> Vec<(usize, String)> {
         let start = i;
         i = end;
         // Where the path is, as a module path, once `crate`/`super` are read.
-        let mut at: Vec<String> = match word.as_str() {
-            "crate" => Vec::new(),
-            "super" => module[..module.len().saturating_sub(1)].to_vec(),
-            _ => continue,
+        let Some(mut at) = path_root(&word, module) else {
+            continue;
         };
         let mut next = sep_at(end);
         while let Some(k) = next {
@@ -333,5 +341,140 @@ fn lower_rooms_only_point_down() {
         wrong.is_empty(),
         "arrows that point up (see ARCHITECTURE.md, Layers):\n{}",
         wrong.join("\n")
+    );
+}
+
+/// Inside `ui`, the tour wraps the app and the app never names the tour
+/// (ARCHITECTURE.md: tour → app → screen): no code under `src/ui/app/` says
+/// `tour` (comments and strings aside).
+#[test]
+fn the_app_never_names_the_tour() {
+    let dir = src().join("ui").join("app");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    assert!(!files.is_empty(), "no files under {}", dir.display());
+    let mut wrong = Vec::new();
+    for path in &files {
+        let code = code_only(&std::fs::read_to_string(path).expect("readable source"));
+        for (n, line) in code.lines().enumerate() {
+            let named = line
+                .split(|ch: char| !is_ident(ch))
+                .any(|word| word == "tour" || word == "Tour" || word == "Touring");
+            if named {
+                wrong.push(format!("{}:{}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "ui/app names the tour (an arrow up to ui/tour.rs):\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// The module paths that `code` names through `crate::…` or `super::…`
+/// (each item of a `{…}` group its own path), seen from `module`.
+fn paths(code: &str, module: &[String]) -> Vec<Vec<String>> {
+    let c: Vec<char> = code.chars().collect();
+    let word_at = |i: usize| {
+        let end = (i..c.len()).find(|&k| !is_ident(c[k])).unwrap_or(c.len());
+        (c[i..end].iter().collect::<String>(), end)
+    };
+    let sep_at = |mut i: usize| {
+        while i < c.len() && c[i].is_whitespace() {
+            i += 1;
+        }
+        (c.get(i) == Some(&':') && c.get(i + 1) == Some(&':')).then_some(i + 2)
+    };
+    let skip_ws = |mut i: usize| {
+        while i < c.len() && c[i].is_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < c.len() {
+        if !is_ident(c[i]) || (i > 0 && (is_ident(c[i - 1]) || c[i - 1] == ':')) {
+            i += 1;
+            continue;
+        }
+        let (first, end) = word_at(i);
+        i = end;
+        let Some(mut at) = path_root(&first, module) else {
+            continue;
+        };
+        let mut next = sep_at(end);
+        while let Some(k) = next.map(skip_ws) {
+            if c.get(k) == Some(&'{') {
+                // One level of `{a, b::c}`: the first name of each item.
+                let close = (k..c.len()).find(|&j| c[j] == '}').unwrap_or(c.len());
+                for item in c[k + 1..close].iter().collect::<String>().split(',') {
+                    let name: String = item.trim().chars().take_while(|&ch| is_ident(ch)).collect();
+                    if !name.is_empty() && name != "self" {
+                        found.push([at.clone(), vec![name]].concat());
+                    }
+                }
+                break;
+            }
+            let (w, e) = word_at(k);
+            if w.is_empty() {
+                break;
+            }
+            if w == "super" {
+                at.pop();
+            } else {
+                at.push(w);
+            }
+            next = sep_at(e);
+        }
+        found.push(at);
+    }
+    found
+}
+
+/// No two files under `src/ui/` name each other (ARCHITECTURE.md: tour →
+/// app → screen → widget, text, theme). A `mod.rs` declaring its children is
+/// not a name; a child's `use super::*` is one.
+#[test]
+fn ui_files_do_not_import_each_other_in_a_circle() {
+    let root = src();
+    let mut files = Vec::new();
+    rust_files(&root.join("ui"), &mut files);
+    let modules: Vec<(Vec<String>, &PathBuf)> = files
+        .iter()
+        .map(|p| (module_path(p.strip_prefix(&root).expect("under src/")), p))
+        .collect();
+    let mut named: Vec<BTreeSet<usize>> = Vec::new();
+    for (module, path) in &modules {
+        let code = code_only(&std::fs::read_to_string(path).expect("readable source"));
+        let mut targets = BTreeSet::new();
+        for p in paths(&code, module) {
+            // The longest module path that is a file of ours.
+            let hit = (1..=p.len())
+                .rev()
+                .find_map(|k| modules.iter().position(|(m, _)| m[..] == p[..k]));
+            if let Some(t) = hit.filter(|t| modules[*t].0 != *module) {
+                targets.insert(t);
+            }
+        }
+        named.push(targets);
+    }
+    let mut circles = Vec::new();
+    for (a, targets) in named.iter().enumerate() {
+        for &b in targets {
+            if a < b && named[b].contains(&a) {
+                circles.push(format!(
+                    "{} ↔ {}",
+                    modules[a].1.display(),
+                    modules[b].1.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        circles.is_empty(),
+        "files under src/ui that name each other:\n{}",
+        circles.join("\n")
     );
 }

@@ -404,23 +404,22 @@ pub fn payment_updates(running: Running, limit: Duration) -> impl Stream<Item = 
     })
 }
 
-/// Prints on the blocking pool; the error in words for the screen, in `lang`.
+/// Prints on the blocking pool; `Err(None)`: the print job itself was lost.
 pub async fn print(
     target: PrinterTarget,
     bytes: Vec<u8>,
-    lang: crate::ui::text::Lang,
-) -> Result<(), String> {
+) -> Result<(), Option<crate::devices::printer::PrinterError>> {
     let job = tokio::task::spawn_blocking(move || {
         crate::devices::printer::open(&target)
             .print(&bytes)
             .map_err(|e| {
                 log("printer", &e);
-                crate::ui::text::printer(lang, &e)
+                Some(e)
             })
     });
     job.await.map_err(|e| {
         log("printer", &e);
-        crate::ui::text::tr(lang, "Printer problem").to_string()
+        None
     })?
 }
 

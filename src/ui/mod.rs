@@ -40,12 +40,10 @@ pub fn run(config_path: &Path, tour: Option<&Path>) -> Result<()> {
         None => None,
     };
     let settings = Settings::from_config(&config);
-    let (width, height) = (config.kiosk.width as f32, config.kiosk.height as f32);
-    let config_mode = config.mode;
+    let size = (config.kiosk.width as f32, config.kiosk.height as f32);
+    let mode = config.mode;
     let setup = devices::Setup(Arc::new(config));
     let started = Instant::now();
-    let tour = tour.map(Path::to_path_buf);
-    let mode = config_mode;
     let boot = move || {
         let mut app = App::new(till, settings.clone(), Instant::now());
         app.set_providers(providers.clone());
@@ -53,34 +51,59 @@ pub fn run(config_path: &Path, tour: Option<&Path>) -> Result<()> {
             app.set_reserver(Arc::clone(r));
         }
         app.recovered(&recovered);
-        if let Some(dir) = &tour {
-            app.start_tour(tour::Tour::new(dir, mode, started));
-        }
         app.status.ledger = setup.0.ledger.is_some();
         app.set_setup(setup.clone());
         eprintln!("kasse: window up in {} ms", started.elapsed().as_millis());
         app
     };
+    match tour {
+        None => window(
+            boot,
+            size,
+            App::update,
+            App::view,
+            App::title,
+            App::subscription,
+        ),
+        Some(dir) => {
+            let dir = dir.to_path_buf();
+            window(
+                move || tour::Touring::new(boot(), tour::Tour::new(&dir, mode, started)),
+                size,
+                tour::Touring::update,
+                tour::Touring::view,
+                tour::Touring::title,
+                tour::Touring::subscription,
+            )
+        }
+    }
+}
+
+/// Runs one window of `S` (the kiosk, or the kiosk on tour) until it closes.
+/// iced boots an application once: the boot is taken the first time.
+fn window<S: 'static, M: Send + std::fmt::Debug + 'static>(
+    boot: impl FnOnce() -> S + 'static,
+    (width, height): (f32, f32),
+    update: fn(&mut S, M) -> iced::Task<M>,
+    view: for<'a> fn(&'a S) -> Element<'a, M>,
+    title: fn(&S) -> String,
+    subscription: fn(&S) -> iced::Subscription<M>,
+) -> Result<()> {
     let boot = std::sync::Mutex::new(Some(boot));
     iced::application(
         move || match boot.lock().ok().and_then(|mut b| b.take()) {
             Some(make) => make(),
-            None => unreachable_boot(),
+            None => panic!("the kiosk booted twice"),
         },
-        App::update,
-        App::view,
+        update,
+        view,
     )
-    .title(App::title)
-    .subscription(App::subscription)
-    .theme(|_: &App| theme::theme())
+    .title(title)
+    .subscription(subscription)
+    .theme(|_: &S| theme::theme())
     .window_size((width, height))
     // Closing the window journals the shut-down first (App::closing).
     .exit_on_close_request(false)
     .run()
     .context("the kiosk window failed")
-}
-
-fn unreachable_boot() -> App {
-    // iced boots an application once; a second boot has nothing to own.
-    panic!("the kiosk booted twice")
 }

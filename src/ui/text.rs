@@ -13,7 +13,7 @@ use crate::compliance::export::ReportError;
 use crate::devices::printer::PrinterError;
 pub use crate::domain::Lang;
 use crate::domain::{Money, Reason};
-use crate::payments::{Decline, ProviderError};
+use crate::payments::{Decline, ProviderError, Step};
 use crate::till::{ReturnRefusal, TillError};
 use crate::ui::devices::DeviceState;
 
@@ -77,6 +77,25 @@ pub fn device(lang: Lang, state: &DeviceState) -> String {
 }
 
 /// Why the printer did not print, in the screen's language.
+/// What the screen says for a provider's step.
+pub fn step_text(step: Step) -> &'static str {
+    match step {
+        Step::Connecting => "Connecting to the terminal…",
+        Step::PresentCard => "Insert, tap or swipe the card",
+        Step::Authorising => "Authorising…",
+        Step::WaitingForCustomer => "Approve the payment in the Vipps app",
+        Step::Capturing => "Confirming with Vipps…",
+    }
+}
+
+/// A printout that failed (`None`: the print job was lost), for the screen.
+pub fn printout(lang: Lang, e: Option<&PrinterError>) -> String {
+    match e {
+        Some(e) => printer(lang, e),
+        None => tr(lang, "Printer problem").to_string(),
+    }
+}
+
 pub fn printer(lang: Lang, e: &PrinterError) -> String {
     match e {
         PrinterError::Io { target, .. } => format!(
@@ -652,7 +671,6 @@ mod tests {
         }));
         assert!(table > 50, "{table}");
         // The payment providers' steps and decline kinds.
-        use crate::payments::Step;
         let steps = [
             Step::Connecting,
             Step::PresentCard,
@@ -661,11 +679,11 @@ mod tests {
             Step::Capturing,
         ];
         for step in steps {
-            let en = crate::ui::screen::payment::step_text(step);
+            let en = step_text(step);
             assert!(norwegian(en).is_some(), "{step:?}: {en:?} has no Norwegian");
         }
         walk(steps.into_iter().map(|step| {
-            let en = crate::ui::screen::payment::step_text(step);
+            let en = step_text(step);
             (en.to_string(), tr(Lang::No, en).to_string())
         }));
         walk(

@@ -3,10 +3,18 @@
 //! what the issue asks: cold start to first frame, RSS after 100 sales, and
 //! frame times while the camera runs. `scripts/screenshots.sh` runs it
 //! under Xvfb; CI fails when a screenshot is missing or blank.
+//!
+//! [`Touring`] wraps the kiosk's [`App`]: it only sends the app messages, as
+//! the window and the devices would, and reads what it needs through the
+//! app's public getters. The app knows nothing of the tour.
 
-use super::app::Message;
+use super::Element;
+use super::app::{App, Message};
 use super::screen::{Action, payment, receipt, shopping, staff};
+use crate::domain::TenderKind;
+use crate::payments::PaymentUpdate;
 use crate::till::Mode;
+use iced::{Subscription, Task};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -330,4 +338,263 @@ pub fn rss_mib() -> Option<f64> {
         .parse()
         .ok()?;
     Some(kb / 1024.0)
+}
+
+/// What the touring window hears: the app's own messages, and the tour's
+/// screenshots and frame times.
+#[derive(Debug, Clone)]
+pub enum Event {
+    App(Message),
+    /// The screenshot of the step it names.
+    Shot(String, iced::window::Screenshot),
+    /// A frame was drawn (measured after the screens).
+    Frame(Instant),
+}
+
+/// The kiosk on tour: the app, and the script it is walked through.
+pub struct Touring {
+    app: App,
+    tour: Tour,
+}
+
+impl Touring {
+    /// Taps in a step follow each other at once: the tap guard (a finger's
+    /// double tap) would drop them, so the tour runs without it.
+    pub fn new(mut app: App, tour: Tour) -> Touring {
+        app.settings_mut().tap_guard = Duration::ZERO;
+        Touring { app, tour }
+    }
+
+    pub fn update(&mut self, event: Event) -> Task<Event> {
+        match event {
+            Event::App(message) => {
+                let tick = matches!(message, Message::Tick(_));
+                let task = self.app.update(message).map(Event::App);
+                if tick {
+                    Task::batch([task, self.tick()])
+                } else {
+                    task
+                }
+            }
+            Event::Shot(name, shot) => {
+                self.tour.shooting = false;
+                match self
+                    .tour
+                    .save(&name, &shot.rgba, shot.size.width, shot.size.height)
+                {
+                    Ok(path) => eprintln!("kasse: saved {}", path.display()),
+                    Err(e) => {
+                        eprintln!("kasse: screenshot failed: {e}");
+                        std::process::exit(3);
+                    }
+                }
+                Task::none()
+            }
+            Event::Frame(at) => {
+                if self.tour.measuring_frames.is_some() {
+                    self.tour.frames.push(at);
+                }
+                Task::none()
+            }
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Event> {
+        self.app.view().map(Event::App)
+    }
+
+    /// The app's subscriptions, and a clock that always ticks: the tour
+    /// moves on by ticks even when the app at rest would need none.
+    pub fn subscription(&self) -> Subscription<Event> {
+        let mut subs = vec![self.app.subscription().map(Event::App)];
+        if !self.app.clock_needed() {
+            subs.push(iced::time::every(Duration::from_millis(250)).map(tick));
+        }
+        if self.tour.measuring_frames.is_some() {
+            subs.push(iced::window::frames().map(Event::Frame));
+        }
+        Subscription::batch(subs)
+    }
+
+    pub fn title(&self) -> String {
+        self.app.title()
+    }
+
+    fn send(&mut self, message: Message) -> Task<Event> {
+        self.app.update(message).map(Event::App)
+    }
+
+    /// One tour step per few ticks: act, let the window paint, screenshot.
+    fn tick(&mut self) -> Task<Event> {
+        let tour = &mut self.tour;
+        if tour.first_frame.is_none() {
+            tour.first_frame = Some(tour.started.elapsed());
+        }
+        if tour.shooting {
+            return Task::none();
+        }
+        if let Some(since) = tour.measuring_frames {
+            if since.elapsed() < Duration::from_secs(5) {
+                return Task::none();
+            }
+            // Then the till at rest on the welcome screen, camera running,
+            // nobody there: what it costs for hours every day.
+            tour.measuring_frames = None;
+            tour.resting = cpu_time().map(|cpu| (Instant::now(), cpu));
+            self.app.screen = super::app::Screen::Welcome;
+            return Task::none();
+        }
+        if let Some((since, cpu)) = tour.resting {
+            if since.elapsed() < Duration::from_secs(20) {
+                return Task::none();
+            }
+            let used = cpu_time().unwrap_or(cpu).saturating_sub(cpu);
+            let share = used.as_secs_f64() / since.elapsed().as_secs_f64() * 100.0;
+            tour.report.push(format!(
+                "at rest on the welcome screen, camera running, over {} s: {share:.1} % of one core (CPU {} ms), RSS {:.1} MiB",
+                since.elapsed().as_secs(),
+                used.as_millis(),
+                rss_mib().unwrap_or(0.0)
+            ));
+            return self.finish();
+        }
+        if let Some(name) = tour.pending.clone() {
+            // Let the window paint the step before the picture is taken.
+            if tour.settle > 0 {
+                tour.settle -= 1;
+                return Task::none();
+            }
+            tour.pending = None;
+            tour.shooting = true;
+            return iced::window::latest()
+                .and_then(iced::window::screenshot)
+                .map(move |shot| Event::Shot(name.clone(), shot));
+        }
+        if tour.next >= tour.steps.len() {
+            return self.measure();
+        }
+        let step = tour.next;
+        let approve = tour.steps[step].approve;
+        // A step that waits for the payment lets the provider (the demo's
+        // emulator) answer, for up to about 15 s of ticks.
+        if approve && self.app.till().tendering().is_some() && tour.waited < 60 {
+            tour.waited += 1;
+            return Task::none();
+        }
+        tour.waited = 0;
+        let name = tour.steps[step].name.to_string();
+        let messages = std::mem::take(&mut tour.steps[step].messages);
+        tour.next += 1;
+        tour.settle = 2;
+        tour.pending = Some(name.clone());
+        // The steps' tasks run (a provider's updates, a reservation), as
+        // they would for a tap.
+        let mut tasks: Vec<Task<Event>> = messages.into_iter().map(|m| self.send(m)).collect();
+        if approve && let Some(t) = self.app.till().tendering().cloned() {
+            eprintln!("kasse: tour: the provider did not answer; approving as a stand-in");
+            tasks.push(self.send(Message::Terminal(
+                t.intent,
+                PaymentUpdate::Approved {
+                    transaction_id: "TOUR-STAND-IN".into(),
+                    amount: t.amount,
+                },
+            )));
+        }
+        if name == "12-still-there" {
+            let until = self.app.now() + self.app.idle.answer_within;
+            self.app.idle.prompt_until = Some(until);
+        }
+        Task::batch(tasks)
+    }
+
+    /// After the screens: 100 sales through the app, then frame times with
+    /// the camera running.
+    fn measure(&mut self) -> Task<Event> {
+        let before = rss_mib();
+        let started = Instant::now();
+        for _ in 0..100 {
+            self.sale_for_measurement();
+        }
+        let took = started.elapsed();
+        let sales = self.app.till().store().last_nr().unwrap_or(0);
+        let after = rss_mib();
+        let tour = &mut self.tour;
+        if let Some(first) = tour.first_frame {
+            tour.report.push(format!(
+                "cold start to first frame: {} ms",
+                first.as_millis()
+            ));
+        }
+        tour.report.push(format!(
+            "100 sales through the app in {} ms (receipts so far: {sales}); RSS before {:.1} MiB, after {:.1} MiB",
+            took.as_millis(),
+            before.unwrap_or(0.0),
+            after.unwrap_or(0.0)
+        ));
+        tour.measuring_frames = Some(Instant::now());
+        // The demo camera holds up its codes now, so the frame times are
+        // taken while the scanner decodes.
+        self.app
+            .demo
+            .codes
+            .fetch_add(20, std::sync::atomic::Ordering::SeqCst);
+        Task::none()
+    }
+
+    /// One sale of a coffee, paid in cash (operated) or by card (self-service).
+    fn sale_for_measurement(&mut self) {
+        let cashier = self.app.till().mode() == Mode::Cashier;
+        let kind = if cashier {
+            TenderKind::Cash
+        } else {
+            TenderKind::Card
+        };
+        for action in [
+            Action::NextCustomer,
+            Action::Tap {
+                sku: "KAFFE".into(),
+                qty: 1,
+            },
+            Action::Pay,
+            Action::Tender {
+                kind,
+                cash_given: None,
+            },
+        ] {
+            let _ = self.app.update(Message::Do(action));
+        }
+        if !cashier && let Some(t) = self.app.till().tendering().cloned() {
+            let _ = self.app.update(Message::Terminal(
+                t.intent.clone(),
+                PaymentUpdate::Approved {
+                    transaction_id: format!("BENCH-{}", t.intent),
+                    amount: t.amount,
+                },
+            ));
+        }
+        let _ = self
+            .app
+            .update(Message::Do(Action::Receipt(receipt::Choice::None)));
+    }
+
+    fn finish(&mut self) -> Task<Event> {
+        let tour = &mut self.tour;
+        if let Some((p50, p99, max, slow, n)) = tour.frame_stats() {
+            tour.report.push(format!(
+                "frame interval with the camera running, {n} frames over 5 s: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms, {slow} slower than 33.4 ms"
+            ));
+        }
+        tour.report
+            .push(format!("screenshots: {}", tour.saved.len()));
+        let text = tour.report.join("\n") + "\n";
+        eprint!("{text}");
+        if let Err(e) = std::fs::write(tour.dir.join("measurements.txt"), text) {
+            eprintln!("kasse: {}: {e}", tour.dir.display());
+        }
+        iced::exit()
+    }
+}
+
+fn tick(at: Instant) -> Event {
+    Event::App(Message::Tick(at))
 }

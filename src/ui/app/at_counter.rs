@@ -40,8 +40,7 @@ impl App {
                 if let Screen::Receipt(state) = &mut self.screen {
                     state.stage = receipt::Stage::Printing;
                 }
-                let target = self.settings.printer.clone();
-                Task::perform(devices::print(target, bytes, self.lang), Message::Printed)
+                self.print(bytes)
             }
             receipt::Choice::ShowQr => {
                 let text = receipt::qr_text(
@@ -229,5 +228,39 @@ impl App {
             }
             Err(e) => self.fail(&e),
         }
+    }
+
+    /// The rows of a receipt of `series` (a copy keeps the series' marking).
+    pub(super) fn receipt_rows(
+        &self,
+        receipt: &Receipt,
+        series: SaleKind,
+        copy: bool,
+    ) -> Vec<print::Row> {
+        let at = self.wall().format("%d.%m.%Y %H:%M").to_string();
+        let header = receipt::header(
+            series,
+            &self.settings.company.name,
+            &self.settings.company.org_no,
+            &self.settings.till_id,
+            &at,
+            copy,
+        );
+        let catalog = self.till.catalog();
+        let names = |sku: &str| {
+            catalog
+                .product(sku)
+                .map_or_else(|| sku.to_string(), |p| p.name.clone())
+        };
+        print::rows(receipt, &header, &names)
+    }
+
+    /// Prints on the configured printer, off the UI thread; what came of it
+    /// in words for the screen.
+    pub(super) fn print(&self, bytes: Vec<u8>) -> Task<Message> {
+        let (target, lang) = (self.settings.printer.clone(), self.lang);
+        Task::perform(devices::print(target, bytes), move |done| {
+            Message::Printed(done.map_err(|e| text::printout(lang, e.as_ref())))
+        })
     }
 }

@@ -7,6 +7,15 @@ use super::*;
 use iced::widget::column;
 
 impl App {
+    /// How the screens look now: language, text size, the keypad's focus.
+    pub(super) fn look(&self) -> Look {
+        let focus = self.focus_ring();
+        Look {
+            focus,
+            ..Look::new(self.lang, self.large_text)
+        }
+    }
+
     pub(super) fn top_bar(&self, look: Look) -> Element<'_, Message> {
         let mut bar = row![
             widget::heading(look, self.settings.company.name.clone()),

@@ -163,4 +163,56 @@ impl App {
             _ => false,
         }
     }
+
+    pub(super) fn scale(&mut self, report: ScaleReport) {
+        match report {
+            ScaleReport::Status { text, ok } => {
+                self.status.scale = text;
+                self.status.scale_ok = ok;
+                if !ok {
+                    self.weight = shopping::Weight::default();
+                }
+            }
+            ScaleReport::Weight { grams, stable } => {
+                self.status.scale_ok = true;
+                self.weight = shopping::Weight {
+                    grams: Some(grams),
+                    stable,
+                };
+            }
+            ScaleReport::NoWeight => self.weight = shopping::Weight::default(),
+        }
+    }
+
+    pub(super) fn camera(&mut self, report: CameraReport) -> Task<Message> {
+        match report {
+            CameraReport::Status { text, ok } => {
+                self.status.camera = text;
+                self.status.camera_ok = ok;
+                Task::none()
+            }
+            CameraReport::Preview(handle) => {
+                self.preview = Some(handle);
+                Task::none()
+            }
+            CameraReport::Code(code) => {
+                self.flash_until = Some(self.now + FLASH_FOR);
+                devices::beep();
+                self.idle.input(self.now);
+                self.act(Action::Code(code))
+            }
+        }
+    }
+
+    /// The sync worker's status; with a ledger, the till's link to it.
+    pub(super) fn sync(&mut self, status: SyncStatus) {
+        if self.status.ledger {
+            let last_sync = status.last_sync.unwrap_or(crate::till::Link::never());
+            self.till.set_link(crate::till::Link {
+                online: status.online,
+                last_sync,
+            });
+        }
+        self.status.sync = status;
+    }
 }

@@ -17,7 +17,7 @@ use crate::domain::{Money, Product, Reason, Receipt, TenderKind};
 use crate::payments::{PaymentUpdate, Provider};
 use crate::store::SaleKind;
 use crate::sync::SyncStatus;
-use crate::till::{Answer, Failure, Mode, Outcome, Reserve, Reserver, Till, TillError};
+use crate::till::{Answer, Mode, Outcome, Reserve, Reserver, Till, TillError};
 use crate::wiring::Providers;
 use chrono::{DateTime, FixedOffset};
 use iced::keyboard::{self, Key, key::Named};
@@ -36,9 +36,10 @@ mod keypad;
 mod outcome;
 mod pay;
 mod returning;
+mod settings;
+pub use settings::{Settings, Status};
 pub mod speak;
 pub use at_counter::pin_owner;
-mod tour_steps;
 
 /// How long a notice stays on screen.
 const NOTICE_FOR: Duration = Duration::from_secs(6);
@@ -89,10 +90,6 @@ pub enum Message {
     ReturnHeld(String, Reserve),
     /// The provider's answer to return `.0`'s refund.
     Refunded(String, Result<(), String>),
-    /// The tour's screenshot of the step it names.
-    Shot(String, iced::window::Screenshot),
-    /// A frame was drawn (measured by the tour).
-    Frame(Instant),
 }
 
 #[derive(Debug)]
@@ -131,75 +128,6 @@ impl Screen {
     }
 }
 
-/// What the status bar shows.
-#[derive(Clone, Debug, Default)]
-pub struct Status {
-    pub scale: devices::DeviceState,
-    pub scale_ok: bool,
-    pub camera: devices::DeviceState,
-    pub camera_ok: bool,
-    pub sync: SyncStatus,
-    pub ledger: bool,
-    /// Card or Vipps go to the simulator: no money moves.
-    pub demo_payments: bool,
-    /// Receipts of payments completed by recovery at start: staff see them
-    /// in the status bar for the whole run (a notice would be gone at the
-    /// first scan).
-    pub recovered: Vec<u64>,
-    /// Refunds asked of a provider whose return was never saved (the till
-    /// stopped in between): (sales receipt, amount, tender), until the Z.
-    pub unsaved_refunds: Vec<(u64, String, String)>,
-    /// Why speech mode cannot be heard (espeak-ng missing), while it is on.
-    pub speech: String,
-}
-
-/// Everything the kiosk needs from the config, kept apart from the till.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    pub till_id: String,
-    pub company: crate::config::Company,
-    pub lang: Lang,
-    pub large_text: bool,
-    pub idle_after: Duration,
-    pub answer_within: Duration,
-    pub payment: crate::config::PaymentConfig,
-    pub printer: crate::config::PrinterTarget,
-    /// Where the receipt QR's link points (`[receipt] verify_url`).
-    pub receipt_url: String,
-    pub staff: Vec<StaffMember>,
-    pub max_gap_ms: u64,
-    /// The config trusts the published demo QR key: the status bar says DEMO.
-    pub demo_key: bool,
-    /// Taps this soon after a screen change are dropped (double taps).
-    pub tap_guard: Duration,
-    /// Staff at a self-service till are logged out after this long idle.
-    pub staff_idle: Duration,
-}
-
-impl Settings {
-    pub fn from_config(c: &Config) -> Settings {
-        Settings {
-            till_id: c.till_id.clone(),
-            company: c.company.clone(),
-            lang: Lang::parse(&c.kiosk.language).unwrap_or_default(),
-            large_text: c.kiosk.large_text,
-            idle_after: Duration::from_secs(c.kiosk.idle_s),
-            answer_within: Duration::from_secs(c.kiosk.still_there_s),
-            payment: c.payment.clone(),
-            printer: c.printer.clone(),
-            receipt_url: c.receipt_url.clone(),
-            staff: c.staff.clone(),
-            max_gap_ms: c.barcode.max_gap_ms,
-            demo_key: c
-                .trusted_keys
-                .iter()
-                .any(|k| k == crate::domain::appcode::DEMO_PUBLIC_KEY),
-            tap_guard: Duration::from_millis(c.kiosk.tap_guard_ms),
-            staff_idle: Duration::from_secs(c.kiosk.staff_idle_s),
-        }
-    }
-}
-
 pub struct App {
     till: Till,
     settings: Settings,
@@ -234,7 +162,6 @@ pub struct App {
     setup: Option<devices::Setup>,
     /// A fixed wall clock (tests, screenshots); None is the real one.
     clock: Option<DateTime<FixedOffset>>,
-    tour: Option<crate::ui::tour::Tour>,
     /// A question over the screen waiting for yes or no (cancel, void).
     ask: Option<screen::confirm::Ask>,
     /// The demo's camera and scale, worked from the keyboard.
@@ -284,7 +211,6 @@ impl App {
             printed: Vec::new(),
             setup: None,
             clock: None,
-            tour: None,
             ask: None,
             demo: devices::Demo::default(),
             low: false,
@@ -310,32 +236,9 @@ impl App {
         self.providers = providers;
     }
 
-    /// Tells staff what recovery did at start: a payment approved while the
-    /// till was down is a late completion with its receipt.
-    pub fn recovered(&mut self, done: &[crate::payments::recover::Resolved]) {
-        use crate::payments::recover::Resolution;
-        self.status.recovered = done
-            .iter()
-            .filter_map(|r| match r.resolution {
-                Resolution::Committed { receipt } => Some(receipt),
-                _ => None,
-            })
-            .collect();
-        let late: Vec<String> = self.status.recovered.iter().map(u64::to_string).collect();
-        if !late.is_empty() {
-            self.say(
-                format!(
-                    "{}: {}",
-                    tr(self.lang, "Completed after a restart, receipt"),
-                    late.join(", ")
-                ),
-                false,
-            );
-        }
-    }
-
-    pub fn start_tour(&mut self, tour: crate::ui::tour::Tour) {
-        self.tour = Some(tour);
+    /// The till's clock, as the last tick or message set it.
+    pub fn now(&self) -> Instant {
+        self.now
     }
 
     /// Fixes the wall clock the till's records and code expiry use.
@@ -367,14 +270,6 @@ impl App {
 
     pub fn notice(&self) -> Option<&Notice> {
         self.notice.as_ref().map(|(n, _)| n)
-    }
-
-    fn look(&self) -> Look {
-        let focus = self.focus_ring();
-        Look {
-            focus,
-            ..Look::new(self.lang, self.large_text)
-        }
     }
 
     fn say(&mut self, text: impl Into<String>, refusal: bool) {
@@ -470,27 +365,6 @@ impl App {
         match message {
             Message::Tick(now) => {
                 self.tick(now);
-                self.tour_tick()
-            }
-            Message::Shot(name, shot) => {
-                if let Some(tour) = self.tour.as_mut() {
-                    tour.shooting = false;
-                    match tour.save(&name, &shot.rgba, shot.size.width, shot.size.height) {
-                        Ok(path) => eprintln!("kasse: saved {}", path.display()),
-                        Err(e) => {
-                            eprintln!("kasse: screenshot failed: {e}");
-                            std::process::exit(3);
-                        }
-                    }
-                }
-                Task::none()
-            }
-            Message::Frame(at) => {
-                if let Some(tour) = self.tour.as_mut()
-                    && tour.measuring_frames.is_some()
-                {
-                    tour.frames.push(at);
-                }
                 Task::none()
             }
             Message::Key(at, event) => self.key(at, event),
@@ -565,51 +439,12 @@ impl App {
             Message::ReturnHeld(id, answer) => self.return_held(id, answer),
             Message::Refunded(id, result) => self.refunded(id, result),
             Message::Scale(report) => {
-                match report {
-                    ScaleReport::Status { text, ok } => {
-                        self.status.scale = text;
-                        self.status.scale_ok = ok;
-                        if !ok {
-                            self.weight = shopping::Weight::default();
-                        }
-                    }
-                    ScaleReport::Weight { grams, stable } => {
-                        self.status.scale_ok = true;
-                        self.weight = shopping::Weight {
-                            grams: Some(grams),
-                            stable,
-                        };
-                    }
-                    ScaleReport::NoWeight => self.weight = shopping::Weight::default(),
-                }
+                self.scale(report);
                 Task::none()
             }
-            Message::Camera(report) => match report {
-                CameraReport::Status { text, ok } => {
-                    self.status.camera = text;
-                    self.status.camera_ok = ok;
-                    Task::none()
-                }
-                CameraReport::Preview(handle) => {
-                    self.preview = Some(handle);
-                    Task::none()
-                }
-                CameraReport::Code(code) => {
-                    self.flash_until = Some(self.now + FLASH_FOR);
-                    devices::beep();
-                    self.idle.input(self.now);
-                    self.act(Action::Code(code))
-                }
-            },
+            Message::Camera(report) => self.camera(report),
             Message::Sync(status) => {
-                if self.status.ledger {
-                    let last_sync = status.last_sync.unwrap_or(crate::till::Link::never());
-                    self.till.set_link(crate::till::Link {
-                        online: status.online,
-                        last_sync,
-                    });
-                }
-                self.status.sync = status;
+                self.sync(status);
                 Task::none()
             }
             Message::Terminal(intent, update) => self.terminal_update(intent, update),
@@ -623,27 +458,15 @@ impl App {
                 let outcome = self.till.reserved(answer, self.wall());
                 self.tendered(outcome)
             }
-            Message::Confirmed(intent, Ok(answer)) => self.answer(intent, answer),
+            Message::Confirmed(intent, Ok(answer)) => {
+                self.next_payment(intent, payment::Next::Answer(answer, None))
+            }
             Message::Confirmed(intent, Err(why)) => {
-                tracing_warn(&why);
-                self.set_payment_stage(payment::Stage::NotSaved {
-                    why,
-                    intent,
-                    answer: None,
-                });
+                self.not_confirmed(intent, why);
                 Task::none()
             }
             Message::Reversed(intent, result) => {
-                match result {
-                    Ok(()) => {
-                        if let Err(e) = self.till.payment_reversed(&intent, self.wall()) {
-                            self.fail(&e);
-                        }
-                    }
-                    Err(e) => eprintln!(
-                        "kasse: payment {intent} could not be reversed: {e} (kasse payments reconcile retries)"
-                    ),
-                }
+                self.reversed(intent, result);
                 Task::none()
             }
             Message::Printed(result) => {
@@ -662,42 +485,8 @@ impl App {
 
     fn act(&mut self, action: Action) -> Task<Message> {
         match action {
-            Action::Tap { sku, qty } => {
-                let weighed = self
-                    .till
-                    .catalog()
-                    .product(&sku)
-                    .is_some_and(Product::is_weighed);
-                let outcome = if weighed {
-                    // At the register a weighed item takes the scale's weight now.
-                    match (
-                        self.weight.grams.and_then(|g| u32::try_from(g).ok()),
-                        self.weight.stable,
-                    ) {
-                        (Some(g), stable) => self.till.weigh(&sku, g, stable),
-                        (None, _) => Outcome::WeightRefused(Reason::BelowMinWeight),
-                    }
-                } else {
-                    self.till.tap(&sku, qty)
-                };
-                self.outcome(outcome);
-            }
-            Action::OpenWeigh => {
-                let mut state = shopping::State {
-                    category: shopping::Category::Weighed,
-                    weighing: None,
-                };
-                if let Some(p) = self
-                    .till
-                    .catalog()
-                    .products()
-                    .iter()
-                    .find(|p| p.is_weighed())
-                {
-                    state.weighing = Some(p.sku.clone());
-                }
-                self.screen = Screen::Shopping(state);
-            }
+            Action::Tap { sku, qty } => self.tap(&sku, qty),
+            Action::OpenWeigh => self.open_weigh(),
             Action::Weigh { sku, grams } => {
                 let outcome = self.till.weigh(&sku, grams, true);
                 self.outcome(outcome);
@@ -713,74 +502,19 @@ impl App {
             {
                 self.say(tr(self.lang, "Log in first"), true);
             }
-            Action::Code(code) => match self.till.present_code(code.trim(), self.wall()) {
-                Ok(outcome) => self.outcome(outcome),
-                Err(e) => self.fail(&e),
-            },
+            Action::Code(code) => self.code(&code),
             Action::Pay => return self.pay(),
-            Action::Bonus(accept) => match self.till.answer_bonus(accept, self.wall()) {
-                Ok(outcome) => {
-                    let cashier = self.till.mode() == Mode::Cashier;
-                    self.outcome(outcome);
-                    if !cashier {
-                        return self.show_payment();
-                    }
-                }
-                Err(e) => self.fail(&e),
-            },
+            Action::Bonus(accept) => return self.bonus(accept),
             Action::Tender { kind, cash_given } => return self.tender(kind, cash_given),
-            Action::CancelPayment => {
-                if let Some(cancel) = &self.cancel_payment {
-                    cancel.store(true, Ordering::SeqCst);
-                }
-                if let Screen::Payment(payment::State {
-                    stage: payment::Stage::Waiting { cancelling, .. },
-                    ..
-                }) = &mut self.screen
-                {
-                    *cancelling = true;
-                }
-            }
-            Action::RetrySave => {
-                if let Screen::Payment(payment::State {
-                    stage: payment::Stage::NotSaved { intent, answer, .. },
-                    ..
-                }) = &self.screen
-                {
-                    let (intent, answer) = (intent.clone(), answer.clone());
-                    return match answer {
-                        Some(answer) => self.answer(intent, answer),
-                        None => self.confirm(intent),
-                    };
-                }
-            }
+            Action::CancelPayment => self.cancel_payment(),
+            Action::RetrySave => return self.retry_save(),
             Action::BackToCart => {
                 self.screen = Screen::Welcome;
                 self.show_cart();
             }
-            // A purchase with lines is cancelled only after a yes (the
-            // still-there prompt's "Cancel now" is its own question).
-            // A running payment refuses both at once, without a question.
-            Action::CancelSale
-                if !self.till.sale().lines.is_empty()
-                    && self.idle.prompt_until.is_none()
-                    && self.till.tendering().is_none() =>
-            {
-                self.ask = Some(screen::confirm::Ask::CancelSale);
-            }
-            Action::CancelSale => self.cancel_sale(),
-            Action::Void(line) => match self.till.sale().lines.get(line.wrapping_sub(1)) {
-                Some(l) if self.till.tendering().is_none() => {
-                    let what = widget::line_text(self.look(), l).0;
-                    self.ask = Some(screen::confirm::Ask::Void { line, what });
-                }
-                _ => self.void(line),
-            },
-            Action::Answer(yes) => match self.ask.take() {
-                Some(screen::confirm::Ask::CancelSale) if yes => self.cancel_sale(),
-                Some(screen::confirm::Ask::Void { line, .. }) if yes => self.void(line),
-                _ => {}
-            },
+            Action::CancelSale => self.ask_cancel(),
+            Action::Void(line) => self.ask_void(line),
+            Action::Answer(yes) => self.answer_question(yes),
             Action::AttachMember(id) => match self.till.attach_member_by_staff(&id) {
                 Ok(Outcome::Refused(Reason::UnknownCode)) => {
                     self.say(tr(self.lang, "Unknown member"), true);
@@ -802,17 +536,7 @@ impl App {
             Action::Help => {
                 self.screen = Screen::Staff(staff::State::new(staff::Purpose::Attendant))
             }
-            Action::CloseOverlay => {
-                // Staff called to a self-service till leave with the menu:
-                // the next customer's sale has no operator (journaled).
-                if self.till.mode() == Mode::SelfService
-                    && self.till.operator().is_some()
-                    && let Err(e) = self.till.logout(self.wall())
-                {
-                    self.fail(&e);
-                }
-                self.home();
-            }
+            Action::CloseOverlay => self.close_overlay(),
             Action::Pin(pin) => return self.pin(&pin),
             Action::Logout => {
                 if let Err(e) = self.till.logout(self.wall()) {
@@ -846,33 +570,12 @@ impl App {
         Task::none()
     }
 
-    /// The rows of a receipt of `series` (a copy keeps the series' marking).
-    fn receipt_rows(&self, receipt: &Receipt, series: SaleKind, copy: bool) -> Vec<print::Row> {
-        let at = self.wall().format("%d.%m.%Y %H:%M").to_string();
-        let header = receipt::header(
-            series,
-            &self.settings.company.name,
-            &self.settings.company.org_no,
-            &self.settings.till_id,
-            &at,
-            copy,
-        );
-        let catalog = self.till.catalog();
-        let names = |sku: &str| {
-            catalog
-                .product(sku)
-                .map_or_else(|| sku.to_string(), |p| p.name.clone())
-        };
-        print::rows(receipt, &header, &names)
-    }
-
     /// Whether anything waits on the clock: a notice or flash to clear, a
     /// sale or staff session to time out, a screen that moves on by itself,
-    /// a PIN wait, the tour. At rest on the welcome screen nothing does: no
+    /// a PIN wait. At rest on the welcome screen nothing does: no
     /// ticks, no redraws.
     pub fn clock_needed(&self) -> bool {
-        self.tour.is_some()
-            || self.notice.is_some()
+        self.notice.is_some()
             || self.flash_until.is_some()
             || self.pin_wait_until.is_some()
             || self.idle.prompt_until.is_some()
@@ -889,13 +592,6 @@ impl App {
         ];
         if self.clock_needed() {
             subs.push(iced::time::every(Duration::from_millis(250)).map(Message::Tick));
-        }
-        if self
-            .tour
-            .as_ref()
-            .is_some_and(|t| t.measuring_frames.is_some())
-        {
-            subs.push(iced::window::frames().map(Message::Frame));
         }
         if let Some(setup) = &self.setup {
             let hands = devices::WithDemo(setup.clone(), self.demo.clone());
@@ -916,8 +612,4 @@ impl App {
 
 fn tracing_error(e: &TillError) {
     eprintln!("kasse: till error: {e}");
-}
-
-fn tracing_warn(why: &str) {
-    eprintln!("kasse: payment not confirmed: {why}");
 }

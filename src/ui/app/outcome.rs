@@ -111,4 +111,96 @@ impl App {
             | Outcome::AmountMismatch { .. } => {}
         }
     }
+
+    /// A product tapped; a weighed one at the register takes the scale's
+    /// weight now.
+    pub(super) fn tap(&mut self, sku: &str, qty: u32) {
+        let weighed = self
+            .till
+            .catalog()
+            .product(sku)
+            .is_some_and(Product::is_weighed);
+        let outcome = if weighed {
+            match (
+                self.weight.grams.and_then(|g| u32::try_from(g).ok()),
+                self.weight.stable,
+            ) {
+                (Some(g), stable) => self.till.weigh(sku, g, stable),
+                (None, _) => Outcome::WeightRefused(Reason::BelowMinWeight),
+            }
+        } else {
+            self.till.tap(sku, qty)
+        };
+        self.outcome(outcome);
+    }
+
+    /// The weighed items, the first one on the scale's panel.
+    pub(super) fn open_weigh(&mut self) {
+        let weighing = self
+            .till
+            .catalog()
+            .products()
+            .iter()
+            .find(|p| p.is_weighed())
+            .map(|p| p.sku.clone());
+        self.screen = Screen::Shopping(shopping::State {
+            category: shopping::Category::Weighed,
+            weighing,
+        });
+    }
+
+    /// A code scanned or typed: a product, a member card, a coupon.
+    pub(super) fn code(&mut self, code: &str) {
+        match self.till.present_code(code.trim(), self.wall()) {
+            Ok(outcome) => self.outcome(outcome),
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    /// Staff called to a self-service till leave with the menu: the next
+    /// customer's sale has no operator (journaled).
+    pub(super) fn close_overlay(&mut self) {
+        if self.till.mode() == Mode::SelfService
+            && self.till.operator().is_some()
+            && let Err(e) = self.till.logout(self.wall())
+        {
+            self.fail(&e);
+        }
+        self.home();
+    }
+
+    /// A purchase with lines is cancelled only after a yes (the
+    /// still-there prompt's "Cancel now" is its own question). A running
+    /// payment refuses it at once, without a question.
+    pub(super) fn ask_cancel(&mut self) {
+        if !self.till.sale().lines.is_empty()
+            && self.idle.prompt_until.is_none()
+            && self.till.tendering().is_none()
+        {
+            self.ask = Some(screen::confirm::Ask::CancelSale);
+        } else {
+            self.cancel_sale();
+        }
+    }
+
+    /// A line is voided only after a yes; a running payment refuses it at
+    /// once, without a question.
+    pub(super) fn ask_void(&mut self, line: usize) {
+        match self.till.sale().lines.get(line.wrapping_sub(1)) {
+            Some(l) if self.till.tendering().is_none() => {
+                let what = widget::line_text(self.look(), l).0;
+                self.ask = Some(screen::confirm::Ask::Void { line, what });
+            }
+            _ => self.void(line),
+        }
+    }
+
+    /// Yes or no to the question over the screen.
+    pub(super) fn answer_question(&mut self, yes: bool) {
+        match self.ask.take() {
+            Some(screen::confirm::Ask::CancelSale) if yes => self.cancel_sale(),
+            Some(screen::confirm::Ask::Void { line, .. }) if yes => self.void(line),
+            _ => {}
+        }
+    }
 }

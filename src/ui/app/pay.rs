@@ -157,147 +157,65 @@ impl App {
         })
     }
 
+    /// An update from the provider taking payment `intent`: the payment
+    /// screen shows it, or asks for the till or the provider.
     pub(super) fn terminal_update(
         &mut self,
         intent: String,
         update: PaymentUpdate,
     ) -> Task<Message> {
         let current = self.till.tendering().is_some_and(|t| t.intent == intent);
-        let waiting = match &mut self.screen {
+        let state = match &mut self.screen {
             Screen::Payment(state) if current => Some(state),
             _ => None,
         };
-        let failed = |why: Failure, detail: String| Answer::Failed { why, detail };
-        let answer = match update {
-            PaymentUpdate::Progress(p) => {
-                if let Some(payment::State {
-                    stage: payment::Stage::Waiting { progress, step, .. },
-                    ..
-                }) = waiting
-                {
-                    *progress = Some(p);
-                    *step = step.saturating_add(1);
-                }
-                return Task::none();
-            }
-            PaymentUpdate::ShowQr(url) => {
-                if let Some(state) = waiting {
-                    state.vipps_qr = payment::qr_image(&url);
-                }
-                return Task::none();
-            }
-            PaymentUpdate::Approved {
-                transaction_id,
-                amount,
-            } => Answer::Approved {
-                transaction_id: Some(transaction_id),
-                amount,
-            },
-            PaymentUpdate::Declined { why, reason } => {
-                return self.answer_declined(intent, failed(Failure::Declined, reason), Some(why));
-            }
-            PaymentUpdate::Cancelled => failed(Failure::Cancelled, String::new()),
-            // The till did not hear how it ended: the provider is asked.
-            PaymentUpdate::TimedOut => return self.confirm(intent),
-        };
-        self.answer(intent, answer)
+        let next = payment::provider(state, update);
+        self.next_payment(intent, next)
     }
 
-    /// The provider's final answer, to the till; what came of it on screen.
-    pub(super) fn answer(&mut self, intent: String, answer: Answer) -> Task<Message> {
-        self.answer_declined(intent, answer, None)
+    /// Does what the payment screen asks next.
+    pub(super) fn next_payment(&mut self, intent: String, next: payment::Next) -> Task<Message> {
+        match next {
+            payment::Next::Nothing => Task::none(),
+            payment::Next::Answer(answer, decline) => self.answer(intent, answer, decline),
+            payment::Next::Confirm => self.confirm(intent),
+            payment::Next::Receipt(receipt, change) => {
+                self.paid(*receipt, change);
+                Task::none()
+            }
+            payment::Next::Reverse {
+                intent,
+                tender,
+                approved,
+            } => {
+                self.say(
+                    tr(self.lang, "Staff: a payment was taken for the wrong amount"),
+                    true,
+                );
+                self.reverse(intent, tender, approved)
+            }
+        }
     }
 
-    /// [`App::answer`], with why the provider declined when it said so.
-    fn answer_declined(
+    /// The provider's final answer, to the till; the payment screen says
+    /// what came of it.
+    fn answer(
         &mut self,
         intent: String,
         answer: Answer,
         decline: Option<crate::payments::Decline>,
     ) -> Task<Message> {
-        let lang = self.lang;
-        let why = match (&answer, decline) {
-            (
-                Answer::Failed {
-                    why: Failure::Declined,
-                    ..
-                },
-                Some(d),
-            ) => format!(
-                "{}: {}",
-                tr(lang, "Payment declined"),
-                text::decline(lang, d)
-            ),
-            (
-                Answer::Failed {
-                    why: Failure::Declined,
-                    ..
-                },
-                None,
-            ) => tr(lang, "Payment declined").to_string(),
-            (
-                Answer::Failed {
-                    why: Failure::Cancelled,
-                    ..
-                },
-                _,
-            ) => tr(lang, "Payment cancelled").to_string(),
-            (Answer::Failed { .. }, _) => {
-                tr(lang, "The terminal did not answer in time").to_string()
-            }
-            (Answer::Approved { .. }, _) => String::new(),
-        };
         let outcome = self
             .till
             .payment_answer(&intent, answer.clone(), self.wall());
         if self.till.tendering().is_none() {
             self.cancel_payment = None;
         }
-        let stage = match outcome {
-            Ok(Outcome::Paid {
-                receipt, change, ..
-            }) => {
-                self.paid(*receipt, change);
-                return Task::none();
-            }
-            Ok(Outcome::Declined { .. }) => payment::Stage::Failed { why },
-            Ok(Outcome::AmountMismatch {
-                intent,
-                tender,
-                asked,
-                approved,
-            }) => {
-                self.say(
-                    tr(lang, "Staff: a payment was taken for the wrong amount"),
-                    true,
-                );
-                let stage = payment::Stage::Failed {
-                    why: format!(
-                        "{} ({} ≠ {})",
-                        tr(
-                            lang,
-                            "The payment was for the wrong amount and is being reversed"
-                        ),
-                        kr(approved),
-                        kr(asked)
-                    ),
-                };
-                self.set_payment_stage(stage);
-                return self.reverse(intent, tender, approved);
-            }
-            // An answer for a payment already settled (a duplicate reply).
-            Ok(_) => return Task::none(),
-            Err(e) => {
-                tracing_error(&e);
-                payment::Stage::NotSaved {
-                    why: text::till_error(lang, &e).to_string(),
-                    intent,
-                    answer: Some(answer),
-                }
-            }
-        };
-        self.set_payment_stage(stage);
-        Task::none()
+        let (stage, next) = payment::settled(self.lang, intent.clone(), answer, decline, outcome);
+        if let Some(stage) = stage {
+            self.set_payment_stage(stage);
+        }
+        self.next_payment(intent, next)
     }
 
     /// Asks the provider what became of the running payment `intent` (it
@@ -378,5 +296,90 @@ impl App {
             change,
             stage: receipt::Stage::Choose,
         });
+    }
+
+    /// Tells staff what recovery did at start: a payment approved while the
+    /// till was down is a late completion with its receipt.
+    pub fn recovered(&mut self, done: &[crate::payments::recover::Resolved]) {
+        use crate::payments::recover::Resolution;
+        self.status.recovered = done
+            .iter()
+            .filter_map(|r| match r.resolution {
+                Resolution::Committed { receipt } => Some(receipt),
+                _ => None,
+            })
+            .collect();
+        let late: Vec<String> = self.status.recovered.iter().map(u64::to_string).collect();
+        if !late.is_empty() {
+            self.say(
+                format!(
+                    "{}: {}",
+                    tr(self.lang, "Completed after a restart, receipt"),
+                    late.join(", ")
+                ),
+                false,
+            );
+        }
+    }
+
+    /// The customer's answer to the bonus question; then (self-service) the tenders.
+    pub(super) fn bonus(&mut self, accept: bool) -> Task<Message> {
+        match self.till.answer_bonus(accept, self.wall()) {
+            Ok(outcome) => {
+                let cashier = self.till.mode() == Mode::Cashier;
+                self.outcome(outcome);
+                if !cashier {
+                    return self.show_payment();
+                }
+            }
+            Err(e) => self.fail(&e),
+        }
+        Task::none()
+    }
+
+    /// Asks the running payment to stop; the payment screen says so.
+    pub(super) fn cancel_payment(&mut self) {
+        if let Some(cancel) = &self.cancel_payment {
+            cancel.store(true, Ordering::SeqCst);
+        }
+        if let Screen::Payment(state) = &mut self.screen {
+            state.cancelling();
+        }
+    }
+
+    /// "Try again" on a payment whose sale could not be saved.
+    pub(super) fn retry_save(&mut self) -> Task<Message> {
+        match &self.screen {
+            Screen::Payment(state) => match state.retry() {
+                Some((intent, next)) => self.next_payment(intent, next),
+                None => Task::none(),
+            },
+            _ => Task::none(),
+        }
+    }
+
+    /// The provider could not be asked what became of payment `intent`: it
+    /// stays open, and "Try again" asks again.
+    pub(super) fn not_confirmed(&mut self, intent: String, why: String) {
+        eprintln!("kasse: payment not confirmed: {why}");
+        self.set_payment_stage(payment::Stage::NotSaved {
+            why,
+            intent,
+            answer: None,
+        });
+    }
+
+    /// The provider's answer to a reversal; the till journals one that went through.
+    pub(super) fn reversed(&mut self, intent: String, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                if let Err(e) = self.till.payment_reversed(&intent, self.wall()) {
+                    self.fail(&e);
+                }
+            }
+            Err(e) => eprintln!(
+                "kasse: payment {intent} could not be reversed: {e} (kasse payments reconcile retries)"
+            ),
+        }
     }
 }

@@ -258,8 +258,7 @@ impl App {
                 if self.settings.printer == crate::config::PrinterTarget::Screen {
                     return Task::none();
                 }
-                let target = self.settings.printer.clone();
-                Task::perform(devices::print(target, bytes, self.lang), Message::Printed)
+                self.print(bytes)
             }
             Err(e) => {
                 self.fail(&e);

@@ -3,11 +3,11 @@
 //! a cancel goes back to the cart with the sale intact.
 
 use super::{Action, Key};
-use crate::domain::{Money, TenderKind};
-use crate::payments::Step;
-use crate::till::Answer;
+use crate::domain::{Money, Receipt, TenderKind};
+use crate::payments::{Decline, PaymentUpdate, Step};
+use crate::till::{Answer, Failure, Outcome, TillError};
 use crate::ui::Element;
-use crate::ui::text::kr;
+use crate::ui::text::{self as words, Lang, kr, tr};
 use crate::ui::theme;
 use crate::ui::widget::{self, Look, big, body, heading, title};
 use iced::widget::{column, container, image, progress_bar, row, text};
@@ -49,16 +49,7 @@ pub enum Stage {
     },
 }
 
-/// What the screen says for a provider's step.
-pub fn step_text(step: Step) -> &'static str {
-    match step {
-        Step::Connecting => "Connecting to the terminal…",
-        Step::PresentCard => "Insert, tap or swipe the card",
-        Step::Authorising => "Authorising…",
-        Step::WaitingForCustomer => "Approve the payment in the Vipps app",
-        Step::Capturing => "Confirming with Vipps…",
-    }
-}
+pub use crate::ui::text::step_text;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
@@ -476,5 +467,174 @@ mod tests {
         assert_eq!(parse_cash("100,505"), None);
         assert_eq!(parse_cash(""), None);
         assert!(qr_image("vipps://pay?amount=6547").is_some());
+    }
+}
+
+/// What the payment screen asks of the app after a provider's update or the
+/// till's answer: the app only routes it to the till or the provider.
+#[derive(Debug)]
+pub enum Next {
+    /// Nothing more: the screen shows it (progress, a QR code, a stage).
+    Nothing,
+    /// Give the provider's final answer to the till (with why it declined).
+    Answer(Answer, Option<Decline>),
+    /// The till lost track of the payment: ask the provider what became of it.
+    Confirm,
+    /// Paid: show the receipt, with the change to hand back.
+    Receipt(Box<Receipt>, Option<Money>),
+    /// Approved for the wrong amount: staff are told, the provider reverses it.
+    Reverse {
+        intent: String,
+        tender: TenderKind,
+        approved: Money,
+    },
+}
+
+/// An update from the provider taking this payment: progress and the QR
+/// code stay on the screen (`None`: it is not on screen, or another payment
+/// is running); the final word goes to the till.
+pub fn provider(state: Option<&mut State>, update: PaymentUpdate) -> Next {
+    let failed = |why: Failure, detail: String| Answer::Failed { why, detail };
+    match update {
+        PaymentUpdate::Progress(p) => {
+            if let Some(State {
+                stage: Stage::Waiting { progress, step, .. },
+                ..
+            }) = state
+            {
+                *progress = Some(p);
+                *step = step.saturating_add(1);
+            }
+            Next::Nothing
+        }
+        PaymentUpdate::ShowQr(url) => {
+            if let Some(state) = state {
+                state.vipps_qr = qr_image(&url);
+            }
+            Next::Nothing
+        }
+        PaymentUpdate::Approved {
+            transaction_id,
+            amount,
+        } => Next::Answer(
+            Answer::Approved {
+                transaction_id: Some(transaction_id),
+                amount,
+            },
+            None,
+        ),
+        PaymentUpdate::Declined { why, reason } => {
+            Next::Answer(failed(Failure::Declined, reason), Some(why))
+        }
+        PaymentUpdate::Cancelled => Next::Answer(failed(Failure::Cancelled, String::new()), None),
+        // The till did not hear how it ended: the provider is asked.
+        PaymentUpdate::TimedOut => Next::Confirm,
+    }
+}
+
+/// What the screen says of a final answer that did not pay.
+fn why_failed(lang: Lang, answer: &Answer, decline: Option<Decline>) -> String {
+    match (answer, decline) {
+        (
+            Answer::Failed {
+                why: Failure::Declined,
+                ..
+            },
+            Some(d),
+        ) => format!(
+            "{}: {}",
+            tr(lang, "Payment declined"),
+            words::decline(lang, d)
+        ),
+        (
+            Answer::Failed {
+                why: Failure::Declined,
+                ..
+            },
+            None,
+        ) => tr(lang, "Payment declined").to_string(),
+        (
+            Answer::Failed {
+                why: Failure::Cancelled,
+                ..
+            },
+            _,
+        ) => tr(lang, "Payment cancelled").to_string(),
+        (Answer::Failed { .. }, _) => tr(lang, "The terminal did not answer in time").to_string(),
+        (Answer::Approved { .. }, _) => String::new(),
+    }
+}
+
+/// What the till made of the provider's final `answer` for `intent`: the
+/// stage the screen shows next (`None`: the screen stays as it is), and what
+/// the app does next.
+pub fn settled(
+    lang: Lang,
+    intent: String,
+    answer: Answer,
+    decline: Option<Decline>,
+    outcome: Result<Outcome, TillError>,
+) -> (Option<Stage>, Next) {
+    let why = why_failed(lang, &answer, decline);
+    match outcome {
+        Ok(Outcome::Paid {
+            receipt, change, ..
+        }) => (None, Next::Receipt(receipt, change)),
+        Ok(Outcome::Declined { .. }) => (Some(Stage::Failed { why }), Next::Nothing),
+        Ok(Outcome::AmountMismatch {
+            intent,
+            tender,
+            asked,
+            approved,
+        }) => {
+            let why = format!(
+                "{} ({} ≠ {})",
+                tr(
+                    lang,
+                    "The payment was for the wrong amount and is being reversed"
+                ),
+                kr(approved),
+                kr(asked)
+            );
+            let reverse = Next::Reverse {
+                intent,
+                tender,
+                approved,
+            };
+            (Some(Stage::Failed { why }), reverse)
+        }
+        // An answer for a payment already settled (a duplicate reply).
+        Ok(_) => (None, Next::Nothing),
+        Err(e) => {
+            eprintln!("kasse: till error: {e}");
+            let stage = Stage::NotSaved {
+                why: words::till_error(lang, &e).to_string(),
+                intent,
+                answer: Some(answer),
+            };
+            (Some(stage), Next::Nothing)
+        }
+    }
+}
+
+impl State {
+    /// Cancel was pressed while the provider works: the screen says so.
+    pub fn cancelling(&mut self) {
+        if let Stage::Waiting { cancelling, .. } = &mut self.stage {
+            *cancelling = true;
+        }
+    }
+
+    /// "Try again" after the sale could not be saved: the answer to save
+    /// again, or (none kept) the provider to ask again.
+    pub fn retry(&self) -> Option<(String, Next)> {
+        let Stage::NotSaved { intent, answer, .. } = &self.stage else {
+            return None;
+        };
+        let next = match answer {
+            Some(answer) => Next::Answer(answer.clone(), None),
+            None => Next::Confirm,
+        };
+        Some((intent.clone(), next))
     }
 }
