@@ -47,7 +47,7 @@ for mode in self cashier; do
   cp "$work/$mode/measurements.txt" "$out/measurements-$mode.txt"
 done
 
-expected=22
+expected=24
 got=$(ls "$out"/*.png | wc -l)
 if [ "$got" -lt "$expected" ]; then
   echo "screenshots: expected $expected, got $got" >&2
