@@ -3,22 +3,22 @@
 //! validated by xmllint against the official XSD, and its signature chain
 //! verified and tampered with.
 
-#[path = "support/saft.rs"]
-mod saft;
+#[path = "support/books.rs"]
+mod books;
+use books::{member_code, return_lines, xmllint};
 use chrono::{DateTime, Duration, FixedOffset};
 use kasse::compliance::export::{self, ExportSettings};
 use kasse::compliance::verify;
 use kasse::config::Company;
 use kasse::data::Data;
+use kasse::domain::Money;
 use kasse::domain::receipt::TenderKind;
 use kasse::domain::sale::OfflineLimits;
-use kasse::domain::{AppCode, Money};
 use kasse::store::{SaleKind, Store, StoreError};
 use kasse::till::{Link, Mode, Outcome, PayRequest, Till, TillError};
 use kasse::wiring::open_demo_store;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use saft::{return_lines, xmllint};
 use std::path::Path;
 use std::process::Command;
 
@@ -61,16 +61,6 @@ fn pay(till: &mut Till, tender: TenderKind, now: DateTime<FixedOffset>) -> u64 {
         Outcome::Paid { receipt, .. } => receipt.number,
         other => panic!("not paid: {other:?}"),
     }
-}
-
-fn member_code() -> String {
-    let seed = std::fs::read_to_string(root().join("fixtures/keys/demo.seed")).expect("seed");
-    let key = kasse::domain::appcode::parse_seed_hex(&seed).expect("key");
-    AppCode::Member {
-        member: "M-100001".into(),
-        exp: 1_830_297_600,
-    }
-    .sign(&key)
 }
 
 /// A day at the till with every kind of event the regulation names.

@@ -11,22 +11,22 @@
 //! CI runs a fixed number of days; `KASSE_DAY_CASES=200 cargo test --test
 //! day_in_the_life` runs more.
 
-#[path = "support/saft.rs"]
-mod saft;
+#[path = "support/books.rs"]
+mod books;
+use books::{member_code, xmllint};
 use chrono::{DateTime, Duration, FixedOffset};
 use kasse::compliance::export::{self, ExportSettings};
 use kasse::compliance::verify;
 use kasse::config::Company;
 use kasse::data::Data;
+use kasse::domain::Money;
 use kasse::domain::receipt::TenderKind;
 use kasse::domain::sale::OfflineLimits;
-use kasse::domain::{AppCode, Money};
 use kasse::store::SaleKind;
 use kasse::till::{Answer, Link, Mode, Original, Outcome, PayRequest, Till};
 use kasse::wiring::open_demo_store;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use saft::xmllint;
 use std::path::Path;
 
 fn root() -> &'static Path {
@@ -99,16 +99,6 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<bool>(), 1u32..400, 0usize..3).prop_map(|(i, kr, r)| Op::Drawer(i, kr, r)),
         1 => Just(Op::X),
     ]
-}
-
-fn member_code() -> String {
-    let seed = std::fs::read_to_string(root().join("fixtures/keys/demo.seed")).expect("seed");
-    let key = kasse::domain::appcode::parse_seed_hex(&seed).expect("key");
-    AppCode::Member {
-        member: "M-100001".into(),
-        exp: 1_830_297_600,
-    }
-    .sign(&key)
 }
 
 /// What the day's receipts add up to, kept as the day goes.

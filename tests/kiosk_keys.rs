@@ -54,12 +54,7 @@ fn a_cashier_sells_voids_takes_cash_and_runs_an_x_report_with_the_keyboard_alone
     assert_eq!(k.app.screen.name(), "staff");
     // Login: the PIN typed on the keyboard, Enter; the check runs off the
     // UI thread and its answer comes back as a message.
-    k.type_text("1234");
-    k.named(Named::Enter);
-    let staff = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml"))
-        .unwrap()
-        .staff;
-    k.send(Message::PinChecked(kasse::ui::pin_owner(&staff, "1234")));
+    k.pin_typed("1234");
     assert_eq!(k.app.screen.name(), "register");
     assert_eq!(k.app.till().operator(), Some("kari"));
     // Search and quantity: "2*" then the PLU, Enter; then a name, Enter.

@@ -19,12 +19,7 @@ fn m(s: &str) -> Money {
 
 fn cashier() -> Kiosk {
     let mut k = kiosk(Mode::Cashier);
-    k.type_text("1234");
-    k.named(Named::Enter);
-    let staff = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml"))
-        .unwrap()
-        .staff;
-    k.send(Message::PinChecked(kasse::ui::pin_owner(&staff, "1234")));
+    k.pin_typed("1234");
     assert_eq!(k.app.screen.name(), "register");
     k
 }
@@ -42,6 +37,14 @@ fn sell_cash(k: &mut Kiosk, items: &[&str], given: &str) {
     assert_eq!(k.app.screen.name(), "receipt");
     k.named(Named::F7);
     assert_eq!(k.app.screen.name(), "register");
+}
+
+/// A return of the first unit of sales receipt 1.
+fn first_unit(till: &Till) -> kasse::till::ReturnPlan {
+    let of = till
+        .returnable("kafe-1", 1, None, kasse::till::Original::Unreachable)
+        .unwrap();
+    till.plan_return(&of, &[(1, 1)]).unwrap()
 }
 
 fn stage(k: &Kiosk) -> Stage {
@@ -174,10 +177,7 @@ fn the_store_refuses_a_unit_returned_twice_even_from_a_stale_plan() {
         at(),
     )
     .unwrap();
-    let of = till
-        .returnable("kafe-1", 1, None, kasse::till::Original::Unreachable)
-        .unwrap();
-    let plan = till.plan_return(&of, &[(1, 1)]).unwrap();
+    let plan = first_unit(&till);
     // Two screens planned the same unit; the second save is refused whole.
     till.commit_return("0192f0a0b1c2d3e4f5a6b7c8d9e0f101", &plan, None, at())
         .expect("first");
@@ -435,10 +435,7 @@ fn a_refund_asked_but_not_saved_is_shown_to_staff_after_a_restart() {
         at(),
     )
     .unwrap();
-    let of = till
-        .returnable("kafe-1", 1, None, kasse::till::Original::Unreachable)
-        .unwrap();
-    let plan = till.plan_return(&of, &[(1, 1)]).unwrap();
+    let plan = first_unit(&till);
     till.refund_started("0192f0a0b1c2d3e4f5a6b7c8d9e0f1ff", &plan, at())
         .unwrap();
     drop(till);

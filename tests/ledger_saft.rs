@@ -12,10 +12,10 @@
 //! On SQLite always, and on PostgreSQL when `KASSE_TEST_PG` is set (a fresh
 //! schema per run, through the connection string's `search_path`).
 
+#[path = "support/books.rs"]
+mod books;
 mod common;
-#[path = "support/saft.rs"]
-mod saft;
-use saft::{return_lines, xmllint_file};
+use books::{return_lines, xmllint_file};
 
 use chrono::{DateTime, Duration, FixedOffset};
 use common::{cashier_till, client, free_port, root, serve};

@@ -267,11 +267,18 @@ impl LedgerClient {
             "clips": r.clips.iter().map(|(card, n)| json!({"card": card, "n": n})).collect::<Vec<_>>(),
             "bonus": r.bonus.as_ref().map(|(member, amount)| json!({"member": member, "amount": amount})),
         });
+        self.hold("redeem", &body)
+    }
+
+    /// Posts a hold (`redeem`, `returns`): 200 ok, 409 refused with its
+    /// reason; anything else, or no answer, is no usable answer: the
+    /// offline rules decide.
+    pub(crate) fn hold(&self, path: &str, body: &Value) -> Reserve {
         let Ok(resp) = self
             .http
-            .post(self.url("redeem"))
+            .post(self.url(path))
             .bearer_auth(&self.config.token)
-            .json(&body)
+            .json(body)
             .send()
         else {
             return Reserve::Unreachable;
@@ -281,7 +288,6 @@ impl LedgerClient {
         match status {
             200 if v["ok"] == json!(true) => Reserve::Ok,
             409 => Reserve::Refused(v["reason"].as_str().unwrap_or("refused").to_string()),
-            // Anything else is no usable answer: the offline rules decide.
             _ => Reserve::Unreachable,
         }
     }

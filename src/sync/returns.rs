@@ -45,22 +45,7 @@ impl LedgerClient {
                 "lines": hold.lines.iter().map(|(line, qty)| json!({"line": line, "qty": qty})).collect::<Vec<_>>(),
             },
         });
-        let Ok(resp) = self
-            .http
-            .post(self.url("returns"))
-            .bearer_auth(&self.config.token)
-            .json(&body)
-            .send()
-        else {
-            return Reserve::Unreachable;
-        };
-        let status = resp.status().as_u16();
-        let v: Value = resp.json().unwrap_or(Value::Null);
-        match status {
-            200 if v["ok"] == json!(true) => Reserve::Ok,
-            409 => Reserve::Refused(v["reason"].as_str().unwrap_or("refused").to_string()),
-            _ => Reserve::Unreachable,
-        }
+        self.hold("returns", &body)
     }
 }
 

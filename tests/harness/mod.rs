@@ -182,6 +182,20 @@ impl Kiosk {
         self.send(Message::PinChecked(kasse::ui::pin_owner(&staff, pin)));
     }
 
+    /// Types `pin` on the keyboard and Enter at the staff screen, then
+    /// delivers the check the kiosk runs off the UI thread.
+    pub fn pin_typed(&mut self, pin: &str) {
+        self.type_text(pin);
+        self.key(
+            iced::keyboard::Key::Named(iced::keyboard::key::Named::Enter),
+            None,
+        );
+        let staff = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml"))
+            .unwrap()
+            .staff;
+        self.send(Message::PinChecked(kasse::ui::pin_owner(&staff, pin)));
+    }
+
     /// One key as a keyboard sends it: through the view first (at the
     /// register the search field has the focus, as the kiosk keeps it
     /// there), then, when no widget took it, to the app as the window's key

@@ -1,9 +1,9 @@
-//! What the SAF-T tests share: the official schema check and a return of
-//! whole lines at a till.
+//! What the tests of the books share: the official SAF-T schema check, a
+//! student's signed member code and a return of whole lines at a till.
 #![allow(dead_code)]
 
 use chrono::{DateTime, FixedOffset};
-use kasse::domain::Receipt;
+use kasse::domain::{AppCode, Receipt};
 use kasse::till::{Original, Till};
 use std::path::Path;
 use std::process::Command;
@@ -50,4 +50,16 @@ pub fn return_lines(
     let plan = till.plan_return(&of, &units).expect("plan");
     till.commit_return(&uuid::Uuid::now_v7().simple().to_string(), &plan, None, now)
         .expect("return")
+}
+
+/// Ola's member code (a student), signed with the demo key.
+pub fn member_code() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let seed = std::fs::read_to_string(root.join("fixtures/keys/demo.seed")).expect("seed");
+    let key = kasse::domain::appcode::parse_seed_hex(&seed).expect("key");
+    AppCode::Member {
+        member: "M-100001".into(),
+        exp: 1_830_297_600,
+    }
+    .sign(&key)
 }
