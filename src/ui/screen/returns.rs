@@ -292,35 +292,33 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
                 text(format!("{}: {}", look.tr("Back in all"), kr(plan.amount)))
                     .size(look.sizes.heading),
             );
-            if !plan.bonus_back.is_zero() {
-                facts = facts.push(
-                    text(format!(
+            // What goes back how; a part that is zero is not named.
+            let parts = [
+                (
+                    plan.bonus_back,
+                    format!(
                         "{}: {}",
                         look.tr("Bonus back to the student"),
                         kr(plan.bonus_back)
-                    ))
-                    .size(look.sizes.body),
-                );
-            }
-            if !plan.money_back.is_zero() {
-                facts = facts.push(
-                    text(format!(
-                        "{} {}",
-                        kr(plan.money_back),
-                        how(look, plan.tender)
-                    ))
-                    .size(look.sizes.body),
-                );
-            }
-            if !plan.earned_back.is_zero() {
-                facts = facts.push(
-                    text(format!(
+                    ),
+                ),
+                (
+                    plan.money_back,
+                    format!("{} {}", kr(plan.money_back), how(look, plan.tender)),
+                ),
+                (
+                    plan.earned_back,
+                    format!(
                         "{}: {}",
                         look.tr("Bonus earned on these lines, taken back"),
                         kr(plan.earned_back)
-                    ))
-                    .size(look.sizes.body),
-                );
+                    ),
+                ),
+            ];
+            for (amount, line) in parts {
+                if !amount.is_zero() {
+                    facts = facts.push(text(line).size(look.sizes.body));
+                }
             }
             let action: Element<'a, Message> = if waiting {
                 text(look.tr("Refunding… wait until it is finished."))
