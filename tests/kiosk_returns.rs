@@ -270,7 +270,7 @@ fn a_students_card_sale_with_bonus_goes_back_to_the_card_and_the_bonus_balance()
     let Stage::Refunding { id, .. } = stage(&k) else {
         panic!()
     };
-    k.send(Message::Refunded(id, Ok(())));
+    k.send(Message::Refunded(id, Ok(Some("T-R1".into()))));
     assert!(matches!(stage(&k), Stage::Done(_)), "{:?}", stage(&k));
     let ret = return_receipt(&k, 1);
     let row = |kind| {
@@ -280,6 +280,12 @@ fn a_students_card_sale_with_bonus_goes_back_to_the_card_and_the_bonus_balance()
             .map(|t| t.amount)
     };
     assert_eq!(row(TenderKind::Card), Some(-plan.money_back));
+    let card_row = ret.tenders.iter().find(|t| t.kind == TenderKind::Card);
+    assert_eq!(
+        card_row.and_then(|t| t.reference.as_deref()),
+        Some("T-R1"),
+        "the terminal's transaction id of the refund"
+    );
     assert_eq!(row(TenderKind::Bonus), Some(-plan.bonus_back));
     assert_eq!(ret.bonus_earned, -plan.earned_back);
     assert_eq!(
@@ -384,11 +390,15 @@ fn card_and_vipps_returns_are_refunded_at_the_provider_exactly() {
             assert_eq!(plan.tender, Some(kind));
             let (reference, back) = plan.refund_at_provider().expect("refund at the provider");
             assert_eq!(reference, intent);
-            provider.refund(reference, back).unwrap();
+            let refund_id = provider.refund(reference, back).unwrap();
+            assert!(refund_id.is_some(), "{kind:?}: the refund's transaction id");
             let id = uuid_like(number, given);
-            let receipt = till.commit_return(&id, &plan, None, at()).unwrap();
+            let receipt = till
+                .commit_return(&id, &plan, refund_id.clone(), at())
+                .unwrap();
             let row = receipt.tenders.iter().find(|t| t.kind == kind).unwrap();
             assert_eq!(row.amount, -back);
+            assert_eq!(row.reference, refund_id, "printed on the Returkvittering");
             given += back;
         }
         let record = emulator.payment(&intent).expect("the provider's record");

@@ -109,8 +109,8 @@ impl Provider for ModelProvider {
         Ok(())
     }
 
-    fn refund(&self, reference: &str, amount: Money) -> Result<(), ProviderError> {
-        self.reverse(reference, amount)
+    fn refund(&self, reference: &str, amount: Money) -> Result<Option<String>, ProviderError> {
+        self.reverse(reference, amount).map(|()| None)
     }
 }
 

@@ -207,7 +207,7 @@ impl<P: Provider> Provider for Emulated<P> {
         self.provider.reverse(reference, amount)
     }
 
-    fn refund(&self, reference: &str, amount: Money) -> Result<(), ProviderError> {
+    fn refund(&self, reference: &str, amount: Money) -> Result<Option<String>, ProviderError> {
         self.provider.refund(reference, amount)
     }
 }

@@ -183,8 +183,10 @@ pub trait Provider: Send + Sync {
     /// Undo a payment in full: cancel it while pending, reverse or refund it
     /// when approved (wrong amount, sale not saved).
     fn reverse(&self, reference: &str, amount: Money) -> Result<(), ProviderError>;
-    /// Refund part or all of an approved payment (a return).
-    fn refund(&self, reference: &str, amount: Money) -> Result<(), ProviderError>;
+    /// Refund part or all of an approved payment (a return); the
+    /// provider's transaction id of the refund, printed on the
+    /// Returkvittering, when it gives one.
+    fn refund(&self, reference: &str, amount: Money) -> Result<Option<String>, ProviderError>;
 }
 pub mod recover;
 pub mod settle;

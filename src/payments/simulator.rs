@@ -150,8 +150,8 @@ impl Provider for Simulator {
         Ok(())
     }
 
-    fn refund(&self, _reference: &str, _amount: Money) -> Result<(), ProviderError> {
-        Ok(())
+    fn refund(&self, _reference: &str, _amount: Money) -> Result<Option<String>, ProviderError> {
+        Ok(None)
     }
 }
 

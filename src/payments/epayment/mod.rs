@@ -679,7 +679,7 @@ impl Provider for Epayment {
 
     /// `POST …/refund` of `amount` (a return). Each call is a new refund; its
     /// retries share one idempotency key.
-    fn refund(&self, reference: &str, amount: Money) -> Result<(), ProviderError> {
+    fn refund(&self, reference: &str, amount: Money) -> Result<Option<String>, ProviderError> {
         let Some(value) = ore(amount).filter(|v| *v > 0) else {
             return Err(
                 Failure::Refused(format!("{amount} NOK cannot be refunded")).into_error(NAME)
@@ -693,7 +693,7 @@ impl Provider for Epayment {
             retrying(until, None, pause, || {
                 api.refund(reference, &key, value, until)
             })
-            .map(drop)
+            .map(|m| Some(transaction_id(&m.psp_reference, reference)))
         })
     }
 }

@@ -261,7 +261,7 @@ impl Link {
         original: &TransactionId,
         amount: Option<Money>,
         until: Instant,
-    ) -> Result<(), Failure> {
+    ) -> Result<Option<String>, Failure> {
         let service_id = fresh_service_id();
         let mut request = SaleToPoiRequest::new(self.header("Reversal", service_id));
         request.reversal = Some(ReversalRequest {
@@ -294,7 +294,9 @@ impl Link {
             .and_then(|r| r.reversal)
             .ok_or_else(|| Failure::Garbled("no ReversalResponse".into()))?;
         if reversal.response.approved() {
-            Ok(())
+            Ok(reversal
+                .poi_data
+                .map(|d| d.poi_transaction_id.transaction_id))
         } else {
             Err(Failure::Refused(format!(
                 "the terminal refused the reversal: {}",
@@ -581,7 +583,7 @@ impl Provider for Nexo {
         let until = Instant::now() + SHORT;
         self.blocking(|link| {
             if let Some(original) = self.original(link, reference)? {
-                return link.reverse(&original, None, until);
+                return link.reverse(&original, None, until).map(drop);
             }
             match link.status(&service_id)? {
                 Lookup::InProgress => link.abort(&service_id),
@@ -591,7 +593,7 @@ impl Provider for Nexo {
     }
 
     /// A referenced refund: `ReversalRequest` with `ReversedAmount`.
-    fn refund(&self, reference: &str, amount: Money) -> Result<(), ProviderError> {
+    fn refund(&self, reference: &str, amount: Money) -> Result<Option<String>, ProviderError> {
         if !amount.is_positive() {
             return Err(
                 Failure::Refused(format!("{amount} NOK cannot be refunded")).into_error(NAME)

@@ -89,7 +89,7 @@ pub enum Message {
     /// The ledger's answer to the hold on return `.0`'s units.
     ReturnHeld(String, Reserve),
     /// The provider's answer to return `.0`'s refund.
-    Refunded(String, Result<(), String>),
+    Refunded(String, Result<Option<String>, String>),
 }
 
 #[derive(Debug)]

@@ -122,7 +122,11 @@ impl App {
     pub(super) fn refund(&mut self) -> Task<Message> {
         let stage = self.returns_state().map(|s| s.stage.clone());
         match stage {
-            Some(Stage::NotSaved { plan, id }) => self.finish_return(id, *plan),
+            Some(Stage::NotSaved {
+                plan,
+                id,
+                reference,
+            }) => self.finish_return(id, *plan, reference),
             Some(Stage::Confirm { plan }) => {
                 let id = uuid::Uuid::now_v7().simple().to_string();
                 if let Some(state) = self.returns_state() {
@@ -182,7 +186,7 @@ impl App {
     fn refund_money(&mut self, id: String, plan: ReturnPlan) -> Task<Message> {
         let Some((reference, amount)) = plan.refund_at_provider().map(|(r, a)| (r.to_string(), a))
         else {
-            return self.finish_return(id, plan);
+            return self.finish_return(id, plan, None);
         };
         if let Err(e) = self.till.refund_started(&id, &plan, self.wall()) {
             self.fail(&e);
@@ -211,12 +215,16 @@ impl App {
         )
     }
 
-    pub(super) fn refunded(&mut self, id: String, result: Result<(), String>) -> Task<Message> {
+    pub(super) fn refunded(
+        &mut self,
+        id: String,
+        result: Result<Option<String>, String>,
+    ) -> Task<Message> {
         let Some(plan) = self.refunding(&id) else {
             return Task::none();
         };
         match result {
-            Ok(()) => self.finish_return(id, plan),
+            Ok(reference) => self.finish_return(id, plan, reference),
             Err(why) => {
                 eprintln!("kasse: refund {id} failed: {why}");
                 let text = format!(
@@ -237,9 +245,14 @@ impl App {
 
     /// Saves the return and prints its Returkvittering; cash comes from
     /// the drawer (journaled as the drawer opening it is).
-    fn finish_return(&mut self, id: String, plan: ReturnPlan) -> Task<Message> {
+    fn finish_return(
+        &mut self,
+        id: String,
+        plan: ReturnPlan,
+        reference: Option<String>,
+    ) -> Task<Message> {
         let now = self.wall();
-        match self.till.commit_return(&id, &plan, None, now) {
+        match self.till.commit_return(&id, &plan, reference.clone(), now) {
             Ok(receipt) => {
                 if plan.tender == Some(TenderKind::Cash)
                     && let Err(e) = self.till.open_drawer(now)
@@ -266,6 +279,7 @@ impl App {
                     Stage::NotSaved {
                         plan: Box::new(plan),
                         id,
+                        reference,
                     }
                 } else {
                     Stage::Confirm {

@@ -34,7 +34,12 @@ pub enum Stage {
     Refunding { plan: Box<ReturnPlan>, id: String },
     /// The provider refunded but the return was not saved: saving again
     /// never refunds again.
-    NotSaved { plan: Box<ReturnPlan>, id: String },
+    NotSaved {
+        plan: Box<ReturnPlan>,
+        id: String,
+        /// The provider's transaction id of the refund.
+        reference: Option<String>,
+    },
     /// The Returkvittering, as printed.
     Done(String),
 }
