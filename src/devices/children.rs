@@ -16,6 +16,7 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A running helper and the folder to remove with it.
@@ -110,20 +111,51 @@ pub fn stop_all() {
     }
 }
 
+/// The thread that takes the signals (its `pthread_t`), once it runs.
+static SIGNALS_THREAD: AtomicU64 = AtomicU64::new(0);
+
+/// A signal that reached another thread: a thread waiting in `ppoll` with
+/// an empty mask (the serial port's reads do) has every signal unblocked
+/// for the wait. It is handed on to the signals thread, where it is blocked
+/// and so waits for `sigwait` (`pthread_kill` is async-signal-safe).
+extern "C" fn forward(signal: libc::c_int) {
+    let thread = SIGNALS_THREAD.load(Ordering::SeqCst);
+    // SAFETY: async-signal-safe calls only; `thread` is a live pthread_t
+    // stored by the signals thread itself, which never ends but with the
+    // process.
+    unsafe {
+        if thread == 0 {
+            libc::_exit(128 + signal);
+        }
+        libc::pthread_kill(thread as libc::pthread_t, signal);
+    }
+}
+
 /// From now on SIGTERM, SIGINT and SIGHUP stop every helper and then end
 /// the program (exit status 128 + the signal). Call it first thing in
 /// `main`, before any thread exists: the signals are blocked in every
-/// thread and taken by one thread of their own. A process started later
-/// inherits the blocked mask: helpers unblock it in
-/// [`dies_with_this_thread`].
+/// thread and taken by one thread of their own (a thread that unblocks them
+/// for a moment hands them on to it). A process started later inherits the
+/// blocked mask: helpers unblock it in [`dies_with_this_thread`].
 pub fn end_with_signals() -> std::io::Result<()> {
-    // SAFETY: sigset_t is plain data, filled by sigemptyset/sigaddset; the
-    // mask is set on the calling thread and inherited by threads it spawns.
+    const SIGNALS: [libc::c_int; 3] = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP];
+    // SAFETY: sigset_t and sigaction are plain data, filled by sigemptyset/
+    // sigaddset; the mask is set on the calling thread and inherited by
+    // threads it spawns; the handler only forwards (see `forward`).
     let set = unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
-        for s in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        for s in SIGNALS {
             libc::sigaddset(&mut set, s);
+        }
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = forward as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut action.sa_mask);
+        for s in SIGNALS {
+            if libc::sigaction(s, &action, std::ptr::null_mut()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
         }
         let rc = libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
         if rc != 0 {
@@ -134,6 +166,8 @@ pub fn end_with_signals() -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
+            // SAFETY: pthread_self has no preconditions.
+            SIGNALS_THREAD.store(unsafe { libc::pthread_self() } as u64, Ordering::SeqCst);
             let mut signal = 0;
             // SAFETY: waits for one of the blocked signals in `set`.
             let rc = unsafe { libc::sigwait(&set, &mut signal) };
