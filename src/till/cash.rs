@@ -54,21 +54,14 @@ impl Till {
         kind: &'static str,
         detail: serde_json::Value,
     ) -> [JournalEntry; 2] {
-        let entry = |code, kind, detail| JournalEntry {
-            at: now,
-            operator: self.operator.clone(),
-            code,
-            kind,
-            sale_id: None,
-            detail,
-        };
         [
-            entry(
+            self.entry(
+                now,
                 codes::DRAWER_OPEN,
                 "drawer_open",
                 serde_json::json!({"for": kind}),
             ),
-            entry(code, kind, detail),
+            self.entry(now, code, kind, detail),
         ]
     }
 

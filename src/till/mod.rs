@@ -616,15 +616,26 @@ impl Till {
         kind: &'static str,
         detail: serde_json::Value,
     ) -> Result<(), TillError> {
-        self.store.journal(&JournalEntry {
+        self.store.journal(&self.entry(now, code, kind, detail))?;
+        Ok(())
+    }
+
+    /// A journal entry by the operator now logged in, of no sale.
+    fn entry(
+        &self,
+        now: DateTime<FixedOffset>,
+        code: u32,
+        kind: &'static str,
+        detail: serde_json::Value,
+    ) -> JournalEntry {
+        JournalEntry {
             at: now,
             operator: self.operator.clone(),
             code,
             kind,
             sale_id: None,
             detail,
-        })?;
-        Ok(())
+        }
     }
 
     pub fn operator(&self) -> Option<&str> {

@@ -47,6 +47,21 @@ impl ReturnLine {
     fn worth(&self, units: u32) -> Option<Money> {
         share(self.amount, units, self.qty)
     }
+
+    /// What `more` units after those returned before are worth.
+    fn value_of(&self, more: u32) -> Option<Money> {
+        self.worth(self.returned.checked_add(more)?)?
+            .checked_sub(self.worth(self.returned)?)
+    }
+}
+
+/// The units `units` name of line `line` (1-based).
+fn units_of(units: &[(usize, u32)], line: usize) -> u32 {
+    units
+        .iter()
+        .filter(|(n, _)| *n == line)
+        .map(|(_, q)| *q)
+        .sum()
 }
 
 /// `whole × part / of`, to the øre; `whole` itself when `part == of`.
@@ -86,31 +101,24 @@ pub struct Returnable {
 }
 
 impl Returnable {
+    /// What the units returned so far (plus `extra`) of each line are worth.
+    fn worth_per_line(&self, extra: &[(usize, u32)]) -> Option<Vec<Money>> {
+        self.lines
+            .iter()
+            .map(|l| l.worth(l.returned.checked_add(units_of(extra, l.line))?))
+            .collect()
+    }
+
     fn worth_returned(&self, extra: &[(usize, u32)]) -> Option<Money> {
-        let mut sum = Money::ZERO;
-        for l in &self.lines {
-            let more = extra
-                .iter()
-                .filter(|(n, _)| *n == l.line)
-                .map(|(_, q)| *q)
-                .sum::<u32>();
-            sum = sum.checked_add(l.worth(l.returned.checked_add(more)?)?)?;
-        }
-        Some(sum)
+        self.worth_per_line(extra)?
+            .into_iter()
+            .try_fold(Money::ZERO, Money::checked_add)
     }
 
     /// Bonus earned on the units returned so far (plus `extra`), by the
     /// rule of the original sale's day, never more than it earned.
     fn earned_on(&self, catalog: &crate::domain::Catalog, extra: &[(usize, u32)]) -> Option<Money> {
-        let mut worth = Vec::with_capacity(self.lines.len());
-        for l in &self.lines {
-            let more: u32 = extra
-                .iter()
-                .filter(|(n, _)| *n == l.line)
-                .map(|(_, q)| *q)
-                .sum();
-            worth.push(l.worth(l.returned.checked_add(more)?)?);
-        }
+        let worth = self.worth_per_line(extra)?;
         let earned = bonus_earned(
             self.lines.iter().zip(&worth).map(|(l, w)| EarningLine {
                 sku: &l.sku,
@@ -183,6 +191,8 @@ pub enum ReturnRefusal {
     /// Another till's sale is found through the ledger, which does not answer.
     OtherTillOffline,
     NothingChosen,
+    /// The till's database could not be read.
+    Unreadable,
     /// The ledger says some of these units were returned at another till.
     ReturnedElsewhere,
     /// Line `line` has only `left` units left to return.
@@ -238,7 +248,15 @@ impl Till {
     ) -> Result<Returnable, ReturnRefusal> {
         self.may_return()?;
         let mine = till == self.store.till();
-        let store_err = |_e: StoreError| ReturnRefusal::NoSuchSale;
+        // No such receipt is the cashier's to hear; any other failure is
+        // the database's, said as such (and logged), not "no such sale".
+        let store_err = |e: StoreError| match e {
+            StoreError::NoSuchReceipt { .. } => ReturnRefusal::NoSuchSale,
+            other => {
+                eprintln!("kasse: a return's sale could not be read: {other}");
+                ReturnRefusal::Unreadable
+            }
+        };
         if !mine {
             return match remote {
                 Original::Found(sale) => self.remote_returnable(*sale, link),
@@ -364,25 +382,29 @@ impl Till {
         units: &[(usize, u32)],
     ) -> Result<ReturnPlan, ReturnRefusal> {
         self.may_return()?;
-        let units: Vec<(usize, u32)> = units.iter().copied().filter(|(_, q)| *q > 0).collect();
-        if units.is_empty() {
-            return Err(ReturnRefusal::NothingChosen);
+        if units
+            .iter()
+            .any(|(n, q)| *q > 0 && (*n == 0 || *n > of.lines.len()))
+        {
+            return Err(ReturnRefusal::NoSuchSale);
         }
+        // One entry per line, in the receipt's order, however they came.
+        let mut asked = Vec::new();
         for l in &of.lines {
-            let asked: u32 = units
-                .iter()
-                .filter(|(n, _)| *n == l.line)
-                .map(|(_, q)| *q)
-                .sum();
-            if asked > l.left() {
+            let n = units_of(units, l.line);
+            if n > l.left() {
                 return Err(ReturnRefusal::AlreadyReturned {
                     line: l.line,
                     left: l.left(),
                 });
             }
+            if n > 0 {
+                asked.push((l.line, n));
+            }
         }
-        if units.iter().any(|(n, _)| *n == 0 || *n > of.lines.len()) {
-            return Err(ReturnRefusal::NoSuchSale);
+        let units = asked;
+        if units.is_empty() {
+            return Err(ReturnRefusal::NothingChosen);
         }
         let o = ReturnRefusal::Overflow;
         let before = of.worth_returned(&[]).ok_or(o.clone())?;
@@ -464,10 +486,7 @@ impl Till {
             let Some(l) = plan.of.lines.get(n.wrapping_sub(1)) else {
                 continue;
             };
-            let value = l
-                .worth(l.returned + qty)
-                .and_then(|a| a.checked_sub(l.worth(l.returned)?))
-                .ok_or(TillError::Overflow)?;
+            let value = l.value_of(qty).ok_or(TillError::Overflow)?;
             sale.add_line(Line {
                 sku: l.sku.clone(),
                 name: l.name.clone(),

@@ -186,6 +186,10 @@ pub fn return_refusal(lang: Lang, r: &ReturnRefusal) -> String {
             Lang::No => format!("Linje {line}: bare {left} igjen å returnere"),
         },
         ReturnRefusal::Overflow => s("An amount is too large", "Et beløp er for stort"),
+        ReturnRefusal::Unreadable => s(
+            "The till's database could not be read: nothing was returned",
+            "Kassens database kunne ikke leses: ingenting ble returnert",
+        ),
     }
 }
 
