@@ -167,20 +167,43 @@ pub fn devices_test(config_path: &Path, device: &str, seconds: u64) -> Result<()
 
 pub use crate::wiring::{ledger_client, open_store};
 
-/// `kasse report x|z`: prints the report and journals it.
-pub fn report(config_path: &Path, kind: &str) -> Result<()> {
+/// `kasse report x|z [--counted AMOUNT]`: prints the report and journals
+/// it; a Z with the drawer's count also prints expected, counted and the
+/// difference, and keeps the count with the Z (as the kiosk's count does).
+pub fn report(config_path: &Path, kind: &str, counted: Option<&str>) -> Result<()> {
+    use crate::compliance::export;
     let config = Config::load(config_path)?;
+    // In the till's language; the stored Z text is Norwegian either way.
+    let lang = crate::domain::Lang::parse(&config.kiosk.language).unwrap_or_default();
+    let counted = counted
+        .map(|c| {
+            use crate::domain::cash::{Refusal, check};
+            let said = |r| {
+                anyhow::anyhow!(
+                    "--counted `{c}`: {}",
+                    crate::ui::text::cash_refusal(lang, r)
+                )
+            };
+            let m: crate::domain::Money = c
+                .replace(',', ".")
+                .parse()
+                .map_err(|_| said(Refusal::NotAnAmount))?;
+            check(m, true).map_err(said)
+        })
+        .transpose()?;
     let mut store = open_store(&config)?;
     let catalog = store.catalog()?;
     let now = chrono::Local::now().fixed_offset();
     let report = match kind {
-        "x" | "X" => crate::compliance::export::x_report(&mut store, &catalog, now, None)?,
-        "z" | "Z" => crate::compliance::export::z_report(&mut store, &catalog, now, None, None)?,
+        "x" | "X" if counted.is_some() => bail!("--counted belongs to the Z report"),
+        "x" | "X" => export::x_report(&mut store, &catalog, now, None)?,
+        "z" | "Z" => export::z_report(&mut store, &catalog, now, None, counted)?,
         other => bail!("`{other}`: a report is x or z"),
     };
-    // In the till's language; the stored Z text is Norwegian either way.
-    let lang = crate::domain::Lang::parse(&config.kiosk.language).unwrap_or_default();
-    print!("{}", crate::compliance::export::render(&report, lang));
+    print!("{}", export::render(&report, lang));
+    if let Some(count) = counted.and_then(|c| export::CashCount::new(&report, c)) {
+        print!("{}", count.text(lang));
+    }
     Ok(())
 }
 

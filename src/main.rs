@@ -84,6 +84,10 @@ enum Command {
     Report {
         /// x or z
         kind: String,
+        /// Z only: the cash counted in the drawer (e.g. 1234,50); the
+        /// report then prints expected, counted and the difference.
+        #[arg(long)]
+        counted: Option<String>,
         #[arg(long, default_value = "config.toml")]
         config: PathBuf,
     },
@@ -534,7 +538,11 @@ fn main() -> ExitCode {
                 kasse::cli::devices_test(&config, &device, seconds)
             }
         }),
-        Command::Report { kind, config } => report(kasse::cli::report(&config, &kind)),
+        Command::Report {
+            kind,
+            counted,
+            config,
+        } => report(kasse::cli::report(&config, &kind, counted.as_deref())),
         Command::Export { file, config } => report(if file.format == "saft" {
             kasse::cli::export_saft(&config, file.from, file.to, &file.out)
         } else {

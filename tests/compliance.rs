@@ -288,6 +288,38 @@ fn cli_export_and_verify_round_trip() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // The Z with the drawer's count: a bad count and a count on an X are
+    // refused before anything is journaled; a good one prints the difference.
+    let run = |args: &[&str]| {
+        kasse()
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .expect("kasse")
+    };
+    for (args, said) in [
+        (&["report", "z", "--counted=-3"][..], "Skriv et beløp"),
+        (&["report", "z", "--counted", "1,005"][..], "Skriv et beløp"),
+        (&["report", "x", "--counted", "5"][..], "belongs to the Z"),
+    ] {
+        let out = run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
+    let out = run(&["report", "z", "--counted", "12,50"]);
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(printed.starts_with("Z-rapport"), "{printed}");
+    for needle in ["Opptalte kontanter", "12,50", "Differanse (over)"] {
+        assert!(printed.contains(needle), "{needle}: {printed}");
+    }
 }
 
 proptest! {

@@ -115,7 +115,9 @@ struct Books {
     training: u64,
     copies: u64,
     voids: u64,
-    /// Cash payments (sales and returns), pay-ins and pay-outs.
+    /// The opening float, cash payments (sales and returns), pay-ins and
+    /// pay-outs.
+    float: Money,
     cash: Money,
     put_in: Money,
     taken_out: Money,
@@ -124,6 +126,11 @@ struct Books {
 }
 
 impl Books {
+    /// What the drawer should hold.
+    fn expected_cash(&self) -> Money {
+        self.float + self.cash + self.put_in - self.taken_out
+    }
+
     fn receipt(&mut self, r: &kasse::domain::Receipt, student: bool) {
         self.net += r.total;
         self.paid += r.tenders.iter().map(|t| t.amount).sum();
@@ -215,7 +222,10 @@ fn day(ops: &[Op], float: u32, off: i64) -> Result<(), TestCaseError> {
     );
     let float = Money::from_ore(i64::from(float) * 100);
     t.record_float(float, now).expect("float");
-    let mut books = Books::default();
+    let mut books = Books {
+        float,
+        ..Books::default()
+    };
     let mut student_sales: Vec<u64> = Vec::new();
     let mut xs = 0;
     for op in ops {
@@ -303,7 +313,8 @@ fn day(ops: &[Op], float: u32, off: i64) -> Result<(), TestCaseError> {
                 books.sales.push(r.number);
             }
             Op::Drawer(put_in, kr, reason) => {
-                use kasse::domain::cash::{Direction, Reason};
+                use kasse::domain::cash::{Direction, Reason, Refusal};
+                use kasse::till::CashError;
                 let dir = if *put_in {
                     Direction::In
                 } else {
@@ -311,8 +322,19 @@ fn day(ops: &[Op], float: u32, off: i64) -> Result<(), TestCaseError> {
                 };
                 let reason = Reason::offered(dir)[reason % Reason::offered(dir).len()];
                 let amount = Money::from_ore(i64::from(*kr) * 100);
-                t.move_cash(dir, amount, reason, "kaffefilter", now)
-                    .expect("cash moved");
+                let catalog = t.catalog().clone();
+                let held = export::drawer_now(t.store(), &catalog, now).expect("drawer");
+                let expected = books.expected_cash();
+                assert_eq!(held, Some(expected), "the drawer as the till counts it");
+                let moved = t.move_cash(dir, amount, (reason, "kaffefilter"), held, now);
+                if !*put_in && amount > expected {
+                    assert!(
+                        matches!(moved, Err(CashError::Refused(Refusal::MoreThanHeld))),
+                        "{amount} out of a drawer holding {expected}: {moved:?}"
+                    );
+                    continue;
+                }
+                moved.expect("cash moved");
                 if *put_in {
                     books.put_in += amount;
                 } else {
@@ -346,7 +368,7 @@ fn day(ops: &[Op], float: u32, off: i64) -> Result<(), TestCaseError> {
     now += Duration::minutes(5);
     let catalog = t.catalog().clone();
     // The drawer is counted off by `off` øre.
-    let expected = float + books.cash + books.put_in - books.taken_out;
+    let expected = books.expected_cash();
     let counted = expected + Money::from_ore(off);
     let z = export::z_report(
         t.store_mut(),

@@ -65,6 +65,20 @@ fn cash_paid(transactions: &str) -> Decimal {
 }
 
 /// A report line: the label, then the figure in the report's column.
+/// The cash the till's transactions took.
+fn cash_taken(k: &Kiosk) -> Money {
+    k.app
+        .till()
+        .store()
+        .transactions(0, u64::MAX)
+        .unwrap()
+        .iter()
+        .flat_map(|t| t.tenders.iter())
+        .filter(|t| t.kind == "cash")
+        .map(|t| t.amount)
+        .sum()
+}
+
 fn line(label: &str, figure: &str) -> String {
     format!("{label:<28} {figure:>17}")
 }
@@ -120,6 +134,20 @@ fn a_cashiers_day_with_float_cash_in_and_out_x_and_z_with_a_difference_exports_a
     k.named(Named::F6);
     assert_eq!(k.app.screen.name(), "cash");
     assert!(k.shows("Uttak"));
+    // The screen says what the drawer should hold; more is refused.
+    let held = Money::from_ore(50_000) + cash_taken(&k);
+    assert!(
+        k.shows(&format!("Skuffen skal ha: {}", kasse::ui::text::kr(held))),
+        "{held}"
+    );
+    k.type_text("5000");
+    k.named(Named::Enter);
+    assert!(k.shows(&format!(
+        "✕  Skuffen skal bare ha {}. Sjekk beløpet.",
+        kasse::ui::text::kr(held)
+    )));
+    assert!(journal(&k, "cash_out").is_empty(), "nothing written");
+    k.named(Named::Backspace);
     k.type_text("300");
     k.named(Named::Enter);
     assert_eq!(k.app.screen.name(), "reports");
@@ -156,17 +184,7 @@ fn a_cashiers_day_with_float_cash_in_and_out_x_and_z_with_a_difference_exports_a
     assert_eq!(journal(&k, "drawer_open").len(), 4, "float, 2 out, 1 in");
 
     // What the drawer should hold: float + cash taken + in − out.
-    let cash_taken: Money = k
-        .app
-        .till()
-        .store()
-        .transactions(0, u64::MAX)
-        .unwrap()
-        .iter()
-        .flat_map(|t| t.tenders.iter())
-        .filter(|t| t.kind == "cash")
-        .map(|t| t.amount)
-        .sum();
+    let cash_taken = cash_taken(&k);
     assert!(cash_taken.is_positive());
     let expected =
         Money::from_ore(50_000) + cash_taken + Money::from_ore(5_000) - Money::from_ore(32_000);

@@ -298,6 +298,20 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
             )));
             k.send(Message::Cash(kasse::ui::screen::cash::Message::Ok));
         }),
+        ("cash out, more than the drawer holds", Mode::Cashier, |k| {
+            use kasse::ui::screen::cash::Message as Cash;
+            k.pin("1234");
+            k.send(Message::Do(Action::Cash(
+                kasse::domain::cash::Direction::Out,
+            )));
+            for c in "99999,99".chars() {
+                k.send(Message::Cash(match c {
+                    ',' => Cash::Comma,
+                    c => Cash::Digit(c),
+                }));
+            }
+            k.send(Message::Cash(Cash::Ok));
+        }),
         ("cash counted before Z", Mode::Cashier, |k| {
             k.pin("1234");
             k.send(Message::Do(Action::ShowReports));

@@ -729,8 +729,8 @@ fn the_drawers_float_and_cash_movements_reach_the_ledger() {
         .move_cash(
             Direction::Out,
             Money::from_ore(30_000),
-            Reason::Bank,
-            "",
+            (Reason::Bank, ""),
+            Some(Money::from_ore(50_000)),
             now(),
         )
         .expect("out");
@@ -738,8 +738,8 @@ fn the_drawers_float_and_cash_movements_reach_the_ledger() {
         .move_cash(
             Direction::In,
             Money::from_ore(5_000),
-            Reason::Change,
-            "",
+            (Reason::Change, ""),
+            None,
             now(),
         )
         .expect("in");

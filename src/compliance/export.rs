@@ -331,6 +331,26 @@ impl Period {
     }
 }
 
+/// What the drawer should hold now: the X report's float, cash taken (net
+/// of cash given back), pay-ins and pay-outs since the last Z, journaling
+/// nothing. None when it cannot be computed (overflow).
+pub fn drawer_now(
+    store: &Store,
+    catalog: &Catalog,
+    at: DateTime<FixedOffset>,
+) -> Result<Option<Money>, ReportError> {
+    let p = Period::open(store)?;
+    let report = tally_period(
+        store,
+        catalog,
+        String::new(),
+        ReportKind::X,
+        at.naive_local(),
+        &p,
+    )?;
+    Ok(super::drawer::expected_cash(&report))
+}
+
 /// An X report now: totals since the last Z; journaled whole.
 pub fn x_report(
     store: &mut Store,

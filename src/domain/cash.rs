@@ -86,6 +86,8 @@ pub enum Refusal {
     NoDrawer,
     /// Not in training mode: no real cash moves there.
     Training,
+    /// Cash out of more than the drawer should hold now.
+    MoreThanHeld,
 }
 
 /// An amount the drawer takes: 0 only where `zero` allows it (the float

@@ -95,17 +95,22 @@ impl Till {
     }
 
     /// Cash put into the drawer or taken out, with a reason ("Other" needs
-    /// a note); journaled with the drawer opening in one transaction.
+    /// a note); journaled with the drawer opening in one transaction. Cash
+    /// out is refused over `held`, what the drawer should hold now (the
+    /// caller's count of it: `compliance::export::drawer_now`).
     pub fn move_cash(
         &mut self,
         dir: Direction,
         amount: Money,
-        reason: Reason,
-        note: &str,
+        (reason, note): (Reason, &str),
+        held: Option<Money>,
         now: DateTime<FixedOffset>,
     ) -> Result<Money, CashError> {
         self.drawer_allowed().map_err(CashError::Refused)?;
         let amount = cash::check(amount, false).map_err(CashError::Refused)?;
+        if dir == Direction::Out && held.is_some_and(|held| amount > held) {
+            return Err(CashError::Refused(Refusal::MoreThanHeld));
+        }
         let note: String = note.trim().chars().take(NOTE_MAX).collect();
         if reason == Reason::Other && note.is_empty() {
             return Err(CashError::Refused(Refusal::NoteNeeded));

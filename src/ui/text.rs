@@ -256,6 +256,10 @@ pub fn cash_refusal(lang: Lang, r: crate::domain::cash::Refusal) -> &'static str
             "Not in training mode: no real cash moves there.",
             "Ikke i opplæringsmodus: der flyttes ingen ekte kontanter.",
         ),
+        Refusal::MoreThanHeld => lang.pick(
+            "More than the drawer should hold now. Check the amount.",
+            "Mer enn skuffen skal ha nå. Sjekk beløpet.",
+        ),
     }
 }
 
@@ -510,6 +514,9 @@ fn norwegian(en: &str) -> Option<&'static str> {
         "Cash in recorded" => "Innskudd registrert",
         "Cash out recorded" => "Uttak registrert",
         "Cash counted" => "Opptalte kontanter",
+        "The drawer should hold" => "Skuffen skal ha",
+        "The drawer should hold only" => "Skuffen skal bare ha",
+        "Check the amount." => "Sjekk beløpet.",
         "Cancel the whole purchase?" => "Avbryte hele kjøpet?",
         "Everything in the cart is removed." => "Alt i handlekurven blir fjernet.",
         "Yes, cancel" => "Ja, avbryt",

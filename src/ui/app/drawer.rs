@@ -70,7 +70,11 @@ impl App {
             Action::Cash(dir) => match self.till.mode() {
                 Mode::Cashier if self.till.is_training() => self.cash_refused(Refusal::Training),
                 Mode::Cashier => {
-                    self.screen = Screen::Cash(cash::State::new(cash::Purpose::Move(dir)));
+                    let mut state = cash::State::new(cash::Purpose::Move(dir));
+                    if dir == Direction::Out {
+                        state.held = self.drawer_held();
+                    }
+                    self.screen = Screen::Cash(state);
                 }
                 Mode::SelfService => self.cash_refused(Refusal::NoDrawer),
             },
@@ -79,24 +83,30 @@ impl App {
                 amount,
                 reason,
                 note,
-            } => match self.till.move_cash(dir, amount, reason, &note, now) {
-                Ok(amount) => {
-                    let what = match dir {
-                        Direction::In => tr(self.lang, "Cash in recorded"),
-                        Direction::Out => tr(self.lang, "Cash out recorded"),
-                    };
-                    let mut why = reason.name(dir, self.lang).to_string();
-                    if !note.trim().is_empty() {
-                        why = format!("{why} – {}", note.trim());
+            } => {
+                let held = match dir {
+                    Direction::Out => self.drawer_held(),
+                    Direction::In => None,
+                };
+                match self.till.move_cash(dir, amount, (reason, &note), held, now) {
+                    Ok(amount) => {
+                        let what = match dir {
+                            Direction::In => tr(self.lang, "Cash in recorded"),
+                            Direction::Out => tr(self.lang, "Cash out recorded"),
+                        };
+                        let mut why = reason.name(dir, self.lang).to_string();
+                        if !note.trim().is_empty() {
+                            why = format!("{why} – {}", note.trim());
+                        }
+                        self.say(format!("{what}: {}", kr(amount)), false);
+                        self.screen = Screen::Reports(reports::State {
+                            shown: Some(cash::slip(look, what, amount, Some(why))),
+                            ..Default::default()
+                        });
                     }
-                    self.say(format!("{what}: {}", kr(amount)), false);
-                    self.screen = Screen::Reports(reports::State {
-                        shown: Some(cash::slip(look, what, amount, Some(why))),
-                        ..Default::default()
-                    });
+                    Err(e) => self.cash_failed(e),
                 }
-                Err(e) => self.cash_failed(e),
-            },
+            }
             Action::Counted(amount) => match crate::domain::cash::check(amount, true) {
                 Ok(counted) => {
                     self.screen = Screen::Reports(reports::State {
@@ -110,6 +120,21 @@ impl App {
             _ => {}
         }
         Task::none()
+    }
+
+    /// What the drawer should hold now (float, cash taken and given back,
+    /// cash in and out since the last Z); None, and the failure said, when
+    /// the books cannot be read.
+    fn drawer_held(&mut self) -> Option<Money> {
+        let catalog = self.till.catalog().clone();
+        match crate::compliance::export::drawer_now(self.till.store(), &catalog, self.wall()) {
+            Ok(held) => held,
+            Err(e) => {
+                eprintln!("kasse: drawer: {e}");
+                self.say(text::report_error(self.lang, &e), true);
+                None
+            }
+        }
     }
 
     /// The Z button: at an operated till the cash is counted first; No

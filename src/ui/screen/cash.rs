@@ -39,6 +39,8 @@ pub struct State {
     pub note: String,
     /// Why the last OK did nothing.
     pub error: Option<Refusal>,
+    /// What the drawer should hold now (shown when taking cash out).
+    pub held: Option<Money>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +66,7 @@ impl State {
             reason,
             note: String::new(),
             error: None,
+            held: None,
         }
     }
 
@@ -199,14 +202,36 @@ pub fn view<'a>(look: Look, state: &'a State) -> Element<'a, Message> {
         }
     }
     // The error has its room whether it shows or not: nothing moves.
-    let error: Element<'a, Message> = match state.error {
-        Some(r) => {
-            container(text(format!("✕  {}", cash_refusal(look.lang, r))).size(look.sizes.body))
+    // Without one, taking cash out, the room says what the drawer holds.
+    let kr = crate::ui::text::kr;
+    let error: Element<'a, Message> = match (state.error, state.held) {
+        (Some(r), held) => {
+            let said = match (r, held) {
+                (Refusal::MoreThanHeld, Some(held)) => format!(
+                    "{} {}. {}",
+                    look.tr("The drawer should hold only"),
+                    kr(held),
+                    look.tr("Check the amount.")
+                ),
+                _ => cash_refusal(look.lang, r).to_string(),
+            };
+            container(text(format!("✕  {said}")).size(look.sizes.body))
                 .padding(10)
                 .style(theme::container::refusal)
                 .into()
         }
-        None => iced::widget::Space::new().into(),
+        (None, Some(held)) => container(
+            text(format!(
+                "{}: {}",
+                look.tr("The drawer should hold"),
+                kr(held)
+            ))
+            .size(look.sizes.body)
+            .color(theme::MUTED),
+        )
+        .padding(10)
+        .into(),
+        (None, None) => iced::widget::Space::new().into(),
     };
     left = left.push(
         container(error)
