@@ -248,18 +248,32 @@ fn replay_in_process(target: &'static str, dir: &Path, scenario: &str, data: &[u
     }
 }
 
-/// The `kasse` binary under test, copied once per run: a target directory
-/// shared with other builds may replace the original while the run goes on.
+/// The `kasse` binary under test, hard-linked once per run into the target
+/// directory's scratch folder: a target directory shared with other builds
+/// may replace the original while the run goes on, and the link keeps this
+/// one. (A static is never dropped, so a temporary directory holding a copy
+/// was left in /tmp by every run; links of ended runs are removed here.)
 fn kasse_binary() -> &'static Path {
-    static COPY: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> =
-        std::sync::OnceLock::new();
-    let (_, path) = COPY.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kasse");
-        std::fs::copy(env!("CARGO_BIN_EXE_kasse"), &path).unwrap();
-        (dir, path)
-    });
-    path
+    static LINK: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    LINK.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(pid) = name.strip_prefix("fuzz-kasse-") else {
+                continue;
+            };
+            if !Path::new("/proc").join(pid).exists() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+        let path = dir.join(format!("fuzz-kasse-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let bin = env!("CARGO_BIN_EXE_kasse");
+        std::fs::hard_link(bin, &path)
+            .or_else(|_| std::fs::copy(bin, &path).map(drop))
+            .unwrap();
+        path
+    })
 }
 
 /// The contract through the binary: exit 0 with one JSON document, or exit 2
