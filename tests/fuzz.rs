@@ -56,6 +56,26 @@ pub fn note(target: &'static str, outcome: impl Into<String>, of: u32) {
     }
 }
 
+/// A path in the target's scratch folder for what this run keeps for its
+/// whole length (held by statics, which are never dropped, so a temporary
+/// directory would stay in /tmp). What runs that have ended left there is
+/// removed first.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file.strip_prefix("fuzz-").and_then(|r| r.split('-').next()) else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(e.path()).or_else(|_| std::fs::remove_file(e.path()));
+        }
+    }
+    let path = dir.join(format!("fuzz-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+    path
+}
+
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }

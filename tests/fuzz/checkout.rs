@@ -251,23 +251,11 @@ fn replay_in_process(target: &'static str, dir: &Path, scenario: &str, data: &[u
 /// The `kasse` binary under test, hard-linked once per run into the target
 /// directory's scratch folder: a target directory shared with other builds
 /// may replace the original while the run goes on, and the link keeps this
-/// one. (A static is never dropped, so a temporary directory holding a copy
-/// was left in /tmp by every run; links of ended runs are removed here.)
+/// one.
 fn kasse_binary() -> &'static Path {
     static LINK: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     LINK.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let Some(pid) = name.strip_prefix("fuzz-kasse-") else {
-                continue;
-            };
-            if !Path::new("/proc").join(pid).exists() {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-        let path = dir.join(format!("fuzz-kasse-{}", std::process::id()));
-        let _ = std::fs::remove_file(&path);
+        let path = crate::scratch("kasse");
         let bin = env!("CARGO_BIN_EXE_kasse");
         std::fs::hard_link(bin, &path)
             .or_else(|_| std::fs::copy(bin, &path).map(drop))

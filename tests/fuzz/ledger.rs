@@ -29,7 +29,6 @@ struct Fixture {
     tokens: [String; 2],
     /// The seq each till's next upload should carry, learnt from replies.
     next_seq: [AtomicI64; 2],
-    _dir: tempfile::TempDir,
 }
 
 fn fixture() -> &'static Fixture {
@@ -40,11 +39,10 @@ fn fixture() -> &'static Fixture {
             .enable_all()
             .build()
             .unwrap();
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::scratch("ledger");
+        std::fs::create_dir_all(&dir).unwrap();
         let (router, tokens) = rt.block_on(async {
-            let storage = SqliteStorage::open(&dir.path().join("ledger.db"))
-                .await
-                .unwrap();
+            let storage = SqliteStorage::open(&dir.join("ledger.db")).await.unwrap();
             let clock = ManualClock::new("2026-11-23T10:30:00Z".parse().unwrap());
             let ledger = Ledger::new(Arc::new(storage), Arc::new(clock));
             let demo = crate::fixture("fixtures/data/demo.toml");
@@ -59,7 +57,6 @@ fn fixture() -> &'static Fixture {
             router,
             tokens,
             next_seq: [AtomicI64::new(1), AtomicI64::new(1)],
-            _dir: dir,
         }
     })
 }
