@@ -40,6 +40,44 @@ fn member_coffee_coupon_total_zero_then_pay() {
 }
 
 #[test]
+fn a_receipt_screen_left_alone_goes_on_without_the_receipt() {
+    let mut k = kiosk(Mode::SelfService);
+    k.scan(OLA);
+    k.click("Kaffe\nkr 25,00");
+    k.click("Betal  kr 25,00");
+    k.click("Nei, spar den");
+    k.click("Kort");
+    k.approve("T-WALKED");
+    assert_eq!(k.app.screen.name(), "receipt");
+    assert!(k.shows("Vil du ha kvittering?"));
+    // The student walks away; the next one must not meet this receipt
+    // (member number, bonus balance) nor be able to print it.
+    let paid_at = k.app.idle.last_input;
+    let leave = kasse::ui::screen::receipt::LEAVE_AFTER;
+    k.send(Message::Tick(paid_at + leave - Duration::from_secs(1)));
+    assert_eq!(k.app.screen.name(), "receipt", "time to choose");
+    k.send(Message::Tick(paid_at + leave));
+    assert_eq!(k.app.screen.name(), "thanks");
+    assert_eq!(k.journaled("sale_without_printed_receipt"), 1);
+    k.send(Message::Tick(paid_at + leave + Duration::from_secs(6)));
+    assert_eq!(k.app.screen.name(), "welcome");
+    // A receipt shown as a QR is left the same way, counted from the last tap.
+    k.scan(OLA);
+    k.click("Kaffe\nkr 25,00");
+    k.click("Betal  kr 25,00");
+    k.click("Nei, spar den");
+    k.click("Kort");
+    k.approve("T-WALKED-2");
+    k.click("Vis QR");
+    let tapped = k.app.idle.last_input;
+    k.send(Message::Tick(tapped + leave - Duration::from_secs(1)));
+    assert_eq!(k.app.screen.name(), "receipt");
+    k.send(Message::Tick(tapped + leave));
+    assert_eq!(k.app.screen.name(), "thanks");
+    assert_eq!(k.sales(), 2, "both sales kept");
+}
+
+#[test]
 fn weighed_food_with_bonus_paid_by_card() {
     let mut k = kiosk(Mode::SelfService);
     k.click("English");

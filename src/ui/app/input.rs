@@ -35,6 +35,13 @@ impl App {
         {
             self.next_customer();
         }
+        if self.till.mode() == Mode::SelfService
+            && matches!(self.screen, Screen::Receipt(_))
+            && now.saturating_duration_since(self.idle.last_input) >= receipt::LEAVE_AFTER
+        {
+            // Self-service: the choice ends on a screen; no task follows.
+            let _ = self.receipt_choice(receipt::Choice::None);
+        }
         // Only a self-service sale left alone is cancelled; a cashier's is not.
         let active = self.till.mode() == Mode::SelfService
             && !self.till.sale().is_empty()

@@ -290,6 +290,8 @@ impl App {
         if self.notice.as_ref().is_some_and(|(n, _)| n.refusal) {
             self.notice = None;
         }
+        // The receipt screen's own time (receipt::LEAVE_AFTER) starts now.
+        self.idle.input(self.now);
         self.screen = Screen::Receipt(receipt::State {
             receipt,
             series: kind,

@@ -11,6 +11,11 @@ use crate::ui::widget::{Look, Style, big, body, heading, title};
 use iced::widget::{column, container, image, row, text};
 use iced::{Alignment, Length};
 
+/// A self-service receipt screen left alone this long goes on as "no
+/// receipt" (after a print or a QR, as "Done"): the next student must not
+/// meet the last one's receipt, member number and bonus balance.
+pub const LEAVE_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Choice {
     Print,
