@@ -103,6 +103,30 @@ fn weighed_food_with_bonus_paid_by_card() {
     k.click("Add");
     let line = &k.app.till().sale().lines[0];
     assert_eq!(line.sku, "VEKT");
+    // The same plate, still on the scale, cannot be added again: it must
+    // come off first (a hurried double weighing charged it twice).
+    k.click("Middag etter vekt\nkr 189,00 per kg");
+    assert!(k.shows("Take the food off the scale before weighing the next"));
+    assert_eq!(
+        k.press("Add"),
+        0,
+        "Add is disabled for the plate on the sale"
+    );
+    k.send(Message::Scale(ScaleReport::NoWeight));
+    k.send(Message::Scale(ScaleReport::Weight {
+        grams: 412,
+        stable: true,
+    }));
+    assert_eq!(k.press("Add"), 0, "a lost scale does not clear it");
+    for (grams, stable) in [(0, true), (380, false), (380, true)] {
+        k.send(Message::Scale(ScaleReport::Weight { grams, stable }));
+    }
+    assert!(k.shows("Put the food on the scale"));
+    k.click("Add");
+    assert_eq!(k.app.till().sale().lines.len(), 2, "the next plate");
+    k.send(Message::Do(Action::Void(2)));
+    k.send(Message::Do(Action::Answer(true)));
+    assert_eq!(k.app.till().sale().lines.len(), 1);
     let total = k.app.till().sale().total();
     k.click(&format!("Pay  {}", kasse::ui::text::kr(total)));
     assert_eq!(

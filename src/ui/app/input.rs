@@ -172,22 +172,35 @@ impl App {
     }
 
     pub(super) fn scale(&mut self, report: ScaleReport) {
+        // Food already on the sale stays so until the scale reads less
+        // than the minimum: a lost scale does not clear it.
+        let taken = self.weight.taken;
         match report {
             ScaleReport::Status { text, ok } => {
                 self.status.scale = text;
                 self.status.scale_ok = ok;
                 if !ok {
-                    self.weight = shopping::Weight::default();
+                    self.weight = shopping::Weight {
+                        taken,
+                        ..Default::default()
+                    };
                 }
             }
             ScaleReport::Weight { grams, stable } => {
                 self.status.scale_ok = true;
+                let min = i64::from(self.till.catalog().settings.min_grams);
                 self.weight = shopping::Weight {
                     grams: Some(grams),
                     stable,
+                    taken: taken && grams >= min,
                 };
             }
-            ScaleReport::NoWeight => self.weight = shopping::Weight::default(),
+            ScaleReport::NoWeight => {
+                self.weight = shopping::Weight {
+                    taken,
+                    ..Default::default()
+                }
+            }
         }
     }
 

@@ -489,6 +489,9 @@ impl App {
             Action::OpenWeigh => self.open_weigh(),
             Action::Weigh { sku, grams } => {
                 let outcome = self.till.weigh(&sku, grams, true);
+                // This food is on the sale now: the next weighing waits for it
+                // to come off the scale.
+                self.weight.taken |= matches!(outcome, Outcome::Line { .. });
                 self.outcome(outcome);
             }
             // A receipt QR scanned (or a number typed) on the returns screen

@@ -55,6 +55,10 @@ pub struct Weight {
     /// Gross grams, when the scale gives a weight.
     pub grams: Option<i64>,
     pub stable: bool,
+    /// The food on the scale is already on the sale: it must come off (a
+    /// reading below the minimum) before the next weighing is added, so a
+    /// plate is never paid for twice.
+    pub taken: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -80,7 +84,7 @@ pub fn addable(product: &Product, weight: Weight, min_grams: u32) -> Option<u32>
     };
     let gross = u32::try_from(weight.grams?).ok()?;
     let net = gross.saturating_sub(tare_g);
-    (weight.stable && net >= min_grams).then_some(gross)
+    (weight.stable && !weight.taken && net >= min_grams).then_some(gross)
 }
 
 impl State {
@@ -270,7 +274,14 @@ fn weigh_panel<'a>(
                     grams(i64::from(min))
                 )
             ),
-            body(look, look.tr("Put the food on the scale")),
+            body(
+                look,
+                if weight.taken {
+                    look.tr("Take the food off the scale before weighing the next")
+                } else {
+                    look.tr("Put the food on the scale")
+                }
+            ),
             reading.spacing(16).align_y(Alignment::Center),
             row![
                 big(look, look.tr("Add"), add, theme::button::success).width(Length::Fill),
@@ -318,6 +329,7 @@ mod tests {
         let w = |grams: i64, stable| Weight {
             grams: Some(grams),
             stable,
+            taken: false,
         };
         assert_eq!(addable(&p, w(412, true), 40), Some(412));
         assert_eq!(addable(&p, w(412, false), 40), None, "moving");
@@ -325,5 +337,10 @@ mod tests {
         assert_eq!(addable(&p, w(60, true), 40), Some(60));
         assert_eq!(addable(&p, w(-5, true), 40), None, "under zero");
         assert_eq!(addable(&p, Weight::default(), 40), None, "no weight");
+        let taken = Weight {
+            taken: true,
+            ..w(412, true)
+        };
+        assert_eq!(addable(&p, taken, 40), None, "already on the sale");
     }
 }

@@ -34,6 +34,9 @@ pub(super) fn norwegian(en: &str) -> Option<&'static str> {
         "Packaged" => "Pakket",
         "Weigh" => "Vei",
         "Put the food on the scale" => "Legg maten på vekten",
+        "Take the food off the scale before weighing the next" => {
+            "Ta maten av vekten før du veier den neste"
+        }
         "Steady" => "Stabil",
         "Moving" => "Beveger seg",
         "No weight" => "Ingen vekt",
