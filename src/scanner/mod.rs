@@ -8,5 +8,6 @@ pub mod decode;
 mod image_ops;
 pub mod panics;
 pub mod pipeline;
+mod refit;
 pub mod source;
 pub mod worker;

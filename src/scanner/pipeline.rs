@@ -80,6 +80,9 @@ pub const RQRR_ALWAYS_UP_TO_PX: u32 = 1000;
 /// last seen.
 pub const ROI_FRAMES: u32 = 15;
 
+/// How many located but unread codes one rxing pass refits.
+const REFITS: usize = 2;
+
 /// The time from a frame's start after which no stage but rxing alone
 /// starts. Chosen with `kasse bench qr --budget-ms` (README, "QR decoding").
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(14);
@@ -277,13 +280,14 @@ impl FramePipeline {
                     // local binarisation: it picks finder patterns
                     // differently and reads some frames the multi-code
                     // detector misses.
-                    (
-                        rxing_read(half, binarize, binarize == Binarize::Hybrid),
-                        true,
-                    )
+                    // It also refits a code it located but could not
+                    // read (`scanner::refit`), before rxing alone.
+                    let hybrid = binarize == Binarize::Hybrid;
+                    (rxing_read_refit(half, binarize, hybrid, hybrid), true)
                 }
-                // rxing alone's matrix, the multi-code detector this time.
-                Stage::Full(Binarize::Hybrid) => (rxing_on_matrix(&full, false), false),
+                // rxing alone's matrix, the multi-code detector this time,
+                // refitting a code it located but could not read.
+                Stage::Full(Binarize::Hybrid) => (rxing_on_matrix(&full, false, true), false),
                 Stage::Full(binarize) => (rxing_read(img, binarize, false), false),
             };
             let took = stage_started.elapsed();
@@ -319,7 +323,7 @@ impl FramePipeline {
             // read (a second code): the full frame gets a look too, if it
             // fits (four times the half-size pass's pixels).
             if seen.suspected && at_half && budget.fits_for(took * 4) {
-                let more = rxing_on_matrix(&full, false);
+                let more = rxing_on_matrix(&full, false, false);
                 outcome.panics.merge(&more.panics);
                 for text in more.texts {
                     if !outcome.texts.contains(&text) {
@@ -481,6 +485,12 @@ fn rxing_multi(img: &GrayImage, binarize: Binarize) -> Seen {
 /// [`rxing_multi`], and with `one_code` rxing's one-code detector on the
 /// same black-and-white matrix when the multi-code one read nothing.
 fn rxing_read(img: &GrayImage, binarize: Binarize, one_code: bool) -> Seen {
+    rxing_read_refit(img, binarize, one_code, false)
+}
+
+/// [`rxing_read`], and with `refit` a [`refit`](super::refit::refit) of
+/// each code located but not read.
+fn rxing_read_refit(img: &GrayImage, binarize: Binarize, one_code: bool, refit: bool) -> Seen {
     let prepared = match binarize {
         Binarize::Hybrid | Binarize::Global => Cow::Borrowed(img),
         Binarize::Adaptive => Cow::Owned(adaptive_threshold(img, &Clock::unlimited())),
@@ -491,12 +501,12 @@ fn rxing_read(img: &GrayImage, binarize: Binarize, one_code: bool) -> Seen {
     };
     match binarize {
         Binarize::Hybrid | Binarize::Blurred => {
-            rxing_detect(HybridBinarizer::new(source), one_code)
+            rxing_detect(HybridBinarizer::new(source), one_code, refit)
         }
         // The adaptive threshold is already black and white: any global
         // level between them reads it as is.
         Binarize::Global | Binarize::Adaptive => {
-            rxing_detect(GlobalHistogramBinarizer::new(source), one_code)
+            rxing_detect(GlobalHistogramBinarizer::new(source), one_code, refit)
         }
     }
 }
@@ -504,23 +514,28 @@ fn rxing_read(img: &GrayImage, binarize: Binarize, one_code: bool) -> Seen {
 /// The full frame under rxing's local binarisation: stage 1's bitmap.
 type FullFrame<'a> = BinaryBitmap<HybridBinarizer<Luma8Source<'a>>>;
 
-fn rxing_detect<B: Binarizer>(binarizer: B, one_code: bool) -> Seen {
-    detect_on(BinaryBitmap::new(binarizer).get_black_matrix(), one_code)
+fn rxing_detect<B: Binarizer>(binarizer: B, one_code: bool, refit: bool) -> Seen {
+    detect_on(
+        BinaryBitmap::new(binarizer).get_black_matrix(),
+        one_code,
+        refit,
+    )
 }
 
 /// rxing's multi-code detector (and with `one_code` its one-code detector
 /// when that read nothing) on the black-and-white matrix already computed
 /// for `full` by stage 1.
-fn rxing_on_matrix(full: &FullFrame<'_>, one_code: bool) -> Seen {
-    detect_on(full.get_black_matrix(), one_code)
+fn rxing_on_matrix(full: &FullFrame<'_>, one_code: bool, refit: bool) -> Seen {
+    detect_on(full.get_black_matrix(), one_code, refit)
 }
 
-fn detect_on(matrix: &BitMatrix, one_code: bool) -> Seen {
+fn detect_on(matrix: &BitMatrix, one_code: bool, refit: bool) -> Seen {
     let mut seen = Seen::default();
     let hints = hints();
     let result = guarded(|| {
         let mut decoded: Vec<(String, Vec<Point>)> = Vec::new();
         let mut failed: Vec<Point> = Vec::new();
+        let mut unread: Vec<(Vec<Point>, u32)> = Vec::new();
         // NotFound (no finder patterns at all) is no error here: the
         // one-code detector may still find some.
         let detections = match MultiDetector::new(matrix).detectMulti(&hints) {
@@ -531,7 +546,20 @@ fn detect_on(matrix: &BitMatrix, one_code: bool) -> Seen {
         for d in &detections {
             match qrcode_decoder::decode_bitmatrix_with_hints(d.getBits(), &hints) {
                 Ok(r) => decoded.push((r.getText().to_string(), d.getPoints().to_vec())),
-                Err(_) => failed.extend_from_slice(d.getPoints()),
+                Err(_) => {
+                    failed.extend_from_slice(d.getPoints());
+                    unread.push((d.getPoints().to_vec(), d.getBits().getWidth()));
+                }
+            }
+        }
+        // A code located but not read: its grid fitted to the matrix
+        // (`refit`), for the first two such codes.
+        if refit && decoded.is_empty() {
+            for (points, dimension) in unread.iter().take(REFITS) {
+                if let Some(read) = super::refit::refit(matrix, points, *dimension, &hints) {
+                    decoded.push(read);
+                    break;
+                }
             }
         }
         if one_code
@@ -586,7 +614,7 @@ fn rxing_first(full: &mut FullFrame<'_>) -> Seen {
     };
     seen.texts.push(result.getText().to_string());
     seen.region = bounding_box(result.getPoints());
-    let more = rxing_on_matrix(full, false);
+    let more = rxing_on_matrix(full, false, false);
     seen.panics.merge(&more.panics);
     for text in more.texts {
         if !seen.texts.contains(&text) {
