@@ -81,7 +81,7 @@ pub const RQRR_ALWAYS_UP_TO_PX: u32 = 1000;
 pub const ROI_FRAMES: u32 = 15;
 
 /// How many located but unread codes one rxing pass refits.
-const REFITS: usize = 2;
+const REFITS: usize = 1;
 
 /// The time from a frame's start after which no stage but rxing alone
 /// starts. Chosen with `kasse bench qr --budget-ms` (README, "QR decoding").
@@ -553,7 +553,7 @@ fn detect_on(matrix: &BitMatrix, one_code: bool, refit: bool) -> Seen {
             }
         }
         // A code located but not read: its grid fitted to the matrix
-        // (`refit`), for the first two such codes.
+        // (`refit`), for the first [`REFITS`] such codes.
         if refit && decoded.is_empty() {
             for (points, dimension) in unread.iter().take(REFITS) {
                 if let Some(read) = super::refit::refit(matrix, points, *dimension, &hints) {
