@@ -11,7 +11,8 @@
 //!    our adaptive threshold ([`Binarize::Adaptive`]: dim, low-contrast
 //!    screens) and a 3×3 blur first ([`Binarize::Blurred`]: moiré). The box
 //!    filter averages away noise, JPEG blocks and moiré, at a quarter of the
-//!    cost of the full frame;
+//!    cost of the full frame. Then the global threshold at full size (in
+//!    step 4 on smaller frames), which costs a fifth of rxing alone;
 //! 2. **rxing alone on the full frame** ([`rxing_alone`]: `QRCodeReader`,
 //!    TryHarder, `HybridBinarizer` — the very call `kasse bench qr` measures
 //!    as the peer). It runs on every frame no stage before it read,
@@ -25,6 +26,12 @@
 //! 4. **full resolution** for small codes: global, then rxing's multi-code
 //!    detector on stage 2's matrix (and adaptive on frames under
 //!    [`HALF_FIRST_FROM_PX`], which skip step 1);
+//!
+//!    The multi-code detector at half size (step 1, local binarisation) and
+//!    on stage 2's matrix (step 4) **refits** a code it located but could
+//!    not read: the grid fitted to the matrix by its fixed patterns
+//!    ([`refit`](super::refit), about 1 ms), where rxing's own grid
+//!    drifted off the modules of a tilted screen;
 //! 5. **rqrr with preprocessing** ([`decode::decode_gray_within`]: plain,
 //!    contrast stretch, inverted, adaptive threshold, upscale) as the last
 //!    resort, first on the box around finder patterns rxing saw but could
@@ -36,7 +43,8 @@
 //! rxing alone: the rqrr passes stop within a few thousand pixel steps of
 //! the deadline (see `scanner::clock`), and an rxing pass, which cannot be
 //! cut short, starts only when its expected cost (from rxing alone's time on
-//! this frame, or the dearest half-size pass so far) still fits. A camera
+//! this frame, the same pass at half size, or the dearest half-size pass so
+//! far) still fits. A camera
 //! sends the next frame soon, and a frame that needs more is given up
 //! ([`DecodeOutcome::gave_up`]) rather than finished.
 //!
@@ -219,14 +227,22 @@ impl FramePipeline {
         ]
         .map(Stage::Half);
         let mut stages: Vec<Stage> = Vec::with_capacity(9);
-        if self.order == Order::HalfFirst && large {
+        // Half first: the global threshold at full size comes before rxing
+        // alone too (it reads about half as many of the frames the
+        // half-size passes miss, at a fifth of rxing alone's cost).
+        let global_first = self.order == Order::HalfFirst && large;
+        if global_first {
             stages.extend(half_stages);
+            stages.push(Stage::Full(Binarize::Global));
         }
         stages.extend([Stage::RxingAlone, Stage::Roi]);
         if self.order == Order::RxingFirst && large {
             stages.extend(half_stages);
         }
-        stages.extend([Stage::Full(Binarize::Global), Stage::Full(Binarize::Hybrid)]);
+        if !global_first {
+            stages.push(Stage::Full(Binarize::Global));
+        }
+        stages.push(Stage::Full(Binarize::Hybrid));
         if !large {
             stages.push(Stage::Full(Binarize::Adaptive));
         }
@@ -237,6 +253,7 @@ impl FramePipeline {
         // What the rxing stages cost on this frame: an rxing call cannot be
         // cut short, so each starts only when it is expected to end in time.
         let (mut half_took, mut alone_took) = (Duration::ZERO, Duration::ZERO);
+        let mut half_global_took = Duration::ZERO;
         for stage in stages {
             // rxing alone always runs (unless a code was read before it):
             // the pipeline reads whatever it reads.
@@ -250,6 +267,10 @@ impl FramePipeline {
                 // multi-code search on its matrix 0.5 and 0.48; our adaptive
                 // threshold on small frames up to 25 times, about 1 ms).
                 Stage::Full(Binarize::Hybrid) => Some(alone_took / 2),
+                // Before rxing alone: four times the same pass at half
+                // size (720p phone frames: 1.2–2.4 ms, 2–4 times the
+                // half-size pass).
+                Stage::Full(Binarize::Global) if global_first => Some(half_global_took * 4),
                 Stage::Full(Binarize::Global) => Some(alone_took * 3 / 4),
                 Stage::Full(_) => Some(alone_took * 2),
             };
@@ -293,7 +314,12 @@ impl FramePipeline {
             let took = stage_started.elapsed();
             match stage {
                 Stage::RxingAlone => alone_took = took,
-                Stage::Half(_) => half_took = half_took.max(took),
+                Stage::Half(binarize) => {
+                    half_took = half_took.max(took);
+                    if binarize == Binarize::Global {
+                        half_global_took = took;
+                    }
+                }
                 _ => {}
             }
             outcome.panics.merge(&seen.panics);
