@@ -9,5 +9,6 @@ mod image_ops;
 pub mod panics;
 pub mod pipeline;
 mod refit;
+mod region;
 pub mod source;
 pub mod worker;

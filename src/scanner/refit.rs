@@ -225,3 +225,66 @@ fn sample(matrix: &BitMatrix, anchors: &Anchors, dimension: u32) -> Option<BitMa
     }
     Some(bits)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qrgen::phone::{PhoneShot, phone_frame};
+    use crate::scanner::image_ops::half_size;
+    use crate::scanner::pipeline::hints;
+    use rxing::common::{DetectorRXingResult, HybridBinarizer};
+    use rxing::multi::qrcode::detector::MultiDetector;
+    use rxing::{BinaryBitmap, Luma8Source};
+
+    const MOIRE: &str = "SSN1.C.M-509718.CP-68218.BOLLE.1830842419.5hketddQLnMcMfRYOqklRlRpxNprv3RDDp9YSzxAuHrRJz1b0Q-f4mkxbzM1v6EqKUF05EBbUP7Bnna27sIPBw";
+
+    /// rxing's local binarisation of `img`.
+    fn matrix(img: &image::GrayImage) -> BitMatrix {
+        let source = Luma8Source::new_with_slice(img.as_raw(), img.width(), img.height()).unwrap();
+        BinaryBitmap::new(HybridBinarizer::new(source))
+            .get_black_matrix()
+            .clone()
+    }
+
+    /// Frame 16 of `kasse qr photos --seed 1` (no JPEG step), a tilted
+    /// screen with moiré, at half size: rxing finds its finder and
+    /// alignment patterns, its grid does not decode; the refitted one
+    /// does.
+    #[test]
+    fn a_located_code_rxing_could_not_read_is_read_on_its_refitted_grid() {
+        let shot = PhoneShot::random(17);
+        let half = half_size(&phone_frame(MOIRE, &shot, 17).unwrap());
+        let matrix = matrix(&half);
+        let hints = hints();
+        let detections = MultiDetector::new(&matrix).detectMulti(&hints).unwrap();
+        let located = detections.first().expect("rxing locates the code");
+        let (points, dimension) = (located.getPoints(), located.getBits().getWidth());
+        assert!(qrcode_decoder::decode_bitmatrix_with_hints(located.getBits(), &hints).is_err());
+        let (text, anchors) = refit(&matrix, points, dimension, &hints).expect("refitted");
+        assert_eq!(text, MOIRE);
+        assert_eq!(anchors.len(), 4);
+        // The wrong size of grid finds no code there.
+        assert_eq!(refit(&matrix, points, dimension + 4, &hints), None);
+    }
+
+    #[test]
+    fn points_that_are_no_code_read_nothing_and_never_panic() {
+        let hints = hints();
+        let flat = matrix(&image::GrayImage::from_pixel(200, 200, image::Luma([200])));
+        let p = |x, y| Point::new(x, y);
+        let corners = [
+            p(20.0, 180.0),
+            p(20.0, 20.0),
+            p(180.0, 20.0),
+            p(170.0, 170.0),
+        ];
+        for dimension in [0, 3, 21, 45, 177, 181, u32::MAX] {
+            assert_eq!(refit(&flat, &corners, dimension, &hints), None);
+        }
+        // Too few points, all points at one place, far outside the frame.
+        assert_eq!(refit(&flat, &corners[..2], 25, &hints), None);
+        assert_eq!(refit(&flat, &[p(5.0, 5.0); 4], 25, &hints), None);
+        let far = [p(-1e9, 1e9), p(1e9, -1e9), p(3e9, 1.0), p(f32::NAN, 0.0)];
+        assert_eq!(refit(&flat, &far, 25, &hints), None);
+    }
+}
