@@ -121,7 +121,7 @@ fn known_modules(dimension: u32, centres: &[u32]) -> Vec<Known> {
     let last = centres.len().saturating_sub(1);
     for (a, &cx) in centres.iter().enumerate() {
         for (b, &cy) in centres.iter().enumerate() {
-            let under_finder = (a == 0 && b == 0) || (a == 0 && b == last) || (a == last && b == 0);
+            let under_finder = (a == 0 && (b == 0 || b == last)) || (a == last && b == 0);
             if under_finder {
                 continue;
             }
