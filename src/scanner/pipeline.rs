@@ -76,6 +76,7 @@ use super::clock::Clock;
 use super::decode::{self, Budget, DecodeError, DecodeOutcome, load_gray};
 use super::image_ops::{adaptive_threshold, box_blur, half_size};
 use super::panics::{PanicCounts, guarded};
+use super::refit::Refit;
 pub use super::region::{Region, rotated};
 use super::region::{bounding_box, grown, offset, scale2};
 
@@ -247,6 +248,17 @@ impl FramePipeline {
         // cut short, so each starts only when it is expected to end in time.
         let (mut half_took, mut alone_took) = (Duration::ZERO, Duration::ZERO);
         let mut half_global_took = Duration::ZERO;
+        // The refits stop at the frame's deadline; at half size only the
+        // quick fit (the passes after it need the time).
+        let until = Clock::until(budget.deadline());
+        let quick = Refit {
+            until: &until,
+            thorough: false,
+        };
+        let thorough = Refit {
+            thorough: true,
+            ..quick
+        };
         for stage in stages {
             // rxing alone always runs (unless a code was read before it):
             // the pipeline reads whatever it reads.
@@ -297,11 +309,21 @@ impl FramePipeline {
                     // It also refits a code it located but could not
                     // read (`scanner::refit`), before rxing alone.
                     let hybrid = binarize == Binarize::Hybrid;
-                    (rxing_read_refit(half, binarize, hybrid, hybrid), true)
+                    (
+                        rxing_read_refit(half, binarize, hybrid, hybrid.then_some(quick)),
+                        true,
+                    )
                 }
                 // rxing alone's matrix, the multi-code detector this time,
                 // refitting a code it located but could not read.
-                Stage::Full(Binarize::Hybrid) => (rxing_on_matrix(&full, false, true), false),
+                Stage::Full(Binarize::Hybrid) => {
+                    (rxing_on_matrix(&full, false, Some(thorough)), false)
+                }
+                // The global threshold refits too.
+                Stage::Full(Binarize::Global) => (
+                    rxing_read_refit(img, Binarize::Global, false, Some(thorough)),
+                    false,
+                ),
                 Stage::Full(binarize) => (rxing_read(img, binarize, false), false),
             };
             let took = stage_started.elapsed();
@@ -342,7 +364,7 @@ impl FramePipeline {
             // read (a second code): the full frame gets a look too, if it
             // fits (four times the half-size pass's pixels).
             if seen.suspected && at_half && budget.fits_for(took * 4) {
-                let more = rxing_on_matrix(&full, false, false);
+                let more = rxing_on_matrix(&full, false, None);
                 outcome.panics.merge(&more.panics);
                 for text in more.texts {
                     if !outcome.texts.contains(&text) {
@@ -440,12 +462,17 @@ fn rxing_multi(img: &GrayImage, binarize: Binarize) -> Seen {
 /// [`rxing_multi`], and with `one_code` rxing's one-code detector on the
 /// same black-and-white matrix when the multi-code one read nothing.
 fn rxing_read(img: &GrayImage, binarize: Binarize, one_code: bool) -> Seen {
-    rxing_read_refit(img, binarize, one_code, false)
+    rxing_read_refit(img, binarize, one_code, None)
 }
 
 /// [`rxing_read`], and with `refit` a [`refit`](super::refit::refit) of
 /// each code located but not read.
-fn rxing_read_refit(img: &GrayImage, binarize: Binarize, one_code: bool, refit: bool) -> Seen {
+fn rxing_read_refit(
+    img: &GrayImage,
+    binarize: Binarize,
+    one_code: bool,
+    refit: Option<Refit<'_>>,
+) -> Seen {
     let prepared = match binarize {
         Binarize::Hybrid | Binarize::Global => Cow::Borrowed(img),
         Binarize::Adaptive => Cow::Owned(adaptive_threshold(img, &Clock::unlimited())),
@@ -469,7 +496,7 @@ fn rxing_read_refit(img: &GrayImage, binarize: Binarize, one_code: bool, refit: 
 /// The full frame under rxing's local binarisation: stage 1's bitmap.
 type FullFrame<'a> = BinaryBitmap<HybridBinarizer<Luma8Source<'a>>>;
 
-fn rxing_detect<B: Binarizer>(binarizer: B, one_code: bool, refit: bool) -> Seen {
+fn rxing_detect<B: Binarizer>(binarizer: B, one_code: bool, refit: Option<Refit<'_>>) -> Seen {
     detect_on(
         BinaryBitmap::new(binarizer).get_black_matrix(),
         one_code,
@@ -480,11 +507,11 @@ fn rxing_detect<B: Binarizer>(binarizer: B, one_code: bool, refit: bool) -> Seen
 /// rxing's multi-code detector (and with `one_code` its one-code detector
 /// when that read nothing) on the black-and-white matrix already computed
 /// for `full` by stage 1.
-fn rxing_on_matrix(full: &FullFrame<'_>, one_code: bool, refit: bool) -> Seen {
+fn rxing_on_matrix(full: &FullFrame<'_>, one_code: bool, refit: Option<Refit<'_>>) -> Seen {
     detect_on(full.get_black_matrix(), one_code, refit)
 }
 
-fn detect_on(matrix: &BitMatrix, one_code: bool, refit: bool) -> Seen {
+fn detect_on(matrix: &BitMatrix, one_code: bool, refit: Option<Refit<'_>>) -> Seen {
     let mut seen = Seen::default();
     let hints = hints();
     let result = guarded(|| {
@@ -509,9 +536,11 @@ fn detect_on(matrix: &BitMatrix, one_code: bool, refit: bool) -> Seen {
         }
         // A code located but not read: its grid fitted to the matrix
         // (`refit`), for the first [`REFITS`] such codes.
-        if refit && decoded.is_empty() {
+        if let Some(how) = refit
+            && decoded.is_empty()
+        {
             for (points, dimension) in unread.iter().take(REFITS) {
-                if let Some(read) = super::refit::refit(matrix, points, *dimension, &hints) {
+                if let Some(read) = super::refit::refit(matrix, points, *dimension, &hints, how) {
                     decoded.push(read);
                     break;
                 }
@@ -569,7 +598,7 @@ fn rxing_first(full: &mut FullFrame<'_>) -> Seen {
     };
     seen.texts.push(result.getText().to_string());
     seen.region = bounding_box(result.getPoints());
-    let more = rxing_on_matrix(full, false, false);
+    let more = rxing_on_matrix(full, false, None);
     seen.panics.merge(&more.panics);
     for text in more.texts {
         if !seen.texts.contains(&text) {

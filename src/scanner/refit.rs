@@ -9,7 +9,7 @@
 //! QR code of that size must show — finder patterns with their separators,
 //! the timing rows, the alignment patterns — agree best with the matrix,
 //! then samples the grid there and hands it to rxing's decoder (whose
-//! Reed–Solomon check rejects a wrong fit). About 1 ms per start on a
+//! Reed–Solomon check rejects a wrong fit). About 1 ms per fit on a
 //! version 7–8 code, where rqrr's own grouping and fitting took 10–40 ms
 //! on the same frames (`kasse bench qr --trace`).
 
@@ -18,15 +18,41 @@ use rxing::qrcode::common::Version;
 use rxing::qrcode::decoder::qrcode_decoder;
 use rxing::{DecodeHints, Point};
 
-/// Hill-climbing passes; the step halves after each.
-const PASSES: u32 = 7;
+use super::clock::Clock;
 
-/// The first passes look at each module's centre alone (a fifth of the
-/// cost), the rest at five points in it. Chosen with the synthetic sets
-/// and the blackbox folders at every turn: of 214 codes located but not
-/// read at half size, 7 passes with 4 coarse read 125 in 1.2 ms each on
-/// average; 10 full passes 121 in 2.7 ms.
-const COARSE_PASSES: u32 = 4;
+/// The fits tried, in order: hill-climbing passes (the step halves after
+/// each) and how many of the first look at each module's centre alone (a
+/// fifth of the cost; the rest look at five points in it). The quick fit
+/// and the thorough one read different codes: of 214 codes located but
+/// not read at half size (the synthetic sets and the blackbox folders at
+/// every turn), the quick one read 125, the thorough one alone 121, both
+/// in turn 144, in 1.4 ms a code on average.
+const FITS: [Fit; 2] = [
+    Fit {
+        passes: 7,
+        coarse_passes: 4,
+    },
+    Fit {
+        passes: 10,
+        coarse_passes: 0,
+    },
+];
+
+/// How far a [`refit`] may go.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Refit<'c> {
+    /// The frame's deadline.
+    pub until: &'c Clock,
+    /// The thorough fit too, after the quick one.
+    pub thorough: bool,
+}
+
+/// One way of fitting the grid (see [`FITS`]).
+#[derive(Clone, Copy, Debug)]
+struct Fit {
+    passes: u32,
+    coarse_passes: u32,
+}
 
 /// The first step, in modules: rxing's anchors can be a few modules off
 /// on a tilted screen.
@@ -52,14 +78,19 @@ struct Anchors {
 /// decode: `points` as rxing's detector gives them (bottom-left, top-left,
 /// top-right finder centres, then the alignment pattern if found),
 /// `dimension` its modules per side. Tries the grid anchored on the
-/// alignment pattern (if any), then on the finders' parallelogram. The
-/// text and the fitted anchors, or `None`.
+/// alignment pattern (if any), then on the finders' parallelogram, with
+/// the quick fit of [`FITS`] (and the thorough one after it when
+/// `how.thorough`); stops when `how.until` has passed. The text and the
+/// fitted anchors, or `None`.
 pub(crate) fn refit(
     matrix: &BitMatrix,
     points: &[Point],
     dimension: u32,
     hints: &DecodeHints,
+    how: Refit<'_>,
 ) -> Option<(String, Vec<Point>)> {
+    let until = how.until;
+    let fits = if how.thorough { &FITS[..] } else { &FITS[..1] };
     let [bottom_left, top_left, top_right] = [points.first()?, points.get(1)?, points.get(2)?];
     let (bottom_left, top_left, top_right) = (*bottom_left, *top_left, *top_right);
     let version = Version::getProvisionalVersionForDimension(dimension).ok()?;
@@ -74,12 +105,15 @@ pub(crate) fn refit(
         starts.push((alignment, far - 3.0));
     }
     starts.push((parallelogram, far));
-    for (corner, corner_at) in starts {
+    for (how, (corner, corner_at)) in fits
+        .iter()
+        .flat_map(|how| starts.iter().map(move |start| (how, *start)))
+    {
         let start = Anchors {
             points: [top_left, top_right, bottom_left, corner],
             corner_at,
         };
-        let Some(anchors) = fit(matrix, start, dimension, &known) else {
+        let Some(anchors) = fit(matrix, start, dimension, &known, how, until) else {
             continue;
         };
         let Some(bits) = sample(matrix, &anchors, dimension) else {
@@ -172,17 +206,28 @@ fn agreement(matrix: &BitMatrix, t: &PerspectiveTransform, known: &[Known], samp
 }
 
 /// Moves each anchor coordinate by ± the step where that raises the
-/// agreement, the step halving each pass.
-fn fit(matrix: &BitMatrix, start: Anchors, dimension: u32, known: &[Known]) -> Option<Anchors> {
+/// agreement, the step halving each pass; `None` once `until` has passed.
+fn fit(
+    matrix: &BitMatrix,
+    start: Anchors,
+    dimension: u32,
+    known: &[Known],
+    how: &Fit,
+    until: &Clock,
+) -> Option<Anchors> {
     let [top_left, top_right, ..] = start.points;
     let module = top_left.x - top_right.x;
     let module = module.hypot(top_left.y - top_right.y) / (dimension as f32 - 7.0);
     let mut anchors = start;
-    let mut samples = 1;
+    let mut samples = if how.coarse_passes > 0 {
+        1
+    } else {
+        SAMPLES.len()
+    };
     let mut best = agreement(matrix, &transform(&anchors, dimension)?, known, samples);
     let mut step = module.max(0.5) * FIRST_STEP_MODULES;
-    for pass in 0..PASSES {
-        if pass == COARSE_PASSES {
+    for pass in 0..how.passes {
+        if pass == how.coarse_passes && samples < SAMPLES.len() {
             samples = SAMPLES.len();
             best = agreement(matrix, &transform(&anchors, dimension)?, known, samples);
         }
@@ -194,6 +239,9 @@ fn fit(matrix: &BitMatrix, start: Anchors, dimension: u32, known: &[Known]) -> O
                     p.x += sign * step;
                 } else {
                     p.y += sign * step;
+                }
+                if until.passed() {
+                    return None;
                 }
                 let Some(t) = transform(&trial, dimension) else {
                     continue;
@@ -235,8 +283,16 @@ mod tests {
     use rxing::common::{DetectorRXingResult, HybridBinarizer};
     use rxing::multi::qrcode::detector::MultiDetector;
     use rxing::{BinaryBitmap, Luma8Source};
+    use std::time::{Duration, Instant};
 
     const MOIRE: &str = "SSN1.C.M-509718.CP-68218.BOLLE.1830842419.5hketddQLnMcMfRYOqklRlRpxNprv3RDDp9YSzxAuHrRJz1b0Q-f4mkxbzM1v6EqKUF05EBbUP7Bnna27sIPBw";
+
+    fn unbounded(until: &Clock) -> Refit<'_> {
+        Refit {
+            until,
+            thorough: true,
+        }
+    }
 
     /// rxing's local binarisation of `img`.
     fn matrix(img: &image::GrayImage) -> BitMatrix {
@@ -256,20 +312,32 @@ mod tests {
         let half = half_size(&phone_frame(MOIRE, &shot, 17).unwrap());
         let matrix = matrix(&half);
         let hints = hints();
+        let none = Clock::unlimited();
         let detections = MultiDetector::new(&matrix).detectMulti(&hints).unwrap();
         let located = detections.first().expect("rxing locates the code");
         let (points, dimension) = (located.getPoints(), located.getBits().getWidth());
         assert!(qrcode_decoder::decode_bitmatrix_with_hints(located.getBits(), &hints).is_err());
-        let (text, anchors) = refit(&matrix, points, dimension, &hints).expect("refitted");
+        let (text, anchors) =
+            refit(&matrix, points, dimension, &hints, unbounded(&none)).expect("refitted");
         assert_eq!(text, MOIRE);
         assert_eq!(anchors.len(), 4);
+        // Past the frame's deadline it gives up.
+        let gone = Clock::until(Instant::now().checked_sub(Duration::from_millis(1)));
+        assert_eq!(
+            refit(&matrix, points, dimension, &hints, unbounded(&gone)),
+            None
+        );
         // The wrong size of grid finds no code there.
-        assert_eq!(refit(&matrix, points, dimension + 4, &hints), None);
+        assert_eq!(
+            refit(&matrix, points, dimension + 4, &hints, unbounded(&none)),
+            None
+        );
     }
 
     #[test]
     fn points_that_are_no_code_read_nothing_and_never_panic() {
         let hints = hints();
+        let none = Clock::unlimited();
         let flat = matrix(&image::GrayImage::from_pixel(200, 200, image::Luma([200])));
         let p = |x, y| Point::new(x, y);
         let corners = [
@@ -279,12 +347,21 @@ mod tests {
             p(170.0, 170.0),
         ];
         for dimension in [0, 3, 21, 45, 177, 181, u32::MAX] {
-            assert_eq!(refit(&flat, &corners, dimension, &hints), None);
+            assert_eq!(
+                refit(&flat, &corners, dimension, &hints, unbounded(&none)),
+                None
+            );
         }
         // Too few points, all points at one place, far outside the frame.
-        assert_eq!(refit(&flat, &corners[..2], 25, &hints), None);
-        assert_eq!(refit(&flat, &[p(5.0, 5.0); 4], 25, &hints), None);
+        assert_eq!(
+            refit(&flat, &corners[..2], 25, &hints, unbounded(&none)),
+            None
+        );
+        assert_eq!(
+            refit(&flat, &[p(5.0, 5.0); 4], 25, &hints, unbounded(&none)),
+            None
+        );
         let far = [p(-1e9, 1e9), p(1e9, -1e9), p(3e9, 1.0), p(f32::NAN, 0.0)];
-        assert_eq!(refit(&flat, &far, 25, &hints), None);
+        assert_eq!(refit(&flat, &far, 25, &hints, unbounded(&none)), None);
     }
 }
