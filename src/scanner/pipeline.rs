@@ -28,10 +28,12 @@
 //!    [`HALF_FIRST_FROM_PX`], which skip step 1);
 //!
 //!    The multi-code detector at half size (step 1, local binarisation) and
-//!    on stage 2's matrix (step 4) **refits** a code it located but could
-//!    not read: the grid fitted to the matrix by its fixed patterns
-//!    ([`refit`](super::refit), about 1 ms), where rxing's own grid
-//!    drifted off the modules of a tilted screen;
+//!    at full size (the global pass, stage 2's matrix) **refits** a code it
+//!    located but could not read: the grid fitted to the matrix by its
+//!    fixed patterns ([`refit`](super::refit), 1–3 ms; the quick fit only
+//!    at half size, where the passes after it need the time), where rxing's
+//!    own grid drifted off the modules of a tilted screen. The refits stop
+//!    at the frame's deadline;
 //! 5. **rqrr with preprocessing** ([`decode::decode_gray_within`]: plain,
 //!    contrast stretch, inverted, adaptive threshold, upscale) as the last
 //!    resort, first on the box around finder patterns rxing saw but could
