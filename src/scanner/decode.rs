@@ -93,6 +93,11 @@ impl Budget {
         fits
     }
 
+    /// When the time is up (`None`: never).
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
     /// Whether some stage or pass did not run (or was cut) for lack of
     /// time.
     pub fn ran_out(&self) -> bool {

@@ -8,5 +8,7 @@ pub mod decode;
 mod image_ops;
 pub mod panics;
 pub mod pipeline;
+mod refit;
+mod region;
 pub mod source;
 pub mod worker;

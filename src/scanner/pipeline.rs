@@ -11,7 +11,8 @@
 //!    our adaptive threshold ([`Binarize::Adaptive`]: dim, low-contrast
 //!    screens) and a 3×3 blur first ([`Binarize::Blurred`]: moiré). The box
 //!    filter averages away noise, JPEG blocks and moiré, at a quarter of the
-//!    cost of the full frame;
+//!    cost of the full frame. Then the global threshold at full size (in
+//!    step 4 on smaller frames), which costs a fifth of rxing alone;
 //! 2. **rxing alone on the full frame** ([`rxing_alone`]: `QRCodeReader`,
 //!    TryHarder, `HybridBinarizer` — the very call `kasse bench qr` measures
 //!    as the peer). It runs on every frame no stage before it read,
@@ -25,6 +26,14 @@
 //! 4. **full resolution** for small codes: global, then rxing's multi-code
 //!    detector on stage 2's matrix (and adaptive on frames under
 //!    [`HALF_FIRST_FROM_PX`], which skip step 1);
+//!
+//!    The multi-code detector at half size (step 1, local binarisation) and
+//!    at full size (the global pass, stage 2's matrix) **refits** a code it
+//!    located but could not read: the grid fitted to the matrix by its
+//!    fixed patterns ([`refit`](super::refit), 1–3 ms; the quick fit only
+//!    at half size, where the passes after it need the time), where rxing's
+//!    own grid drifted off the modules of a tilted screen. The refits stop
+//!    at the frame's deadline;
 //! 5. **rqrr with preprocessing** ([`decode::decode_gray_within`]: plain,
 //!    contrast stretch, inverted, adaptive threshold, upscale) as the last
 //!    resort, first on the box around finder patterns rxing saw but could
@@ -36,7 +45,8 @@
 //! rxing alone: the rqrr passes stop within a few thousand pixel steps of
 //! the deadline (see `scanner::clock`), and an rxing pass, which cannot be
 //! cut short, starts only when its expected cost (from rxing alone's time on
-//! this frame, or the dearest half-size pass so far) still fits. A camera
+//! this frame, the same pass at half size, or the dearest half-size pass so
+//! far) still fits. A camera
 //! sends the next frame soon, and a frame that needs more is given up
 //! ([`DecodeOutcome::gave_up`]) rather than finished.
 //!
@@ -68,6 +78,9 @@ use super::clock::Clock;
 use super::decode::{self, Budget, DecodeError, DecodeOutcome, load_gray};
 use super::image_ops::{adaptive_threshold, box_blur, half_size};
 use super::panics::{PanicCounts, guarded};
+use super::refit::Refit;
+pub use super::region::{Region, rotated};
+use super::region::{bounding_box, grown, offset, scale2};
 
 /// Frames with a longer side of at least this are tried at half size.
 pub const HALF_FIRST_FROM_PX: u32 = 600;
@@ -80,18 +93,12 @@ pub const RQRR_ALWAYS_UP_TO_PX: u32 = 1000;
 /// last seen.
 pub const ROI_FRAMES: u32 = 15;
 
+/// How many located but unread codes one rxing pass refits.
+const REFITS: usize = 1;
+
 /// The time from a frame's start after which no stage but rxing alone
 /// starts. Chosen with `kasse bench qr --budget-ms` (README, "QR decoding").
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(14);
-
-/// A rectangle in frame pixels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Region {
-    pub x: u32,
-    pub y: u32,
-    pub w: u32,
-    pub h: u32,
-}
 
 /// The camera's decoder. Keeps the region of the last hit between frames;
 /// one per camera.
@@ -216,14 +223,22 @@ impl FramePipeline {
         ]
         .map(Stage::Half);
         let mut stages: Vec<Stage> = Vec::with_capacity(9);
-        if self.order == Order::HalfFirst && large {
+        // Half first: the global threshold at full size comes before rxing
+        // alone too (it reads about half as many of the frames the
+        // half-size passes miss, at a fifth of rxing alone's cost).
+        let global_first = self.order == Order::HalfFirst && large;
+        if global_first {
             stages.extend(half_stages);
+            stages.push(Stage::Full(Binarize::Global));
         }
         stages.extend([Stage::RxingAlone, Stage::Roi]);
         if self.order == Order::RxingFirst && large {
             stages.extend(half_stages);
         }
-        stages.extend([Stage::Full(Binarize::Global), Stage::Full(Binarize::Hybrid)]);
+        if !global_first {
+            stages.push(Stage::Full(Binarize::Global));
+        }
+        stages.push(Stage::Full(Binarize::Hybrid));
         if !large {
             stages.push(Stage::Full(Binarize::Adaptive));
         }
@@ -234,6 +249,18 @@ impl FramePipeline {
         // What the rxing stages cost on this frame: an rxing call cannot be
         // cut short, so each starts only when it is expected to end in time.
         let (mut half_took, mut alone_took) = (Duration::ZERO, Duration::ZERO);
+        let mut half_global_took = Duration::ZERO;
+        // The refits stop at the frame's deadline; at half size only the
+        // quick fit (the passes after it need the time).
+        let until = Clock::until(budget.deadline());
+        let quick = Refit {
+            until: &until,
+            thorough: false,
+        };
+        let thorough = Refit {
+            thorough: true,
+            ..quick
+        };
         for stage in stages {
             // rxing alone always runs (unless a code was read before it):
             // the pipeline reads whatever it reads.
@@ -247,6 +274,10 @@ impl FramePipeline {
                 // multi-code search on its matrix 0.5 and 0.48; our adaptive
                 // threshold on small frames up to 25 times, about 1 ms).
                 Stage::Full(Binarize::Hybrid) => Some(alone_took / 2),
+                // Before rxing alone: four times the same pass at half
+                // size (720p phone frames: 1.2–2.4 ms, 2–4 times the
+                // half-size pass).
+                Stage::Full(Binarize::Global) if global_first => Some(half_global_took * 4),
                 Stage::Full(Binarize::Global) => Some(alone_took * 3 / 4),
                 Stage::Full(_) => Some(alone_took * 2),
             };
@@ -277,19 +308,35 @@ impl FramePipeline {
                     // local binarisation: it picks finder patterns
                     // differently and reads some frames the multi-code
                     // detector misses.
+                    // It also refits a code it located but could not
+                    // read (`scanner::refit`), before rxing alone.
+                    let hybrid = binarize == Binarize::Hybrid;
                     (
-                        rxing_read(half, binarize, binarize == Binarize::Hybrid),
+                        rxing_read_refit(half, binarize, hybrid, hybrid.then_some(quick)),
                         true,
                     )
                 }
-                // rxing alone's matrix, the multi-code detector this time.
-                Stage::Full(Binarize::Hybrid) => (rxing_on_matrix(&full, false), false),
+                // rxing alone's matrix, the multi-code detector this time,
+                // refitting a code it located but could not read.
+                Stage::Full(Binarize::Hybrid) => {
+                    (rxing_on_matrix(&full, false, Some(thorough)), false)
+                }
+                // The global threshold refits too.
+                Stage::Full(Binarize::Global) => (
+                    rxing_read_refit(img, Binarize::Global, false, Some(thorough)),
+                    false,
+                ),
                 Stage::Full(binarize) => (rxing_read(img, binarize, false), false),
             };
             let took = stage_started.elapsed();
             match stage {
                 Stage::RxingAlone => alone_took = took,
-                Stage::Half(_) => half_took = half_took.max(took),
+                Stage::Half(binarize) => {
+                    half_took = half_took.max(took);
+                    if binarize == Binarize::Global {
+                        half_global_took = took;
+                    }
+                }
                 _ => {}
             }
             outcome.panics.merge(&seen.panics);
@@ -319,7 +366,7 @@ impl FramePipeline {
             // read (a second code): the full frame gets a look too, if it
             // fits (four times the half-size pass's pixels).
             if seen.suspected && at_half && budget.fits_for(took * 4) {
-                let more = rxing_on_matrix(&full, false);
+                let more = rxing_on_matrix(&full, false, None);
                 outcome.panics.merge(&more.panics);
                 for text in more.texts {
                     if !outcome.texts.contains(&text) {
@@ -372,71 +419,7 @@ impl FramePipeline {
     }
 }
 
-/// `img` turned clockwise by `degrees` (0, 90, 180 or 270; anything else
-/// is 0): `kasse bench qr --rotate` and the superset test read every
-/// folder at each quarter turn.
-pub fn rotated(img: &GrayImage, degrees: u32) -> GrayImage {
-    match degrees {
-        90 => image::imageops::rotate90(img),
-        180 => image::imageops::rotate180(img),
-        270 => image::imageops::rotate270(img),
-        _ => img.clone(),
-    }
-}
-
-/// The box around finder centres (empty → `None`); [`grown`] makes a crop
-/// of it.
-fn bounding_box(points: &[Point]) -> Option<Region> {
-    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, 0f32, 0f32);
-    for p in points {
-        x0 = x0.min(p.x);
-        y0 = y0.min(p.y);
-        x1 = x1.max(p.x);
-        y1 = y1.max(p.y);
-    }
-    (x1 > x0 && y1 > y0 && x0 >= 0.0 && y0 >= 0.0).then_some(Region {
-        x: x0 as u32,
-        y: y0 as u32,
-        w: (x1 - x0) as u32,
-        h: (y1 - y0) as u32,
-    })
-}
-
-/// `r` grown by half its size (plus a margin) on each side, within a
-/// `w`×`h` frame: the finder centres' box becomes a box around the code.
-fn grown(r: Region, w: u32, h: u32) -> Region {
-    let grow_x = r.w / 2 + 8;
-    let grow_y = r.h / 2 + 8;
-    let x = r.x.saturating_sub(grow_x);
-    let y = r.y.saturating_sub(grow_y);
-    let x1 = (r.x + r.w + grow_x).min(w);
-    let y1 = (r.y + r.h + grow_y).min(h);
-    Region {
-        x,
-        y,
-        w: x1.saturating_sub(x),
-        h: y1.saturating_sub(y),
-    }
-}
-
-fn offset(r: Region, by: Region) -> Region {
-    Region {
-        x: r.x + by.x,
-        y: r.y + by.y,
-        ..r
-    }
-}
-
-fn scale2(r: Region) -> Region {
-    Region {
-        x: r.x * 2,
-        y: r.y * 2,
-        w: r.w * 2,
-        h: r.h * 2,
-    }
-}
-
-fn hints() -> DecodeHints {
+pub(super) fn hints() -> DecodeHints {
     DecodeHints {
         TryHarder: Some(true),
         PossibleFormats: Some([rxing::BarcodeFormat::QR_CODE].into_iter().collect()),
@@ -481,6 +464,17 @@ fn rxing_multi(img: &GrayImage, binarize: Binarize) -> Seen {
 /// [`rxing_multi`], and with `one_code` rxing's one-code detector on the
 /// same black-and-white matrix when the multi-code one read nothing.
 fn rxing_read(img: &GrayImage, binarize: Binarize, one_code: bool) -> Seen {
+    rxing_read_refit(img, binarize, one_code, None)
+}
+
+/// [`rxing_read`], and with `refit` a [`refit`](super::refit::refit) of
+/// each code located but not read.
+fn rxing_read_refit(
+    img: &GrayImage,
+    binarize: Binarize,
+    one_code: bool,
+    refit: Option<Refit<'_>>,
+) -> Seen {
     let prepared = match binarize {
         Binarize::Hybrid | Binarize::Global => Cow::Borrowed(img),
         Binarize::Adaptive => Cow::Owned(adaptive_threshold(img, &Clock::unlimited())),
@@ -491,12 +485,12 @@ fn rxing_read(img: &GrayImage, binarize: Binarize, one_code: bool) -> Seen {
     };
     match binarize {
         Binarize::Hybrid | Binarize::Blurred => {
-            rxing_detect(HybridBinarizer::new(source), one_code)
+            rxing_detect(HybridBinarizer::new(source), one_code, refit)
         }
         // The adaptive threshold is already black and white: any global
         // level between them reads it as is.
         Binarize::Global | Binarize::Adaptive => {
-            rxing_detect(GlobalHistogramBinarizer::new(source), one_code)
+            rxing_detect(GlobalHistogramBinarizer::new(source), one_code, refit)
         }
     }
 }
@@ -504,23 +498,28 @@ fn rxing_read(img: &GrayImage, binarize: Binarize, one_code: bool) -> Seen {
 /// The full frame under rxing's local binarisation: stage 1's bitmap.
 type FullFrame<'a> = BinaryBitmap<HybridBinarizer<Luma8Source<'a>>>;
 
-fn rxing_detect<B: Binarizer>(binarizer: B, one_code: bool) -> Seen {
-    detect_on(BinaryBitmap::new(binarizer).get_black_matrix(), one_code)
+fn rxing_detect<B: Binarizer>(binarizer: B, one_code: bool, refit: Option<Refit<'_>>) -> Seen {
+    detect_on(
+        BinaryBitmap::new(binarizer).get_black_matrix(),
+        one_code,
+        refit,
+    )
 }
 
 /// rxing's multi-code detector (and with `one_code` its one-code detector
 /// when that read nothing) on the black-and-white matrix already computed
 /// for `full` by stage 1.
-fn rxing_on_matrix(full: &FullFrame<'_>, one_code: bool) -> Seen {
-    detect_on(full.get_black_matrix(), one_code)
+fn rxing_on_matrix(full: &FullFrame<'_>, one_code: bool, refit: Option<Refit<'_>>) -> Seen {
+    detect_on(full.get_black_matrix(), one_code, refit)
 }
 
-fn detect_on(matrix: &BitMatrix, one_code: bool) -> Seen {
+fn detect_on(matrix: &BitMatrix, one_code: bool, refit: Option<Refit<'_>>) -> Seen {
     let mut seen = Seen::default();
     let hints = hints();
     let result = guarded(|| {
         let mut decoded: Vec<(String, Vec<Point>)> = Vec::new();
         let mut failed: Vec<Point> = Vec::new();
+        let mut unread: Vec<(Vec<Point>, u32)> = Vec::new();
         // NotFound (no finder patterns at all) is no error here: the
         // one-code detector may still find some.
         let detections = match MultiDetector::new(matrix).detectMulti(&hints) {
@@ -531,7 +530,22 @@ fn detect_on(matrix: &BitMatrix, one_code: bool) -> Seen {
         for d in &detections {
             match qrcode_decoder::decode_bitmatrix_with_hints(d.getBits(), &hints) {
                 Ok(r) => decoded.push((r.getText().to_string(), d.getPoints().to_vec())),
-                Err(_) => failed.extend_from_slice(d.getPoints()),
+                Err(_) => {
+                    failed.extend_from_slice(d.getPoints());
+                    unread.push((d.getPoints().to_vec(), d.getBits().getWidth()));
+                }
+            }
+        }
+        // A code located but not read: its grid fitted to the matrix
+        // (`refit`), for the first [`REFITS`] such codes.
+        if let Some(how) = refit
+            && decoded.is_empty()
+        {
+            for (points, dimension) in unread.iter().take(REFITS) {
+                if let Some(read) = super::refit::refit(matrix, points, *dimension, &hints, how) {
+                    decoded.push(read);
+                    break;
+                }
             }
         }
         if one_code
@@ -586,7 +600,7 @@ fn rxing_first(full: &mut FullFrame<'_>) -> Seen {
     };
     seen.texts.push(result.getText().to_string());
     seen.region = bounding_box(result.getPoints());
-    let more = rxing_on_matrix(full, false);
+    let more = rxing_on_matrix(full, false, None);
     seen.panics.merge(&more.panics);
     for text in more.texts {
         if !seen.texts.contains(&text) {
