@@ -520,6 +520,23 @@ fn a_double_tap_does_not_press_what_the_next_screen_puts_under_the_finger() {
     k.app.settings_mut().tap_guard = Duration::ZERO;
     k.click("Kort");
     assert!(k.app.till().tendering().is_some(), "a deliberate tap works");
+    // Within one screen too: a payment cancelled puts "Back to the cart"
+    // where "Cancel" was; the second tap of a double tap is dropped.
+    k.click("Avbryt betalingen");
+    // Every earlier change is past the guard; only the stage's own counts.
+    std::thread::sleep(Duration::from_millis(1200));
+    k.app.settings_mut().tap_guard = Duration::from_secs(1);
+    k.provider(PaymentUpdate::Cancelled);
+    assert!(k.shows("Tilbake til handlekurven"));
+    assert_eq!(k.press("Tilbake til handlekurven"), 1);
+    assert_eq!(
+        k.app.screen.name(),
+        "payment",
+        "the failure stays to be read"
+    );
+    k.app.settings_mut().tap_guard = Duration::ZERO;
+    k.click("Tilbake til handlekurven");
+    assert_eq!(k.app.screen.name(), "shopping");
 }
 
 #[test]

@@ -184,7 +184,18 @@ pub fn rows(r: &Receipt, h: &Header<'_>, names: &dyn Fn(&str) -> String) -> Vec<
         };
         out.push(row(two(what, &kr(t.amount), WIDTH)));
         if let Some(id) = &t.reference {
-            out.push(row(format!("  Ref. {id}")));
+            let line = format!("  Ref. {id}");
+            if line.chars().count() <= WIDTH {
+                out.push(row(line));
+            } else {
+                // A Vipps id (36) or a long terminal id: on lines of its own,
+                // never past the paper's edge.
+                out.push(row("  Ref."));
+                let id: Vec<char> = id.chars().collect();
+                for part in id.chunks(WIDTH - 2) {
+                    out.push(row(format!("  {}", part.iter().collect::<String>())));
+                }
+            }
         }
     }
     if !r.rounding.is_zero() {
@@ -389,6 +400,24 @@ mod tests {
                 .any(|l| l.starts_with("TOTALT") && l.ends_with("77,87")),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_long_payment_reference_stays_within_42_columns_and_whole() {
+        let mut r = receipt();
+        let vipps = "4c1f0a5e-9d0b-4c57-8a3e-2f6d1b7e9a10";
+        let terminal = "EMU0001-0123456789-0123456789-0123456789-0123456789";
+        r.tenders[0].reference = Some(vipps.into());
+        let mut second = r.tenders[0].clone();
+        second.reference = Some(terminal.into());
+        r.tenders.push(second);
+        let text = to_text(&rows(&r, &header(Marking::Sale), &names));
+        for line in text.lines() {
+            assert!(line.chars().count() <= WIDTH, "too wide: {line:?}");
+        }
+        let joined: String = text.lines().map(str::trim).collect();
+        assert!(joined.contains(&format!("Ref.{vipps}")), "{text}");
+        assert!(joined.contains(&format!("Ref.{terminal}")), "{text}");
     }
 
     #[test]

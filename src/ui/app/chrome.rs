@@ -85,10 +85,12 @@ impl App {
     pub(super) fn status_bar(&self, look: Look) -> Element<'_, Message> {
         let lang = self.lang;
         let s = &self.status;
+        // Without a ledger the till stands alone: its own books are the
+        // only ones, so it is not "offline" and no offline limits apply.
         let sync = if !s.ledger {
             format!(
-                "○ {} ({}), {} {}",
-                tr(lang, "Offline"),
+                "◐ {} ({}), {} {}",
+                tr(lang, "Standalone"),
                 tr(lang, "no ledger configured"),
                 s.sync.queue,
                 tr(lang, "queued")

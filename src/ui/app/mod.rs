@@ -110,6 +110,15 @@ pub enum Screen {
     Cash(cash::State),
 }
 
+/// See [`App::face`].
+type Face = (std::mem::Discriminant<Screen>, Option<StageFace>, bool);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StageFace {
+    Payment(std::mem::Discriminant<payment::Stage>),
+    Receipt(std::mem::Discriminant<receipt::Stage>),
+}
+
 impl Screen {
     pub fn name(&self) -> &'static str {
         match self {
@@ -314,6 +323,19 @@ impl App {
         }
     }
 
+    /// What sets the buttons on screen: the screen, its stage (a payment
+    /// that fails puts "Back to cart" where "Cancel" was; a receipt's
+    /// "Done" comes where "Print" was) and a question over it.
+    fn face(&self) -> Face {
+        use std::mem::discriminant;
+        let stage = match &self.screen {
+            Screen::Payment(p) => Some(StageFace::Payment(discriminant(&p.stage))),
+            Screen::Receipt(r) => Some(StageFace::Receipt(discriminant(&r.stage))),
+            _ => None,
+        };
+        (discriminant(&self.screen), stage, self.ask.is_some())
+    }
+
     /// One message in; a tap that lands within `tap_guard` of a screen
     /// change is dropped (a double tap must not press what the new screen
     /// put under the finger).
@@ -339,16 +361,16 @@ impl App {
         if tap && self.screen_changed.is_some_and(|at| wall < at + guard) {
             return Task::none();
         }
-        let before = (std::mem::discriminant(&self.screen), self.ask.is_some());
+        let before = self.face();
         let seen = self.seen();
         let mut task = self.route(message);
         self.speak_changes(seen);
-        if (std::mem::discriminant(&self.screen), self.ask.is_some()) != before {
+        if self.face() != before {
             self.screen_changed = Some(wall);
         }
         // Enter and Escape answer a question: the cashier's search field
         // lets go of the keyboard while one is asked and takes it back after.
-        if self.ask.is_some() != before.1 {
+        if self.ask.is_some() != before.2 {
             let focus = if self.ask.is_some() {
                 iced::widget::operation::focus(screen::confirm::NO_FIELD)
             } else if matches!(self.screen, Screen::Register(_)) {

@@ -276,6 +276,7 @@ pub(super) fn norwegian(en: &str) -> Option<&'static str> {
         "Simulated" => "Simulert",
         "No camera" => "Ingen kamera",
         "no ledger configured" => "ingen sentral konfigurert",
+        "Standalone" => "Frittstående",
         "Till error" => "Feil i kassen",
         _ => return None,
     })
