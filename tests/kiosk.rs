@@ -931,3 +931,61 @@ fn the_x_report_states_the_cash_rounding_so_sales_and_payments_agree() {
     );
     assert_eq!(sales + rounding, paid, "{x}");
 }
+
+/// The demo's + and − keys on the simulated scale add up from the weight
+/// asked for last, even while the food still moves (found by hand: presses
+/// after the first were lost).
+#[test]
+fn the_demo_scale_keys_add_up_while_the_food_moves() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let mut k = kiosk(Mode::SelfService);
+    k.app.demo.scale.store(true, SeqCst);
+    let wanted = |k: &Kiosk| *k.app.demo.grams.lock().unwrap();
+    k.send(Message::Scale(ScaleReport::Weight {
+        grams: 412,
+        stable: true,
+    }));
+    k.type_text("+");
+    assert_eq!(wanted(&k), Some(462), "from what the scale shows");
+    // The scale moves; the next presses count from what was asked.
+    k.send(Message::Scale(ScaleReport::NoWeight));
+    k.type_text("++");
+    assert_eq!(wanted(&k), Some(562));
+    for _ in 0..20 {
+        k.type_text("-");
+    }
+    assert_eq!(wanted(&k), Some(0), "never below empty");
+    assert!(k.app.till().sale().lines.is_empty(), "keys sell nothing");
+}
+
+/// devices.md: a lost scale is said in the weigh panel, not only in the
+/// status bar (found by hand: the student waited with food on the scale).
+#[test]
+fn the_weigh_panel_says_when_the_scale_is_lost() {
+    let mut k = kiosk(Mode::SelfService);
+    k.click("English");
+    k.scan(OLA);
+    k.click("Food by weight");
+    k.click("Middag etter vekt\nkr 189,00 per kg");
+    let status = |ok| {
+        Message::Scale(ScaleReport::Status {
+            text: if ok {
+                DeviceState::Simulated
+            } else {
+                DeviceState::Lost
+            },
+            ok,
+        })
+    };
+    k.send(status(false));
+    assert!(k.shows("✕ The scale is not answering: ask staff"));
+    assert_eq!(k.press("Add"), 0);
+    k.send(status(true));
+    assert!(k.shows("○ No weight"));
+    k.send(Message::Scale(ScaleReport::Weight {
+        grams: 300,
+        stable: true,
+    }));
+    k.click("Add");
+    assert_eq!(k.app.till().sale().lines.len(), 1);
+}

@@ -144,6 +144,31 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
                 stable: true,
             }));
         }),
+        (
+            "weighing, the plate already on the sale",
+            Mode::SelfService,
+            |k| {
+                use kasse::ui::screen::shopping::Message as Shop;
+                k.send(Message::Do(Action::OpenWeigh));
+                k.send(Message::Scale(ScaleReport::Weight {
+                    grams: 412,
+                    stable: true,
+                }));
+                k.send(Message::Shopping(Shop::Weigh("VEKT".into())));
+                k.send(Message::Shopping(Shop::AddWeighed));
+                k.send(Message::Shopping(Shop::Weigh("VEKT".into())));
+            },
+        ),
+        ("weighing, the scale lost", Mode::SelfService, |k| {
+            k.send(Message::Do(Action::OpenWeigh));
+            k.send(Message::Shopping(
+                kasse::ui::screen::shopping::Message::Weigh("VEKT".into()),
+            ));
+            k.send(Message::Scale(ScaleReport::Status {
+                text: kasse::ui::devices::DeviceState::Lost,
+                ok: false,
+            }));
+        }),
         ("bonus question", Mode::SelfService, |k| {
             k.scan(OLA);
             k.send(Message::Do(Action::Tap {

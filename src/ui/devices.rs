@@ -88,7 +88,8 @@ impl Hash for Setup {
 pub struct Demo {
     /// Requests to hold up the next demo code (the fixture camera).
     pub codes: Arc<std::sync::atomic::AtomicU64>,
-    /// Gross grams wanted on the simulated scale; taken by the scale thread.
+    /// Gross grams wanted on the simulated scale (the last + or − asked
+    /// for); the scale thread puts them on.
     pub grams: Arc<Mutex<Option<i64>>>,
     /// The camera is the demo's fixture folder, held up on request.
     pub camera: Arc<std::sync::atomic::AtomicBool>,
@@ -181,17 +182,31 @@ fn scale_stream(config: Arc<Config>, demo: Demo) -> impl Stream<Item = ScaleRepo
         };
         demo.scale
             .store(sim.is_some(), std::sync::atomic::Ordering::SeqCst);
-        while let Ok(event) = events.recv() {
+        // The weight a tester's + and − asked for last.
+        let mut applied: Option<i64> = None;
+        loop {
+            // Woken at least every 100 ms: a settled scale sends nothing,
+            // and a key pressed then must still reach the simulator.
+            let event = match events.recv_timeout(std::time::Duration::from_millis(100)) {
+                Ok(event) => Some(event),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
             // A tester's + or − on the demo's scale: the food settles there.
+            let wanted = demo.grams.lock().ok().and_then(|g| *g);
             if let Some(sim) = &sim
-                && let Some(grams) = demo.grams.lock().ok().and_then(|mut g| g.take())
+                && let Some(grams) = wanted.filter(|_| wanted != applied)
             {
                 use crate::devices::scale_sim::{Script, Step};
+                applied = wanted;
                 sim.simulator.replace_script(Script::new(vec![
                     Step::Motion { ms: 300 },
                     Step::Load { grams, ms: 1000 },
                 ]));
             }
+            let Some(event) = event else {
+                continue;
+            };
             let report = match event {
                 ScaleEvent::Connected => status(label.clone()),
                 ScaleEvent::Weight { grams, stable } => ScaleReport::Weight { grams, stable },

@@ -156,14 +156,15 @@ impl App {
                 true
             }
             (_, Some(t @ ("+" | "-"))) if self.demo.scale.load(SeqCst) => {
-                let now = self.weight.grams.unwrap_or(0);
-                let grams = if t == "+" {
-                    now + 50
-                } else {
-                    (now - 50).max(0)
-                };
+                // From the weight asked for last (presses add up while the
+                // food still moves), else from what the scale shows.
                 if let Ok(mut wanted) = self.demo.grams.lock() {
-                    *wanted = Some(grams);
+                    let now = wanted.or(self.weight.grams).unwrap_or(0);
+                    *wanted = Some(if t == "+" {
+                        now + 50
+                    } else {
+                        (now - 50).max(0)
+                    });
                 }
                 true
             }
@@ -182,8 +183,11 @@ impl App {
                 if !ok {
                     self.weight = shopping::Weight {
                         taken,
+                        lost: true,
                         ..Default::default()
                     };
+                } else {
+                    self.weight.lost = false;
                 }
             }
             ScaleReport::Weight { grams, stable } => {
@@ -193,6 +197,7 @@ impl App {
                     grams: Some(grams),
                     stable,
                     taken: taken && grams >= min,
+                    lost: false,
                 };
             }
             ScaleReport::NoWeight => {

@@ -59,6 +59,8 @@ pub struct Weight {
     /// reading below the minimum) before the next weighing is added, so a
     /// plate is never paid for twice.
     pub taken: bool,
+    /// The scale is lost (a pulled cable, no answer): the panel says so.
+    pub lost: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -255,6 +257,13 @@ fn weigh_panel<'a>(
                 body(look, format!("{} ({})", state, look.tr("net"))),
             ]
         }
+        None if weight.lost => row![
+            text("– g").size(look.sizes.huge),
+            body(
+                look,
+                format!("✕ {}", look.tr("The scale is not answering: ask staff"))
+            ),
+        ],
         None => row![
             text("– g").size(look.sizes.huge),
             body(look, format!("○ {}", look.tr("No weight"))),
@@ -330,6 +339,7 @@ mod tests {
             grams: Some(grams),
             stable,
             taken: false,
+            lost: false,
         };
         assert_eq!(addable(&p, w(412, true), 40), Some(412));
         assert_eq!(addable(&p, w(412, false), 40), None, "moving");

@@ -34,6 +34,7 @@ pub(super) fn norwegian(en: &str) -> Option<&'static str> {
         "Packaged" => "Pakket",
         "Weigh" => "Vei",
         "Put the food on the scale" => "Legg maten på vekten",
+        "The scale is not answering: ask staff" => "Vekten svarer ikke: spør betjeningen",
         "Take the food off the scale before weighing the next" => {
             "Ta maten av vekten før du veier den neste"
         }
