@@ -39,14 +39,19 @@ fn member_coffee_coupon_total_zero_then_pay() {
     assert_eq!(k.app.screen.name(), "welcome", "back to Welcome by itself");
 }
 
-#[test]
-fn a_receipt_screen_left_alone_goes_on_without_the_receipt() {
-    let mut k = kiosk(Mode::SelfService);
+/// Ola scans his code, takes a coffee, keeps his bonus and chooses card.
+fn ola_chooses_card_for_a_coffee(k: &mut Kiosk) {
     k.scan(OLA);
     k.click("Kaffe\nkr 25,00");
     k.click("Betal  kr 25,00");
     k.click("Nei, spar den");
     k.click("Kort");
+}
+
+#[test]
+fn a_receipt_screen_left_alone_goes_on_without_the_receipt() {
+    let mut k = kiosk(Mode::SelfService);
+    ola_chooses_card_for_a_coffee(&mut k);
     k.approve("T-WALKED");
     assert_eq!(k.app.screen.name(), "receipt");
     assert!(k.shows("Vil du ha kvittering?"));
@@ -62,11 +67,7 @@ fn a_receipt_screen_left_alone_goes_on_without_the_receipt() {
     k.send(Message::Tick(paid_at + leave + Duration::from_secs(6)));
     assert_eq!(k.app.screen.name(), "welcome");
     // A receipt shown as a QR is left the same way, counted from the last tap.
-    k.scan(OLA);
-    k.click("Kaffe\nkr 25,00");
-    k.click("Betal  kr 25,00");
-    k.click("Nei, spar den");
-    k.click("Kort");
+    ola_chooses_card_for_a_coffee(&mut k);
     k.approve("T-WALKED-2");
     k.click("Vis QR");
     let tapped = k.app.idle.last_input;
@@ -314,11 +315,7 @@ fn items_added_only_by_the_barcode_wedge_are_asked_about_bonus_before_paying() {
 #[test]
 fn scans_and_taps_during_a_card_payment_are_refused_and_change_nothing() {
     let mut k = kiosk(Mode::SelfService);
-    k.scan(OLA);
-    k.click("Kaffe\nkr 25,00");
-    k.click("Betal  kr 25,00");
-    k.click("Nei, spar den");
-    k.click("Kort");
+    ola_chooses_card_for_a_coffee(&mut k);
     let asked = k.app.till().tendering().expect("paying").amount;
     assert_eq!(asked.to_string(), "25.00");
     // The coupon would make the coffee free; a barcode would add a line.
