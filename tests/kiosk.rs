@@ -985,4 +985,39 @@ fn the_weigh_panel_says_when_the_scale_is_lost() {
     }));
     k.click("Add");
     assert_eq!(k.app.till().sale().lines.len(), 1);
+    // Another tab while weighing shows its products at once.
+    k.click("Middag etter vekt\nkr 189,00 per kg");
+    assert!(k.shows("Close"));
+    k.click("Coffee");
+    assert!(!k.shows("Close"), "the weigh panel closed");
+    k.click("Kaffe\nkr 25,00");
+    assert_eq!(k.app.till().sale().lines.len(), 2);
+}
+
+/// rules.md: a member code whose member is not in the cache is attached as
+/// a non-student and the screen says so; a lapsed student is told too.
+#[test]
+fn an_unknown_member_and_a_lapsed_student_are_told_they_shop_without_student_offers() {
+    let unknown = "SSN1.M.M-999999.1830297600.jmTWQC8Q3CLMNn3QXEiDHpiBEciKU_xUh2niMZplL5fujrAlTjqtZ3YCqiGR1Z5uxif66Ac2VTijIABeo40DDg";
+    let nora = "SSN1.M.M-100006.1830297600.TcTdJqY_upb09N9_zcZDOOyr2u0zuScgTnCgu2Oy30vjmsjX4g8h5__BU4ltd1m7EZq2nMGkmh7TfUxdL8CTDg";
+    let mut k = kiosk(Mode::SelfService);
+    k.scan(unknown);
+    assert_eq!(k.app.till().sale().member.as_deref(), Some("M-999999"));
+    assert!(
+        k.shows("✓  Hei M-999999 – ukjent medlem: ingen studenttilbud"),
+        "{:?}",
+        k.app.notice()
+    );
+    k.send(Message::Do(Action::CancelSale));
+    k.send(Message::Do(Action::Answer(true)));
+    k.scan(nora);
+    assert!(
+        k.shows("✓  Hei Nora Eriksen – ikke student nå: ingen studenttilbud"),
+        "{:?}",
+        k.app.notice()
+    );
+    k.send(Message::Do(Action::CancelSale));
+    k.send(Message::Do(Action::Answer(true)));
+    k.scan(OLA);
+    assert!(k.shows("✓  Hei Ola Nordmann"), "{:?}", k.app.notice());
 }

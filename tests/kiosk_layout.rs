@@ -518,3 +518,31 @@ fn a_notice_coming_and_going_moves_nothing() {
         "the shopping screen's controls were compared ({checked})"
     );
 }
+
+/// Twenty taps: the cart shows the line just added, not the first ones
+/// (found by hand: the newest lines were below the panel's edge).
+#[test]
+fn the_cart_keeps_the_newest_line_in_sight() {
+    let mut k = kiosk(Mode::SelfService);
+    for _ in 0..20 {
+        k.send(Message::Do(Action::Tap {
+            sku: "KAFFE".into(),
+            qty: 1,
+        }));
+        k.send(Message::Do(Action::Tap {
+            sku: "ESPRESSO".into(),
+            qty: 1,
+        }));
+    }
+    assert_eq!(k.app.till().sale().lines.len(), 40);
+    let (texts, _) = layout(&k, Size::new(1280.0, 800.0));
+    // Whole in sight (a scrolled text's visible part is where it is drawn).
+    let seen = |prefix: &str| {
+        texts.iter().any(|t| {
+            t.content.starts_with(prefix)
+                && t.visible.is_some_and(|v| v.height >= t.bounds.height - 0.5)
+        })
+    };
+    assert!(seen("40. "), "the newest line is in sight");
+    assert!(!seen("1. "), "the first has scrolled away");
+}

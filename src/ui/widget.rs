@@ -158,8 +158,14 @@ pub fn cart<'a, M: Clone + 'a>(
             .width(Length::Fill),
         );
     }
-    // The scrollbar beside the lines, never over a price's last digit.
-    panel = panel.push(scrollable(lines).spacing(6).height(Length::Fill));
+    // The scrollbar beside the lines, never over a price's last digit; held
+    // at the bottom, so the line just added is always in sight.
+    panel = panel.push(
+        scrollable(lines)
+            .spacing(6)
+            .anchor_bottom()
+            .height(Length::Fill),
+    );
     panel = panel.push(total_row(look, look.tr("Total"), sale.total()));
     container(panel)
         .padding(16)

@@ -47,9 +47,23 @@ impl App {
     pub(super) fn outcome(&mut self, outcome: Outcome) {
         let lang = self.lang;
         match outcome {
+            // rules.md: a member not in the cache shops as a non-student,
+            // and the screen says so; so does one whose status has lapsed.
             Outcome::Member { member } => {
-                let name = self.till.member().map_or(member, |m| m.name.clone());
-                self.say(format!("{} {name}", tr(lang, "Hello")), false);
+                let hello = tr(lang, "Hello");
+                let said = match self.till.member() {
+                    None => format!(
+                        "{hello} {member} – {}",
+                        tr(lang, "unknown member: no student offers")
+                    ),
+                    Some(m) if !m.is_student_on(self.wall().date_naive()) => format!(
+                        "{hello} {} – {}",
+                        m.name,
+                        tr(lang, "not a student now: no student offers")
+                    ),
+                    Some(m) => format!("{hello} {}", m.name),
+                };
+                self.say(said, false);
                 self.show_cart();
             }
             Outcome::Line { sku, amount, .. } => {

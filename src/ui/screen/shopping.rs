@@ -97,8 +97,10 @@ impl State {
         weight: Weight,
     ) -> Option<Action> {
         match message {
+            // Another tab leaves the weighing: its products show at once.
             Message::Category(c) => {
                 self.category = c;
+                self.weighing = None;
                 None
             }
             Message::Weigh(sku) => {

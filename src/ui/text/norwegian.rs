@@ -278,6 +278,8 @@ pub(super) fn norwegian(en: &str) -> Option<&'static str> {
         "No camera" => "Ingen kamera",
         "no ledger configured" => "ingen sentral konfigurert",
         "Standalone" => "Frittstående",
+        "unknown member: no student offers" => "ukjent medlem: ingen studenttilbud",
+        "not a student now: no student offers" => "ikke student nå: ingen studenttilbud",
         "Till error" => "Feil i kassen",
         _ => return None,
     })
