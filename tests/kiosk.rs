@@ -83,7 +83,7 @@ fn weighed_food_with_bonus_paid_by_card() {
     let mut k = kiosk(Mode::SelfService);
     k.click("English");
     k.scan(OLA);
-    k.click("Food by weight");
+    k.click("By weight");
     k.click("Middag etter vekt\nkr 189,00 per kg");
     // Moving food: Add does nothing yet.
     k.send(Message::Scale(ScaleReport::Weight {
@@ -962,7 +962,7 @@ fn the_weigh_panel_says_when_the_scale_is_lost() {
     let mut k = kiosk(Mode::SelfService);
     k.click("English");
     k.scan(OLA);
-    k.click("Food by weight");
+    k.click("By weight");
     k.click("Middag etter vekt\nkr 189,00 per kg");
     let status = |ok| {
         Message::Scale(ScaleReport::Status {
@@ -1020,4 +1020,8 @@ fn an_unknown_member_and_a_lapsed_student_are_told_they_shop_without_student_off
     k.send(Message::Do(Action::Answer(true)));
     k.scan(OLA);
     assert!(k.shows("✓  Hei Ola Nordmann"), "{:?}", k.app.notice());
+    // Switching language drops what was said in the other one.
+    k.click("English");
+    assert!(k.app.notice().is_none(), "{:?}", k.app.notice());
+    assert!(!k.shows("✓  Hei Ola Nordmann"));
 }

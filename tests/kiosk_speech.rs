@@ -132,7 +132,7 @@ const NORWEGIAN: Words = Words {
 
 const ENGLISH: Words = Words {
     voice: Voice::English,
-    weighed: "Food by weight",
+    weighed: "By weight",
     coffee: "Coffee",
     add: "Add",
     pay: "Pay",
@@ -592,7 +592,7 @@ fn keypad_purchase(english: bool) {
     assert_eq!(k.app.screen.name(), "shopping");
     focus_on(&mut k, "Kaffe\nkr 25,00");
     arrow(&mut k, Named::Enter);
-    focus_on(&mut k, t("Mat etter vekt", "Food by weight"));
+    focus_on(&mut k, t("Mat etter vekt", "By weight"));
     arrow(&mut k, Named::Enter);
     let weighed = k
         .app

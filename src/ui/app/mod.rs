@@ -549,7 +549,12 @@ impl App {
             },
             Action::Receipt(choice) => return self.receipt_choice(choice),
             Action::NextCustomer => self.next_customer(),
-            Action::Language => self.lang = self.lang.other(),
+            // What was said in the other language goes: a notice is never
+            // shown in the language the screen just left.
+            Action::Language => {
+                self.lang = self.lang.other();
+                self.notice = None;
+            }
             Action::LargeText => self.large_text = !self.large_text,
             Action::LowLayout => self.low = !self.low,
             Action::Speech => self.toggle_speech(),

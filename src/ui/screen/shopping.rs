@@ -43,7 +43,7 @@ impl Category {
         match self {
             Category::Coffee => "Coffee",
             Category::Counter => "Counter",
-            Category::Weighed => "Food by weight",
+            Category::Weighed => "By weight",
             Category::Packaged => "Packaged",
         }
     }

@@ -29,7 +29,7 @@ pub(super) fn norwegian(en: &str) -> Option<&'static str> {
         "coupon" => "kupong",
         "coffee card" => "kaffekort",
         "Coffee" => "Kaffe",
-        "Food by weight" => "Mat etter vekt",
+        "By weight" => "Mat etter vekt",
         "Counter" => "Disken",
         "Packaged" => "Pakket",
         "Weigh" => "Vei",
