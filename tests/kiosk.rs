@@ -1025,3 +1025,27 @@ fn an_unknown_member_and_a_lapsed_student_are_told_they_shop_without_student_off
     assert!(k.app.notice().is_none(), "{:?}", k.app.notice());
     assert!(!k.shows("✓  Hei Ola Nordmann"));
 }
+
+/// A student who said yes to the bonus and went back to the cart is asked
+/// again at the next Pay (found by hand: the first answer stuck).
+#[test]
+fn back_at_the_cart_the_bonus_is_asked_again() {
+    let mut k = kiosk(Mode::SelfService);
+    k.scan(OLA);
+    k.click("Kaffe\nkr 25,00");
+    k.click("Betal  kr 25,00");
+    k.click("Ja, bruk bonus");
+    assert!(k.shows("Bonus brukt: kr 12,40"));
+    k.click("Tilbake til handlekurven");
+    k.click("Betal  kr 25,00");
+    assert_eq!(k.app.screen.name(), "bonus", "asked again");
+    k.click("Nei, spar den");
+    assert!(!k.shows("Bonus brukt: kr 12,40"), "the new answer counts");
+    k.click("Kort");
+    k.approve("T-MIND");
+    let sales = k.app.till().store().transactions(0, u64::MAX).unwrap();
+    assert!(
+        sales[0].tenders.iter().all(|t| t.kind != "bonus"),
+        "no bonus used"
+    );
+}

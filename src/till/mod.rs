@@ -549,6 +549,15 @@ impl Till {
         })
     }
 
+    /// Back at the cart before paying: the bonus is asked again at the next
+    /// Pay, so a customer may change their mind. Nothing while a payment
+    /// runs.
+    pub fn reconsider_bonus(&mut self) {
+        if self.frozen().is_none() {
+            self.sale.bonus_answer = None;
+        }
+    }
+
     /// The bonus question a self-checkout asks before payment: the member's
     /// balance and what it would take off; `None` when there is nothing to offer.
     pub fn bonus_offer(

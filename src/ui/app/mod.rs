@@ -534,6 +534,7 @@ impl App {
             Action::CancelPayment => self.cancel_payment(),
             Action::RetrySave => return self.retry_save(),
             Action::BackToCart => {
+                self.till.reconsider_bonus();
                 self.screen = Screen::Welcome;
                 self.show_cart();
             }
