@@ -506,6 +506,21 @@ impl App {
     }
 
     fn act(&mut self, action: Action) -> Task<Message> {
+        // The next student's first scan or tap on the last one's receipt
+        // or thank-you: that sale is concluded (no receipt, journaled) and
+        // the new one starts as any does, in the till's own language.
+        let starts = matches!(
+            action,
+            Action::Code(_) | Action::Tap { .. } | Action::OpenWeigh
+        );
+        if starts && self.till.mode() == Mode::SelfService {
+            if matches!(self.screen, Screen::Receipt(_)) {
+                let _ = self.receipt_choice(receipt::Choice::None);
+            }
+            if matches!(self.screen, Screen::Thanks(_)) {
+                self.next_customer();
+            }
+        }
         match action {
             Action::Tap { sku, qty } => self.tap(&sku, qty),
             Action::OpenWeigh => self.open_weigh(),
