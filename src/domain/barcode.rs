@@ -121,6 +121,16 @@ impl WedgeDetector {
     pub fn pending(&self) -> bool {
         !self.buf.is_empty()
     }
+
+    /// A scanner is typing right now: keys are pending and the last came
+    /// within the scanner's gap of `now_ms` (a `-` in a code is the
+    /// code's, not a key of its own).
+    pub fn scanning(&self, now_ms: u64) -> bool {
+        self.pending()
+            && self
+                .last_ms
+                .is_some_and(|last| now_ms.saturating_sub(last) <= self.max_gap_ms)
+    }
 }
 
 #[cfg(test)]

@@ -75,7 +75,10 @@ impl App {
             return Task::none();
         };
         self.idle.input(self.now);
-        if self.demo_key(&key, text.as_deref()) {
+        let ms =
+            u64::try_from(at.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX);
+        // A scanner's burst keeps its `-` and `+`: they are not the demo's.
+        if !self.wedge.scanning(ms) && self.demo_key(&key, text.as_deref()) {
             return Task::none();
         }
         if let Some(task) = self.keypad(&key) {
@@ -86,8 +89,6 @@ impl App {
         {
             return self.route(m);
         }
-        let ms =
-            u64::try_from(at.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX);
         let ch = match key.as_ref() {
             Key::Named(Named::Enter) => Some('\n'),
             _ => text.and_then(|t| t.chars().next()),
