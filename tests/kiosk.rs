@@ -627,8 +627,13 @@ fn devices_providers_and_reports_speak_norwegian_on_a_norwegian_screen() {
     }));
     assert!(k.shows("● Vekt: simulert (+/−)"));
     assert!(k.shows("● Kamera: demokoder (F11)"));
+    // No ledger: the till stands alone, with no queue that never drains.
+    assert!(k.shows("◐ Frittstående (ingen sentral konfigurert)"));
     // The terminal's steps and its decline.
     k.click("Kaffe");
+    // The thumbnail before the first picture says what the camera is.
+    assert!(k.shows("◌ demokoder (F11)"));
+    assert!(!k.shows("◌ Ingen kamera"));
     k.click("Betal  kr 25,00");
     k.click("Kort");
     k.provider(PaymentUpdate::Progress(Step::Connecting));

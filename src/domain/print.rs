@@ -202,10 +202,13 @@ pub fn rows(r: &Receipt, h: &Header<'_>, names: &dyn Fn(&str) -> String) -> Vec<
         out.push(row(two("Øreavrunding", &kr(r.rounding), WIDTH)));
     }
     out.push(row(""));
-    out.push(row(format!(
-        "{:<8}{:>11}{:>11}{:>12}",
-        "MVA", "Grunnlag", "MVA", "Sum"
-    )));
+    // A sale of 0 kr has no VAT rows, and no heading over nothing.
+    if !r.vat.is_empty() {
+        out.push(row(format!(
+            "{:<8}{:>11}{:>11}{:>12}",
+            "MVA", "Grunnlag", "MVA", "Sum"
+        )));
+    }
     for v in &r.vat {
         // Outside the VAT act: a row of its own, with no VAT at all.
         let (class, vat) = if v.rate == VatRate::EXEMPT_CODE {
@@ -400,6 +403,16 @@ mod tests {
                 .any(|l| l.starts_with("TOTALT") && l.ends_with("77,87")),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_receipt_of_0_kr_has_no_vat_heading_over_nothing() {
+        let mut r = receipt();
+        r.vat.clear();
+        let text = to_text(&rows(&r, &header(Marking::Sale), &names));
+        assert!(!text.contains("Grunnlag"), "{text}");
+        let full = to_text(&rows(&receipt(), &header(Marking::Sale), &names));
+        assert!(full.contains("Grunnlag"), "{full}");
     }
 
     #[test]

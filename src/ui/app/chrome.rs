@@ -57,6 +57,14 @@ impl App {
         let flash = self.flash_until.is_some();
         let picture: Element<'_, M> = match &self.preview {
             Some(h) => image(h.clone()).height(Length::Fixed(120.0)).into(),
+            // No picture yet: what the camera is (the demo's codes wait for
+            // F11), or that there is none.
+            None if self.status.camera_ok => label(format!(
+                "◌ {}",
+                text::device(self.lang, &self.status.camera)
+            ))
+            .size(look.sizes.small)
+            .into(),
             None => label(format!("◌ {}", tr(self.lang, "No camera")))
                 .size(look.sizes.small)
                 .into(),
@@ -89,11 +97,9 @@ impl App {
         // only ones, so it is not "offline" and no offline limits apply.
         let sync = if !s.ledger {
             format!(
-                "◐ {} ({}), {} {}",
+                "◐ {} ({})",
                 tr(lang, "Standalone"),
                 tr(lang, "no ledger configured"),
-                s.sync.queue,
-                tr(lang, "queued")
             )
         } else if s.sync.online {
             format!(
