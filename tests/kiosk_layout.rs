@@ -525,14 +525,12 @@ fn a_notice_coming_and_going_moves_nothing() {
 fn the_cart_keeps_the_newest_line_in_sight() {
     let mut k = kiosk(Mode::SelfService);
     for _ in 0..20 {
-        k.send(Message::Do(Action::Tap {
-            sku: "KAFFE".into(),
-            qty: 1,
-        }));
-        k.send(Message::Do(Action::Tap {
-            sku: "ESPRESSO".into(),
-            qty: 1,
-        }));
+        for sku in ["KAFFE", "ESPRESSO"] {
+            k.send(Message::Do(Action::Tap {
+                sku: sku.into(),
+                qty: 1,
+            }));
+        }
     }
     assert_eq!(k.app.till().sale().lines.len(), 40);
     let (texts, _) = layout(&k, Size::new(1280.0, 800.0));
