@@ -184,10 +184,9 @@ pub fn report(config_path: &Path, kind: &str, counted: Option<&str>) -> Result<(
                     crate::ui::text::cash_refusal(lang, r)
                 )
             };
-            let m: crate::domain::Money = c
-                .replace(',', ".")
-                .parse()
-                .map_err(|_| said(Refusal::NotAnAmount))?;
+            // Typed as at the till's keypad: 1234 or 1234,50.
+            let m = crate::ui::screen::payment::parse_cash(c)
+                .ok_or_else(|| said(Refusal::NotAnAmount))?;
             check(m, true).map_err(said)
         })
         .transpose()?;

@@ -261,10 +261,7 @@ fn cashier_logs_in_by_pin_and_takes_cash_with_change() {
     for m in msgs {
         k.send(m);
     }
-    k.send(Message::Do(Action::Tap {
-        sku: "SKOLEBOLLE".into(),
-        qty: 2,
-    }));
+    k.tap("SKOLEBOLLE", 2);
     k.send(Message::Do(Action::Code("7038010000010".into())));
     assert_eq!(k.app.till().sale().lines.len(), 2);
     let total = k.app.till().sale().total();
@@ -343,10 +340,7 @@ fn scans_and_taps_during_a_card_payment_are_refused_and_change_nothing() {
         k.app.notice()
     );
     wedge(&mut k, "7038010000010");
-    k.send(Message::Do(Action::Tap {
-        sku: "SKOLEBOLLE".into(),
-        qty: 1,
-    }));
+    k.tap("SKOLEBOLLE", 1);
     k.send(Message::Do(Action::CancelSale));
     // Help would hide the payment's progress and its cancel button.
     k.send(Message::Do(Action::Help));
@@ -658,10 +652,7 @@ fn devices_providers_and_reports_speak_norwegian_on_a_norwegian_screen() {
     // is refused in Norwegian.
     let mut k = kiosk(Mode::Cashier);
     k.pin("1234");
-    k.send(Message::Do(Action::Tap {
-        sku: "KAFFE".into(),
-        qty: 1,
-    }));
+    k.tap("KAFFE", 1);
     k.click("Betal  kr 25,00");
     k.click("Kontant");
     for d in ["2", "5"] {
@@ -753,14 +744,8 @@ fn a_voided_line_is_13028_and_every_unprinted_receipt_choice_is_13030() {
     k.pin("1234");
     k.click("English");
     // A voided line: PredefinedBasicID-13 13028, not "other".
-    k.send(Message::Do(Action::Tap {
-        sku: "KAFFE".into(),
-        qty: 1,
-    }));
-    k.send(Message::Do(Action::Tap {
-        sku: "TE".into(),
-        qty: 1,
-    }));
+    k.tap("KAFFE", 1);
+    k.tap("TE", 1);
     k.send(Message::Do(Action::Void(2)));
     k.send(Message::Do(Action::Answer(true)));
     let void = journal(&k)
@@ -772,18 +757,12 @@ fn a_voided_line_is_13028_and_every_unprinted_receipt_choice_is_13030() {
     pay_cash_exact(&mut k, "25");
     k.click("No thanks");
     // The receipt as a QR code, then Done.
-    k.send(Message::Do(Action::Tap {
-        sku: "KAFFE".into(),
-        qty: 1,
-    }));
+    k.tap("KAFFE", 1);
     pay_cash_exact(&mut k, "25");
     k.click("Show QR");
     k.click("Done");
     // No printer: the receipt on screen, then Done.
-    k.send(Message::Do(Action::Tap {
-        sku: "KAFFE".into(),
-        qty: 1,
-    }));
+    k.tap("KAFFE", 1);
     pay_cash_exact(&mut k, "25");
     k.click("Print");
     k.click("Done");
@@ -837,10 +816,7 @@ fn a_training_receipt_keeps_its_marking_on_screen_in_the_qr_and_on_its_copy() {
     k.pin("1234");
     k.click("English");
     k.send(Message::Do(Action::Training(true)));
-    k.send(Message::Do(Action::Tap {
-        sku: "KAFFE".into(),
-        qty: 1,
-    }));
+    k.tap("KAFFE", 1);
     // (The training banner leaves the simulator's window too short for the
     // cash keypad's last row: the tender is sent as the keypad sends it.)
     k.send(Message::Do(Action::Pay));
@@ -909,10 +885,7 @@ fn the_x_report_states_the_cash_rounding_so_sales_and_payments_agree() {
         grams: 412,
         stable: true,
     }));
-    k.send(Message::Do(Action::Tap {
-        sku: "VEKT".into(),
-        qty: 1,
-    }));
+    k.tap("VEKT", 1);
     let total = k.app.till().sale().total();
     assert_ne!(total, total.to_whole_krone(), "a total in øre: {total}");
     k.send(Message::Do(Action::Pay));

@@ -122,10 +122,7 @@ fn cancelling_a_purchase_with_lines_asks_first_and_no_keeps_it() {
 fn a_student_removes_a_line_they_added_after_a_yes() {
     let mut k = kiosk(Mode::SelfService);
     k.click("Kaffe");
-    k.send(Message::Do(Action::Tap {
-        sku: "SKOLEBOLLE".into(),
-        qty: 1,
-    }));
+    k.tap("SKOLEBOLLE", 1);
     assert_eq!(k.app.till().operator(), None, "no staff needed");
     // The cart line is the button: "1. Kaffe" then its amount.
     k.click("1. Kaffe");

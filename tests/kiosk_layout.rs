@@ -123,18 +123,12 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
         ("welcome", Mode::SelfService, |_| {}),
         ("shopping with a member", Mode::SelfService, |k| {
             k.scan(OLA);
-            k.send(Message::Do(Action::Tap {
-                sku: "KAFFE".into(),
-                qty: 1,
-            }));
+            k.tap("KAFFE", 1);
         }),
         ("shopping with twelve lines", Mode::SelfService, |k| {
             k.scan(OLA);
             for sku in ["KAFFE", "SKOLEBOLLE", "KAFFE", "SKOLEBOLLE"].repeat(3) {
-                k.send(Message::Do(Action::Tap {
-                    sku: sku.into(),
-                    qty: 1,
-                }));
+                k.tap(sku, 1);
             }
         }),
         ("weighing", Mode::SelfService, |k| {
@@ -171,24 +165,15 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
         }),
         ("bonus question", Mode::SelfService, |k| {
             k.scan(OLA);
-            k.send(Message::Do(Action::Tap {
-                sku: "KAFFE".into(),
-                qty: 1,
-            }));
+            k.tap("KAFFE", 1);
             k.send(Message::Do(Action::Pay));
         }),
         ("payment choice", Mode::SelfService, |k| {
-            k.send(Message::Do(Action::Tap {
-                sku: "KAFFE".into(),
-                qty: 1,
-            }));
+            k.tap("KAFFE", 1);
             k.send(Message::Do(Action::Pay));
         }),
         ("card payment running", Mode::SelfService, |k| {
-            k.send(Message::Do(Action::Tap {
-                sku: "KAFFE".into(),
-                qty: 1,
-            }));
+            k.tap("KAFFE", 1);
             k.send(Message::Do(Action::Pay));
             k.send(Message::Do(Action::Tender {
                 kind: kasse::domain::TenderKind::Card,
@@ -196,10 +181,7 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
             }));
         }),
         ("vipps code shown", Mode::SelfService, |k| {
-            k.send(Message::Do(Action::Tap {
-                sku: "KAFFE".into(),
-                qty: 1,
-            }));
+            k.tap("KAFFE", 1);
             k.send(Message::Do(Action::Pay));
             k.send(Message::Do(Action::Tender {
                 kind: kasse::domain::TenderKind::Vipps,
@@ -221,24 +203,15 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
             )));
         }),
         ("still there?", Mode::SelfService, |k| {
-            k.send(Message::Do(Action::Tap {
-                sku: "KAFFE".into(),
-                qty: 1,
-            }));
+            k.tap("KAFFE", 1);
             k.send(Message::Tick(k.t0 + Duration::from_secs(61)));
         }),
         ("remove-line question", Mode::SelfService, |k| {
-            k.send(Message::Do(Action::Tap {
-                sku: "KAFFE".into(),
-                qty: 1,
-            }));
+            k.tap("KAFFE", 1);
             k.send(Message::Do(Action::Void(1)));
         }),
         ("cancel question", Mode::SelfService, |k| {
-            k.send(Message::Do(Action::Tap {
-                sku: "KAFFE".into(),
-                qty: 1,
-            }));
+            k.tap("KAFFE", 1);
             k.send(Message::Do(Action::CancelSale));
         }),
         ("staff PIN", Mode::SelfService, |k| {
@@ -252,10 +225,7 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
         ("register with bonus to confirm", Mode::Cashier, |k| {
             k.pin("1234");
             k.scan(OLA);
-            k.send(Message::Do(Action::Tap {
-                sku: "SKOLEBOLLE".into(),
-                qty: 3,
-            }));
+            k.tap("SKOLEBOLLE", 3);
             k.send(Message::Register(
                 kasse::ui::screen::register::Message::AskBonus,
             ));
@@ -263,10 +233,7 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
         ("cash with bonus and rounding", Mode::Cashier, |k| {
             k.pin("1234");
             k.scan(OLA);
-            k.send(Message::Do(Action::Tap {
-                sku: "SKOLEBOLLE".into(),
-                qty: 1,
-            }));
+            k.tap("SKOLEBOLLE", 1);
             k.send(Message::Do(Action::Bonus(true)));
             k.send(Message::Do(Action::Pay));
             k.send(Message::Payment(
@@ -276,10 +243,7 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
         ("cash in training mode", Mode::Cashier, |k| {
             k.pin("1234");
             k.send(Message::Do(Action::Training(true)));
-            k.send(Message::Do(Action::Tap {
-                sku: "KAFFE".into(),
-                qty: 1,
-            }));
+            k.tap("KAFFE", 1);
             k.send(Message::Do(Action::Pay));
             k.send(Message::Payment(
                 kasse::ui::screen::payment::Message::Choose(kasse::domain::TenderKind::Cash),
@@ -362,14 +326,8 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
 /// A cashier's cash sale of two lines, then its return opened.
 fn sold_for_return(k: &mut Kiosk) {
     k.pin("1234");
-    k.send(Message::Do(Action::Tap {
-        sku: "SKOLEBOLLE".into(),
-        qty: 2,
-    }));
-    k.send(Message::Do(Action::Tap {
-        sku: "KAFFE".into(),
-        qty: 1,
-    }));
+    k.tap("SKOLEBOLLE", 2);
+    k.tap("KAFFE", 1);
     k.send(Message::Do(Action::Pay));
     k.send(Message::Do(Action::Tender {
         kind: kasse::domain::TenderKind::Cash,
@@ -390,10 +348,7 @@ fn sold_for_return(k: &mut Kiosk) {
 /// A member's coffee paid by card with bonus: the receipt question.
 fn paid_by_card(k: &mut Kiosk) {
     k.scan(OLA);
-    k.send(Message::Do(Action::Tap {
-        sku: "KAFFE".into(),
-        qty: 1,
-    }));
+    k.tap("KAFFE", 1);
     k.send(Message::Do(Action::Pay));
     k.send(Message::Do(Action::Bonus(true)));
     k.send(Message::Do(Action::Tender {
@@ -526,10 +481,7 @@ fn the_cart_keeps_the_newest_line_in_sight() {
     let mut k = kiosk(Mode::SelfService);
     for _ in 0..20 {
         for sku in ["KAFFE", "ESPRESSO"] {
-            k.send(Message::Do(Action::Tap {
-                sku: sku.into(),
-                qty: 1,
-            }));
+            k.tap(sku, 1);
         }
     }
     assert_eq!(k.app.till().sale().lines.len(), 40);

@@ -674,10 +674,7 @@ fn back_goes_back_a_step_from_the_weigh_panel_and_the_bonus_question() {
     assert!(matches!(&k.app.screen, kasse::ui::app::Screen::Shopping(s) if s.weighing.is_some()));
     arrow(&mut k, Named::Escape);
     assert!(matches!(&k.app.screen, kasse::ui::app::Screen::Shopping(s) if s.weighing.is_none()));
-    k.send(Message::Do(Action::Tap {
-        sku: "KAFFE".into(),
-        qty: 1,
-    }));
+    k.tap("KAFFE", 1);
     k.send(Message::Do(Action::Pay));
     assert_eq!(k.app.screen.name(), "bonus");
     arrow(&mut k, Named::Escape);

@@ -331,6 +331,18 @@ impl Period {
     }
 }
 
+/// The X report's totals since the last Z, journaling nothing.
+fn x_tally(
+    store: &Store,
+    catalog: &Catalog,
+    at: DateTime<FixedOffset>,
+) -> Result<(Report, Period), ReportError> {
+    let p = Period::open(store)?;
+    let id = format!("X-{}-{}", p.z.number + 1, p.before_journal);
+    let report = tally_period(store, catalog, id, ReportKind::X, at.naive_local(), &p)?;
+    Ok((report, p))
+}
+
 /// What the drawer should hold now: the X report's float, cash taken (net
 /// of cash given back), pay-ins and pay-outs since the last Z, journaling
 /// nothing. None when it cannot be computed (overflow).
@@ -339,15 +351,7 @@ pub fn drawer_now(
     catalog: &Catalog,
     at: DateTime<FixedOffset>,
 ) -> Result<Option<Money>, ReportError> {
-    let p = Period::open(store)?;
-    let report = tally_period(
-        store,
-        catalog,
-        String::new(),
-        ReportKind::X,
-        at.naive_local(),
-        &p,
-    )?;
+    let (report, _) = x_tally(store, catalog, at)?;
     Ok(super::drawer::expected_cash(&report))
 }
 
@@ -358,24 +362,14 @@ pub fn x_report(
     at: DateTime<FixedOffset>,
     operator: Option<String>,
 ) -> Result<Report, ReportError> {
-    let p = Period::open(&*store)?;
-    let through_nr = p.through_nr;
-    let id = format!("X-{}-{}", p.z.number + 1, p.before_journal);
-    let report = tally_period(
-        &*store,
-        catalog,
-        id.clone(),
-        ReportKind::X,
-        at.naive_local(),
-        &p,
-    )?;
+    let (report, p) = x_tally(&*store, catalog, at)?;
     store.journal(&crate::store::JournalEntry {
         at,
         operator,
         code: codes::X_REPORT,
         kind: "x_report",
         sale_id: None,
-        detail: serde_json::json!({"kind": "X", "id": id, "after_nr": p.after_nr, "through_nr": through_nr}),
+        detail: serde_json::json!({"kind": "X", "id": report.id, "after_nr": p.after_nr, "through_nr": p.through_nr}),
     })?;
     Ok(report)
 }

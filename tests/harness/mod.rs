@@ -82,6 +82,14 @@ fn build(mode: Mode, floated: bool) -> Kiosk {
 }
 
 impl Kiosk {
+    /// `qty` of `sku` tapped (as a tile or the register does).
+    pub fn tap(&mut self, sku: &str, qty: u32) {
+        self.send(Message::Do(Action::Tap {
+            sku: sku.into(),
+            qty,
+        }));
+    }
+
     /// Clicks the widget showing `label` in the current view and feeds the
     /// messages that produces back to the app.
     pub fn click(&mut self, label: &str) {
