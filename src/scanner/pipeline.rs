@@ -11,8 +11,11 @@
 //!    our adaptive threshold ([`Binarize::Adaptive`]: dim, low-contrast
 //!    screens) and a 3×3 blur first ([`Binarize::Blurred`]: moiré). The box
 //!    filter averages away noise, JPEG blocks and moiré, at a quarter of the
-//!    cost of the full frame. Then the global threshold at full size (in
-//!    step 4 on smaller frames), which costs a fifth of rxing alone;
+//!    cost of the full frame. Then, up to [`BLURRED_FULL_UP_TO_PX`], the
+//!    blur at full size with both detectors (grainy, dim screens whose
+//!    finder patterns the grain breaks at full size and the box filter
+//!    smears at half), and the global threshold at full size (in step 4 on
+//!    smaller frames), which costs a fifth of rxing alone;
 //! 2. **rxing alone on the full frame** ([`rxing_alone`]: `QRCodeReader`,
 //!    TryHarder, `HybridBinarizer` — the very call `kasse bench qr` measures
 //!    as the peer). It runs on every frame no stage before it read,
@@ -27,9 +30,10 @@
 //!    detector on stage 2's matrix (and adaptive on frames under
 //!    [`HALF_FIRST_FROM_PX`], which skip step 1);
 //!
-//!    The multi-code detector at half size (step 1, local binarisation) and
-//!    at full size (the global pass, stage 2's matrix) **refits** a code it
-//!    located but could not read: the grid fitted to the matrix by its
+//!    The detectors at half size (step 1, local binarisation) and at full
+//!    size (the blurred and global passes, stage 2's matrix) **refit** a
+//!    code they located but could not read (the one-code detector's
+//!    first): the grid fitted to the matrix by its
 //!    fixed patterns ([`refit`](super::refit), 1–3 ms; the quick fit only
 //!    at half size, where the passes after it need the time), where rxing's
 //!    own grid drifted off the modules of a tilted screen. The refits stop
@@ -88,6 +92,10 @@ pub const HALF_FIRST_FROM_PX: u32 = 600;
 /// On frames with a longer side than this, the rqrr stage runs only when
 /// rxing suspected a code (it found finder patterns but no code).
 pub const RQRR_ALWAYS_UP_TO_PX: u32 = 1000;
+
+/// Frames of [`HALF_FIRST_FROM_PX`] up to this get the blurred pass at
+/// full size too (before rxing alone, with the refit).
+pub const BLURRED_FULL_UP_TO_PX: u32 = 1000;
 
 /// How many frames the region of the last hit is tried after the code was
 /// last seen.
@@ -215,33 +223,8 @@ impl FramePipeline {
         budget.trace = trace;
 
         let large = w.max(h) >= HALF_FIRST_FROM_PX;
-        let half_stages = [
-            Binarize::Hybrid,
-            Binarize::Global,
-            Binarize::Adaptive,
-            Binarize::Blurred,
-        ]
-        .map(Stage::Half);
-        let mut stages: Vec<Stage> = Vec::with_capacity(9);
-        // Half first: the global threshold at full size comes before rxing
-        // alone too (it reads about half as many of the frames the
-        // half-size passes miss, at a fifth of rxing alone's cost).
         let global_first = self.order == Order::HalfFirst && large;
-        if global_first {
-            stages.extend(half_stages);
-            stages.push(Stage::Full(Binarize::Global));
-        }
-        stages.extend([Stage::RxingAlone, Stage::Roi]);
-        if self.order == Order::RxingFirst && large {
-            stages.extend(half_stages);
-        }
-        if !global_first {
-            stages.push(Stage::Full(Binarize::Global));
-        }
-        stages.push(Stage::Full(Binarize::Hybrid));
-        if !large {
-            stages.push(Stage::Full(Binarize::Adaptive));
-        }
+        let stages = self.stages(w, h);
 
         let mut half: Option<GrayImage> = None;
         let mut suspected = w.max(h) <= RQRR_ALWAYS_UP_TO_PX;
@@ -249,7 +232,7 @@ impl FramePipeline {
         // What the rxing stages cost on this frame: an rxing call cannot be
         // cut short, so each starts only when it is expected to end in time.
         let (mut half_took, mut alone_took) = (Duration::ZERO, Duration::ZERO);
-        let mut half_global_took = Duration::ZERO;
+        let (mut half_global_took, mut half_blurred_took) = (Duration::ZERO, Duration::ZERO);
         // The refits stop at the frame's deadline; at half size only the
         // quick fit (the passes after it need the time).
         let until = Clock::until(budget.deadline());
@@ -279,6 +262,9 @@ impl FramePipeline {
                 // half-size pass).
                 Stage::Full(Binarize::Global) if global_first => Some(half_global_took * 4),
                 Stage::Full(Binarize::Global) => Some(alone_took * 3 / 4),
+                // Before rxing alone: four times the same pass at half
+                // size, as the global one.
+                Stage::Full(Binarize::Blurred) => Some(half_blurred_took * 4),
                 Stage::Full(_) => Some(alone_took * 2),
             };
             if expected.is_some_and(|expected| !budget.fits_for(expected)) {
@@ -321,11 +307,15 @@ impl FramePipeline {
                 Stage::Full(Binarize::Hybrid) => {
                     (rxing_on_matrix(&full, false, Some(thorough)), false)
                 }
-                // The global threshold refits too.
-                Stage::Full(Binarize::Global) => (
-                    rxing_read_refit(img, Binarize::Global, false, Some(thorough)),
-                    false,
-                ),
+                // The global threshold refits too; the blurred frame gets
+                // both detectors, and both refit.
+                Stage::Full(binarize @ (Binarize::Global | Binarize::Blurred)) => {
+                    let one_code = binarize == Binarize::Blurred;
+                    (
+                        rxing_read_refit(img, binarize, one_code, Some(thorough)),
+                        false,
+                    )
+                }
                 Stage::Full(binarize) => (rxing_read(img, binarize, false), false),
             };
             let took = stage_started.elapsed();
@@ -333,8 +323,10 @@ impl FramePipeline {
                 Stage::RxingAlone => alone_took = took,
                 Stage::Half(binarize) => {
                     half_took = half_took.max(took);
-                    if binarize == Binarize::Global {
-                        half_global_took = took;
+                    match binarize {
+                        Binarize::Global => half_global_took = took,
+                        Binarize::Blurred => half_blurred_took = took,
+                        _ => {}
                     }
                 }
                 _ => {}
@@ -399,6 +391,46 @@ impl FramePipeline {
         }
         outcome.gave_up = outcome.texts.is_empty() && budget.ran_out();
         outcome
+    }
+
+    /// The stages a `w`×`h` frame goes through, in order (the rqrr stage
+    /// after them).
+    fn stages(&self, w: u32, h: u32) -> Vec<Stage> {
+        let large = w.max(h) >= HALF_FIRST_FROM_PX;
+        let half_stages = [
+            Binarize::Hybrid,
+            Binarize::Global,
+            Binarize::Adaptive,
+            Binarize::Blurred,
+        ]
+        .map(Stage::Half);
+        let mut stages: Vec<Stage> = Vec::with_capacity(10);
+        // Half first: the global threshold at full size comes before rxing
+        // alone too (it reads about half as many of the frames the
+        // half-size passes miss, at a fifth of rxing alone's cost).
+        let global_first = self.order == Order::HalfFirst && large;
+        if global_first {
+            stages.extend(half_stages);
+            // Up to 1000 px the 3×3 blur at full size too: grainy, dim
+            // screens whose finder patterns the noise breaks at full size
+            // and the box filter smears at half.
+            if w.max(h) <= BLURRED_FULL_UP_TO_PX {
+                stages.push(Stage::Full(Binarize::Blurred));
+            }
+            stages.push(Stage::Full(Binarize::Global));
+        }
+        stages.extend([Stage::RxingAlone, Stage::Roi]);
+        if self.order == Order::RxingFirst && large {
+            stages.extend(half_stages);
+        }
+        if !global_first {
+            stages.push(Stage::Full(Binarize::Global));
+        }
+        stages.push(Stage::Full(Binarize::Hybrid));
+        if !large {
+            stages.push(Stage::Full(Binarize::Adaptive));
+        }
+        stages
     }
 
     /// The region to try first next frame: the hit grown by half its size on
@@ -536,24 +568,37 @@ fn detect_on(matrix: &BitMatrix, one_code: bool, refit: Option<Refit<'_>>) -> Se
                 }
             }
         }
+        // rxing's one-code detector (TryHarder) picks its finder patterns
+        // differently and reads some frames the multi-code one misses; a
+        // code it locates but cannot read is refitted first.
+        let mut refits = REFITS;
+        if one_code
+            && decoded.is_empty()
+            && let Ok(d) = Detector::new(matrix).detect_with_hints(&hints)
+        {
+            match qrcode_decoder::decode_bitmatrix_with_hints(d.getBits(), &hints) {
+                Ok(r) => decoded.push((r.getText().to_string(), d.getPoints().to_vec())),
+                Err(_) => {
+                    failed.extend_from_slice(d.getPoints());
+                    if !unread.iter().any(|(points, _)| points == d.getPoints()) {
+                        unread.insert(0, (d.getPoints().to_vec(), d.getBits().getWidth()));
+                        refits += 1;
+                    }
+                }
+            }
+        }
         // A code located but not read: its grid fitted to the matrix
-        // (`refit`), for the first [`REFITS`] such codes.
+        // (`refit`), for the first [`REFITS`] such codes (and the one-code
+        // detector's).
         if let Some(how) = refit
             && decoded.is_empty()
         {
-            for (points, dimension) in unread.iter().take(REFITS) {
+            for (points, dimension) in unread.iter().take(refits) {
                 if let Some(read) = super::refit::refit(matrix, points, *dimension, &hints, how) {
                     decoded.push(read);
                     break;
                 }
             }
-        }
-        if one_code
-            && decoded.is_empty()
-            && let Ok(d) = Detector::new(matrix).detect_with_hints(&hints)
-            && let Ok(r) = qrcode_decoder::decode_bitmatrix_with_hints(d.getBits(), &hints)
-        {
-            decoded.push((r.getText().to_string(), d.getPoints().to_vec()));
         }
         Ok::<_, Exceptions>((decoded, failed))
     });
@@ -835,6 +880,54 @@ mod tests {
         }
         assert_eq!(rxing_multi(&half, Binarize::Blurred).texts, [BLUR]);
         assert_eq!(FramePipeline::unbounded().decode(&frame).texts, [BLUR]);
+    }
+
+    /// A grainy, dim phone screen (`fixtures/qr/hard/`, frame 148 of
+    /// `kasse qr photos --seed 1000`): the grain breaks the finder
+    /// patterns' runs at full size, the half-size box filter smears them,
+    /// and rxing alone does not locate it. Blurred at full size, rxing's
+    /// one-code detector locates it and the refit reads it; the multi-code
+    /// detector's grid does not. A 640×480 frame gets that pass before rxing
+    /// alone, a 720p one (costlier, and read at half size) does not.
+    #[test]
+    fn a_grainy_dim_screen_is_read_blurred_at_full_size_by_the_one_code_detector() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/qr/hard");
+        let frame = load_gray(&dir.join("grainy-dim-640x480.jpg")).unwrap();
+        let text = std::fs::read_to_string(dir.join("grainy-dim-640x480.txt")).unwrap();
+        let text = text.trim();
+        assert!(rxing_alone(&frame).texts.is_empty());
+        let half = half_size(&frame);
+        let clock = Clock::unlimited();
+        let how = Refit {
+            until: &clock,
+            thorough: true,
+        };
+        for b in [
+            Binarize::Hybrid,
+            Binarize::Global,
+            Binarize::Adaptive,
+            Binarize::Blurred,
+        ] {
+            let seen = rxing_read_refit(&half, b, true, Some(how));
+            assert!(seen.texts.is_empty(), "{b:?}");
+        }
+        let multi_only = rxing_read_refit(&frame, Binarize::Blurred, false, Some(how));
+        assert!(multi_only.texts.is_empty());
+        let seen = rxing_read_refit(&frame, Binarize::Blurred, true, Some(how));
+        assert_eq!(seen.texts, [text]);
+
+        let before_alone = |w, h| {
+            let stages = FramePipeline::new().stages(w, h);
+            let alone = stages.iter().position(|s| *s == Stage::RxingAlone);
+            let blurred = stages
+                .iter()
+                .position(|s| *s == Stage::Full(Binarize::Blurred));
+            blurred.zip(alone).is_some_and(|(b, a)| b < a)
+        };
+        assert!(before_alone(640, 480));
+        assert!(before_alone(480, 640));
+        assert!(!before_alone(1280, 720));
+        assert!(!before_alone(320, 240));
     }
 
     #[test]
