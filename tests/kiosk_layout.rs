@@ -496,3 +496,59 @@ fn the_cart_keeps_the_newest_line_in_sight() {
     assert!(seen("40. "), "the newest line is in sight");
     assert!(!seen("1. "), "the first has scrolled away");
 }
+
+/// A scale or camera lost mid-sale moves nothing on any screen of either
+/// mode, and every text still fits: the status bar keeps
+/// its height (found by hand: it grew a line and lifted the page).
+#[test]
+fn a_device_lost_or_back_moves_nothing_and_everything_still_fits() {
+    use kasse::ui::devices::DeviceState;
+    let sizes = [Size::new(1280.0, 800.0), Size::new(1024.0, 768.0)];
+    let status_item = |t: &Laid| {
+        ["● ", "○ ", "◐ ", "⚠ "]
+            .iter()
+            .any(|m| t.content.starts_with(m))
+    };
+    let mut all = Vec::new();
+    let mut compared = 0;
+    each_combination(None, |k, combo| {
+        let before: Vec<_> = sizes.iter().map(|s| layout(k, *s).0).collect();
+        k.send(Message::Scale(ScaleReport::Status {
+            text: DeviceState::Lost,
+            ok: false,
+        }));
+        k.send(Message::Camera(CameraReport::Status {
+            text: DeviceState::Lost,
+            ok: false,
+        }));
+        for (size, before) in sizes.iter().zip(&before) {
+            let (lost, _) = layout(k, *size);
+            for fault in faults(k, *size) {
+                all.push(format!("{combo} {}×{}: {fault}", size.width, size.height));
+            }
+            // The n-th text of each content before and after.
+            let nth = |texts: &[Laid], i: usize| {
+                let t = &texts[i];
+                texts[..i].iter().filter(|o| o.content == t.content).count()
+            };
+            for (i, t) in before.iter().enumerate() {
+                if status_item(t) {
+                    continue;
+                }
+                let n = nth(before, i);
+                let Some(now) = lost.iter().filter(|l| l.content == t.content).nth(n) else {
+                    continue;
+                };
+                compared += 1;
+                if (now.bounds.x, now.bounds.y) != (t.bounds.x, t.bounds.y) {
+                    all.push(format!(
+                        "{combo} {}×{}: `{}` moved from {:?} to {:?}",
+                        size.width, size.height, t.content, t.bounds, now.bounds
+                    ));
+                }
+            }
+        }
+    });
+    assert!(compared > 100, "texts compared: {compared}");
+    assert!(all.is_empty(), "{} faults:\n{}", all.len(), all.join("\n"));
+}

@@ -6,6 +6,16 @@
 use super::*;
 use iced::widget::column;
 
+/// The camera thumbnail's slot: 120 px high, as wide as a 16:9 frame.
+const PREVIEW_HEIGHT: f32 = 120.0;
+const PREVIEW_WIDTH: f32 = 214.0;
+
+/// iced's default line height, relative to the text's size.
+const TEXT_LINE_HEIGHT: f32 = 1.3;
+/// The status bar's padding above and below, and between its two lines.
+const STATUS_PADDING: f32 = 6.0;
+const STATUS_LINE_GAP: f32 = 2.0;
+
 impl App {
     /// How the screens look now: language, text size, the keypad's focus.
     pub(super) fn look(&self) -> Look {
@@ -56,7 +66,9 @@ impl App {
     pub(super) fn camera_view<M: 'static>(&self, look: Look) -> Element<'_, M> {
         let flash = self.flash_until.is_some();
         let picture: Element<'_, M> = match &self.preview {
-            Some(h) => image(h.clone()).height(Length::Fixed(120.0)).into(),
+            Some(h) => image(h.clone())
+                .height(Length::Fixed(PREVIEW_HEIGHT))
+                .into(),
             // No picture yet: what the camera is (the demo's codes wait for
             // F11), or that there is none.
             None if self.status.camera_ok => label(format!(
@@ -79,6 +91,13 @@ impl App {
         } else {
             theme::container::panel
         };
+        // The picture's slot keeps its size with or without a picture, so
+        // the caption stays put when the first frame comes or the camera
+        // goes.
+        let picture = container(picture)
+            .center_x(Length::Fixed(PREVIEW_WIDTH))
+            .center_y(Length::Fixed(PREVIEW_HEIGHT))
+            .clip(true);
         container(
             row![picture, label(caption).size(look.sizes.body)]
                 .spacing(16)
@@ -117,72 +136,90 @@ impl App {
             )
         };
         let mark = |ok: bool| if ok { "●" } else { "○" };
-        let mut payments = if s.demo_payments {
-            format!("◐ {}", tr(lang, "Demo payments"))
-        } else {
+        // A warning for staff first (the bar keeps two lines: what does not
+        // fit is cut from the end), then the till's links and devices.
+        let warning = if !s.unsaved_refunds.is_empty() {
+            format!(
+                "⚠ {}: {}",
+                tr(lang, "Refund not saved, check at the provider"),
+                s.unsaved_refunds
+                    .iter()
+                    .map(|(n, amount, tender)| format!("{n} ({tender} {amount})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else if s.recovered.is_empty() {
             String::new()
-        };
-        // Speech mode on without espeak-ng (no slot of its own: an empty
-        // one would still take the row's spacing).
-        if !s.speech.is_empty() {
-            payments = format!("{payments}  ⚠ {}", s.speech).trim().to_string();
-        }
-        // Anyone can sign codes with the published demo key: say so.
-        let demo = if self.settings.demo_key {
-            format!("◐ {}", tr(lang, "DEMO QR key"))
         } else {
-            String::new()
+            format!(
+                "⚠ {}: {}",
+                tr(lang, "Completed after a restart, receipt"),
+                s.recovered
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         };
+        let items = [
+            warning,
+            sync,
+            format!(
+                "{} {}: {}",
+                mark(s.scale_ok),
+                tr(lang, "Scale"),
+                text::device(lang, &s.scale)
+            ),
+            format!(
+                "{} {}: {}",
+                mark(s.camera_ok),
+                tr(lang, "Camera"),
+                text::device(lang, &s.camera)
+            ),
+            // Speech mode on without espeak-ng.
+            if s.speech.is_empty() {
+                String::new()
+            } else {
+                format!("⚠ {}", s.speech)
+            },
+            if s.demo_payments {
+                format!("◐ {}", tr(lang, "Demo payments"))
+            } else {
+                String::new()
+            },
+            // Anyone can sign codes with the published demo key: say so.
+            if self.settings.demo_key {
+                format!("◐ {}", tr(lang, "DEMO QR key"))
+            } else {
+                String::new()
+            },
+        ];
+        // An empty item would still take the row's spacing.
+        let items = items
+            .into_iter()
+            .filter(|item| !item.is_empty())
+            .map(|item| label(item).size(look.sizes.small).into());
         container(
-            row![
-                label(sync).size(look.sizes.small),
-                label(payments).size(look.sizes.small),
-                label(demo).size(look.sizes.small),
-                label(if !s.unsaved_refunds.is_empty() {
-                    format!(
-                        "⚠ {}: {}",
-                        tr(lang, "Refund not saved, check at the provider"),
-                        s.unsaved_refunds
-                            .iter()
-                            .map(|(n, amount, tender)| format!("{n} ({tender} {amount})"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                } else if s.recovered.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "⚠ {}: {}",
-                        tr(lang, "Completed after a restart, receipt"),
-                        s.recovered
-                            .iter()
-                            .map(u64::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                })
-                .size(look.sizes.small),
-                label(format!(
-                    "{} {}: {}",
-                    mark(s.scale_ok),
-                    tr(lang, "Scale"),
-                    text::device(lang, &s.scale)
-                ))
-                .size(look.sizes.small),
-                label(format!(
-                    "{} {}: {}",
-                    mark(s.camera_ok),
-                    tr(lang, "Camera"),
-                    text::device(lang, &s.camera)
-                ))
-                .size(look.sizes.small),
-            ]
-            .spacing(28),
+            iced::widget::Row::with_children(items)
+                .spacing(28)
+                .wrap()
+                .vertical_spacing(STATUS_LINE_GAP),
         )
-        .padding([6, 16])
+        .padding([STATUS_PADDING, 16.0])
+        // Two lines, whatever it says: a lost scale or camera (or a long
+        // warning) does not lift the page under the finger; a third line
+        // is cut rather than take the page's room.
+        .height(Length::Fixed(Self::status_bar_height(look)))
+        .clip(true)
         .width(Length::Fill)
         .style(theme::container::status_bar)
         .into()
+    }
+
+    /// The status bar's fixed height: two lines of small text.
+    fn status_bar_height(look: Look) -> f32 {
+        let line = look.sizes.small * TEXT_LINE_HEIGHT;
+        2.0 * line + STATUS_LINE_GAP + 2.0 * STATUS_PADDING
     }
 
     pub fn view(&self) -> Element<'_, Message> {
