@@ -260,6 +260,35 @@ fn screens() -> Vec<(&'static str, Mode, Setup)> {
             sold_for_return(k);
             k.send(Message::Do(Action::PlanReturn(vec![(1, 1), (2, 1)])));
         }),
+        (
+            "returns: more cash back than the drawer holds",
+            Mode::Cashier,
+            |k| {
+                sold_for_return(k);
+                // All but kr 1 to the bank.
+                let held = kasse::compliance::export::drawer_now(
+                    k.app.till().store(),
+                    k.app.till().catalog(),
+                    at() + chrono::Duration::hours(1),
+                )
+                .unwrap()
+                .unwrap();
+                k.send(Message::Do(Action::MoveCash {
+                    dir: kasse::domain::cash::Direction::Out,
+                    amount: held - "1".parse().unwrap(),
+                    reason: kasse::domain::cash::Reason::Bank,
+                    note: String::new(),
+                }));
+                k.send(Message::Do(Action::ShowReturns));
+                k.send(Message::Do(Action::FindReturn("1".into())));
+                k.send(Message::Do(Action::PlanReturn(vec![(1, 2)])));
+                let said = match &k.app.screen {
+                    kasse::ui::app::Screen::Returns(s) => s.error.clone().unwrap_or_default(),
+                    _ => String::new(),
+                };
+                assert!(said.contains("kr 1,00"), "refused: {said}");
+            },
+        ),
         ("returns: returned", Mode::Cashier, |k| {
             sold_for_return(k);
             k.send(Message::Do(Action::PlanReturn(vec![(1, 2)])));

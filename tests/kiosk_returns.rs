@@ -462,3 +462,77 @@ fn a_refund_asked_but_not_saved_is_shown_to_staff_after_a_restart() {
             .is_ok()
     );
 }
+
+/// What the drawer should hold now, by the till's own books.
+fn drawer_holds(k: &Kiosk) -> Money {
+    let till = k.app.till();
+    kasse::compliance::export::drawer_now(
+        till.store(),
+        till.catalog(),
+        at() + chrono::Duration::hours(1),
+    )
+    .unwrap()
+    .expect("the drawer's count")
+}
+
+/// A cash refund is paid from the drawer: more than it should hold is
+/// refused with both amounts said, nothing is saved or opened, and once
+/// cash is put in the same return goes through.
+#[test]
+fn a_cash_refund_is_never_more_than_the_drawer_holds() {
+    let mut k = cashier();
+    sell_cash(&mut k, &["2*SKOLEBOLLE", "KAFFE"], "200");
+    // Nearly all of it (the float and the sale) to the bank: kr 10 stays
+    // in the drawer.
+    let held = drawer_holds(&k);
+    assert!(held > m(FLOAT));
+    k.named(Named::F10);
+    k.named(Named::F6);
+    assert_eq!(k.app.screen.name(), "cash");
+    let out = held - m("10");
+    k.type_text(&out.as_decimal().to_string().replace('.', ","));
+    k.named(Named::Enter);
+    assert_eq!(drawer_holds(&k), m("10"));
+    k.named(Named::Escape);
+    assert_eq!(k.app.screen.name(), "register", "{}", k.app.screen.name());
+
+    // The coffee back: kr 25 in cash, more than the kr 10 there.
+    let drawer = k.journaled("drawer_open");
+    k.named(Named::F6);
+    k.type_text("1");
+    k.named(Named::Enter);
+    k.type_text("2");
+    k.named(Named::Enter);
+    assert!(matches!(stage(&k), Stage::Choose { .. }), "{:?}", stage(&k));
+    assert!(
+        k.shows("kr 25,00 tilbake kontant, men skuffen skal bare ha kr 10,00: tell skuffen eller legg inn kontanter først"),
+        "the refusal names both amounts"
+    );
+    k.named(Named::Enter);
+    assert!(k.app.till().store().receipt(SaleKind::Return, 1).is_err());
+    assert_eq!(k.journaled("drawer_open"), drawer, "the drawer stayed shut");
+    assert_eq!(drawer_holds(&k), m("10"));
+
+    // Kr 50 of change brought in: now it goes.
+    k.named(Named::Escape);
+    k.named(Named::Escape);
+    assert_eq!(k.app.screen.name(), "register", "{}", k.app.screen.name());
+    k.named(Named::F10);
+    k.named(Named::F5);
+    k.type_text("50");
+    k.named(Named::Enter);
+    k.named(Named::Escape);
+    k.named(Named::F6);
+    k.type_text("1");
+    k.named(Named::Enter);
+    k.type_text("2");
+    k.named(Named::Enter);
+    let Stage::Confirm { plan } = stage(&k) else {
+        panic!("{:?}", stage(&k))
+    };
+    assert_eq!(plan.money_back, m("25"));
+    k.named(Named::Enter);
+    assert!(matches!(stage(&k), Stage::Done(_)), "{:?}", stage(&k));
+    assert_eq!(return_receipt(&k, 1).total, m("-25"));
+    assert_eq!(drawer_holds(&k), m("35"));
+}

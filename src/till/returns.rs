@@ -201,6 +201,11 @@ pub enum ReturnRefusal {
         left: u32,
     },
     Overflow,
+    /// A cash refund of `back` when the drawer should hold only `held`.
+    MoreThanDrawer {
+        back: Money,
+        held: Money,
+    },
 }
 
 impl Till {
@@ -442,6 +447,21 @@ impl Till {
             rounding,
             earned_back,
         })
+    }
+
+    /// Whether the drawer can pay `plan` back: a cash refund is refused
+    /// over `held`, what the drawer should hold now (the caller's count:
+    /// `compliance::export::drawer_now`; None: not known, not refused).
+    pub fn may_pay_out(plan: &ReturnPlan, held: Option<Money>) -> Result<(), ReturnRefusal> {
+        match held {
+            Some(held) if plan.tender == Some(TenderKind::Cash) && plan.money_back > held => {
+                Err(ReturnRefusal::MoreThanDrawer {
+                    back: plan.money_back,
+                    held,
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Journals a refund asked of a provider before it is asked: if the

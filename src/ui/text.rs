@@ -189,6 +189,18 @@ pub fn return_refusal(lang: Lang, r: &ReturnRefusal) -> String {
             Lang::No => format!("Linje {line}: bare {left} igjen å returnere"),
         },
         ReturnRefusal::Overflow => s("An amount is too large", "Et beløp er for stort"),
+        ReturnRefusal::MoreThanDrawer { back, held } => match lang {
+            Lang::En => format!(
+                "{} back in cash, but the drawer should hold only {}: count the drawer or put cash in first",
+                kr(*back),
+                kr(*held)
+            ),
+            Lang::No => format!(
+                "{} tilbake kontant, men skuffen skal bare ha {}: tell skuffen eller legg inn kontanter først",
+                kr(*back),
+                kr(*held)
+            ),
+        },
         ReturnRefusal::Unreadable => s(
             "The till's database could not be read: nothing was returned",
             "Kassens database kunne ikke leses: ingenting ble returnert",

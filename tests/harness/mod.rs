@@ -53,7 +53,8 @@ pub fn demo_till(db: &Path, mode: Mode) -> Till {
 }
 
 /// A kiosk in the middle of a day: at an operated till the opening float
-/// (0,00) is already counted in, so a login goes straight to the register.
+/// ([`FLOAT`]) is already counted in, so a login goes straight to the
+/// register.
 pub fn kiosk(mode: Mode) -> Kiosk {
     build(mode, true)
 }
@@ -64,12 +65,15 @@ pub fn kiosk_at_opening(mode: Mode) -> Kiosk {
     build(mode, false)
 }
 
+/// The change an operated till starts the day with.
+pub const FLOAT: &str = "500.00";
+
 fn build(mode: Mode, floated: bool) -> Kiosk {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let mut till = demo_till(&dir.path().join("till.sqlite"), mode);
     if floated && mode == Mode::Cashier {
-        till.record_float(kasse::domain::Money::ZERO, at()).unwrap();
+        till.record_float(FLOAT.parse().unwrap(), at()).unwrap();
     }
     let config = Config::load(&root.join("config.toml")).unwrap();
     let mut settings = Settings::from_config(&config);

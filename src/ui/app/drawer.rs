@@ -125,7 +125,7 @@ impl App {
     /// What the drawer should hold now (float, cash taken and given back,
     /// cash in and out since the last Z); None, and the failure said, when
     /// the books cannot be read.
-    fn drawer_held(&mut self) -> Option<Money> {
+    pub(super) fn drawer_held(&mut self) -> Option<Money> {
         let catalog = self.till.catalog().clone();
         match crate::compliance::export::drawer_now(self.till.store(), &catalog, self.wall()) {
             Ok(held) => held,

@@ -103,7 +103,16 @@ impl App {
         let Some(Stage::Choose { of, .. }) = self.returns_state().map(|s| s.stage.clone()) else {
             return;
         };
-        match self.till.plan_return(&of, &units) {
+        let plan = self.till.plan_return(&of, &units).and_then(|plan| {
+            // Cash back only what the drawer should hold.
+            let held = if plan.tender == Some(TenderKind::Cash) {
+                self.drawer_held()
+            } else {
+                None
+            };
+            Till::may_pay_out(&plan, held).map(|()| plan)
+        });
+        match plan {
             Ok(plan) => {
                 if let Some(state) = self.returns_state() {
                     state.stage = Stage::Confirm {
