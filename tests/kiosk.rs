@@ -955,6 +955,45 @@ fn the_demo_scale_keys_add_up_while_the_food_moves() {
     assert_eq!(wanted(&k), Some(0), "the scale was not touched");
 }
 
+/// At the register a weighed product takes the scale's weight once per
+/// plate, as the weigh panel's Add: a second tap (of it or another weighed
+/// product) with the same food on the scale is refused until the scale has
+/// been cleared (found in review: the register could sell one plate twice).
+#[test]
+fn the_register_weighs_each_plate_once() {
+    let mut k = kiosk(Mode::Cashier);
+    k.pin("1234");
+    let weight = |grams| {
+        Message::Scale(ScaleReport::Weight {
+            grams,
+            stable: true,
+        })
+    };
+    k.send(weight(300));
+    k.tap("VEKT", 1);
+    assert_eq!(k.app.till().sale().lines.len(), 1);
+    assert_eq!(k.app.till().sale().lines[0].grams, Some(300));
+    for sku in ["VEKT", "SALATBAR"] {
+        k.tap(sku, 1);
+        assert_eq!(k.app.till().sale().lines.len(), 1, "{sku}");
+        assert!(
+            k.shows("✕  Ta maten av vekten før du veier den neste"),
+            "{:?}",
+            k.app.notice()
+        );
+    }
+    // The plate off, the next one on: weighed.
+    k.send(weight(0));
+    k.send(weight(250));
+    k.tap("SALATBAR", 1);
+    assert_eq!(k.app.till().sale().lines.len(), 2);
+    // Net of the salad bar's 25 g box.
+    assert_eq!(k.app.till().sale().lines[1].grams, Some(225));
+    // A unit product is no weighing: it sells as ever.
+    k.tap("KAFFE", 1);
+    assert_eq!(k.app.till().sale().lines.len(), 3);
+}
+
 /// devices.md: a lost scale is said in the weigh panel, not only in the
 /// status bar (found by hand: the student waited with food on the scale).
 #[test]

@@ -127,7 +127,8 @@ impl App {
     }
 
     /// A product tapped; a weighed one at the register takes the scale's
-    /// weight now.
+    /// weight now, once per plate (as the weigh panel's Add): the next
+    /// weighing waits for the food to come off the scale.
     pub(super) fn tap(&mut self, sku: &str, qty: u32) {
         let weighed = self
             .till
@@ -135,13 +136,23 @@ impl App {
             .product(sku)
             .is_some_and(Product::is_weighed);
         let outcome = if weighed {
-            match (
+            if self.weight.taken {
+                let why = tr(
+                    self.lang,
+                    "Take the food off the scale before weighing the next",
+                );
+                self.say(why, true);
+                return;
+            }
+            let outcome = match (
                 self.weight.grams.and_then(|g| u32::try_from(g).ok()),
                 self.weight.stable,
             ) {
                 (Some(g), stable) => self.till.weigh(sku, g, stable),
                 (None, _) => Outcome::WeightRefused(Reason::BelowMinWeight),
-            }
+            };
+            self.weight.taken |= matches!(outcome, Outcome::Line { .. });
+            outcome
         } else {
             self.till.tap(sku, qty)
         };
