@@ -982,6 +982,13 @@ fn the_register_weighs_each_plate_once() {
             k.app.notice()
         );
     }
+    // The panel's Add arriving twice (a double tap before the next frame)
+    // meets the same rule.
+    k.send(Message::Do(Action::Weigh {
+        sku: "VEKT".into(),
+        grams: 300,
+    }));
+    assert_eq!(k.app.till().sale().lines.len(), 1, "Add");
     // The plate off, the next one on: weighed.
     k.send(weight(0));
     k.send(weight(250));

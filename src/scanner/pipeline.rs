@@ -222,8 +222,7 @@ impl FramePipeline {
         let trace = self.trace;
         budget.trace = trace;
 
-        let large = w.max(h) >= HALF_FIRST_FROM_PX;
-        let global_first = self.order == Order::HalfFirst && large;
+        let global_first = self.global_first(w, h);
         let stages = self.stages(w, h);
 
         let mut half: Option<GrayImage> = None;
@@ -393,6 +392,13 @@ impl FramePipeline {
         outcome
     }
 
+    /// Whether the half-size passes and the full-size global one come
+    /// before rxing alone (the half-first order, frames of
+    /// [`HALF_FIRST_FROM_PX`] or more).
+    fn global_first(&self, w: u32, h: u32) -> bool {
+        self.order == Order::HalfFirst && w.max(h) >= HALF_FIRST_FROM_PX
+    }
+
     /// The stages a `w`×`h` frame goes through, in order (the rqrr stage
     /// after them).
     fn stages(&self, w: u32, h: u32) -> Vec<Stage> {
@@ -408,7 +414,7 @@ impl FramePipeline {
         // Half first: the global threshold at full size comes before rxing
         // alone too (it reads about half as many of the frames the
         // half-size passes miss, at a fifth of rxing alone's cost).
-        let global_first = self.order == Order::HalfFirst && large;
+        let global_first = self.global_first(w, h);
         if global_first {
             stages.extend(half_stages);
             // Up to 1000 px the 3×3 blur at full size too: grainy, dim

@@ -525,11 +525,9 @@ impl App {
             Action::Tap { sku, qty } => self.tap(&sku, qty),
             Action::OpenWeigh => self.open_weigh(),
             Action::Weigh { sku, grams } => {
-                let outcome = self.till.weigh(&sku, grams, true);
-                // This food is on the sale now: the next weighing waits for it
-                // to come off the scale.
-                self.weight.taken |= matches!(outcome, Outcome::Line { .. });
-                self.outcome(outcome);
+                if let Some(outcome) = self.weigh_plate(&sku, grams, true) {
+                    self.outcome(outcome);
+                }
             }
             // A receipt QR scanned (or a number typed) on the returns screen
             // names the sale to return from.

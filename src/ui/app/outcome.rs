@@ -136,27 +136,35 @@ impl App {
             .product(sku)
             .is_some_and(Product::is_weighed);
         let outcome = if weighed {
-            if self.weight.taken {
-                let why = tr(
-                    self.lang,
-                    "Take the food off the scale before weighing the next",
-                );
-                self.say(why, true);
-                return;
+            match self.weight.grams.and_then(|g| u32::try_from(g).ok()) {
+                Some(g) => match self.weigh_plate(sku, g, self.weight.stable) {
+                    Some(outcome) => outcome,
+                    None => return,
+                },
+                None => Outcome::WeightRefused(Reason::BelowMinWeight),
             }
-            let outcome = match (
-                self.weight.grams.and_then(|g| u32::try_from(g).ok()),
-                self.weight.stable,
-            ) {
-                (Some(g), stable) => self.till.weigh(sku, g, stable),
-                (None, _) => Outcome::WeightRefused(Reason::BelowMinWeight),
-            };
-            self.weight.taken |= matches!(outcome, Outcome::Line { .. });
-            outcome
         } else {
             self.till.tap(sku, qty)
         };
         self.outcome(outcome);
+    }
+
+    /// The food on the scale onto the sale, once per plate (the panel's
+    /// Add, a tap at the register, a double tap of either): the next
+    /// weighing waits for it to come off the scale. None: refused, and
+    /// said.
+    pub(super) fn weigh_plate(&mut self, sku: &str, grams: u32, stable: bool) -> Option<Outcome> {
+        if self.weight.taken {
+            let why = tr(
+                self.lang,
+                "Take the food off the scale before weighing the next",
+            );
+            self.say(why, true);
+            return None;
+        }
+        let outcome = self.till.weigh(sku, grams, stable);
+        self.weight.taken |= matches!(outcome, Outcome::Line { .. });
+        Some(outcome)
     }
 
     /// The weighed items, the first one on the scale's panel.
